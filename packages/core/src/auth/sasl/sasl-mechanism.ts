@@ -1,0 +1,98 @@
+/**
+ * The one interface every SASL mechanism implements (RFC 4422 section 3, profiled for POP3 by
+ * RFC 5034), on both sides. A mechanism is only the exchange of opaque byte strings; the
+ * session owns the wire:
+ * - it base64-encodes challenges into `+ ` lines and decodes responses (RFC 5034 section 4),
+ *   refusing bad base64 before a mechanism sees it;
+ * - it turns the `=` that stands for an empty initial response into an empty `Uint8Array`,
+ *   and a missing initial response into `null`, before the first `step`;
+ * - it handles the client's `*` cancel itself (no `step` is called), and the 255-octet line
+ *   limit that decides whether a client may send its initial response on the AUTH line.
+ *
+ * Mechanisms never look at credentials. A server exchange ends in `success` with a
+ * `LoginProof`, which `verifyProof` checks against the host's `Credential`; so every mechanism
+ * fails the same way for a wrong password and for an unknown user.
+ */
+
+/** What a successful exchange proves; checked against a Credential by verifyProof. */
+export type LoginProof =
+  | { readonly kind: "password"; readonly password: string }
+  | { readonly kind: "apop"; readonly timestamp: string; readonly digest: string }
+  | { readonly kind: "cram-md5"; readonly challenge: string; readonly digest: string };
+
+/**
+ * What a server exchange says after each client response.
+ * - `challenge`: send these bytes as a `+ ` continuation and wait for the next response;
+ * - `success`: the exchange is complete; `proof` still has to pass `verifyProof`. `authzid`
+ *   is set only when the client named one (and it equals `user`: we do no proxy login);
+ * - `failure`: the client's data was malformed or out of turn. `reason` is for logs only: the
+ *   client gets the same `-ERR` as for a wrong password (RFC 1939 section 13 advice, and
+ *   DESIGN.md: every failure looks the same to the client).
+ */
+export type SaslServerStep =
+  | { readonly type: "challenge"; readonly data: Uint8Array }
+  | {
+      readonly type: "success";
+      readonly user: string;
+      readonly authzid?: string;
+      readonly proof: LoginProof;
+    }
+  | { readonly type: "failure"; readonly reason: string };
+
+/** One server-side exchange. After `success` or `failure`, any further `step` is a failure. */
+export interface SaslServerExchange {
+  /**
+   * Feeds the next client response. The first call gets the initial response, or `null` when
+   * the client gave none (an empty initial response, `=`, is an empty array, not `null`).
+   * `null` on a later call is a failure.
+   */
+  step(response: Uint8Array | null): SaslServerStep;
+}
+
+/** A server-side mechanism. Stateless; `start` makes one exchange per AUTH command. */
+export interface SaslServerMechanism {
+  /** The registered name in upper case (RFC 4422 section 3.1), e.g. "PLAIN". */
+  readonly name: string;
+  /**
+   * True for PLAIN and LOGIN: the password crosses the wire, so they are offered only where
+   * plaintext logins are allowed, normally inside TLS (RFC 2595 section 2.3, RFC 4616 section 5).
+   */
+  readonly sendsPlaintextPassword: boolean;
+  /** `challenge`: a fresh msg-id-style string from the session, used by CRAM-MD5 (RFC 2195). */
+  start(context: { challenge: string }): SaslServerExchange;
+}
+
+/**
+ * What a client exchange answers to a server challenge.
+ * - `response`: send these bytes (base64-encoded by the session);
+ * - `cancel`: the challenge makes no sense for this mechanism (out of turn, malformed); the
+ *   session sends `*` to cancel (RFC 5034 section 4) and reports `reason`.
+ */
+export type SaslClientStep =
+  | { readonly type: "response"; readonly data: Uint8Array }
+  | { readonly type: "cancel"; readonly reason: string };
+
+/** One client-side exchange. */
+export interface SaslClientExchange {
+  /**
+   * The initial response to put on the AUTH line, or `null` if the mechanism starts by waiting
+   * for a challenge. A session that does not send it (too long for the line) instead answers
+   * the server's empty challenge with `step`, which then gives the same bytes.
+   */
+  initialResponse(): Uint8Array | null;
+  /** Answers one server challenge (already base64-decoded). */
+  step(challenge: Uint8Array): SaslClientStep;
+}
+
+/** A client-side mechanism. Stateless; `start` makes one exchange per AUTH command. */
+export interface SaslClientMechanism {
+  /** The registered name in upper case, e.g. "PLAIN". */
+  readonly name: string;
+  /** True for PLAIN and LOGIN: use them only where sending the password is acceptable. */
+  readonly sendsPlaintextPassword: boolean;
+  /**
+   * Starts an exchange. Throws `RangeError` for credentials the mechanism cannot carry
+   * (a NUL in a PLAIN field, an empty user name, a field over 255 octets).
+   */
+  start(credentials: { user: string; password: string; authzid?: string }): SaslClientExchange;
+}

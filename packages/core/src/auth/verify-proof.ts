@@ -1,0 +1,78 @@
+import { toHex } from "../bytes/hex.ts";
+import { encodeUtf8 } from "../bytes/utf8.ts";
+import { apopDigest, digestsEqual } from "./apop.ts";
+import type { Credential } from "./credential.ts";
+import { hmacMd5 } from "./hmac-md5.ts";
+import type { LoginProof } from "./sasl/sasl-mechanism.ts";
+
+/**
+ * Stands in for the secret when there is no clear one, so that a hashed or unknown user costs
+ * the same digest work as a known one. Its value never matters: the result is false anyway.
+ */
+const DUMMY_SECRET = "apop-no-such-secret-0123456789abcdef";
+
+/**
+ * Checks a login proof (from USER/PASS, APOP or a SASL exchange) against the host's credential
+ * for that user (DESIGN.md, "auth"). Every failure is just `false`: no such user, wrong
+ * password, wrong digest, or a proof that this kind of credential cannot check.
+ *
+ * - `password` against `clear`: the UTF-8 bytes are compared in constant time (the time
+ *   depends on the length of the password offered, never on the stored one or on where they
+ *   differ); against `hashed`: `credential.verify(password)`, which must itself be
+ *   constant-time; against `null`: a comparison with a dummy secret, then `false`.
+ * - `apop` (RFC 1939 section 7) and `cram-md5` (RFC 2195) need the secret in clear. For a
+ *   `hashed` or `null` credential the digest is computed over a dummy secret and compared
+ *   anyway, so the answer takes about as long as a wrong digest for a real user, and is `false`.
+ *
+ * A `clear` credential with an empty secret is treated like a missing one: it never matches.
+ *
+ * Not equalised: the time the host's own `lookup` and `verify` take (a slow password hash for
+ * `hashed` users is visible next to a fast `null`); that is the host's side of the contract.
+ * An exception from `verify` propagates: it is a host failure, not a wrong password.
+ */
+export async function verifyProof({
+  proof,
+  credential,
+}: {
+  proof: LoginProof;
+  credential: Credential | null;
+}): Promise<boolean> {
+  // An empty secret counts as none: with APOP anyone who sees the timestamp could compute
+  // MD5(timestamp || ""), and an empty password is never a deliberate one.
+  const clear = credential?.kind === "clear" && credential.secret !== "" ? credential.secret : null;
+  switch (proof.kind) {
+    case "password": {
+      if (credential?.kind === "hashed") return (await credential.verify(proof.password)) === true;
+      const same = constantTimeEqual(encodeUtf8(proof.password), encodeUtf8(clear ?? DUMMY_SECRET));
+      return same && clear !== null;
+    }
+    case "apop": {
+      const expected = apopDigest({ timestamp: proof.timestamp, secret: clear ?? DUMMY_SECRET });
+      return digestsEqual(expected, proof.digest) && clear !== null;
+    }
+    case "cram-md5": {
+      const key = encodeUtf8(clear ?? DUMMY_SECRET);
+      const expected = toHex(hmacMd5({ key, message: encodeUtf8(proof.challenge) }));
+      return digestsEqual(expected, proof.digest) && clear !== null;
+    }
+    default: {
+      const unreachable: never = proof;
+      return unreachable;
+    }
+  }
+}
+
+/**
+ * Compares an offered byte string with a stored one without an early exit. The loop runs over
+ * the offered bytes only, reading the stored ones cyclically, so neither the stored length nor
+ * the position of the first difference shows in the time taken; the lengths are compared once.
+ */
+function constantTimeEqual(offered: Uint8Array, stored: Uint8Array): boolean {
+  let difference = offered.length ^ stored.length;
+  // An empty stored value still needs something to read; the length check already failed.
+  const reference = stored.length > 0 ? stored : Uint8Array.of(0);
+  for (let i = 0; i < offered.length; i++) {
+    difference |= (offered[i] as number) ^ (reference[i % reference.length] as number);
+  }
+  return difference === 0;
+}

@@ -1,0 +1,14 @@
+/** "00" to "ff", built once: one table lookup per byte instead of `toString(16)` and padding. */
+const HEX_PAIRS: readonly string[] = Array.from({ length: 256 }, (_, byte) =>
+  byte.toString(16).padStart(2, "0"),
+);
+
+/**
+ * Lower-case hexadecimal, two digits per byte. Lower case because RFC 1939 section 7 (APOP)
+ * and RFC 2195 section 2 (CRAM-MD5) require the digest in lower case on the wire.
+ */
+export function toHex(bytes: Uint8Array): string {
+  let out = "";
+  for (let i = 0; i < bytes.length; i++) out += HEX_PAIRS[bytes[i] as number];
+  return out;
+}

@@ -1,0 +1,532 @@
+/**
+ * The client driver: `Pop3Client` runs a `ClientSession` over a `Transport`, one command at a
+ * time, and gives the program typed results. Runtime packages only open the transport.
+ *
+ * Every method waits for the previous one to finish (a FIFO lock), so a caller may fire
+ * several without awaiting. A message body is an async iterable: it streams from the socket
+ * as the caller consumes it, and the client's lock is held until the body ends. A caller
+ * that stops early makes the client read and drop the rest, so the next reply is read right.
+ */
+import { apopDigest } from "../auth/apop.ts";
+import type { SaslClientMechanism } from "../auth/sasl/sasl-mechanism.ts";
+import { cramMd5Client } from "../auth/sasl/cram-md5.ts";
+import { loginClient } from "../auth/sasl/login.ts";
+import { plainClient } from "../auth/sasl/plain.ts";
+import { concatBytes } from "../bytes/ascii.ts";
+import { decodeBase64, encodeBase64 } from "../bytes/base64.ts";
+import { LocalProtocolError } from "../errors/local-protocol-error.ts";
+import { Pop3Error } from "../errors/pop3-error.ts";
+import { RemoteProtocolError } from "../errors/remote-protocol-error.ts";
+import { type Capabilities, saslMechanisms } from "../grammar/capabilities.ts";
+import type { Command } from "../grammar/command.ts";
+import {
+  type MaildropSize,
+  parseMaildropSize,
+  parseScanListing,
+  parseUniqueIdListing,
+  type ScanListing,
+  type UniqueIdListing,
+} from "../grammar/listings.ts";
+import type { StatusLine } from "../grammar/status-line.ts";
+import type { Limits } from "../limits.ts";
+import { type ClientEvent, ClientSession } from "../session/client-session.ts";
+import type { SessionState } from "../session/states.ts";
+import type { Clock, Transport } from "./transport.ts";
+
+/** The login methods `login` knows; `auto` picks the strongest the server offers. */
+export type LoginMethod = "auto" | "apop" | "user" | "plain" | "login" | "cram-md5";
+
+export interface Pop3ClientOptions {
+  readonly transport: Transport;
+  readonly clock: Clock;
+  /** Longest wait for any bytes of a reply, in ms. A slow reply that keeps moving is not cut off. Default 60 s. */
+  readonly timeoutMs?: number;
+  readonly limits?: Partial<Limits>;
+  /** Largest message or listing accepted, in octets. Default: no limit. */
+  readonly maxMessageOctets?: number;
+}
+
+export interface LoginOptions {
+  readonly user: string;
+  readonly password: string;
+  readonly method?: LoginMethod;
+  /**
+   * Allow a password to travel in clear (USER/PASS, PLAIN, LOGIN) on a connection without
+   * TLS. Default false: such a login throws `LocalProtocolError` `not-supported` instead
+   * (RFC 2595 section 2.3; RFC 8314).
+   */
+  readonly allowPlaintext?: boolean;
+}
+
+type Reply = { readonly status: StatusLine; readonly lines?: readonly string[] };
+
+export class Pop3Client {
+  readonly #transport: Transport;
+  readonly #clock: Clock;
+  readonly #timeoutMs: number;
+  readonly #session: ClientSession;
+  #events: ClientEvent[] = [];
+  #lock: Promise<void> = Promise.resolve();
+  #reading: Promise<Uint8Array | null> | null = null;
+  #greeting: { readonly text: string; readonly timestamp: string | null } = {
+    text: "",
+    timestamp: null,
+  };
+
+  private constructor(options: Pop3ClientOptions) {
+    this.#transport = options.transport;
+    this.#clock = options.clock;
+    this.#timeoutMs = options.timeoutMs ?? 60_000;
+    this.#session = new ClientSession({
+      ...(options.limits === undefined ? {} : { limits: options.limits }),
+      ...(options.maxMessageOctets === undefined
+        ? {}
+        : { maxBodyOctets: options.maxMessageOctets }),
+    });
+  }
+
+  /**
+   * Reads the greeting over an open transport. Throws `Pop3Error` for a `-ERR` greeting
+   * (e.g. `[SYS/TEMP]` when the server is busy), `RemoteProtocolError` for anything else odd.
+   */
+  static async connect(options: Pop3ClientOptions): Promise<Pop3Client> {
+    const client = new Pop3Client(options);
+    try {
+      const event = await client.#next();
+      if (event.type !== "greeting-received")
+        throw new Error("unreachable: the first event is the greeting");
+      client.#greeting = { text: event.status.text, timestamp: event.timestamp };
+      if (!event.status.ok) {
+        throw new Pop3Error({
+          command: "GREETING",
+          responseCode: event.status.code,
+          serverText: event.status.text,
+        });
+      }
+    } catch (error) {
+      await options.transport.close().catch(() => {});
+      throw error;
+    }
+    return client;
+  }
+
+  /** The greeting's text, and its APOP timestamp when it has a strict one. */
+  get greeting(): { readonly text: string; readonly timestamp: string | null } {
+    return this.#greeting;
+  }
+
+  /** True when the connection runs inside TLS. */
+  get secure(): boolean {
+    return this.#transport.secure;
+  }
+
+  get state(): SessionState {
+    return this.#session.state;
+  }
+
+  /** The capabilities of the last CAPA (forgotten after STLS), or null. */
+  get capabilities(): Capabilities | null {
+    return this.#session.capabilities;
+  }
+
+  /** CAPA (RFC 2449 section 5). Old servers answer `-ERR`: then null. */
+  capa(): Promise<Capabilities | null> {
+    return this.#exclusive(async () => {
+      const reply = await this.#command({ keyword: "CAPA" }, { allowError: true });
+      return reply.status.ok ? this.#session.capabilities : null;
+    });
+  }
+
+  /**
+   * STLS (RFC 2595 section 4), then the TLS handshake. Throws `RemoteProtocolError`
+   * `tls-unavailable` when the server refuses: a client that asked for TLS never goes on in
+   * clear. The capabilities are forgotten; call `capa()` again.
+   */
+  stls(): Promise<void> {
+    return this.#exclusive(async () => {
+      if (this.#transport.upgrade === undefined) {
+        throw new LocalProtocolError({
+          code: "not-supported",
+          message: "this transport cannot start TLS",
+        });
+      }
+      const reply = await this.#command({ keyword: "STLS" }, { allowError: true });
+      if (!reply.status.ok) {
+        throw new RemoteProtocolError({
+          code: "tls-unavailable",
+          message: `the server refused STLS: ${reply.status.text}`,
+        });
+      }
+      // Bytes read in clear after the +OK were dropped by the session; the transport drops the rest.
+      await this.#transport.upgrade();
+      this.#session.completeTls();
+    });
+  }
+
+  /**
+   * Logs in. `auto` (the default) picks, among what the server offers: on TLS, SASL PLAIN,
+   * then USER/PASS; then CRAM-MD5, then APOP (both keep the password off the wire); and in
+   * clear a password-sending method only with `allowPlaintext`.
+   */
+  async login(options: LoginOptions): Promise<void> {
+    const method = options.method ?? "auto";
+    const chosen = method === "auto" ? await this.#chooseMethod(options) : method;
+    switch (chosen) {
+      case "apop":
+        return this.apop(options.user, options.password);
+      case "user":
+        this.#checkPlaintext(options, "USER/PASS");
+        return this.user(options.user, options.password);
+      case "plain":
+        this.#checkPlaintext(options, "PLAIN");
+        return this.authenticate(plainClient, options);
+      case "login":
+        this.#checkPlaintext(options, "LOGIN");
+        return this.authenticate(loginClient, options);
+      case "cram-md5":
+        return this.authenticate(cramMd5Client, options);
+    }
+  }
+
+  /**
+   * APOP (RFC 1939 section 7). Refuses, before sending anything, when the greeting has no
+   * strict msg-id timestamp (CVE-2007-1558): `RemoteProtocolError` `bad-timestamp`.
+   */
+  apop(user: string, secret: string): Promise<void> {
+    return this.#exclusive(async () => {
+      const timestamp = this.#greeting.timestamp;
+      if (timestamp === null) {
+        throw new RemoteProtocolError({
+          code: "bad-timestamp",
+          message:
+            "the greeting has no valid APOP timestamp (one <local@domain> of printable ASCII); refusing APOP",
+        });
+      }
+      await this.#command({
+        keyword: "APOP",
+        name: user,
+        digest: apopDigest({ timestamp, secret }),
+      });
+    });
+  }
+
+  /** USER then PASS (RFC 1939 section 7). No TLS check here: `login` makes it. */
+  user(user: string, password: string): Promise<void> {
+    return this.#exclusive(async () => {
+      await this.#command({ keyword: "USER", name: user });
+      await this.#command({ keyword: "PASS", password });
+    });
+  }
+
+  /** AUTH with a SASL mechanism (RFC 5034), with an initial response where the mechanism has one. */
+  authenticate(
+    mechanism: SaslClientMechanism,
+    credentials: { user: string; password: string },
+  ): Promise<void> {
+    return this.#exclusive(async () => {
+      const exchange = mechanism.start({ user: credentials.user, password: credentials.password });
+      const initial = exchange.initialResponse();
+      this.#session.sendAuth(mechanism.name, initial === null ? null : encodeBase64(initial));
+      await this.#flush();
+      for (;;) {
+        const event = await this.#next();
+        if (event.type === "continuation-received") {
+          // A challenge we cannot read or answer is cancelled with `*` (RFC 5034 section 4);
+          // the server then answers -ERR, which ends the loop below.
+          const challenge = decodeBase64(event.data);
+          const step = challenge === null ? null : exchange.step(challenge);
+          this.#session.sendSaslResponse(step?.type === "response" ? encodeBase64(step.data) : "*");
+          await this.#flush();
+          continue;
+        }
+        if (event.type !== "response-received") throw unexpected(event);
+        if (!event.status.ok) throw replyError(event.command, event.status);
+        return;
+      }
+    });
+  }
+
+  /** STAT (RFC 1939 section 5). */
+  stat(): Promise<MaildropSize> {
+    return this.#exclusive(async () => {
+      const reply = await this.#command({ keyword: "STAT" });
+      return parsed(parseMaildropSize(reply.status.text), "STAT", reply.status.text);
+    });
+  }
+
+  /** LIST: every message's size, or one message's with a number. */
+  list(): Promise<ScanListing[]>;
+  list(message: number): Promise<ScanListing>;
+  list(message?: number): Promise<ScanListing[] | ScanListing> {
+    return this.#exclusive(async () => {
+      if (message !== undefined) {
+        const reply = await this.#command({ keyword: "LIST", message });
+        return parsed(parseScanListing(reply.status.text), "LIST", reply.status.text);
+      }
+      const reply = await this.#command({ keyword: "LIST" });
+      return (reply.lines ?? []).map((line) => parsed(parseScanListing(line), "LIST", line));
+    });
+  }
+
+  /** UIDL: every message's unique-id, or one message's with a number. */
+  uidl(): Promise<UniqueIdListing[]>;
+  uidl(message: number): Promise<UniqueIdListing>;
+  uidl(message?: number): Promise<UniqueIdListing[] | UniqueIdListing> {
+    return this.#exclusive(async () => {
+      if (message !== undefined) {
+        const reply = await this.#command({ keyword: "UIDL", message });
+        return parsed(parseUniqueIdListing(reply.status.text), "UIDL", reply.status.text);
+      }
+      const reply = await this.#command({ keyword: "UIDL" });
+      return (reply.lines ?? []).map((line) => parsed(parseUniqueIdListing(line), "UIDL", line));
+    });
+  }
+
+  /**
+   * RETR: the message, unstuffed, as it arrives. The iterable must be consumed (or abandoned
+   * with `break`, which drains the rest) before the client does anything else.
+   */
+  retr(message: number): AsyncIterable<Uint8Array> {
+    return this.#body({ keyword: "RETR", message });
+  }
+
+  /** TOP (RFC 1939 section 7): the headers and the first `lines` lines of the body, streamed. */
+  top(message: number, lines: number): AsyncIterable<Uint8Array> {
+    return this.#body({ keyword: "TOP", message, lines });
+  }
+
+  /** RETR into one array. For small messages; large ones should stream with `retr`. */
+  async retrBytes(message: number): Promise<Uint8Array> {
+    const parts: Uint8Array[] = [];
+    for await (const part of this.retr(message)) parts.push(part);
+    return concatBytes(parts);
+  }
+
+  dele(message: number): Promise<void> {
+    return this.#simple({ keyword: "DELE", message });
+  }
+
+  rset(): Promise<void> {
+    return this.#simple({ keyword: "RSET" });
+  }
+
+  noop(): Promise<void> {
+    return this.#simple({ keyword: "NOOP" });
+  }
+
+  /** UTF8 (RFC 6856 section 2). */
+  utf8(): Promise<void> {
+    return this.#simple({ keyword: "UTF8" });
+  }
+
+  /**
+   * QUIT. In TRANSACTION this enters UPDATE and the server removes the deleted messages; a
+   * `-ERR` then (some deletes failed) throws `Pop3Error`. The connection is closed either way.
+   */
+  quit(): Promise<void> {
+    return this.#exclusive(async () => {
+      try {
+        await this.#command({ keyword: "QUIT" });
+      } finally {
+        await this.#transport.close().catch(() => {});
+      }
+    });
+  }
+
+  /** Drops the connection without QUIT: nothing marked for deletion is deleted (RFC 1939 section 6). */
+  async close(): Promise<void> {
+    await this.#transport.close();
+  }
+
+  // ---------------------------------------------------------------------------------------
+
+  async #chooseMethod(options: LoginOptions): Promise<Exclude<LoginMethod, "auto">> {
+    const capabilities =
+      this.#session.capabilities ?? (await this.capa()) ?? new Map<string, readonly string[]>();
+    const sasl = saslMechanisms(capabilities);
+    const plaintextOk = this.secure || options.allowPlaintext === true;
+    if (plaintextOk && sasl.includes("PLAIN")) return "plain";
+    if (plaintextOk && capabilities.has("USER")) return "user";
+    if (sasl.includes("CRAM-MD5")) return "cram-md5";
+    if (this.#greeting.timestamp !== null) return "apop";
+    if (plaintextOk && sasl.includes("LOGIN")) return "login";
+    // RFC 1939 servers without CAPA still take USER/PASS.
+    if (plaintextOk) return "user";
+    throw new LocalProtocolError({
+      code: "not-supported",
+      message:
+        "no login method keeps the password safe on this connection: the server offers neither TLS-free CRAM-MD5 nor APOP (use STLS or implicit TLS)",
+    });
+  }
+
+  #checkPlaintext(options: LoginOptions, method: string): void {
+    if (this.secure || options.allowPlaintext === true) return;
+    throw new LocalProtocolError({
+      code: "not-supported",
+      message: `${method} would send the password in clear on a connection without TLS; use TLS or allow plaintext explicitly`,
+    });
+  }
+
+  #body(command: Command): AsyncIterable<Uint8Array> {
+    return {
+      [Symbol.asyncIterator]: (): AsyncIterator<Uint8Array> => {
+        let release: (() => void) | null = null;
+        let done = false;
+        const start = async (): Promise<void> => {
+          release = await this.#acquire();
+          this.#session.send(command);
+          await this.#flush();
+          const event = await this.#next();
+          if (event.type !== "response-received") throw unexpected(event);
+          if (!event.status.ok) throw replyError(command, event.status);
+        };
+        let started: Promise<void> | null = null;
+        const finish = (): void => {
+          done = true;
+          release?.();
+          release = null;
+        };
+        return {
+          next: async (): Promise<IteratorResult<Uint8Array>> => {
+            if (done) return { done: true, value: undefined };
+            try {
+              started ??= start();
+              await started;
+              const event = await this.#next();
+              if (event.type === "body-chunk") return { done: false, value: event.data };
+              if (event.type === "body-end") {
+                finish();
+                return { done: true, value: undefined };
+              }
+              throw unexpected(event);
+            } catch (error) {
+              finish();
+              throw error;
+            }
+          },
+          return: async (): Promise<IteratorResult<Uint8Array>> => {
+            // Abandoned early: read and drop the rest of the body so the next reply lines up.
+            try {
+              if (!done && started !== null) {
+                await started;
+                for (
+                  let event = await this.#next();
+                  event.type === "body-chunk";
+                  event = await this.#next()
+                ) {}
+              }
+            } finally {
+              finish();
+            }
+            return { done: true, value: undefined };
+          },
+        };
+      },
+    };
+  }
+
+  #simple(command: Command): Promise<void> {
+    return this.#exclusive(async () => {
+      await this.#command(command);
+    });
+  }
+
+  /** Sends one command and reads its whole reply (status line and listing lines). */
+  async #command(command: Command, options: { allowError?: boolean } = {}): Promise<Reply> {
+    this.#session.send(command);
+    await this.#flush();
+    const event = await this.#next();
+    if (event.type !== "response-received") throw unexpected(event);
+    if (!event.status.ok && options.allowError !== true) throw replyError(command, event.status);
+    return event.lines === undefined
+      ? { status: event.status }
+      : { status: event.status, lines: event.lines };
+  }
+
+  async #flush(): Promise<void> {
+    for (const bytes of this.#session.takeOutput()) await this.#transport.write(bytes);
+  }
+
+  /** The next event, reading from the transport as needed, with the inactivity timeout. */
+  async #next(): Promise<ClientEvent> {
+    for (;;) {
+      const event = this.#events.shift();
+      if (event !== undefined) return event;
+      this.#reading ??= this.#transport.read();
+      const chunk = await withTimeout(this.#reading, this.#clock, this.#timeoutMs, () =>
+        this.#transport.close(),
+      );
+      this.#reading = null;
+      this.#events.push(...this.#session.receive(chunk ?? new Uint8Array(0), this.#clock.now()));
+      // A reply may already ask for output (a held-back SASL initial response).
+      await this.#flush();
+    }
+  }
+
+  async #acquire(): Promise<() => void> {
+    let release!: () => void;
+    const previous = this.#lock;
+    this.#lock = new Promise((resolve) => {
+      release = resolve;
+    });
+    await previous;
+    return release;
+  }
+
+  async #exclusive<T>(task: () => Promise<T>): Promise<T> {
+    const release = await this.#acquire();
+    try {
+      return await task();
+    } finally {
+      release();
+    }
+  }
+}
+
+async function withTimeout<T>(
+  promise: Promise<T>,
+  clock: Clock,
+  ms: number,
+  onTimeout: () => Promise<void>,
+): Promise<T> {
+  let cancel = (): void => {};
+  const timeout = new Promise<never>((_, reject) => {
+    cancel = clock.setTimer(ms, () => {
+      // Reject before closing: the close resolves the pending read, which must not win the race.
+      reject(
+        new RemoteProtocolError({
+          code: "timeout",
+          message: `no reply from the server within ${ms} ms`,
+        }),
+      );
+      void onTimeout().catch(() => {});
+    });
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    cancel();
+  }
+}
+
+function replyError(command: Command, status: StatusLine): Pop3Error {
+  return new Pop3Error({
+    command: command.keyword,
+    responseCode: status.code,
+    serverText: status.text,
+  });
+}
+
+function unexpected(event: ClientEvent): RemoteProtocolError {
+  return new RemoteProtocolError({ code: "bad-response", message: `unexpected ${event.type}` });
+}
+
+function parsed<T>(value: T | null, keyword: string, text: string): T {
+  if (value === null) {
+    throw new RemoteProtocolError({
+      code: "bad-response",
+      message: `malformed ${keyword} reply: ${JSON.stringify(text.slice(0, 80))}`,
+    });
+  }
+  return value;
+}

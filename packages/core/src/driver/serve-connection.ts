@@ -1,0 +1,257 @@
+/**
+ * The server driver: runs one `ServerSession` over a `Transport`, asking the `MailStore` and
+ * the `Authenticator`. It is the only loop a runtime package needs; each runtime supplies a
+ * transport, a clock and random bytes, and nothing else.
+ *
+ * The loop, in order (quinn's order): arm the session's deadline, read a chunk, feed it,
+ * do the work the session asked for (each completion may ask for more), write the output.
+ * The driver reads nothing while it works for the session, so a client that pipelines
+ * cannot make the server buffer more than one chunk and one line ahead.
+ */
+import type { Authenticator } from "../auth/credential.ts";
+import { verifyProof } from "../auth/verify-proof.ts";
+import { concatBytes } from "../bytes/ascii.ts";
+import { StoreError } from "../errors/store-error.ts";
+import type { Limits } from "../limits.ts";
+import type { LoginOutcome, ServerCloseReason, ServerEvent } from "../session/server-events.ts";
+import { type ServerPolicy, ServerSession } from "../session/server-session.ts";
+import type { Maildrop, MailStore } from "../store/mail-store.ts";
+import type { Clock, Transport } from "./transport.ts";
+
+/** Events the driver adds to the session's, for logs. None carries a secret. */
+export type ServeEvent =
+  | ServerEvent
+  | {
+      readonly type: "login-succeeded";
+      readonly user: string;
+      readonly mechanism: string;
+      readonly messages: number;
+    }
+  | {
+      readonly type: "login-failed";
+      readonly user: string;
+      readonly mechanism: string;
+      readonly reason: Exclude<LoginOutcome, { ok: true }>["reason"];
+    }
+  | { readonly type: "message-sent"; readonly message: number; readonly octets: number }
+  | { readonly type: "update-applied"; readonly deleted: number; readonly ok: boolean };
+
+export interface ServeConnectionOptions {
+  readonly transport: Transport;
+  readonly store: MailStore;
+  readonly authenticator: Authenticator;
+  readonly clock: Clock;
+  readonly randomBytes: (length: number) => Uint8Array;
+  /** The server's host name, for the APOP timestamp. */
+  readonly hostname: string;
+  /** What is on offer. `tlsAvailable` defaults to whether the transport can upgrade. */
+  readonly policy?: ServerPolicy;
+  readonly limits?: Partial<Limits>;
+  /**
+   * How long every failed login waits before its `-ERR`, in ms, whatever the reason (so a
+   * wrong password, an unknown user and a hashed secret look the same). Per connection: a
+   * correct login elsewhere is not slowed. Default 2000, as Dovecot's `auth_failure_delay`.
+   */
+  readonly authFailureDelayMs?: number;
+  /** Called for every event, in order. Must not throw. */
+  readonly onEvent?: (event: ServeEvent) => void;
+}
+
+export interface ServeResult {
+  readonly reason: ServerCloseReason;
+  /** The user who logged in, if any. */
+  readonly user: string | null;
+  /** Octets written to the client. */
+  readonly octetsSent: number;
+  /** Commands received, by keyword. */
+  readonly commands: Readonly<Record<string, number>>;
+}
+
+/**
+ * Serves one POP3 connection until it ends. Never throws for anything the client does; the
+ * transport is closed and the maildrop released (without deleting, unless the session went
+ * through UPDATE) on every path.
+ */
+export async function serveConnection(options: ServeConnectionOptions): Promise<ServeResult> {
+  const { transport, clock } = options;
+  const session = new ServerSession({
+    hostname: options.hostname,
+    now: clock.now(),
+    randomBytes: options.randomBytes,
+    tlsActive: transport.secure,
+    policy: { tlsAvailable: transport.upgrade !== undefined, ...options.policy },
+    ...(options.limits === undefined ? {} : { limits: options.limits }),
+  });
+  const emit = options.onEvent ?? (() => {});
+  const failureDelay = options.authFailureDelayMs ?? 2000;
+  let maildrop: Maildrop | null = null;
+  let updated = false;
+  let user: string | null = null;
+  let reason: ServerCloseReason = "peer-closed";
+  let octetsSent = 0;
+  const commands: Record<string, number> = {};
+
+  const flush = async (): Promise<void> => {
+    const output = session.takeOutput();
+    if (output.length === 0) return;
+    const bytes = output.length === 1 ? (output[0] as Uint8Array) : concatBytes(output);
+    octetsSent += bytes.length;
+    await transport.write(bytes);
+  };
+
+  const login = async (
+    event: Extract<ServerEvent, { type: "login-requested" }>,
+  ): Promise<LoginOutcome> => {
+    let outcome: LoginOutcome;
+    try {
+      const credential = await options.authenticator.lookup(event.user);
+      if (!(await verifyProof({ proof: event.proof, credential }))) {
+        outcome = { ok: false, reason: "auth" };
+      } else {
+        maildrop = await options.store.open(event.user);
+        user = event.user;
+        emit({
+          type: "login-succeeded",
+          user: event.user,
+          mechanism: event.mechanism,
+          messages: maildrop.messages.length,
+        });
+        return { ok: true, messages: maildrop.messages };
+      }
+    } catch (error) {
+      outcome = StoreError.isInstance(error)
+        ? { ok: false, reason: error.code }
+        : { ok: false, reason: "sys-temp" };
+    }
+    emit({
+      type: "login-failed",
+      user: event.user,
+      mechanism: event.mechanism,
+      reason: outcome.reason,
+    });
+    if (outcome.reason === "auth") await sleep(clock, failureDelay);
+    return outcome;
+  };
+
+  const sendMessage = async (
+    event: Extract<ServerEvent, { type: "message-requested" }>,
+  ): Promise<ServerEvent[]> => {
+    const source = (maildrop as Maildrop).read(event.index);
+    let octets = 0;
+    try {
+      for await (const chunk of source) {
+        octets += chunk.length;
+        const more = session.sendBody(chunk);
+        await flush();
+        if (!more) break;
+      }
+    } catch {
+      return session.failBody(clock.now());
+    }
+    emit({ type: "message-sent", message: event.message, octets });
+    return session.endBody(clock.now());
+  };
+
+  const work = async (events: ServerEvent[]): Promise<void> => {
+    const queue = [...events];
+    for (let event = queue.shift(); event !== undefined; event = queue.shift()) {
+      emit(event);
+      switch (event.type) {
+        case "command-received":
+          commands[event.keyword] = (commands[event.keyword] ?? 0) + 1;
+          break;
+        case "login-requested":
+          queue.push(...session.completeLogin(await login(event), clock.now()));
+          break;
+        case "message-requested":
+          queue.push(...(await sendMessage(event)));
+          break;
+        case "tls-requested": {
+          await flush();
+          let ok = false;
+          try {
+            await transport.upgrade?.();
+            ok = true;
+          } catch {
+            ok = false;
+          }
+          queue.push(...session.completeTls({ ok }, clock.now()));
+          break;
+        }
+        case "update-requested": {
+          let ok = true;
+          try {
+            await (maildrop as Maildrop).commit(event.deleted);
+          } catch {
+            ok = false;
+          }
+          updated = true;
+          emit({ type: "update-applied", deleted: event.deleted.length, ok });
+          queue.push(...session.completeUpdate({ ok }));
+          break;
+        }
+        case "session-closed":
+          reason = event.reason;
+          break;
+        case "command-rejected":
+        case "limit-exceeded":
+          break;
+      }
+      await flush();
+    }
+    // Replies that came with no event (a SASL challenge) still have to go out.
+    await flush();
+  };
+
+  try {
+    await flush();
+    // One read is outstanding at a time; a deadline that fires leaves it pending for the next turn.
+    let reading: Promise<Uint8Array | null> | null = null;
+    while (session.state !== "CLOSED") {
+      reading ??= transport.read();
+      const timer = armDeadline(session, clock);
+      let result: Uint8Array | null | typeof TIMED_OUT;
+      try {
+        result = await Promise.race([reading, timer.promise]);
+      } finally {
+        timer.cancel();
+      }
+      if (result === TIMED_OUT) {
+        await work(session.handleTimeout(clock.now()));
+        continue;
+      }
+      reading = null;
+      await work(session.receive(result ?? EMPTY, clock.now()));
+    }
+  } catch {
+    // The connection failed under us (reset, write after close). Nothing to tell the client.
+  } finally {
+    await transport.close().catch(() => {});
+    if (maildrop !== null && !updated) await (maildrop as Maildrop).release().catch(() => {});
+  }
+  return { reason, user, octetsSent, commands };
+}
+
+const EMPTY = new Uint8Array(0);
+const TIMED_OUT: unique symbol = Symbol("timed out");
+
+/** A promise that resolves to TIMED_OUT at the session's deadline (never, if it has none). */
+function armDeadline(
+  session: ServerSession,
+  clock: Clock,
+): { promise: Promise<typeof TIMED_OUT>; cancel: () => void } {
+  const deadline = session.nextDeadline();
+  if (deadline === null) return { promise: new Promise(() => {}), cancel: () => {} };
+  let cancel = (): void => {};
+  const promise = new Promise<typeof TIMED_OUT>((resolve) => {
+    cancel = clock.setTimer(Math.max(0, deadline - clock.now()), () => resolve(TIMED_OUT));
+  });
+  return { promise, cancel };
+}
+
+function sleep(clock: Clock, ms: number): Promise<void> {
+  if (ms <= 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    clock.setTimer(ms, resolve);
+  });
+}

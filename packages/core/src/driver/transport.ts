@@ -1,0 +1,34 @@
+/**
+ * The one interface a runtime package implements to run POP3 over its sockets
+ * (DESIGN.md: "each adapter is only a transport"). It carries bytes and nothing else.
+ */
+export interface Transport {
+  /**
+   * The next chunk received, or `null` once the peer has closed its side or the transport
+   * was closed. Only one read is outstanding at a time.
+   */
+  read(): Promise<Uint8Array | null>;
+  /** Sends bytes; resolves when the runtime has taken them (backpressure: wait before the next write). */
+  write(bytes: Uint8Array): Promise<void>;
+  /**
+   * Upgrades this connection to TLS in place (STLS, RFC 2595 section 4): the client side as a
+   * TLS client (verifying the server as configured), the server side as a TLS server. Any
+   * bytes received in clear and not yet read are discarded; after it resolves, `read` returns
+   * only decrypted bytes. Absent where the transport cannot upgrade.
+   */
+  upgrade?(): Promise<void>;
+  /** Closes the connection (after flushing what was written). Idempotent. */
+  close(): Promise<void>;
+  /** True when the bytes travel inside TLS (implicit TLS, or after `upgrade`). */
+  readonly secure: boolean;
+}
+
+/**
+ * Time, handed in by the runtime package: core reads no clock and starts no timer itself.
+ */
+export interface Clock {
+  /** Milliseconds, from any fixed origin. */
+  now(): number;
+  /** Calls `callback` after `ms` milliseconds; the returned function cancels it. */
+  setTimer(ms: number, callback: () => void): () => void;
+}

@@ -1,0 +1,27 @@
+const marker = Symbol.for("@apop/core.error");
+
+/**
+ * The base of every error apop throws. `isInstance` checks a `Symbol.for` marker instead of
+ * the prototype chain, so it still works when two copies of `@apop/core` are loaded (a
+ * runtime package and an app may each bundle their own).
+ */
+export class ApopError extends Error {
+  readonly [marker] = true;
+  /** A stable, machine-readable reason; each subclass narrows it to a literal union. */
+  readonly code: string;
+
+  constructor(options: { name?: string; code: string; message: string; cause?: unknown }) {
+    super(options.message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = options.name ?? "ApopError";
+    this.code = options.code;
+  }
+
+  static isInstance(error: unknown): error is ApopError {
+    return typeof error === "object" && error !== null && marker in error;
+  }
+}
+
+/** True when `error` is an `ApopError` with the given `name` (works across package copies). */
+export function isNamedApopError(error: unknown, name: string): boolean {
+  return ApopError.isInstance(error) && error.name === name;
+}

@@ -1,0 +1,74 @@
+/**
+ * Every size and abuse limit of the protocol, in one place (imapflow `limits.js`). Each has an
+ * RFC-minded default and can be overridden per session; the adapters validate overrides with
+ * zod at their option boundary, never in the byte path. Breaching one yields an event or an
+ * error whose `limit` names the field below.
+ */
+export interface Limits {
+  /**
+   * Longest command line the server accepts, CRLF included. RFC 2449 section 4: at least 255
+   * octets once CAPA is supported. Default 1 KiB.
+   */
+  readonly commandLineOctets: number;
+  /**
+   * Longest SASL response line during AUTH (RFC 5034 section 4). Exempt from the command limit
+   * because tokens such as OAuth bearer tokens run long. Default 16 KiB.
+   */
+  readonly saslLineOctets: number;
+  /**
+   * Longest status line or listing line the client accepts, CRLF included. RFC 2449 section 4
+   * caps the first line of a response at 512 octets; real servers overshoot, so the client is
+   * generous. Default 8 KiB.
+   */
+  readonly responseLineOctets: number;
+  /** Unknown or malformed commands a server session tolerates before it closes. Default 10. */
+  readonly badCommands: number;
+  /** Failed authentications in one session before the server closes it. Default 3. */
+  readonly authFailures: number;
+  /**
+   * Inactivity allowed in AUTHORIZATION before the server closes, in ms. A short timer before
+   * login keeps idle unauthenticated connections cheap. Default 60 s.
+   */
+  readonly authorizationTimeoutMs: number;
+  /**
+   * Inactivity allowed in TRANSACTION, in ms. RFC 1939 section 3: at least 10 minutes; lower
+   * values are raised to 10 minutes. Default 10 minutes.
+   */
+  readonly idleTimeoutMs: number;
+  /**
+   * Octets of pipelined input a server session holds while it waits for the host (an
+   * authentication or a message body in progress). Past it the session stops reading: the
+   * host sees `inputPaused` and applies backpressure. Default 64 KiB.
+   */
+  readonly pipelinedInputOctets: number;
+}
+
+/** RFC 1939 section 3: an autologout timer, if any, must be at least 10 minutes. */
+export const MIN_IDLE_TIMEOUT_MS = 10 * 60 * 1000;
+
+export const DEFAULT_LIMITS: Limits = {
+  commandLineOctets: 1024,
+  saslLineOctets: 16 * 1024,
+  responseLineOctets: 8 * 1024,
+  badCommands: 10,
+  authFailures: 3,
+  authorizationTimeoutMs: 60 * 1000,
+  idleTimeoutMs: MIN_IDLE_TIMEOUT_MS,
+  pipelinedInputOctets: 64 * 1024,
+};
+
+/** Fills in defaults and enforces the floors the RFCs set. */
+export function resolveLimits(overrides: Partial<Limits> = {}): Limits {
+  const limits = { ...DEFAULT_LIMITS, ...overrides };
+  return {
+    ...limits,
+    // RFC 2449 section 4: a CAPA server must accept command lines of 255 octets.
+    commandLineOctets: Math.max(limits.commandLineOctets, 255),
+    saslLineOctets: Math.max(limits.saslLineOctets, limits.commandLineOctets, 255),
+    // RFC 2449 section 4: a response's first line may be 512 octets.
+    responseLineOctets: Math.max(limits.responseLineOctets, 512),
+    idleTimeoutMs: Math.max(limits.idleTimeoutMs, MIN_IDLE_TIMEOUT_MS),
+    badCommands: Math.max(limits.badCommands, 1),
+    authFailures: Math.max(limits.authFailures, 1),
+  };
+}

@@ -1,0 +1,417 @@
+/**
+ * The client side of a POP3 session: commands in, bytes out; bytes in, events out. No I/O.
+ *
+ * Theory of operation. The host calls `send(command)`, which checks the command against the
+ * state table (states.ts), queues its bytes and remembers it as pending. Replies come back
+ * strictly in order (RFC 1939 section 3; RFC 2449 section 6.6 for PIPELINING), so a FIFO of
+ * pending commands tells which reply belongs to which command and whether it is multi-line.
+ * `receive(chunk, now)` turns bytes into events:
+ *
+ * - `greeting-received` once, first;
+ * - `response-received` for each reply's status line, with the lines of a multi-line listing
+ *   (CAPA, LIST, UIDL, LANG, the bare AUTH listing) already collected;
+ * - for RETR and TOP, `response-received` and then the unstuffed body as `body-chunk` events
+ *   and a `body-end`, streamed: the body is never held whole;
+ * - `continuation-received` for a SASL challenge during AUTH; answer with `sendSaslResponse`.
+ *
+ * Bytes that arrive with nothing pending are a protocol violation (a forged or unsolicited
+ * reply; features.md, security class 7): `receive` throws `RemoteProtocolError` and the
+ * session is closed.
+ *
+ * After a successful STLS reply the session throws away whatever the server sent behind it
+ * in clear (the response injection flaw; RFC 2595 section 4) and ignores input until the host
+ * calls `completeTls()`; it also forgets the cached capabilities.
+ */
+import { extractApopTimestamp } from "../auth/apop.ts";
+import { concatBytes, latin1ToString } from "../bytes/ascii.ts";
+import { LineReader } from "../bytes/line-reader.ts";
+import { decodeUtf8, encodeUtf8 } from "../bytes/utf8.ts";
+import { LocalProtocolError } from "../errors/local-protocol-error.ts";
+import { RemoteProtocolError } from "../errors/remote-protocol-error.ts";
+import { type Capabilities, parseCapabilities } from "../grammar/capabilities.ts";
+import { type Command, formatCommand } from "../grammar/command.ts";
+import { MultilineDecoder } from "../grammar/multiline-decoder.ts";
+import { parseContinuation, parseStatusLine, type StatusLine } from "../grammar/status-line.ts";
+import { type Limits, resolveLimits } from "../limits.ts";
+import { nextState, type SessionState } from "./states.ts";
+
+export type ClientEvent =
+  | {
+      readonly type: "greeting-received";
+      readonly status: StatusLine;
+      /** The APOP timestamp, when the greeting carries exactly one strict msg-id. */
+      readonly timestamp: string | null;
+    }
+  | {
+      readonly type: "response-received";
+      readonly command: Command;
+      readonly status: StatusLine;
+      /** The lines of a multi-line listing reply, unstuffed. Absent for one-line replies and bodies. */
+      readonly lines?: readonly string[];
+    }
+  | { readonly type: "continuation-received"; readonly command: Command; readonly data: string }
+  | { readonly type: "body-chunk"; readonly command: Command; readonly data: Uint8Array }
+  | { readonly type: "body-end"; readonly command: Command; readonly octets: number };
+
+export interface ClientSessionOptions {
+  readonly limits?: Partial<Limits>;
+  /** Largest multi-line body or listing accepted, in octets; past it `receive` throws. Default: no limit. */
+  readonly maxBodyOctets?: number;
+}
+
+/** The part of a reply being read. */
+type Reading =
+  | { readonly kind: "status" }
+  | {
+      readonly kind: "listing";
+      readonly command: Command;
+      readonly status: StatusLine;
+      readonly decoder: MultilineDecoder;
+      readonly parts: Uint8Array[];
+    }
+  | { readonly kind: "body"; readonly command: Command; readonly decoder: MultilineDecoder };
+
+export class ClientSession {
+  readonly #limits: Limits;
+  readonly #maxBodyOctets: number;
+  readonly #reader: LineReader;
+  readonly #pending: Command[] = [];
+  #output: Uint8Array[] = [];
+  #state: SessionState = "AUTHORIZATION";
+  #greeted = false;
+  #awaitingTls = false;
+  #reading: Reading = { kind: "status" };
+  #capabilities: Capabilities | null = null;
+  /** An initial response held back by the 255-octet rule (RFC 5034 section 4). */
+  #deferredInitialResponse: string | null = null;
+
+  constructor(options: ClientSessionOptions = {}) {
+    this.#limits = resolveLimits(options.limits);
+    this.#maxBodyOctets = options.maxBodyOctets ?? Number.POSITIVE_INFINITY;
+    this.#reader = new LineReader({ maxOctets: this.#limits.responseLineOctets });
+  }
+
+  /** The RFC 1939 state, as confirmed by the server's replies. */
+  get state(): SessionState {
+    return this.#state;
+  }
+
+  /** Commands sent and not yet answered, oldest first. */
+  get pending(): readonly Command[] {
+    return this.#pending;
+  }
+
+  /** The capabilities of the last successful CAPA, or null (none yet, or forgotten after STLS). */
+  get capabilities(): Capabilities | null {
+    return this.#capabilities;
+  }
+
+  /** True between a successful STLS reply and `completeTls()`. */
+  get awaitingTls(): boolean {
+    return this.#awaitingTls;
+  }
+
+  /** Drains the bytes to write to the server, in order. */
+  takeOutput(): Uint8Array[] {
+    const output = this.#output;
+    this.#output = [];
+    return output;
+  }
+
+  /**
+   * Queues a command. Throws `LocalProtocolError` when the command is not valid in the current
+   * state (states.ts), before the greeting, while STLS is in progress, or during a SASL
+   * exchange. Commands may be pipelined within one state; a command that depends on a state
+   * change (STAT after PASS) must wait for the reply that makes it.
+   */
+  send(command: Command): void {
+    if (!this.#greeted) throw invalidState("cannot send before the greeting");
+    if (this.#awaitingTls) throw invalidState("cannot send while STLS is in progress");
+    if (this.#pending.some((pending) => pending.keyword === "AUTH" || pending.keyword === "STLS")) {
+      throw invalidState(
+        `cannot send ${command.keyword} while ${this.#pending.at(-1)?.keyword} is in progress`,
+      );
+    }
+    if (nextState(this.#state, command.keyword) === null) {
+      throw invalidState(`${command.keyword} is not valid in the ${this.#state} state`);
+    }
+    let bytes: Uint8Array;
+    try {
+      bytes = formatCommand(command);
+    } catch (error) {
+      throw new LocalProtocolError({
+        code: "invalid-argument",
+        message: (error as Error).message,
+        cause: error,
+      });
+    }
+    this.#output.push(bytes);
+    this.#pending.push(command);
+  }
+
+  /**
+   * Starts a SASL exchange with AUTH (RFC 5034 section 4). When the initial response would
+   * make the command line longer than 255 octets, it is held back: the command goes out bare
+   * and the initial response answers the server's first (empty) challenge, as RFC 5034
+   * requires and as Office 365 insists.
+   */
+  sendAuth(mechanism: string, initialResponse: string | null): void {
+    const line =
+      initialResponse === null
+        ? null
+        : `AUTH ${mechanism} ${initialResponse === "" ? "=" : initialResponse}`;
+    if (line !== null && line.length + 2 <= 255) {
+      this.send({
+        keyword: "AUTH",
+        mechanism,
+        initialResponse: initialResponse === "" ? "=" : (initialResponse as string),
+      });
+      return;
+    }
+    this.send({ keyword: "AUTH", mechanism });
+    this.#deferredInitialResponse = initialResponse;
+  }
+
+  /** Answers a `continuation-received` with base64 text, or `*` to cancel (RFC 5034 section 4). */
+  sendSaslResponse(base64: string): void {
+    if (this.#pending[0]?.keyword !== "AUTH") throw invalidState("no SASL exchange in progress");
+    if (/[\r\n]/.test(base64))
+      throw new LocalProtocolError({
+        code: "invalid-argument",
+        message: "SASL response must be one line",
+      });
+    this.#output.push(encodeUtf8(`${base64}\r\n`));
+  }
+
+  /** Tells the session that the TLS handshake after STLS is done. */
+  completeTls(): void {
+    if (!this.#awaitingTls) throw invalidState("no STLS handshake is pending");
+    this.#awaitingTls = false;
+  }
+
+  /**
+   * Feeds received bytes. An empty chunk means the server closed the connection: if a reply
+   * was still expected, that is `RemoteProtocolError` `connection-closed`.
+   */
+  receive(chunk: Uint8Array, _now = 0): ClientEvent[] {
+    if (this.#state === "CLOSED") {
+      if (chunk.length === 0) return [];
+      throw this.#fail(
+        new RemoteProtocolError({
+          code: "unexpected-data",
+          message: "data after the session closed",
+        }),
+      );
+    }
+    if (chunk.length === 0) {
+      const expected =
+        !this.#greeted || this.#pending.length > 0 || this.#reading.kind !== "status";
+      this.#state = "CLOSED";
+      if (expected) {
+        throw new RemoteProtocolError({
+          code: "connection-closed",
+          message: "the server closed the connection before replying",
+        });
+      }
+      return [];
+    }
+    // RFC 2595 section 4: nothing the server sends between its STLS reply and the handshake counts.
+    if (this.#awaitingTls) return [];
+    const events: ClientEvent[] = [];
+    let input: Uint8Array | null = chunk;
+    while (input !== null && input.length > 0) {
+      input =
+        this.#reading.kind === "status"
+          ? this.#readStatus(input, events)
+          : this.#readBlock(input, events);
+      // The state may have changed while reading (TS narrowed it above).
+      if (this.#awaitingTls || (this.#state as SessionState) === "CLOSED") break;
+    }
+    return events;
+  }
+
+  // ---------------------------------------------------------------------------------------
+
+  /** Reads status lines; returns the bytes that belong to a multi-line block, if one starts. */
+  #readStatus(chunk: Uint8Array, events: ClientEvent[]): Uint8Array | null {
+    this.#reader.push(chunk);
+    for (;;) {
+      const read = this.#reader.next();
+      if (read === null) return null;
+      if (read.type === "line-too-long") {
+        throw this.#fail(
+          new RemoteProtocolError({
+            code: "line-too-long",
+            message: `a response line is longer than ${this.#limits.responseLineOctets} octets`,
+          }),
+        );
+      }
+      this.#statusLine(read.line, events);
+      if (this.#awaitingTls) {
+        // The response injection flaw: drop what came behind the STLS reply.
+        this.#reader.takeRest();
+        return null;
+      }
+      if (this.#state === "CLOSED") return null;
+      if (this.#reading.kind !== "status") return this.#reader.takeRest();
+    }
+  }
+
+  #statusLine(line: Uint8Array, events: ClientEvent[]): void {
+    if (!this.#greeted) {
+      const status = parseStatusLine(line);
+      if (status === null)
+        throw this.#fail(
+          new RemoteProtocolError({
+            code: "bad-greeting",
+            message: `bad greeting: ${shown(line)}`,
+          }),
+        );
+      this.#greeted = true;
+      if (!status.ok) this.#state = "CLOSED";
+      const extracted = extractApopTimestamp(status.text);
+      events.push({
+        type: "greeting-received",
+        status,
+        timestamp: extracted.ok ? extracted.timestamp : null,
+      });
+      return;
+    }
+    const command = this.#pending[0];
+    if (command === undefined) {
+      throw this.#fail(
+        new RemoteProtocolError({
+          code: "unexpected-data",
+          message: `unexpected data with no command pending: ${shown(line)}`,
+        }),
+      );
+    }
+    if (command.keyword === "AUTH" && command.mechanism !== undefined) {
+      const data = parseContinuation(line);
+      if (data !== null) {
+        if (this.#deferredInitialResponse !== null) {
+          // RFC 5034 section 4: the held-back initial response answers the empty challenge.
+          const response = this.#deferredInitialResponse;
+          this.#deferredInitialResponse = null;
+          this.#output.push(encodeUtf8(`${response}\r\n`));
+          return;
+        }
+        events.push({ type: "continuation-received", command, data });
+        return;
+      }
+    }
+    const status = parseStatusLine(line);
+    if (status === null) {
+      throw this.#fail(
+        new RemoteProtocolError({
+          code: "bad-response",
+          message: `bad response to ${command.keyword}: ${shown(line)}`,
+        }),
+      );
+    }
+    if (status.ok && isMultiline(command)) {
+      const decoder = new MultilineDecoder();
+      if (isBody(command)) {
+        this.#reading = { kind: "body", command, decoder };
+        events.push({ type: "response-received", command, status });
+      } else {
+        this.#reading = { kind: "listing", command, status, decoder, parts: [] };
+      }
+      return;
+    }
+    this.#pending.shift();
+    if (command.keyword === "AUTH") this.#deferredInitialResponse = null;
+    if (status.ok) this.#advance(command);
+    events.push({ type: "response-received", command, status });
+  }
+
+  /** Reads a multi-line block; returns what follows its terminator. */
+  #readBlock(chunk: Uint8Array, events: ClientEvent[]): Uint8Array | null {
+    const reading = this.#reading as Exclude<Reading, { kind: "status" }>;
+    const { data, end, rest } = reading.decoder.push(chunk);
+    if (reading.decoder.octets > this.#maxBodyOctets) {
+      throw this.#fail(
+        new RemoteProtocolError({
+          code: "message-too-large",
+          message: `reply to ${reading.command.keyword} is larger than ${this.#maxBodyOctets} octets`,
+        }),
+      );
+    }
+    if (reading.kind === "body") {
+      for (const part of data)
+        events.push({ type: "body-chunk", command: reading.command, data: part });
+    } else {
+      for (const part of data) reading.parts.push(part.slice());
+    }
+    if (!end) return null;
+    this.#pending.shift();
+    this.#reading = { kind: "status" };
+    if (reading.kind === "body") {
+      events.push({ type: "body-end", command: reading.command, octets: reading.decoder.octets });
+    } else {
+      const lines = splitLines(concatBytes(reading.parts));
+      if (reading.command.keyword === "CAPA") this.#capabilities = parseCapabilities(lines);
+      events.push({
+        type: "response-received",
+        command: reading.command,
+        status: reading.status,
+        lines,
+      });
+    }
+    return rest;
+  }
+
+  /** Follows a successful reply through the state table. */
+  #advance(command: Command): void {
+    const next = nextState(this.#state, command.keyword);
+    if (next !== null) this.#state = next === "UPDATE" ? "CLOSED" : next;
+    if (command.keyword === "STLS") {
+      this.#awaitingTls = true;
+      this.#capabilities = null;
+    }
+  }
+
+  #fail(error: RemoteProtocolError): RemoteProtocolError {
+    this.#state = "CLOSED";
+    return error;
+  }
+}
+
+/** RFC 1939 and RFC 2449: which successful replies are multi-line. `LIST 3` is one line. */
+function isMultiline(command: Command): boolean {
+  switch (command.keyword) {
+    case "CAPA":
+    case "RETR":
+    case "TOP":
+      return true;
+    case "LIST":
+    case "UIDL":
+      return command.message === undefined;
+    case "LANG":
+      return command.tag === undefined;
+    case "AUTH":
+      return command.mechanism === undefined;
+    default:
+      return false;
+  }
+}
+
+function isBody(command: Command): boolean {
+  return command.keyword === "RETR" || command.keyword === "TOP";
+}
+
+function splitLines(bytes: Uint8Array): string[] {
+  const text = decodeUtf8(bytes) ?? latin1ToString(bytes);
+  const lines = text.split("\r\n");
+  if (lines.at(-1) === "") lines.pop();
+  return lines;
+}
+
+function shown(line: Uint8Array): string {
+  const text = latin1ToString(line.subarray(0, 80));
+  return JSON.stringify(line.length > 80 ? `${text}...` : text);
+}
+
+function invalidState(message: string): LocalProtocolError {
+  return new LocalProtocolError({ code: "invalid-state", message });
+}

@@ -1,0 +1,857 @@
+/**
+ * The server side of a POP3 session: bytes in, events and bytes out, no I/O.
+ *
+ * Theory of operation. The host (a driver) owns the connection. It feeds every received
+ * chunk to `receive(chunk, now)` and writes whatever `takeOutput()` returns. The session
+ * answers most commands by itself from the snapshot it was given at login (STAT, LIST, UIDL,
+ * DELE, RSET, NOOP, CAPA). A few commands need the world: checking credentials and opening the
+ * maildrop, reading a message, the TLS handshake, applying deletes. For those the session
+ * emits a `*-requested` event and waits; further pipelined commands stay buffered (RFC 2449
+ * section 6.6: answered strictly in order) until the host calls the matching completion
+ * (`completeLogin`, `sendBody`/`endBody`, `completeTls`, `completeUpdate`), which goes on with
+ * the buffered input and returns the events that follow.
+ *
+ * Time is an argument. `nextDeadline()` says when the session wants `handleTimeout(now)`:
+ * the short timer before login, the autologout timer after it (RFC 1939 section 3: at least
+ * ten minutes). No timer runs while the host is busy on the session's behalf.
+ *
+ * Which command is legal where comes from `TRANSITIONS` (states.ts); this file adds the finer
+ * rules inside AUTHORIZATION: USER before PASS, the SASL exchange, and the plaintext policy.
+ */
+import { createApopTimestamp } from "../auth/apop.ts";
+import { findMechanism } from "../auth/sasl/find-mechanism.ts";
+import type { SaslServerExchange, SaslServerMechanism } from "../auth/sasl/sasl-mechanism.ts";
+import { decodeBase64, encodeBase64 } from "../bytes/base64.ts";
+import { latin1ToString } from "../bytes/ascii.ts";
+import { LineReader } from "../bytes/line-reader.ts";
+import { encodeUtf8 } from "../bytes/utf8.ts";
+import { LocalProtocolError } from "../errors/local-protocol-error.ts";
+import { type Capabilities, formatCapabilities } from "../grammar/capabilities.ts";
+import { type Command, parseCommand, redactCommand } from "../grammar/command.ts";
+import {
+  formatMaildropSize,
+  formatScanListing,
+  formatUniqueIdListing,
+} from "../grammar/listings.ts";
+import { MultilineEncoder } from "../grammar/multiline-encoder.ts";
+import { formatContinuation, formatStatusLine, ResponseCode } from "../grammar/status-line.ts";
+import { type Limits, resolveLimits } from "../limits.ts";
+import { assertNever } from "../util/assert-never.ts";
+import type {
+  LoginOutcome,
+  ServerCloseReason,
+  ServerEvent,
+  UpdateOutcome,
+} from "./server-events.ts";
+import { nextState, type SessionState } from "./states.ts";
+
+/** What the server offers, beyond the commands every session has. */
+export interface ServerPolicy {
+  /** Offer APOP: the greeting carries a timestamp (RFC 1939 section 7). Default true. */
+  readonly apop?: boolean;
+  /** SASL mechanisms on offer (RFC 5034), in order of preference. Default none. */
+  readonly saslMechanisms?: readonly SaslServerMechanism[];
+  /**
+   * Allow USER/PASS and the SASL mechanisms that send a password on a connection without TLS.
+   * Default false (RFC 2595 section 2.3; features.md 2595-6).
+   */
+  readonly allowPlaintextAuth?: boolean;
+  /** TLS is possible on this connection, so STLS is on offer until it is active. */
+  readonly tlsAvailable?: boolean;
+  /** Advertise PIPELINING (RFC 2449 section 6.6). Default true: the session answers in order. */
+  readonly pipelining?: boolean;
+  /** IMPLEMENTATION text (RFC 2449 section 6.9). */
+  readonly implementation?: string;
+  /** EXPIRE argument (RFC 2449 section 6.7): a number of days or `NEVER`. */
+  readonly expire?: string;
+  /** LOGIN-DELAY seconds (RFC 2449 section 6.5). */
+  readonly loginDelay?: number;
+  /** The text of the greeting, before the APOP timestamp. */
+  readonly greeting?: string;
+}
+
+export interface ServerSessionOptions {
+  /** The host name used in the APOP timestamp and CRAM-MD5 challenges. */
+  readonly hostname: string;
+  /** The clock, in ms since the epoch (or any monotonic origin used consistently). */
+  readonly now: number;
+  /** Cryptographically strong random bytes; used for the APOP timestamp and SASL challenges. */
+  readonly randomBytes: (length: number) => Uint8Array;
+  /**
+   * The APOP timestamp to put in the greeting, instead of one made from `now` and
+   * `randomBytes`. For replaying recorded sessions; it must differ on every greeting
+   * (RFC 1939 section 7).
+   */
+  readonly apopTimestamp?: string;
+  /** TLS is already active (implicit TLS, RFC 8314). */
+  readonly tlsActive?: boolean;
+  readonly policy?: ServerPolicy;
+  readonly limits?: Partial<Limits>;
+}
+
+type Pending =
+  | { readonly kind: "login"; readonly mechanism: string }
+  | {
+      readonly kind: "body";
+      readonly encoder: MultilineEncoder;
+      readonly text: string;
+      started: boolean;
+    }
+  | { readonly kind: "tls" }
+  | { readonly kind: "update" };
+
+/** A SASL exchange in progress: the lines that follow are its responses (RFC 5034 section 4). */
+interface SaslState {
+  readonly mechanism: SaslServerMechanism;
+  readonly exchange: SaslServerExchange;
+}
+
+interface Snapshot {
+  readonly messages: readonly { readonly size: number; readonly uid: string }[];
+  readonly deleted: Set<number>;
+}
+
+const LANGUAGES: ReadonlyMap<string, string> = new Map([["en", "English"]]);
+
+export class ServerSession {
+  readonly #limits: Limits;
+  readonly #policy: ServerPolicy;
+  readonly #hostname: string;
+  readonly #randomBytes: (length: number) => Uint8Array;
+  readonly #reader: LineReader;
+  #output: Uint8Array[] = [];
+  #state: SessionState = "AUTHORIZATION";
+  #tlsActive: boolean;
+  #timestamp: string | null;
+  #utf8 = false;
+  #user: string | null = null;
+  #sasl: SaslState | null = null;
+  #pending: Pending | null = null;
+  #snapshot: Snapshot | null = null;
+  #badCommands = 0;
+  #authFailures = 0;
+  #lastActivity: number;
+
+  constructor(options: ServerSessionOptions) {
+    this.#limits = resolveLimits(options.limits);
+    this.#policy = options.policy ?? {};
+    this.#hostname = options.hostname;
+    this.#randomBytes = options.randomBytes;
+    this.#tlsActive = options.tlsActive ?? false;
+    this.#lastActivity = options.now;
+    this.#reader = new LineReader({ maxOctets: this.#limits.commandLineOctets });
+    this.#timestamp =
+      this.#policy.apop === false
+        ? null
+        : (options.apopTimestamp ?? this.#newChallenge(options.now));
+    const greeting = this.#policy.greeting ?? "POP3 server ready";
+    this.#reply(true, this.#timestamp === null ? greeting : `${greeting} ${this.#timestamp}`);
+  }
+
+  /** The RFC 1939 state. */
+  get state(): SessionState {
+    return this.#state;
+  }
+
+  /** The APOP timestamp of the greeting, or null when APOP is not offered. */
+  get timestamp(): string | null {
+    return this.#timestamp;
+  }
+
+  /** Whether TLS is active on the connection. */
+  get tlsActive(): boolean {
+    return this.#tlsActive;
+  }
+
+  /** Whether the client turned on UTF-8 mode (RFC 6856 section 2). */
+  get utf8(): boolean {
+    return this.#utf8;
+  }
+
+  /** Octets of input received and not yet processed. */
+  get bufferedInput(): number {
+    return this.#reader.buffered;
+  }
+
+  /**
+   * False while the session holds more unprocessed input than `Limits.pipelinedInputOctets`:
+   * the host should stop reading until a completion lets the session catch up.
+   */
+  get wantsInput(): boolean {
+    return this.#state !== "CLOSED" && this.#reader.buffered <= this.#limits.pipelinedInputOctets;
+  }
+
+  /** True while a message body is being sent and the encoder wants more bytes. */
+  get wantsBody(): boolean {
+    const pending = this.#pending;
+    return pending?.kind === "body" && !pending.encoder.done;
+  }
+
+  /** Drains the bytes to write to the client, in order. */
+  takeOutput(): Uint8Array[] {
+    const output = this.#output;
+    this.#output = [];
+    return output;
+  }
+
+  /**
+   * Feeds received bytes. An empty chunk means the peer closed its side (EOF): the session
+   * closes without UPDATE, so nothing is deleted (RFC 1939 section 6).
+   */
+  receive(chunk: Uint8Array, now: number): ServerEvent[] {
+    if (this.#state === "CLOSED") return [];
+    if (chunk.length === 0) return this.#close("peer-closed");
+    // RFC 2595 section 4: nothing sent in clear between STLS and the handshake counts.
+    if (this.#pending?.kind === "tls") return [];
+    this.#reader.push(chunk);
+    return this.#process(now);
+  }
+
+  /** When the host should call `handleTimeout`, or null while no timer runs. */
+  nextDeadline(): number | null {
+    if (this.#pending !== null) return null;
+    switch (this.#state) {
+      case "AUTHORIZATION":
+        return this.#lastActivity + this.#limits.authorizationTimeoutMs;
+      case "TRANSACTION":
+        return this.#lastActivity + this.#limits.idleTimeoutMs;
+      default:
+        return null;
+    }
+  }
+
+  /**
+   * Closes the session if its deadline has passed. In TRANSACTION this is the autologout of
+   * RFC 1939 section 3: no response, no UPDATE. Before login the client is told why.
+   */
+  handleTimeout(now: number): ServerEvent[] {
+    const deadline = this.nextDeadline();
+    if (deadline === null || now < deadline) return [];
+    if (this.#state === "AUTHORIZATION") this.#reply(false, "Disconnected for inactivity");
+    return [
+      {
+        type: "limit-exceeded",
+        limit: this.#state === "AUTHORIZATION" ? "authorizationTimeoutMs" : "idleTimeoutMs",
+      },
+      ...this.#close("timeout"),
+    ];
+  }
+
+  /** Answers `login-requested`. */
+  completeLogin(outcome: LoginOutcome, now: number): ServerEvent[] {
+    this.#expectPending("login");
+    this.#pending = null;
+    this.#lastActivity = now;
+    if (outcome.ok) {
+      this.#snapshot = { messages: outcome.messages, deleted: new Set() };
+      this.#state = "TRANSACTION";
+      const { count, size } = this.#maildropSize();
+      this.#reply(true, `Logged in, ${count} message${count === 1 ? "" : "s"} (${size} octets)`);
+      return this.#process(now);
+    }
+    const events: ServerEvent[] = [];
+    switch (outcome.reason) {
+      case "auth":
+        this.#reply(false, outcome.text ?? "Authentication failed", ResponseCode.auth);
+        break;
+      case "in-use":
+        this.#reply(
+          false,
+          outcome.text ?? "Maildrop is locked by another POP3 session",
+          ResponseCode.inUse,
+        );
+        break;
+      case "login-delay":
+        this.#reply(
+          false,
+          outcome.text ?? "Logged in too recently, try again later",
+          ResponseCode.loginDelay,
+        );
+        break;
+      case "sys-temp":
+        this.#reply(
+          false,
+          outcome.text ?? "Temporary server failure, try again later",
+          ResponseCode.sysTemp,
+        );
+        break;
+      case "sys-perm":
+        this.#reply(false, outcome.text ?? "Maildrop unavailable", ResponseCode.sysPerm);
+        break;
+      default:
+        assertNever(outcome.reason);
+    }
+    // Only credential failures count toward the limit: a locked maildrop is not an attack.
+    if (outcome.reason === "auth") {
+      this.#authFailures++;
+      if (this.#authFailures >= this.#limits.authFailures) {
+        events.push(
+          { type: "limit-exceeded", limit: "authFailures" },
+          ...this.#close("too-many-auth-failures"),
+        );
+        return events;
+      }
+    }
+    events.push(...this.#process(now));
+    return events;
+  }
+
+  /**
+   * Sends the next chunk of the stored message of a `message-requested` event. The first call
+   * sends the `+OK` line. Returns false once the encoder needs no more (TOP reached its line
+   * count): the host should stop reading the store and call `endBody`.
+   */
+  sendBody(chunk: Uint8Array): boolean {
+    const pending = this.#expectPending("body");
+    this.#startBody(pending);
+    if (!pending.encoder.done) {
+      const bytes = pending.encoder.encode(chunk);
+      if (bytes.length > 0) this.#output.push(bytes);
+    }
+    return !pending.encoder.done;
+  }
+
+  /** Ends the message of a `message-requested` event with the terminator line. */
+  endBody(now: number): ServerEvent[] {
+    const pending = this.#expectPending("body");
+    this.#startBody(pending);
+    this.#output.push(pending.encoder.end());
+    this.#pending = null;
+    this.#lastActivity = now;
+    return this.#process(now);
+  }
+
+  /**
+   * The store could not deliver the message. Before any byte went out the client gets
+   * `-ERR [SYS/TEMP]`; after that the reply cannot be repaired, so the session closes.
+   */
+  failBody(now: number, text = "Message could not be read"): ServerEvent[] {
+    const pending = this.#expectPending("body");
+    this.#pending = null;
+    if (pending.started) return this.#close("store-failed");
+    this.#reply(false, text, ResponseCode.sysTemp);
+    this.#lastActivity = now;
+    return this.#process(now);
+  }
+
+  /** Answers `tls-requested`: the handshake finished (or failed, which closes the session). */
+  completeTls(outcome: { readonly ok: boolean }, now: number): ServerEvent[] {
+    this.#expectPending("tls");
+    this.#pending = null;
+    if (!outcome.ok) return this.#close("tls-failed");
+    this.#tlsActive = true;
+    // RFC 2595 section 4: the client forgets what it knew; so does the server's login state.
+    this.#user = null;
+    this.#lastActivity = now;
+    return this.#process(now);
+  }
+
+  /** Answers `update-requested` (RFC 1939 section 6): reply, then close. */
+  completeUpdate(outcome: UpdateOutcome): ServerEvent[] {
+    this.#expectPending("update");
+    this.#pending = null;
+    const snapshot = this.#snapshot as Snapshot;
+    const left = snapshot.messages.length - snapshot.deleted.size;
+    if (outcome.ok) {
+      this.#reply(true, `POP3 server signing off (${left} message${left === 1 ? "" : "s"} left)`);
+    } else {
+      this.#reply(false, outcome.text ?? "Some deleted messages not removed", ResponseCode.sysTemp);
+    }
+    return this.#close("quit");
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Input
+
+  #process(now: number): ServerEvent[] {
+    const events: ServerEvent[] = [];
+    while (
+      this.#pending === null &&
+      (this.#state === "AUTHORIZATION" || this.#state === "TRANSACTION")
+    ) {
+      const read = this.#reader.next();
+      if (read === null) break;
+      this.#lastActivity = now;
+      if (read.type === "line-too-long") {
+        events.push({
+          type: "limit-exceeded",
+          limit: this.#sasl ? "saslLineOctets" : "commandLineOctets",
+        });
+        if (this.#sasl !== null) {
+          this.#endSasl();
+          this.#reply(false, "SASL response too long");
+          this.#countBad(events, "SASL response too long");
+        } else {
+          this.#reply(false, "Line too long");
+          this.#countBad(events, "line too long");
+        }
+        continue;
+      }
+      if (this.#sasl !== null) {
+        this.#saslResponse(read.line, events);
+        continue;
+      }
+      const parsed = parseCommand(read.line);
+      if (!parsed.ok) {
+        this.#reply(false, parsed.message);
+        this.#countBad(events, parsed.message);
+        continue;
+      }
+      const command = parsed.command;
+      events.push({
+        type: "command-received",
+        keyword: command.keyword,
+        text: redactCommand(command),
+      });
+      if (nextState(this.#state, command.keyword) === null) {
+        this.#reply(false, `${command.keyword} is not valid in the ${this.#state} state`);
+        this.#countBad(events, "wrong state");
+        continue;
+      }
+      this.#dispatch(command, events, now);
+    }
+    return events;
+  }
+
+  #dispatch(command: Command, events: ServerEvent[], now: number): void {
+    switch (command.keyword) {
+      case "USER":
+        this.#userCommand(command.name, events);
+        return;
+      case "PASS":
+        this.#passCommand(command.password, events);
+        return;
+      case "APOP":
+        this.#apopCommand(command.name, command.digest, events);
+        return;
+      case "AUTH":
+        this.#authCommand(command, events, now);
+        return;
+      case "CAPA":
+        this.#replyLines(true, "Capability list follows", formatCapabilities(this.capabilities()));
+        return;
+      case "STLS":
+        this.#stlsCommand(events);
+        return;
+      case "UTF8":
+        this.#utf8 = true;
+        this.#reply(true, "UTF8 enabled");
+        return;
+      case "LANG":
+        this.#langCommand(command.tag);
+        return;
+      case "QUIT":
+        this.#quitCommand(events);
+        return;
+      case "NOOP":
+        this.#reply(true, "Nothing to do");
+        return;
+      case "STAT": {
+        this.#reply(true, formatMaildropSize(this.#maildropSize()));
+        return;
+      }
+      case "LIST":
+      case "UIDL":
+        this.#listCommand(command.keyword, command.message, events);
+        return;
+      case "RETR":
+      case "TOP": {
+        const index = this.#messageIndex(command.message, events);
+        if (index === null) return;
+        const lines = command.keyword === "TOP" ? command.lines : undefined;
+        const size = (this.#snapshot as Snapshot).messages[index]?.size ?? 0;
+        this.#pending = {
+          kind: "body",
+          encoder: new MultilineEncoder(lines === undefined ? {} : { bodyLines: lines }),
+          text: lines === undefined ? `${size} octets` : "Top of message follows",
+          started: false,
+        };
+        events.push({
+          type: "message-requested",
+          index,
+          message: command.message,
+          ...(lines === undefined ? {} : { lines }),
+        });
+        return;
+      }
+      case "DELE": {
+        const index = this.#messageIndex(command.message, events);
+        if (index === null) return;
+        (this.#snapshot as Snapshot).deleted.add(index);
+        this.#reply(true, `Message ${command.message} deleted`);
+        return;
+      }
+      case "RSET": {
+        (this.#snapshot as Snapshot).deleted.clear();
+        const { count, size } = this.#maildropSize();
+        this.#reply(
+          true,
+          `Maildrop has ${count} message${count === 1 ? "" : "s"} (${size} octets)`,
+        );
+        return;
+      }
+      default:
+        assertNever(command);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // AUTHORIZATION
+
+  /** Plaintext passwords are allowed under TLS, or where the operator said so. */
+  #plaintextAllowed(): boolean {
+    return this.#tlsActive || this.#policy.allowPlaintextAuth === true;
+  }
+
+  #refusePlaintext(events: ServerEvent[]): void {
+    this.#reply(
+      false,
+      "Plaintext authentication disallowed on non-secure connections",
+      ResponseCode.auth,
+    );
+    events.push({ type: "command-rejected", reason: "plaintext authentication disallowed" });
+  }
+
+  #userCommand(name: string, events: ServerEvent[]): void {
+    // RFC 1939 section 13: the same answer for every name, so USER reveals no accounts.
+    if (!this.#plaintextAllowed()) {
+      this.#refusePlaintext(events);
+      return;
+    }
+    this.#user = name;
+    this.#reply(true, "Send PASS");
+  }
+
+  #passCommand(password: string, events: ServerEvent[]): void {
+    if (!this.#plaintextAllowed()) {
+      this.#refusePlaintext(events);
+      return;
+    }
+    const user = this.#user;
+    this.#user = null;
+    if (user === null) {
+      this.#reply(false, "No username given, send USER first");
+      this.#countBad(events, "PASS without USER");
+      return;
+    }
+    this.#requestLogin(events, user, "USER", { kind: "password", password });
+  }
+
+  #apopCommand(name: string, digest: string, events: ServerEvent[]): void {
+    this.#user = null;
+    if (this.#timestamp === null) {
+      this.#reply(false, "APOP is not available");
+      this.#countBad(events, "APOP not offered");
+      return;
+    }
+    this.#requestLogin(events, name, "APOP", {
+      kind: "apop",
+      timestamp: this.#timestamp,
+      digest: digest.toLowerCase(),
+    });
+  }
+
+  #authCommand(
+    command: Extract<Command, { keyword: "AUTH" }>,
+    events: ServerEvent[],
+    now: number,
+  ): void {
+    this.#user = null;
+    const offered = this.#offeredMechanisms();
+    if (command.mechanism === undefined) {
+      // The RFC 1734 listing that Outlook still sends (features.md 5034-9).
+      this.#replyLines(
+        true,
+        "Supported SASL mechanisms",
+        offered.map((m) => m.name),
+      );
+      return;
+    }
+    const mechanism = findMechanism(this.#policy.saslMechanisms ?? [], command.mechanism);
+    if (mechanism === undefined) {
+      this.#reply(false, `Unsupported SASL mechanism: ${command.mechanism}`);
+      this.#countBad(events, "unsupported mechanism");
+      return;
+    }
+    if (mechanism.sendsPlaintextPassword && !this.#plaintextAllowed()) {
+      this.#refusePlaintext(events);
+      return;
+    }
+    const exchange = mechanism.start({ challenge: this.#newChallenge(now) });
+    this.#sasl = { mechanism, exchange };
+    this.#reader.maxOctets = this.#limits.saslLineOctets;
+    let initial: Uint8Array | null = null;
+    if (command.initialResponse !== undefined) {
+      // RFC 5034 section 4: `=` is an initial response that is present but empty.
+      initial =
+        command.initialResponse === "=" ? new Uint8Array(0) : decodeBase64(command.initialResponse);
+      if (initial === null) {
+        this.#endSasl();
+        this.#reply(false, "Invalid base64 in initial response");
+        this.#countBad(events, "bad base64");
+        return;
+      }
+    }
+    this.#saslStep(initial, events);
+  }
+
+  #saslResponse(line: Uint8Array, events: ServerEvent[]): void {
+    // RFC 5034 section 4: a line of `*` cancels; the server answers -ERR.
+    if (line.length === 1 && line[0] === 0x2a) {
+      this.#endSasl();
+      this.#reply(false, "Authentication cancelled");
+      events.push({ type: "command-rejected", reason: "authentication cancelled" });
+      return;
+    }
+    const response = decodeBase64(latin1ToString(line));
+    if (response === null) {
+      this.#endSasl();
+      this.#reply(false, "Invalid base64 in SASL response");
+      this.#countBad(events, "bad base64");
+      return;
+    }
+    this.#saslStep(response, events);
+  }
+
+  #saslStep(response: Uint8Array | null, events: ServerEvent[]): void {
+    const sasl = this.#sasl as SaslState;
+    const step = sasl.exchange.step(response);
+    switch (step.type) {
+      case "challenge":
+        this.#output.push(formatContinuation(encodeBase64(step.data)));
+        return;
+      case "success":
+        this.#endSasl();
+        this.#requestLogin(events, step.user, sasl.mechanism.name, step.proof);
+        return;
+      case "failure":
+        this.#endSasl();
+        // A malformed exchange is a credential failure to the client (RFC 3206 section 5).
+        this.#reply(false, `Authentication failed: ${step.reason}`, ResponseCode.auth);
+        this.#authFailures++;
+        events.push({ type: "command-rejected", reason: step.reason });
+        if (this.#authFailures >= this.#limits.authFailures) {
+          events.push(
+            { type: "limit-exceeded", limit: "authFailures" },
+            ...this.#close("too-many-auth-failures"),
+          );
+        }
+        return;
+      default:
+        assertNever(step);
+    }
+  }
+
+  #endSasl(): void {
+    this.#sasl = null;
+    this.#reader.maxOctets = this.#limits.commandLineOctets;
+  }
+
+  #requestLogin(
+    events: ServerEvent[],
+    user: string,
+    mechanism: string,
+    proof: Extract<ServerEvent, { type: "login-requested" }>["proof"],
+  ): void {
+    this.#pending = { kind: "login", mechanism };
+    events.push({ type: "login-requested", user, mechanism, proof });
+  }
+
+  #stlsCommand(events: ServerEvent[]): void {
+    if (this.#tlsActive || this.#policy.tlsAvailable !== true) {
+      this.#reply(false, this.#tlsActive ? "TLS is already active" : "STLS is not available");
+      this.#countBad(events, "STLS not available");
+      return;
+    }
+    this.#reply(true, "Begin TLS negotiation");
+    // RFC 2595 section 4 and CVE-2011-0411: whatever the client sent after the STLS line
+    // arrived in clear and must never run inside the TLS session.
+    this.#reader.takeRest();
+    this.#pending = { kind: "tls" };
+    events.push({ type: "tls-requested" });
+  }
+
+  #langCommand(tag: string | undefined): void {
+    if (tag === undefined) {
+      this.#replyLines(
+        true,
+        "Language listing follows",
+        [...LANGUAGES].map(([t, name]) => `${t} ${name}`),
+      );
+      return;
+    }
+    const chosen = tag === "*" ? "en" : tag.toLowerCase();
+    if (!LANGUAGES.has(chosen)) {
+      this.#reply(false, `Language not supported: ${tag}`);
+      return;
+    }
+    this.#reply(true, `${chosen} Language set`);
+  }
+
+  #quitCommand(events: ServerEvent[]): void {
+    if (this.#state === "AUTHORIZATION") {
+      this.#reply(true, "POP3 server signing off");
+      events.push(...this.#close("quit"));
+      return;
+    }
+    // RFC 1939 section 6: QUIT in TRANSACTION enters UPDATE; the host removes the messages.
+    this.#state = "UPDATE";
+    this.#pending = { kind: "update" };
+    events.push({
+      type: "update-requested",
+      deleted: [...(this.#snapshot as Snapshot).deleted].sort((a, b) => a - b),
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // TRANSACTION
+
+  #listCommand(keyword: "LIST" | "UIDL", message: number | undefined, events: ServerEvent[]): void {
+    const snapshot = this.#snapshot as Snapshot;
+    const line = (index: number): string => {
+      const info = snapshot.messages[index] as { size: number; uid: string };
+      return keyword === "LIST"
+        ? formatScanListing({ message: index + 1, size: info.size })
+        : formatUniqueIdListing({ message: index + 1, uid: info.uid });
+    };
+    if (message !== undefined) {
+      const index = this.#messageIndex(message, events);
+      if (index !== null) this.#reply(true, line(index));
+      return;
+    }
+    const lines: string[] = [];
+    for (let index = 0; index < snapshot.messages.length; index++) {
+      if (!snapshot.deleted.has(index)) lines.push(line(index));
+    }
+    const { count, size } = this.#maildropSize();
+    this.#replyLines(
+      true,
+      keyword === "LIST" ? `${count} messages (${size} octets)` : "Unique-ID listing follows",
+      lines,
+    );
+  }
+
+  /** The 0-based index of an existing, undeleted message, or null after answering -ERR. */
+  #messageIndex(message: number, events: ServerEvent[]): number | null {
+    const snapshot = this.#snapshot as Snapshot;
+    const index = message - 1;
+    if (index >= snapshot.messages.length) {
+      this.#reply(false, `There is no message ${message}, only ${snapshot.messages.length}`);
+      events.push({ type: "command-rejected", reason: "no such message" });
+      return null;
+    }
+    if (snapshot.deleted.has(index)) {
+      this.#reply(false, `Message ${message} is deleted`);
+      events.push({ type: "command-rejected", reason: "message deleted" });
+      return null;
+    }
+    return index;
+  }
+
+  #maildropSize(): { count: number; size: number } {
+    const snapshot = this.#snapshot as Snapshot;
+    let count = 0;
+    let size = 0;
+    snapshot.messages.forEach((info, index) => {
+      if (snapshot.deleted.has(index)) return;
+      count++;
+      size += info.size;
+    });
+    return { count, size };
+  }
+
+  #startBody(pending: Extract<Pending, { kind: "body" }>): void {
+    if (pending.started) return;
+    pending.started = true;
+    this.#reply(true, pending.text);
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Capabilities
+
+  #offeredMechanisms(): SaslServerMechanism[] {
+    return (this.#policy.saslMechanisms ?? []).filter(
+      (mechanism) => !mechanism.sendsPlaintextPassword || this.#plaintextAllowed(),
+    );
+  }
+
+  /**
+   * What CAPA lists now (RFC 2449 section 5): only what is on offer in this state on this
+   * connection. STLS only before TLS (RFC 2595 section 4); USER and the password-sending SASL
+   * mechanisms only where plaintext logins are allowed (RFC 5034 section 3).
+   */
+  capabilities(): Capabilities {
+    const caps = new Map<string, readonly string[]>();
+    const authorization = this.#state === "AUTHORIZATION";
+    caps.set("TOP", []);
+    caps.set("UIDL", []);
+    caps.set("RESP-CODES", []);
+    caps.set("AUTH-RESP-CODE", []);
+    if (this.#policy.pipelining !== false) caps.set("PIPELINING", []);
+    if (authorization) {
+      if (this.#plaintextAllowed()) caps.set("USER", []);
+      const mechanisms = this.#offeredMechanisms().map((mechanism) => mechanism.name);
+      if (mechanisms.length > 0) caps.set("SASL", mechanisms);
+      if (this.#policy.tlsAvailable === true && !this.#tlsActive) caps.set("STLS", []);
+      caps.set("UTF8", ["USER"]);
+    }
+    caps.set("LANG", []);
+    if (this.#policy.expire !== undefined) caps.set("EXPIRE", [this.#policy.expire]);
+    if (this.#policy.loginDelay !== undefined)
+      caps.set("LOGIN-DELAY", [String(this.#policy.loginDelay)]);
+    if (this.#policy.implementation !== undefined)
+      caps.set("IMPLEMENTATION", [this.#policy.implementation]);
+    return caps;
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Output and bookkeeping
+
+  #reply(ok: boolean, text: string, code?: string): void {
+    this.#output.push(formatStatusLine(code === undefined ? { ok, text } : { ok, text, code }));
+  }
+
+  /** A multi-line reply of protocol lines (CAPA, LIST, UIDL, LANG), dot-stuffed. */
+  #replyLines(ok: boolean, text: string, lines: readonly string[]): void {
+    this.#reply(ok, text);
+    const encoder = new MultilineEncoder();
+    const body = lines.map((line) => `${line}\r\n`).join("");
+    this.#output.push(encoder.encode(encodeUtf8(body)), encoder.end());
+  }
+
+  #countBad(events: ServerEvent[], reason: string): void {
+    events.push({ type: "command-rejected", reason });
+    this.#badCommands++;
+    if (this.#badCommands >= this.#limits.badCommands) {
+      this.#reply(false, "Too many bad commands, closing connection");
+      events.push(
+        { type: "limit-exceeded", limit: "badCommands" },
+        ...this.#close("too-many-bad-commands"),
+      );
+    }
+  }
+
+  #close(reason: ServerCloseReason): ServerEvent[] {
+    if (this.#state === "CLOSED") return [];
+    this.#state = "CLOSED";
+    this.#pending = null;
+    this.#sasl = null;
+    this.#reader.takeRest();
+    return [{ type: "session-closed", reason }];
+  }
+
+  #expectPending<K extends Pending["kind"]>(kind: K): Extract<Pending, { kind: K }> {
+    const pending = this.#pending;
+    if (pending?.kind !== kind) {
+      throw new LocalProtocolError({
+        code: "invalid-state",
+        message: `no ${kind} is pending (pending: ${pending?.kind ?? "nothing"}, state: ${this.#state})`,
+      });
+    }
+    return pending as Extract<Pending, { kind: K }>;
+  }
+
+  #newChallenge(now: number): string {
+    return createApopTimestamp({ now, random: this.#randomBytes(16), host: this.#hostname });
+  }
+}

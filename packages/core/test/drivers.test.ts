@@ -1,0 +1,368 @@
+import { describe, expect, it } from "vitest";
+import {
+  type Authenticator,
+  type Credential,
+  cramMd5Server,
+  loginServer,
+  MemoryStore,
+  Pop3Client,
+  Pop3Error,
+  plainServer,
+  RemoteProtocolError,
+  type ServeConnectionOptions,
+  type ServeEvent,
+  serveConnection,
+} from "../src/index.ts";
+import { ManualClock, realClock } from "./helpers/manual-clock.ts";
+import { createMemoryLink, type MemoryTransport } from "./helpers/memory-link.ts";
+
+const ascii = (text: string): Uint8Array => Uint8Array.from(text, (c) => c.charCodeAt(0));
+const text = (bytes: Uint8Array): string => String.fromCharCode(...bytes);
+
+/** Messages that trip naive stuffing and line handling (features.md, security class 6). */
+const TRICKY: Record<string, { stored: string; arrives: string }> = {
+  empty: { stored: "", arrives: "" },
+  dotLines: { stored: ".\r\n..\r\n.x\r\nend\r\n", arrives: ".\r\n..\r\n.x\r\nend\r\n" },
+  bareLf: { stored: "a\nb\n.\nc\n", arrives: "a\r\nb\r\n.\r\nc\r\n" },
+  noFinalNewline: {
+    stored: "Subject: x\r\n\r\nlast line",
+    arrives: "Subject: x\r\n\r\nlast line\r\n",
+  },
+  crDot: { stored: "x\r.\r\ny\r\n", arrives: "x\r.\r\ny\r\n" },
+  eightBit: {
+    stored: "Subject: \xe9t\xe9\r\n\r\n\xff\x80\x00\r\n",
+    arrives: "Subject: \xe9t\xe9\r\n\r\n\xff\x80\x00\r\n",
+  },
+};
+
+const accounts: Record<string, Credential> = {
+  alice: { kind: "clear", secret: "wonderland" },
+  hashed: { kind: "hashed", verify: (password) => password === "hashed-secret" },
+};
+const authenticator: Authenticator = { lookup: (user) => accounts[user] ?? null };
+
+function setup(
+  options: {
+    store?: MemoryStore;
+    secure?: boolean;
+    clock?: ManualClock | typeof realClock;
+    policy?: ServeConnectionOptions["policy"];
+    limits?: ServeConnectionOptions["limits"];
+    authFailureDelayMs?: number;
+  } = {},
+) {
+  const store =
+    options.store ??
+    new MemoryStore({
+      mailboxes: { alice: Object.values(TRICKY).map((m) => ascii(m.stored)) },
+      chunkSize: 3,
+    });
+  const link = createMemoryLink({ secure: options.secure ?? false });
+  const clock = options.clock ?? realClock;
+  const events: ServeEvent[] = [];
+  const served = serveConnection({
+    transport: link.server,
+    store,
+    authenticator,
+    clock,
+    randomBytes: (length) => new Uint8Array(length).fill(7),
+    hostname: "test.invalid",
+    policy: { saslMechanisms: [plainServer, loginServer, cramMd5Server], ...options.policy },
+    authFailureDelayMs: options.authFailureDelayMs ?? 0,
+    onEvent: (event) => events.push(event),
+    ...(options.limits === undefined ? {} : { limits: options.limits }),
+  });
+  return { store, link, clock, events, served };
+}
+
+async function collect(iterable: AsyncIterable<Uint8Array>): Promise<string> {
+  let out = "";
+  for await (const chunk of iterable) out += text(chunk);
+  return out;
+}
+
+describe("serveConnection with Pop3Client", () => {
+  it("runs a whole session: APOP, STAT, LIST, UIDL, RETR and TOP byte for byte, DELE, QUIT", async () => {
+    const { store, link, served } = setup();
+    const client = await Pop3Client.connect({ transport: link.client, clock: realClock });
+    expect(client.greeting.timestamp).toMatch(/^<.+@test\.invalid>$/);
+    await client.login({ user: "alice", password: "wonderland", method: "apop" });
+    const names = Object.keys(TRICKY);
+    const stat = await client.stat();
+    expect(stat.count).toBe(names.length);
+    const list = await client.list();
+    expect(list.map((entry) => entry.size)).toEqual(
+      Object.values(TRICKY).map(
+        (m) => m.arrives.length - (m.stored.endsWith("\n") || m.stored === "" ? 0 : 2),
+      ),
+    );
+    const uids = await client.uidl();
+    expect(new Set(uids.map((u) => u.uid)).size).toBe(names.length);
+    for (const [index, name] of names.entries()) {
+      expect(await collect(client.retr(index + 1)), name).toBe(
+        (TRICKY[name] as { arrives: string }).arrives,
+      );
+    }
+    expect(await collect(client.top(4, 0))).toBe("Subject: x\r\n\r\n");
+    expect(await client.list(2)).toEqual({ message: 2, size: 16 });
+    await client.dele(1);
+    await client.dele(3);
+    await expect(client.retr(1)[Symbol.asyncIterator]().next()).rejects.toThrow(Pop3Error);
+    await client.quit();
+    const result = await served;
+    expect(result.reason).toBe("quit");
+    expect(result.user).toBe("alice");
+    expect(store.messages("alice").map(text)).toEqual(
+      names
+        .filter((_, i) => i !== 0 && i !== 2)
+        .map((name) => (TRICKY[name] as { stored: string }).stored),
+    );
+    expect(store.isLocked("alice")).toBe(false);
+  });
+
+  it("deletes nothing when the connection drops after DELE (RFC 1939 section 6)", async () => {
+    const { store, link, served } = setup();
+    const client = await Pop3Client.connect({ transport: link.client, clock: realClock });
+    await client.apop("alice", "wonderland");
+    await client.dele(1);
+    await client.close();
+    expect((await served).reason).toBe("peer-closed");
+    expect(store.messages("alice")).toHaveLength(Object.keys(TRICKY).length);
+    expect(store.isLocked("alice")).toBe(false);
+  });
+
+  it("RSET unmarks deletions so QUIT removes nothing", async () => {
+    const { store, link, served } = setup();
+    const client = await Pop3Client.connect({ transport: link.client, clock: realClock });
+    await client.apop("alice", "wonderland");
+    await client.dele(1);
+    await client.rset();
+    await client.noop();
+    await client.quit();
+    await served;
+    expect(store.messages("alice")).toHaveLength(Object.keys(TRICKY).length);
+  });
+
+  it("answers a wrong APOP digest with [AUTH] and lets the client try again", async () => {
+    const { link, events } = setup();
+    const client = await Pop3Client.connect({ transport: link.client, clock: realClock });
+    const error = await client.apop("alice", "wrong").catch((e: unknown) => e);
+    expect(Pop3Error.isInstance(error) && error.code).toBe("auth");
+    await client.apop("alice", "wonderland");
+    expect(events).toContainEqual(
+      expect.objectContaining({ type: "login-failed", user: "alice", reason: "auth" }),
+    );
+    await client.quit();
+  });
+
+  it("fails APOP for a user with a hashed secret exactly like a wrong digest, and accepts PASS over TLS", async () => {
+    const { link } = setup({ secure: true });
+    const client = await Pop3Client.connect({ transport: link.client, clock: realClock });
+    const apop = await client.apop("hashed", "hashed-secret").catch((e: unknown) => e);
+    const unknown = await client.apop("nobody", "x").catch((e: unknown) => e);
+    expect((apop as Pop3Error).message).toBe((unknown as Pop3Error).message);
+    await client.user("hashed", "hashed-secret");
+    expect(client.state).toBe("TRANSACTION");
+    await client.quit();
+  });
+
+  it("waits the same failure delay for an unknown user as for a wrong password", async () => {
+    const clock = new ManualClock();
+    const { link } = setup({ clock, authFailureDelayMs: 2000 });
+    const client = await Pop3Client.connect({ transport: link.client, clock, timeoutMs: 60_000 });
+    for (const user of ["alice", "nobody"]) {
+      let settled = false;
+      const attempt = client.apop(user, "wrong").catch(() => {
+        settled = true;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      clock.advance(1999);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(settled, `${user} before the delay`).toBe(false);
+      clock.advance(1);
+      await attempt;
+      expect(settled, `${user} after the delay`).toBe(true);
+    }
+    await client.close();
+  });
+
+  it("gives a second login to a held maildrop [IN-USE], not [AUTH]", async () => {
+    const store = new MemoryStore({ mailboxes: { alice: [ascii("x\r\n")] } });
+    const first = setup({ store });
+    const second = setup({ store });
+    const a = await Pop3Client.connect({ transport: first.link.client, clock: realClock });
+    await a.apop("alice", "wonderland");
+    const b = await Pop3Client.connect({ transport: second.link.client, clock: realClock });
+    const error = await b.apop("alice", "wonderland").catch((e: unknown) => e);
+    expect(Pop3Error.isInstance(error) && error.code).toBe("in-use");
+    await a.quit();
+    await b.apop("alice", "wonderland");
+    await b.quit();
+  });
+
+  it("refuses USER before TLS with [AUTH] and hides USER/PLAIN from CAPA; allows both after STLS", async () => {
+    const { link } = setup();
+    const client = await Pop3Client.connect({ transport: link.client, clock: realClock });
+    const before = await client.capa();
+    expect(before?.has("STLS")).toBe(true);
+    expect(before?.has("USER")).toBe(false);
+    expect(before?.get("SASL")).toEqual(["CRAM-MD5"]);
+    await expect(
+      client.login({ user: "alice", password: "wonderland", method: "user" }),
+    ).rejects.toThrow(/in clear/);
+    const refused = await client.user("alice", "wonderland").catch((e: unknown) => e);
+    expect(Pop3Error.isInstance(refused) && refused.code).toBe("auth");
+    await client.stls();
+    expect(client.secure).toBe(true);
+    expect(client.capabilities).toBeNull();
+    const after = await client.capa();
+    expect(after?.has("STLS")).toBe(false);
+    expect(after?.has("USER")).toBe(true);
+    expect(after?.get("SASL")).toEqual(["PLAIN", "LOGIN", "CRAM-MD5"]);
+    await client.login({ user: "alice", password: "wonderland" });
+    await client.quit();
+  });
+
+  it.each(["plain", "login", "cram-md5"] as const)("logs in with SASL %s", async (method) => {
+    const { link, events } = setup({ secure: true });
+    const client = await Pop3Client.connect({ transport: link.client, clock: realClock });
+    await client.login({ user: "alice", password: "wonderland", method });
+    expect(events).toContainEqual(
+      expect.objectContaining({ type: "login-succeeded", mechanism: method.toUpperCase() }),
+    );
+    await client.quit();
+  });
+
+  it("auto login picks CRAM-MD5 in clear and PLAIN inside TLS", async () => {
+    for (const secure of [false, true]) {
+      const { link, events } = setup({ secure });
+      const client = await Pop3Client.connect({ transport: link.client, clock: realClock });
+      await client.login({ user: "alice", password: "wonderland" });
+      expect(events).toContainEqual(
+        expect.objectContaining({
+          type: "login-succeeded",
+          mechanism: secure ? "PLAIN" : "CRAM-MD5",
+        }),
+      );
+      await client.quit();
+    }
+  });
+
+  it("auto login falls back to APOP when the server offers no SASL, and refuses a plaintext-only server", async () => {
+    const withApop = setup({ policy: { saslMechanisms: [] } });
+    const client = await Pop3Client.connect({ transport: withApop.link.client, clock: realClock });
+    await client.login({ user: "alice", password: "wonderland" });
+    expect(withApop.events).toContainEqual(
+      expect.objectContaining({ type: "login-succeeded", mechanism: "APOP" }),
+    );
+    await client.quit();
+    const plainOnly = setup({ policy: { saslMechanisms: [], apop: false } });
+    const refused = await Pop3Client.connect({
+      transport: plainOnly.link.client,
+      clock: realClock,
+    });
+    await expect(refused.login({ user: "alice", password: "wonderland" })).rejects.toThrow(
+      /password safe/,
+    );
+    await refused.close();
+  });
+
+  it("an abandoned RETR is drained so the next command reads its own reply", async () => {
+    const store = new MemoryStore({
+      mailboxes: { alice: [ascii("line\r\n".repeat(1000)), ascii("second\r\n")] },
+      chunkSize: 64,
+    });
+    const { link } = setup({ store });
+    const client = await Pop3Client.connect({ transport: link.client, clock: realClock });
+    await client.apop("alice", "wonderland");
+    for await (const chunk of client.retr(1)) {
+      expect(chunk.length).toBeGreaterThan(0);
+      break;
+    }
+    expect(await collect(client.retr(2))).toBe("second\r\n");
+    await client.quit();
+  });
+
+  it("closes an idle TRANSACTION session at the autologout deadline without UPDATE", async () => {
+    const clock = new ManualClock();
+    const { store, link, served } = setup({ clock });
+    const client = await Pop3Client.connect({
+      transport: link.client,
+      clock,
+      timeoutMs: 3_600_000,
+    });
+    await client.apop("alice", "wonderland");
+    await client.dele(1);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    clock.advance(10 * 60 * 1000 - 1);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(link.server.closed).toBe(false);
+    clock.advance(1);
+    const result = await served;
+    expect(result.reason).toBe("timeout");
+    expect(store.messages("alice")).toHaveLength(Object.keys(TRICKY).length);
+  });
+
+  it("the client gives up on a server that stops answering, with a timeout error", async () => {
+    const clock = new ManualClock();
+    const link = createMemoryLink();
+    await link.server.write(ascii("+OK hello\r\n"));
+    const client = await Pop3Client.connect({ transport: link.client, clock, timeoutMs: 5000 });
+    const capa = client.capa().catch((e: unknown) => e);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    clock.advance(4999);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(link.client.closed).toBe(false);
+    clock.advance(1);
+    const error = await capa;
+    expect(RemoteProtocolError.isInstance(error) && error.code).toBe("timeout");
+    expect(link.client.closed).toBe(true);
+  });
+});
+
+describe("STARTTLS injection", () => {
+  it("the server never runs commands that arrived in clear behind STLS (CVE-2011-0411)", async () => {
+    const { link, served } = setup({ policy: { allowPlaintextAuth: true } });
+    const raw: MemoryTransport = link.client;
+    await raw.read(); // greeting
+    await raw.write(ascii("STLS\r\nUSER alice\r\nPASS wonderland\r\n"));
+    expect(text((await raw.read()) as Uint8Array)).toBe("+OK Begin TLS negotiation\r\n");
+    await raw.upgrade?.();
+    await raw.write(ascii("STAT\r\n"));
+    const reply = text((await raw.read()) as Uint8Array);
+    expect(reply).toMatch(/^-ERR STAT is not valid in the AUTHORIZATION state/);
+    await raw.write(ascii("QUIT\r\n"));
+    await served;
+  });
+
+  it("the client drops what the server sent behind its STLS reply (response injection)", async () => {
+    const link = createMemoryLink();
+    const server = link.server;
+    await server.write(ascii("+OK ready\r\n"));
+    const client = await Pop3Client.connect({ transport: link.client, clock: realClock });
+    const serverSide = (async () => {
+      expect(text((await server.read()) as Uint8Array)).toBe("STLS\r\n");
+      await server.write(ascii("+OK Begin TLS\r\n+OK injected\r\n"));
+      await server.upgrade?.();
+      expect(text((await server.read()) as Uint8Array)).toBe("CAPA\r\n");
+      await server.write(ascii("-ERR the real reply\r\n"));
+    })();
+    await client.stls();
+    // The injected "+OK" would make CAPA succeed; the real reply is -ERR (no CAPA: null).
+    expect(await client.capa()).toBeNull();
+    await serverSide;
+  });
+
+  it("the client refuses to go on in clear when the server refuses STLS", async () => {
+    const link = createMemoryLink();
+    await link.server.write(ascii("+OK ready\r\n"));
+    const client = await Pop3Client.connect({ transport: link.client, clock: realClock });
+    const reply = (async () => {
+      await link.server.read();
+      await link.server.write(ascii("-ERR [SYS/PERM] no TLS here\r\n"));
+    })();
+    const error = await client.stls().catch((e: unknown) => e);
+    expect(RemoteProtocolError.isInstance(error) && error.code).toBe("tls-unavailable");
+    await reply;
+  });
+});
