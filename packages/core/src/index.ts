@@ -129,4 +129,4 @@ export { StoreError, type StoreErrorCode } from "./errors/store-error.ts";
 // Limits and the store contract.
 export { DEFAULT_LIMITS, type Limits, MIN_IDLE_TIMEOUT_MS, resolveLimits } from "./limits.ts";
 export type { Maildrop, MailStore, MessageInfo } from "./store/mail-store.ts";
-export { MemoryStore } from "./store/memory-store.ts";
+export { MemoryStore, type MemoryStoreOptions } from "./store/memory-store.ts";

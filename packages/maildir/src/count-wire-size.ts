@@ -1,0 +1,27 @@
+import { open } from "node:fs/promises";
+import { WireSizeCounter } from "@apop/core";
+
+/** Chunk size for streaming message files: big enough to be cheap, small enough to be flat. */
+export const READ_CHUNK_OCTETS = 64 * 1024;
+
+/**
+ * Streams one message file through `WireSizeCounter` (core's single definition of the POP3
+ * wire size), one 64 KiB buffer at a time, never holding the file in memory. A plain read
+ * loop rather than a stream: most messages fit one read, and a stream per file costs more than
+ * the counting. Rejects with the file-system error as it is.
+ */
+export async function countWireSize(options: { file: string }): Promise<number> {
+  const counter = new WireSizeCounter();
+  const handle = await open(options.file, "r");
+  try {
+    const buffer = new Uint8Array(READ_CHUNK_OCTETS);
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
+      if (bytesRead === 0) break;
+      counter.update(buffer.subarray(0, bytesRead));
+    }
+  } finally {
+    await handle.close();
+  }
+  return counter.size;
+}

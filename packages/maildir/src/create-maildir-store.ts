@@ -1,0 +1,166 @@
+import { mkdir, stat } from "node:fs/promises";
+import path from "node:path";
+import { type MailStore, type Maildrop, type MessageInfo, StoreError } from "@apop/core";
+import { countWireSize } from "./count-wire-size.ts";
+import { EmptyMaildrop } from "./empty-maildrop.ts";
+import { acquireMaildropLock, lockTimings, type MaildropLockTimings } from "./maildrop-lock.ts";
+import { MaildirMaildrop } from "./maildir-maildrop.ts";
+import { maildirUserPath } from "./maildir-user-path.ts";
+import { mapLimit } from "./map-limit.ts";
+import { pop3Uid, uniqueUids } from "./pop3-uid.ts";
+import { type MaildirEntry, scanMaildir } from "./scan-maildir.ts";
+import { readSizeCache, sizeCacheKey, writeSizeCache } from "./size-cache.ts";
+import { errnoCode, toStoreError } from "./to-store-error.ts";
+import type { UidSource } from "./uid-source.ts";
+
+/** Options of `createMaildirStore`. */
+export interface MaildirStoreOptions {
+  /** The directory holding one Maildir per user: `<root>/<user>/{cur,new,tmp}`. */
+  readonly root: string;
+  /**
+   * Where UIDs come from; messages it has no answer for use their Maildir unique name.
+   * Default: the unique name for all. See `dovecotUidlistSource`.
+   */
+  readonly uidSource?: UidSource;
+  /** Lock timings (defaults 120 s stale, 30 s refresh). See `maildrop-lock.ts`. */
+  readonly lock?: MaildropLockTimings;
+  /**
+   * A user whose Maildir does not exist:
+   * - `"refuse"` (default): `StoreError` `sys-perm` "no mailbox"; nothing is created.
+   * - `"empty"`: an empty maildrop; nothing is created (for MTAs that create the Maildir
+   *   on the first delivery, like Postfix).
+   * - `"create"`: `<root>/<user>/{cur,new,tmp}` is created (mode 0700), then opened.
+   */
+  readonly missingMailbox?: "refuse" | "empty" | "create";
+  /** Keep counted wire sizes in `<maildir>/apop-sizes` (default true). */
+  readonly sizeCache?: boolean;
+}
+
+/** How many message files are counted at once on a first open. */
+const COUNT_CONCURRENCY = 8;
+
+/**
+ * A `MailStore` over Maildirs as Postfix, Exim, procmail or Dovecot deliver them, one per
+ * user at `<root>/<user>/`.
+ *
+ * `open(user)`:
+ * 1. refuses a user name that could leave `root` (`maildirUserPath`), with `sys-perm`;
+ * 2. finds the Maildir (`missingMailbox`); a directory without `cur/` or `new/` is `sys-perm`,
+ *    a missing `tmp/` is created (the lock and the size cache are written through it);
+ * 3. takes the maildrop lock (`in-use` when another session holds it);
+ * 4. snapshots `new/` and `cur/` (`scanMaildir` order), with UIDs (`uidSource`, else the
+ *    unique name; made valid by `pop3Uid` and unique by `uniqueUids`) and wire sizes (`,W=`,
+ *    else the size cache, else counted by streaming the file).
+ * File-system faults are `sys-perm` (access, layout) or `sys-temp` (the rest); the lock is
+ * released when the snapshot fails. Throws `RangeError` at once for bad lock timings.
+ */
+export function createMaildirStore(options: MaildirStoreOptions): MailStore {
+  const root = path.resolve(options.root);
+  const timings = lockTimings(options.lock);
+  const missingMailbox = options.missingMailbox ?? "refuse";
+  const useSizeCache = options.sizeCache ?? true;
+  return {
+    async open(user: string): Promise<Maildrop> {
+      const maildir = maildirUserPath({ root, user });
+      if (!(await prepareMaildir({ maildir, missingMailbox }))) return new EmptyMaildrop();
+      const lock = await acquireMaildropLock({ maildir, ...timings }).catch((error: unknown) => {
+        throw toStoreError({ error, message: "cannot lock the maildrop" });
+      });
+      try {
+        const snapshot = await takeSnapshot({
+          maildir,
+          uidSource: options.uidSource,
+          useSizeCache,
+        });
+        return new MaildirMaildrop({ maildir, lock, ...snapshot });
+      } catch (error) {
+        await lock.release();
+        throw toStoreError({ error, message: "cannot read the maildrop" });
+      }
+    },
+  };
+}
+
+/** True when the Maildir is there (or was created); false to serve an empty maildrop. */
+async function prepareMaildir(options: {
+  maildir: string;
+  missingMailbox: "refuse" | "empty" | "create";
+}): Promise<boolean> {
+  const { maildir, missingMailbox } = options;
+  try {
+    const stats = await stat(maildir).catch(async (error: unknown) => {
+      if (errnoCode(error) !== "ENOENT" || missingMailbox === "refuse") throw error;
+      if (missingMailbox === "empty") return undefined;
+      // Not recursive: a missing root (an unmounted volume?) is not papered over.
+      await mkdir(maildir, { mode: 0o700 }).catch((mkdirError: unknown) => {
+        if (errnoCode(mkdirError) !== "EEXIST") throw mkdirError;
+      });
+      for (const dir of ["cur", "new", "tmp"]) {
+        await mkdir(path.join(maildir, dir), { recursive: true, mode: 0o700 });
+      }
+      return stat(maildir);
+    });
+    if (stats === undefined) return false;
+    if (!stats.isDirectory()) throw new StoreError({ code: "sys-perm", message: "no mailbox" });
+    for (const dir of ["cur", "new"]) {
+      const sub = await stat(path.join(maildir, dir)).catch(() => undefined);
+      if (!sub?.isDirectory()) {
+        throw new StoreError({ code: "sys-perm", message: `not a Maildir: no ${dir}/` });
+      }
+    }
+    await mkdir(path.join(maildir, "tmp"), { recursive: true, mode: 0o700 });
+    return true;
+  } catch (error) {
+    if (errnoCode(error) === "ENOENT") {
+      throw new StoreError({ code: "sys-perm", message: "no mailbox", cause: error });
+    }
+    throw toStoreError({ error, message: "cannot open the Maildir" });
+  }
+}
+
+async function takeSnapshot(options: {
+  maildir: string;
+  uidSource: UidSource | undefined;
+  useSizeCache: boolean;
+}): Promise<{ entries: MaildirEntry[]; messages: MessageInfo[] }> {
+  const { maildir, uidSource, useSizeCache } = options;
+  const scanned = await scanMaildir({ maildir });
+  const lookup = uidSource === undefined ? undefined : await uidSource.load({ maildir });
+  const cache = useSizeCache ? await readSizeCache({ maildir }) : new Map<string, number>();
+  const kept = new Map<string, number>();
+  let counted = false;
+  const sizes = await mapLimit({
+    items: scanned,
+    limit: COUNT_CONCURRENCY,
+    fn: async (entry) => {
+      if (entry.wireSize !== undefined) return entry.wireSize;
+      const key = sizeCacheKey(entry);
+      const cached = key === undefined ? undefined : cache.get(key);
+      if (key !== undefined && cached !== undefined) {
+        kept.set(key, cached);
+        return cached;
+      }
+      try {
+        const size = await countWireSize({ file: entry.path });
+        if (key !== undefined) kept.set(key, size);
+        counted = true;
+        return size;
+      } catch (error) {
+        // Vanished since the scan (deleted, or moved by another client): not in this snapshot.
+        if (errnoCode(error) === "ENOENT") return undefined;
+        throw error;
+      }
+    },
+  });
+  if (useSizeCache && (counted || kept.size !== cache.size)) {
+    await writeSizeCache({ maildir, sizes: kept });
+  }
+  const entries = scanned.filter((_, i) => sizes[i] !== undefined);
+  const entrySizes = sizes.filter((size) => size !== undefined);
+  const uids = uniqueUids(entries.map((entry) => pop3Uid(lookup?.(entry) ?? entry.uniqueName)));
+  const messages = entries.map((_, i) => ({
+    uid: uids[i] as string,
+    size: entrySizes[i] as number,
+  }));
+  return { entries, messages };
+}

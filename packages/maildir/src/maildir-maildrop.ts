@@ -1,0 +1,184 @@
+import type { FileHandle } from "node:fs/promises";
+import { open, readdir, unlink } from "node:fs/promises";
+import path from "node:path";
+import { LocalProtocolError, type Maildrop, type MessageInfo, StoreError } from "@apop/core";
+import { READ_CHUNK_OCTETS } from "./count-wire-size.ts";
+import type { MaildropLock } from "./maildrop-lock.ts";
+import { parseMaildirName } from "./parse-maildir-name.ts";
+import type { MaildirEntry } from "./scan-maildir.ts";
+import { errnoCode, toStoreError } from "./to-store-error.ts";
+
+/**
+ * An open, locked Maildir: the snapshot taken at `open`, reads that stream, and the deletes
+ * of the UPDATE state.
+ *
+ * A message file may have moved since the snapshot (`new/` to `cur/`, or a flag change by
+ * another mail client): `read` and `commit` then look for its unique name in `cur/` and
+ * `new/`. A message that is gone for good makes `read` fail with `sys-temp` and is no error
+ * for `commit`.
+ */
+export class MaildirMaildrop implements Maildrop {
+  readonly messages: readonly MessageInfo[];
+  readonly #maildir: string;
+  readonly #entries: MaildirEntry[];
+  readonly #lock: MaildropLock;
+  #open = true;
+
+  constructor(options: {
+    maildir: string;
+    entries: readonly MaildirEntry[];
+    messages: readonly MessageInfo[];
+    lock: MaildropLock;
+  }) {
+    this.#maildir = options.maildir;
+    this.#entries = [...options.entries];
+    this.messages = options.messages;
+    this.#lock = options.lock;
+  }
+
+  /**
+   * Streams message `index` from its file in chunks of up to 64 KiB; never reads it whole.
+   * Throws `LocalProtocolError` at once for a bad index or a closed maildrop; the iteration
+   * rejects with `StoreError` `sys-temp` when the file has vanished or cannot be read.
+   */
+  read(index: number): AsyncIterable<Uint8Array> {
+    this.#checkOpen("read");
+    this.#entry(index);
+    return this.#stream(index);
+  }
+
+  async *#stream(index: number): AsyncGenerator<Uint8Array> {
+    const handle = await this.#openMessage(index);
+    const stream = handle.createReadStream({ highWaterMark: READ_CHUNK_OCTETS });
+    try {
+      for await (const chunk of stream) yield chunk as Uint8Array;
+    } catch (error) {
+      throw toStoreError({ error, message: `cannot read message ${index + 1}` });
+    } finally {
+      stream.destroy();
+    }
+  }
+
+  async #openMessage(index: number): Promise<FileHandle> {
+    const entry = this.#entry(index);
+    try {
+      return await open(entry.path, "r");
+    } catch (error) {
+      if (errnoCode(error) !== "ENOENT") {
+        throw toStoreError({ error, message: `cannot open message ${index + 1}` });
+      }
+    }
+    const moved = await this.#relocate(index).catch(() => undefined);
+    if (moved !== undefined) {
+      try {
+        const handle = await open(moved, "r");
+        if ((await handle.stat()).size === entry.diskSize) return handle;
+        await handle.close();
+      } catch {
+        // Gone again, or not the message that was listed: vanished.
+      }
+    }
+    throw new StoreError({ code: "sys-temp", message: `message ${index + 1} has vanished` });
+  }
+
+  /**
+   * Applies the deletes and releases the lock. Deletes nothing, with `sys-temp`, if the lock
+   * was lost (taken over as stale). Every named message is tried; one that is already gone is
+   * fine; any other failure makes the whole `sys-perm` once all were tried.
+   */
+  async commit(deleted: readonly number[]): Promise<void> {
+    this.#checkOpen("commit");
+    this.#open = false;
+    try {
+      const indexes = [...new Set(deleted)];
+      for (const index of indexes) this.#entry(index);
+      if (indexes.length === 0) return;
+      if (!(await this.#lock.isHeld())) {
+        throw new StoreError({
+          code: "sys-temp",
+          message: "the maildrop lock was lost; no message was deleted",
+        });
+      }
+      const failures: unknown[] = [];
+      for (const index of indexes) {
+        const error = await this.#delete(index);
+        if (error !== undefined) failures.push(error);
+      }
+      if (failures.length > 0) {
+        throw new StoreError({
+          code: "sys-perm",
+          message: `${failures.length} of ${indexes.length} messages could not be deleted`,
+          cause: new AggregateError(failures),
+        });
+      }
+    } finally {
+      await this.#lock.release();
+    }
+  }
+
+  /** Releases the lock; deletes nothing. Idempotent. */
+  async release(): Promise<void> {
+    this.#open = false;
+    await this.#lock.release();
+  }
+
+  /** Deletes one message wherever it is now; answers the error, if any, but ENOENT. */
+  async #delete(index: number): Promise<unknown> {
+    try {
+      await unlink(this.#entry(index).path);
+      return undefined;
+    } catch (error) {
+      if (errnoCode(error) !== "ENOENT") return error;
+    }
+    try {
+      const moved = await this.#relocate(index);
+      if (moved !== undefined) await unlink(moved);
+      return undefined;
+    } catch (error) {
+      return errnoCode(error) === "ENOENT" ? undefined : error;
+    }
+  }
+
+  /**
+   * Finds the current file of message `index` by its unique name in `cur/`, then `new/`,
+   * skipping the files of the other messages of the snapshot (so duplicates stay apart).
+   */
+  async #relocate(index: number): Promise<string | undefined> {
+    const entry = this.#entry(index);
+    const others = new Set(this.#entries.filter((_, i) => i !== index).map((e) => e.path));
+    for (const dir of ["cur", "new"] as const) {
+      const names = await readdir(path.join(this.#maildir, dir)).catch((error: unknown) => {
+        if (errnoCode(error) === "ENOENT") return [];
+        throw error;
+      });
+      for (const name of names) {
+        const file = path.join(this.#maildir, dir, name);
+        if (parseMaildirName(name).uniqueName === entry.uniqueName && !others.has(file)) {
+          this.#entries[index] = { ...entry, dir, path: file, fileName: name };
+          return file;
+        }
+      }
+    }
+    return undefined;
+  }
+
+  #entry(index: number): MaildirEntry {
+    const entry = Number.isInteger(index) ? this.#entries[index] : undefined;
+    if (entry === undefined) {
+      throw new LocalProtocolError({
+        code: "invalid-argument",
+        message: `no message at index ${index}`,
+      });
+    }
+    return entry;
+  }
+
+  #checkOpen(what: string): void {
+    if (!this.#open) {
+      throw new LocalProtocolError({
+        code: "invalid-state",
+        message: `${what} after the maildrop was committed or released`,
+      });
+    }
+  }
+}

@@ -1,0 +1,375 @@
+/**
+ * The maildrop lock: while one session holds a Maildir, a second `open` of it, from this
+ * process or any other process on the same Maildir, fails at once with `StoreError` `in-use`
+ * (RFC 1939 section 4: the exclusive-access lock; RFC 2449 section 8.2: [IN-USE]).
+ *
+ * The lock is the file `<maildir>/apop.lock`, holding JSON
+ * `{ host, machine, pid, processStart, created, token }` (see `ProcessIdentity`; `token` is
+ * random per lock, so two locks never have the same content).
+ *
+ * Taking it. The JSON is written to `tmp/apop.lock.<token>` and hard-linked to `apop.lock`.
+ * `link` fails if the name exists, so creation is atomic and nobody ever reads a half-written
+ * lock. (File systems without hard links fall back to `open(..., "wx")`.)
+ *
+ * While held, the lock file's mtime is refreshed every `refreshMs` (default 30 s) through the
+ * open descriptor, by a timer that does not keep the process alive.
+ *
+ * When `apop.lock` exists, the first rule that applies decides:
+ * 1. Its mtime is older than `staleAfterMs` (default 120 s): its holder stopped refreshing
+ *    (crashed, frozen or lost) -> stale, taken over. This is the rule that always ends a dead
+ *    lock, whatever its pid says.
+ * 2. It is this process (same machine, pid and processStart) -> `in-use`: another session
+ *    here holds it.
+ * 3. Same machine and pid, another processStart: an earlier life of this pid (a restarted
+ *    container is pid 1 again) -> dead, taken over at once.
+ * 4. Same machine, other pid, and the kernel says there is no such process (ESRCH), or, on
+ *    Linux, that pid now belongs to a process started at another time (a reused pid) -> dead,
+ *    taken over at once.
+ * 5. Anything else, including a lock that cannot be parsed or one from another machine ->
+ *    `in-use`. "Same machine" is the boot id plus pid namespace on Linux, the host name
+ *    elsewhere, so a pid is never trusted across containers. Clocks of hosts sharing a
+ *    Maildir over the network must agree (NTP) to well under `staleAfterMs`.
+ *
+ * Taking over a stale or dead lock, when several processes may race for it: a taker first
+ * creates `apop.lock.break` the same atomic way (a busy break file means `in-use`, unless it
+ * is itself dead by the rules above). Holding it, the taker checks that `apop.lock` is still
+ * the very lock it judged (same inode, same content, which holds the random token), renames
+ * it to `tmp/apop.lock.stale.<random>`, checks again what it moved, deletes it, drops the
+ * break file and creates its own lock as above. Since only the break-file holder removes a
+ * lock and `link` only creates one where there is none, exactly one racer wins; the others
+ * see the new lock and answer `in-use`. The one gap left: a holder judged stale that wakes up
+ * and releases just as a third process creates a new lock; then the taker may move that new
+ * lock, links it back at once, and in the worst case its holder finds out, see `isHeld`.
+ *
+ * `isHeld()` compares the inode at `apop.lock` with the descriptor's. The Maildir store
+ * checks it before deleting anything in `commit`, so a session whose stale lock was taken
+ * over never deletes. `release()` stops the timer and removes the file only if it is still
+ * this lock; it never throws (a lock file left behind turns stale by rule 1).
+ */
+import { randomUUID } from "node:crypto";
+import { type FileHandle, link, open, rename, rm } from "node:fs/promises";
+import path from "node:path";
+import { StoreError } from "@apop/core";
+import {
+  currentProcessIdentity,
+  linuxProcessStart,
+  type ProcessIdentity,
+  processExists,
+  sameProcessStart,
+} from "./process-identity.ts";
+import { errnoCode } from "./to-store-error.ts";
+
+/** The lock file inside the Maildir. */
+export const LOCK_FILE = "apop.lock";
+/** Default: a lock not refreshed for this long is stale. */
+export const DEFAULT_STALE_AFTER_MS = 120_000;
+/** Default: how often a held lock's mtime is refreshed. */
+export const DEFAULT_REFRESH_MS = 30_000;
+
+/** The lock timings. `staleAfterMs` must be at least twice `refreshMs`. */
+export interface MaildropLockTimings {
+  readonly staleAfterMs?: number;
+  readonly refreshMs?: number;
+}
+
+/** A held maildrop lock. */
+export interface MaildropLock {
+  /** The lock file. */
+  readonly file: string;
+  /** True while `apop.lock` is still this lock (not released, not taken over). */
+  isHeld(): Promise<boolean>;
+  /** Stops refreshing and removes the lock file if it is still this lock. Never throws. */
+  release(): Promise<void>;
+}
+
+/**
+ * Checks and fills in lock timings. Throws `RangeError` unless both are positive and
+ * `staleAfterMs >= 2 * refreshMs` (a live holder must refresh well before it looks stale).
+ */
+export function lockTimings(timings: MaildropLockTimings = {}): Required<MaildropLockTimings> {
+  const staleAfterMs = timings.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
+  const refreshMs = timings.refreshMs ?? DEFAULT_REFRESH_MS;
+  if (!(refreshMs > 0 && Number.isFinite(staleAfterMs) && staleAfterMs >= 2 * refreshMs)) {
+    throw new RangeError(
+      `lock timings need 0 < refreshMs and staleAfterMs >= 2 * refreshMs, got ${refreshMs} and ${staleAfterMs}`,
+    );
+  }
+  return { staleAfterMs, refreshMs };
+}
+
+/**
+ * Takes the maildrop lock of one Maildir (rules in this file's opening comment). The Maildir
+ * must have a `tmp/` directory. Throws `StoreError` `in-use` when another session holds it,
+ * and the file-system error as it is for anything else.
+ */
+export async function acquireMaildropLock(
+  options: { readonly maildir: string } & MaildropLockTimings,
+): Promise<MaildropLock> {
+  const { staleAfterMs, refreshMs } = lockTimings(options);
+  const file = path.join(options.maildir, LOCK_FILE);
+  const tmp = path.join(options.maildir, "tmp");
+  const me = currentProcessIdentity();
+  const token = randomUUID();
+  const content = JSON.stringify({
+    host: me.host,
+    machine: me.machine,
+    pid: me.pid,
+    processStart: me.processStart,
+    created: new Date().toISOString(),
+    token,
+  });
+  const context: Context = { file, tmp, me, token, content, staleAfterMs };
+  // Rounds: create; clear a dead break file; break the stale lock; create. Losing a race
+  // after that means someone else holds a live lock.
+  for (let round = 0; round < 4; round++) {
+    const handle = await createLockFile({ file, tmp, token, content });
+    if (handle !== undefined) return new HeldLock(file, handle, await handle.stat(), refreshMs);
+    const found = await inspectLock(file);
+    if (found === undefined) continue;
+    if (judge(found, me, staleAfterMs) === "in-use") break;
+    if ((await breakStaleLock(context, found)) === "in-use") break;
+  }
+  throw new StoreError({ code: "in-use", message: "the maildrop is in use by another session" });
+}
+
+interface Context {
+  readonly file: string;
+  readonly tmp: string;
+  readonly me: ProcessIdentity;
+  readonly token: string;
+  readonly content: string;
+  readonly staleAfterMs: number;
+}
+
+/**
+ * Removes the stale lock `found`, holding the break file `apop.lock.break` meanwhile so that
+ * only one process at a time may remove a lock. Answers "retry" when the lock is gone (now
+ * create one) or a dead break file was cleared, "in-use" when someone else is breaking it or
+ * the lock is no longer the one judged stale.
+ */
+async function breakStaleLock(context: Context, found: FoundLock): Promise<"retry" | "in-use"> {
+  const { file, tmp, me, token, content, staleAfterMs } = context;
+  const breakFile = `${file}.break`;
+  const mutex = await createLockFile({ file: breakFile, tmp, token, content });
+  if (mutex === undefined) {
+    // Another taker holds it: in-use, unless it died in those few milliseconds.
+    const other = await inspectLock(breakFile);
+    if (other === undefined) return "retry";
+    if (judge(other, me, staleAfterMs) === "in-use") return "in-use";
+    return (await removeIfSame({ file: breakFile, tmp, found: other })) ? "retry" : "in-use";
+  }
+  const mine = await mutex.stat();
+  try {
+    // Under the break file nobody else removes or replaces a lock; a new one can only appear
+    // where there is none. So the lock is still `found`, or gone, or a new live one.
+    const now = await inspectLock(file);
+    if (now === undefined) return "retry";
+    if (!sameLock(now, found)) return "in-use";
+    return (await removeIfSame({ file, tmp, found })) ? "retry" : "in-use";
+  } finally {
+    await mutex.close();
+    const still = await inspectLock(breakFile).catch(() => undefined);
+    if (still?.ino === mine.ino && still.dev === mine.dev) await rm(breakFile, { force: true });
+  }
+}
+
+/** A lock file as read through one descriptor. */
+export interface FoundLock {
+  readonly content: string;
+  readonly ino: number;
+  readonly dev: number;
+  readonly mtimeMs: number;
+}
+
+/**
+ * Creates `file` with `content` atomically (written under `tmp/`, then hard-linked), or
+ * answers `undefined` if it exists.
+ */
+async function createLockFile(options: {
+  file: string;
+  tmp: string;
+  token: string;
+  content: string;
+}): Promise<FileHandle | undefined> {
+  const { file, content } = options;
+  const temporary = path.join(options.tmp, `${path.basename(file)}.${options.token}`);
+  const handle = await open(temporary, "wx", 0o600);
+  try {
+    await handle.writeFile(content);
+    await link(temporary, file);
+    return handle;
+  } catch (error) {
+    await handle.close();
+    if (errnoCode(error) === "EEXIST") return undefined;
+    if (!["EPERM", "ENOTSUP", "EOPNOTSUPP", "ENOSYS", "EXDEV"].includes(errnoCode(error) ?? "")) {
+      throw error;
+    }
+    return createWithoutLink({ file, content });
+  } finally {
+    await rm(temporary, { force: true });
+  }
+}
+
+/** For file systems without hard links: `wx` creation, content written just after. */
+async function createWithoutLink(options: {
+  file: string;
+  content: string;
+}): Promise<FileHandle | undefined> {
+  let handle: FileHandle;
+  try {
+    handle = await open(options.file, "wx", 0o600);
+  } catch (error) {
+    if (errnoCode(error) === "EEXIST") return undefined;
+    throw error;
+  }
+  await handle.writeFile(options.content);
+  return handle;
+}
+
+/**
+ * Reads a lock file through one descriptor (content and inode agree), or `undefined` when
+ * there is none. Exported for tests, like `removeIfSame`.
+ */
+export async function inspectLock(file: string): Promise<FoundLock | undefined> {
+  let handle: FileHandle;
+  try {
+    handle = await open(file, "r");
+  } catch (error) {
+    if (errnoCode(error) === "ENOENT") return undefined;
+    throw error;
+  }
+  try {
+    const stats = await handle.stat();
+    const content = await handle.readFile("utf8");
+    return { content, ino: stats.ino, dev: stats.dev, mtimeMs: stats.mtimeMs };
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Applies rules 1-5 of the opening comment. */
+function judge(found: FoundLock, me: ProcessIdentity, staleAfterMs: number): "stale" | "in-use" {
+  if (Date.now() - found.mtimeMs > staleAfterMs) return "stale";
+  const owner = parseOwner(found.content);
+  if (owner === undefined || me.machine === undefined || owner.machine !== me.machine) {
+    return "in-use";
+  }
+  if (owner.pid === me.pid) {
+    return sameProcessStart(owner.processStart, me.processStart) ? "in-use" : "stale";
+  }
+  if (!processExists(owner.pid)) return "stale";
+  const start = linuxProcessStart(owner.pid);
+  if (
+    start !== undefined &&
+    owner.processStart.startsWith("linux:") &&
+    start !== owner.processStart
+  ) {
+    return "stale";
+  }
+  return "in-use";
+}
+
+function parseOwner(
+  content: string,
+): { machine: string; pid: number; processStart: string } | undefined {
+  try {
+    const value: unknown = JSON.parse(content);
+    if (typeof value !== "object" || value === null) return undefined;
+    const { machine, pid, processStart } = value as Record<string, unknown>;
+    if (typeof machine !== "string" || typeof processStart !== "string") return undefined;
+    if (typeof pid !== "number" || !Number.isSafeInteger(pid) || pid <= 0) return undefined;
+    return { machine, pid, processStart };
+  } catch {
+    return undefined;
+  }
+}
+
+function sameLock(a: FoundLock, b: FoundLock): boolean {
+  return a.ino === b.ino && a.dev === b.dev && a.content === b.content;
+}
+
+/**
+ * Removes `file` if it is still the lock `found`: renames it to `tmp/` and checks that what
+ * it moved is that very file (inode and content, which holds a random token). Answers true
+ * when `found` is gone. If it moved another lock after all (its owner released it and a new
+ * one appeared in between), it links that one back and answers false.
+ */
+export async function removeIfSame(options: {
+  file: string;
+  tmp: string;
+  found: FoundLock;
+}): Promise<boolean> {
+  const { file, tmp, found } = options;
+  const moved = path.join(tmp, `${path.basename(file)}.stale.${randomUUID()}`);
+  try {
+    await rename(file, moved);
+  } catch (error) {
+    if (errnoCode(error) === "ENOENT") return true;
+    throw error;
+  }
+  const what = await inspectLock(moved);
+  if (what !== undefined && sameLock(what, found)) {
+    await rm(moved, { force: true });
+    return true;
+  }
+  await link(moved, file).catch(() => undefined);
+  await rm(moved, { force: true });
+  return false;
+}
+
+class HeldLock implements MaildropLock {
+  readonly file: string;
+  readonly #handle: FileHandle;
+  readonly #ino: number;
+  readonly #dev: number;
+  readonly #timer: ReturnType<typeof setInterval>;
+  #released = false;
+  #releasing: Promise<void> | undefined;
+
+  constructor(
+    file: string,
+    handle: FileHandle,
+    stats: { ino: number; dev: number },
+    refreshMs: number,
+  ) {
+    this.file = file;
+    this.#handle = handle;
+    this.#ino = stats.ino;
+    this.#dev = stats.dev;
+    this.#timer = setInterval(() => void this.#refresh(), refreshMs);
+    this.#timer.unref();
+  }
+
+  async isHeld(): Promise<boolean> {
+    if (this.#released) return false;
+    const found = await inspectLock(this.file).catch(() => undefined);
+    return found !== undefined && found.ino === this.#ino && found.dev === this.#dev;
+  }
+
+  release(): Promise<void> {
+    this.#releasing ??= this.#release();
+    return this.#releasing;
+  }
+
+  async #release(): Promise<void> {
+    clearInterval(this.#timer);
+    try {
+      if (await this.isHeld()) await rm(this.file, { force: true });
+    } catch {
+      // Left behind, the file turns stale and is taken over (rule 1).
+    } finally {
+      this.#released = true;
+      await this.#handle.close().catch(() => undefined);
+    }
+  }
+
+  async #refresh(): Promise<void> {
+    try {
+      const now = new Date();
+      await this.#handle.utimes(now, now);
+      if (!(await this.isHeld())) clearInterval(this.#timer);
+    } catch {
+      // Try again at the next tick; a lock that cannot be refreshed turns stale.
+    }
+  }
+}

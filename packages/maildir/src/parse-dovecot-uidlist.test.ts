@@ -1,0 +1,97 @@
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { makeMaildir, makeRoot } from "../test/fixture.ts";
+import { dovecotDefaultUidl, dovecotUidlistSource } from "./dovecot-uidlist-source.ts";
+import { parseDovecotUidlist } from "./parse-dovecot-uidlist.ts";
+import { parseMaildirName } from "./parse-maildir-name.ts";
+
+// The example of Dovecot's Maildir documentation, plus a saved POP3 UIDL and junk lines.
+const V3 = [
+  "3 V1275660208 N25022 G3085f01b7f11094c501100008c4a11c1",
+  "25006 :1276528487.M364837P9451.kurkku,S=1355,W=1394:2,",
+  "25017 W2481 :1276533073.M242911P3632.kurkku:2,F",
+  "25018 P+saved-uidl W10 :1276533074.M1P1.kurkku",
+  "25019 P :1276533075.M2P2.kurkku,S=9",
+  "garbage line",
+  "x :1.bad.uid",
+  "",
+].join("\n");
+
+describe("parseDovecotUidlist", () => {
+  it("reads a version 3 header and records with extensions", () => {
+    const uidlist = parseDovecotUidlist(V3);
+    expect(uidlist).toMatchObject({
+      version: 3,
+      uidValidity: 1275660208,
+      nextUid: 25022,
+      guid: "3085f01b7f11094c501100008c4a11c1",
+    });
+    expect(
+      uidlist?.records.map((r) => [r.uid, Object.fromEntries(r.extensions), r.fileName]),
+    ).toEqual([
+      [25006, {}, "1276528487.M364837P9451.kurkku,S=1355,W=1394:2,"],
+      [25017, { W: "2481" }, "1276533073.M242911P3632.kurkku:2,F"],
+      [25018, { P: "+saved-uidl", W: "10" }, "1276533074.M1P1.kurkku"],
+      [25019, { P: "" }, "1276533075.M2P2.kurkku,S=9"],
+    ]);
+  });
+
+  it("reads version 1 (Courier's courierimapuiddb)", () => {
+    const uidlist = parseDovecotUidlist("1 1000 7\r\n5 1.a.host:2,S\r\n6 2.b.host\r\n");
+    expect(uidlist).toMatchObject({ version: 1, uidValidity: 1000, nextUid: 7 });
+    expect(uidlist?.records.map((r) => [r.uid, r.fileName])).toEqual([
+      [5, "1.a.host:2,S"],
+      [6, "2.b.host"],
+    ]);
+  });
+
+  it("answers undefined for an empty file or an unknown version", () => {
+    expect(parseDovecotUidlist("")).toBeUndefined();
+    expect(parseDovecotUidlist("2 1 2\n1 0 a\n")).toBeUndefined();
+  });
+});
+
+describe("dovecotUidlistSource", () => {
+  it("formats Dovecot's default %08Xu%08Xv", () => {
+    expect(
+      dovecotDefaultUidl({ uid: 25006, uidValidity: 1275660208, guid: "", fileName: "" }),
+    ).toBe("000061AE4C0907B0");
+  });
+
+  it("answers UIDLs by unique name, whatever the current flags, and leaves the rest to the default", async () => {
+    const maildir = makeMaildir(makeRoot(), "u");
+    writeFileSync(path.join(maildir, "dovecot-uidlist"), V3);
+    const lookup = await dovecotUidlistSource().load({ maildir });
+    const uid = (fileName: string): string | undefined => lookup(parseMaildirName(fileName));
+    // Now in cur/ with other flags, and without the ,S=/,W= fields.
+    expect(uid("1276528487.M364837P9451.kurkku:2,RS")).toBe("000061AE4C0907B0");
+    expect(uid("1276533073.M242911P3632.kurkku")).toBe("000061B94C0907B0");
+    // A saved POP3 UIDL (P) wins; an empty P means the base file name, as in Dovecot.
+    expect(uid("1276533074.M1P1.kurkku:2,S")).toBe("+saved-uidl");
+    expect(uid("1276533075.M2P2.kurkku,S=9:2,S")).toBe("1276533075.M2P2.kurkku,S=9");
+    expect(uid("1700000000.new.delivery")).toBeUndefined();
+  });
+
+  it("takes a custom pop3_uidl_format", async () => {
+    const maildir = makeMaildir(makeRoot(), "u");
+    writeFileSync(path.join(maildir, "dovecot-uidlist"), V3);
+    const source = dovecotUidlistSource({ format: ({ uid, guid }) => `${uid}.${guid}` });
+    const lookup = await source.load({ maildir });
+    expect(lookup(parseMaildirName("1276533073.M242911P3632.kurkku:2,F"))).toBe(
+      "25017.1276533073.M242911P3632.kurkku",
+    );
+  });
+
+  it("falls back for every message when the file is missing or its header unknown", async () => {
+    const maildir = makeMaildir(makeRoot(), "u");
+    const missing = await dovecotUidlistSource().load({ maildir });
+    expect(missing(parseMaildirName("1276528487.M364837P9451.kurkku"))).toBeUndefined();
+    writeFileSync(
+      path.join(maildir, "dovecot-uidlist"),
+      "9 what\n25006 :1276528487.M364837P9451.kurkku\n",
+    );
+    const unknown = await dovecotUidlistSource().load({ maildir });
+    expect(unknown(parseMaildirName("1276528487.M364837P9451.kurkku"))).toBeUndefined();
+  });
+});

@@ -1,0 +1,45 @@
+import { describe, expect, it } from "vitest";
+import { parseMaildirName } from "./parse-maildir-name.ts";
+
+describe("parseMaildirName", () => {
+  it.each([
+    // [file name, unique name, delivered at, ,W= size]
+    ["1035478339.27041_118.foo.org", "1035478339.27041_118.foo.org", 1035478339, undefined],
+    ["1035478339.27041_118.foo.org:2,S", "1035478339.27041_118.foo.org", 1035478339, undefined],
+    [
+      "1035478339.27041_118.foo.org,S=1000,W=1030:2,S",
+      "1035478339.27041_118.foo.org",
+      1035478339,
+      1030,
+    ],
+    [
+      "1276528487.M364837P9451.kurkku,S=1355:2,",
+      "1276528487.M364837P9451.kurkku",
+      1276528487,
+      undefined,
+    ],
+    ["1276528487.M364837P9451.kurkku,W=12,S=10", "1276528487.M364837P9451.kurkku", 1276528487, 12],
+    ["1276528487.M1.kurkku,W=abc:2,", "1276528487.M1.kurkku", 1276528487, undefined],
+    ["msg-without-time:2,FS", "msg-without-time", undefined, undefined],
+    ["1,2,3.host", "1,2,3.host", undefined, undefined],
+    ["12345", "12345", undefined, undefined],
+  ])("reads %s", (fileName, uniqueName, deliveredAt, wireSize) => {
+    const name = parseMaildirName(fileName);
+    expect(name).toMatchObject({ fileName, uniqueName, deliveredAt, wireSize });
+  });
+
+  it("keeps Dovecot's base file name, with its fields, apart from the unique name", () => {
+    expect(parseMaildirName("1.a.b,S=5,W=6:2,S").base).toBe("1.a.b,S=5,W=6");
+  });
+
+  it("gives the same unique name before and after a move to cur/ and flag changes", () => {
+    const names = [
+      "1700000000.M1P2.host,S=42",
+      "1700000000.M1P2.host,S=42:2,",
+      "1700000000.M1P2.host,S=42:2,RS",
+    ];
+    expect(new Set(names.map((n) => parseMaildirName(n).uniqueName))).toEqual(
+      new Set(["1700000000.M1P2.host"]),
+    );
+  });
+});

@@ -1,0 +1,82 @@
+import { readdir, stat } from "node:fs/promises";
+import path from "node:path";
+import { mapLimit } from "./map-limit.ts";
+import { type MaildirName, parseMaildirName } from "./parse-maildir-name.ts";
+import { errnoCode } from "./to-store-error.ts";
+
+/** One message file found by `scanMaildir`. */
+export interface MaildirEntry extends MaildirName {
+  readonly dir: "new" | "cur";
+  /** Absolute path at scan time (a flag change or a move to `cur/` may change it later). */
+  readonly path: string;
+  readonly diskSize: number;
+  readonly mtimeMs: number;
+}
+
+/** How many `stat` calls run at once. */
+const STAT_CONCURRENCY = 32;
+
+/**
+ * Lists the messages of a Maildir: the regular files of `new/` and `cur/`, without dot-files
+ * and without `tmp/` (deliveries in progress). Sorted by delivery time, then unique name,
+ * then `cur` before `new`, then file name, so the order is stable across sessions:
+ * delivery time is the leading `<seconds>.` of the unique name, or the file's mtime (in whole
+ * seconds) when the name has none.
+ *
+ * `new/` is listed before `cur/`, so a message moved from `new/` to `cur/` during the scan is
+ * never missed; if it was seen in both, the `new/` entry is checked again and dropped when it
+ * is gone. Files that vanish between listing and `stat` are skipped.
+ */
+export async function scanMaildir(options: { maildir: string }): Promise<MaildirEntry[]> {
+  const entries = [
+    ...(await scanDir(options.maildir, "new")),
+    ...(await scanDir(options.maildir, "cur")),
+  ];
+  const inCur = new Set(entries.filter((e) => e.dir === "cur").map((e) => e.uniqueName));
+  const checked = await mapLimit({
+    items: entries,
+    limit: STAT_CONCURRENCY,
+    fn: async (entry) =>
+      entry.dir === "new" && inCur.has(entry.uniqueName) ? await statEntry(entry) : entry,
+  });
+  return checked.filter((entry) => entry !== undefined).sort(compareEntries);
+}
+
+async function scanDir(maildir: string, dir: "new" | "cur"): Promise<MaildirEntry[]> {
+  const names = (await readdir(path.join(maildir, dir))).filter((name) => !name.startsWith("."));
+  const entries = await mapLimit({
+    items: names,
+    limit: STAT_CONCURRENCY,
+    fn: (name) =>
+      statEntry({ ...parseMaildirName(name), dir, path: path.join(maildir, dir, name) }),
+  });
+  return entries.filter((entry) => entry !== undefined);
+}
+
+async function statEntry(
+  entry: Omit<MaildirEntry, "diskSize" | "mtimeMs">,
+): Promise<MaildirEntry | undefined> {
+  try {
+    const stats = await stat(entry.path);
+    if (!stats.isFile()) return undefined;
+    return { ...entry, diskSize: stats.size, mtimeMs: stats.mtimeMs };
+  } catch (error) {
+    if (errnoCode(error) === "ENOENT") return undefined;
+    throw error;
+  }
+}
+
+function deliveryTime(entry: MaildirEntry): number {
+  return entry.deliveredAt ?? Math.floor(entry.mtimeMs / 1000);
+}
+
+const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+function compareEntries(a: MaildirEntry, b: MaildirEntry): number {
+  return (
+    deliveryTime(a) - deliveryTime(b) ||
+    compareText(a.uniqueName, b.uniqueName) ||
+    compareText(a.dir, b.dir) ||
+    compareText(a.fileName, b.fileName)
+  );
+}

@@ -1,0 +1,72 @@
+import { randomUUID } from "node:crypto";
+import { readFile, rename, rm, writeFile } from "node:fs/promises";
+import path from "node:path";
+
+/**
+ * The wire sizes the store has counted, kept in a file inside each Maildir so that LIST on a
+ * large mailbox does not read every message at every login.
+ *
+ * Format (text, one entry a line, fields separated by TAB):
+ * ```
+ * apop-sizes 1
+ * <wire size>\t<size on disk>\t<mtime in ms>\t<unique name>
+ * ```
+ * An entry counts only while the unique name, the size on disk and the mtime all match, so a
+ * file that changed is counted again. A flag change renames the file but keeps its unique
+ * name and mtime, so it keeps its entry. Unique names with a TAB or a line break are never
+ * cached. A file that does not parse is treated as empty: the cache is only an optimisation.
+ */
+export const SIZE_CACHE_FILE = "apop-sizes";
+const HEADER = "apop-sizes 1";
+
+/** The key of one cache entry. */
+export function sizeCacheKey(entry: {
+  uniqueName: string;
+  diskSize: number;
+  mtimeMs: number;
+}): string | undefined {
+  if (/[\t\r\n]/.test(entry.uniqueName)) return undefined;
+  return `${entry.diskSize}\t${entry.mtimeMs}\t${entry.uniqueName}`;
+}
+
+/** Reads the cache of one Maildir: key -> wire size. Missing or broken files read as empty. */
+export async function readSizeCache(options: { maildir: string }): Promise<Map<string, number>> {
+  const sizes = new Map<string, number>();
+  let text: string;
+  try {
+    text = await readFile(path.join(options.maildir, SIZE_CACHE_FILE), "utf8");
+  } catch {
+    return sizes;
+  }
+  const lines = text.split("\n");
+  if (lines[0] !== HEADER) return sizes;
+  for (const line of lines.slice(1)) {
+    const tab = line.indexOf("\t");
+    if (tab === -1) continue;
+    const size = line.slice(0, tab);
+    if (!/^\d{1,15}$/.test(size)) continue;
+    sizes.set(line.slice(tab + 1), Number(size));
+  }
+  return sizes;
+}
+
+/**
+ * Replaces the cache of one Maildir atomically: written to `tmp/` first, then renamed over
+ * the old file, so a reader never sees half a file. Failures are swallowed (a read-only or
+ * full file system only costs the next login a recount).
+ */
+export async function writeSizeCache(options: {
+  maildir: string;
+  sizes: ReadonlyMap<string, number>;
+}): Promise<void> {
+  const { maildir, sizes } = options;
+  const lines = [HEADER];
+  for (const [key, size] of sizes) lines.push(`${size}\t${key}`);
+  const temporary = path.join(maildir, "tmp", `${SIZE_CACHE_FILE}.${randomUUID()}`);
+  try {
+    await writeFile(temporary, `${lines.join("\n")}\n`, { flag: "wx", mode: 0o600 });
+    await rename(temporary, path.join(maildir, SIZE_CACHE_FILE));
+  } catch {
+    await rm(temporary, { force: true }).catch(() => undefined);
+  }
+}
