@@ -72,7 +72,7 @@ export {
   type ScanListing,
   type UniqueIdListing,
 } from "./grammar/listings.ts";
-export { MultilineDecoder } from "./grammar/multiline-decoder.ts";
+export { type MultilineChunk, MultilineDecoder } from "./grammar/multiline-decoder.ts";
 export { MultilineEncoder } from "./grammar/multiline-encoder.ts";
 export {
   formatContinuation,
