@@ -366,3 +366,18 @@ describe("STARTTLS injection", () => {
     await reply;
   });
 });
+
+describe("serveConnection events", () => {
+  it("never carry a password or a digest", async () => {
+    const { link, events, served } = setup({ secure: true });
+    const client = await Pop3Client.connect({ transport: link.client, clock: realClock });
+    await client.login({ user: "alice", password: "wonderland", method: "user" });
+    await client.quit();
+    await served;
+    await client.close();
+    const logged = JSON.stringify(events);
+    expect(logged).toContain('"login-requested"');
+    expect(logged).not.toContain("wonderland");
+    expect(logged).not.toContain("proof");
+  });
+});

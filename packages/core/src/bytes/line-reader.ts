@@ -24,6 +24,8 @@ export class LineReader {
   #chunks: Uint8Array[] = [];
   #buffered = 0;
   #skipping = false;
+  /** Octets at the front already searched for LF without finding one: never searched twice. */
+  #searched = 0;
   #maxOctets: number;
 
   constructor(options: { maxOctets: number }) {
@@ -93,10 +95,15 @@ export class LineReader {
   #findLf(): number {
     let offset = 0;
     for (const chunk of this.#chunks) {
-      const index = chunk.indexOf(LF);
-      if (index !== -1) return offset + index;
+      // Chunks wholly inside the searched prefix hold no LF; start past it (a peer that sends
+      // one byte at a time must not make every call rescan the whole line).
+      if (offset + chunk.length > this.#searched) {
+        const index = chunk.indexOf(LF, Math.max(0, this.#searched - offset));
+        if (index !== -1) return offset + index;
+      }
       offset += chunk.length;
     }
+    this.#searched = offset;
     return -1;
   }
 
@@ -122,6 +129,7 @@ export class LineReader {
 
   #drop(count: number): void {
     this.#buffered -= count;
+    this.#searched = Math.max(0, this.#searched - count);
     let remaining = count;
     while (remaining > 0) {
       const first = this.#chunks[0] as Uint8Array;

@@ -18,9 +18,14 @@ import { type ServerPolicy, ServerSession } from "../session/server-session.ts";
 import type { Maildrop, MailStore } from "../store/mail-store.ts";
 import type { Clock, Transport } from "./transport.ts";
 
-/** Events the driver adds to the session's, for logs. None carries a secret. */
+/**
+ * The session's events as the driver reports them, plus its own, for logs. None carries a
+ * secret: `login-requested` is reported without its proof (a password, or a digest with its
+ * challenge, which would allow an offline dictionary attack; features.md, class 12).
+ */
 export type ServeEvent =
-  | ServerEvent
+  | Exclude<ServerEvent, { readonly type: "login-requested" }>
+  | { readonly type: "login-requested"; readonly user: string; readonly mechanism: string }
   | {
       readonly type: "login-succeeded";
       readonly user: string;
@@ -155,7 +160,7 @@ export async function serveConnection(options: ServeConnectionOptions): Promise<
   const work = async (events: ServerEvent[]): Promise<void> => {
     const queue = [...events];
     for (let event = queue.shift(); event !== undefined; event = queue.shift()) {
-      emit(event);
+      emit(event.type === "login-requested" ? { type: event.type, user: event.user, mechanism: event.mechanism } : event);
       switch (event.type) {
         case "command-received":
           commands[event.keyword] = (commands[event.keyword] ?? 0) + 1;

@@ -96,7 +96,9 @@ export function parseCommand(line: Uint8Array): CommandParseResult {
     return badSyntax("Command contains control characters");
   }
   const space = text.indexOf(" ");
-  const word = (space === -1 ? text : text.slice(0, space)).toUpperCase();
+  // RFC 1939 section 3: keywords are ASCII, case-insensitive. Fold only a-z: Unicode folding
+  // would read "\u017Ftat" (LONG S) as STAT, a parser differential with other servers.
+  const word = asciiUpperCase(space === -1 ? text : text.slice(0, space));
   const rest = space === -1 ? "" : text.slice(space + 1);
   if (!KEYWORD_SET.has(word)) {
     const shown = isPrintableAscii(word) && word.length <= 16 ? word : "";
@@ -292,6 +294,10 @@ function hasControlCharacter(text: string): boolean {
     if (unit < 0x20 || unit === 0x7f) return true;
   }
   return false;
+}
+
+function asciiUpperCase(text: string): string {
+  return text.replace(/[a-z]+/g, (letters) => letters.toUpperCase());
 }
 
 function shorten(text: string): string {

@@ -127,7 +127,14 @@ export class ClientSession {
   send(command: Command): void {
     if (!this.#greeted) throw invalidState("cannot send before the greeting");
     if (this.#awaitingTls) throw invalidState("cannot send while STLS is in progress");
-    if (this.#pending.some((pending) => pending.keyword === "AUTH" || pending.keyword === "STLS")) {
+    // Nothing may follow AUTH or STLS until their reply changes the session, nor QUIT, after
+    // whose reply the server closes (RFC 1939 section 6): a command behind it is never answered.
+    if (
+      this.#pending.some(
+        (pending) =>
+          pending.keyword === "AUTH" || pending.keyword === "STLS" || pending.keyword === "QUIT",
+      )
+    ) {
       throw invalidState(
         `cannot send ${command.keyword} while ${this.#pending.at(-1)?.keyword} is in progress`,
       );

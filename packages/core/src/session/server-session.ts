@@ -726,7 +726,9 @@ export class ServerSession {
     const { count, size } = this.#maildropSize();
     this.#replyLines(
       true,
-      keyword === "LIST" ? `${count} messages (${size} octets)` : "Unique-ID listing follows",
+      keyword === "LIST"
+        ? `${count} message${count === 1 ? "" : "s"} (${size} octets)`
+        : "Unique-ID listing follows",
       lines,
     );
   }

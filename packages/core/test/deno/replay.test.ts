@@ -12,16 +12,24 @@ const folder = new URL("../transcripts/", import.meta.url);
 
 for await (const entry of Deno.readDir(folder)) {
   if (!entry.name.endsWith(".txt")) continue;
-  const transcript = parseTranscript(entry.name, await Deno.readTextFile(new URL(entry.name, folder)));
+  const transcript = parseTranscript(
+    entry.name,
+    await Deno.readTextFile(new URL(entry.name, folder)),
+  );
   if (!transcript.clientOnly) {
     Deno.test(`server replays ${entry.name}, whole and split at every byte`, () => {
       deepStrictEqual(replayServer(core, transcript), []);
-      const length = transcript.exchanges.reduce((sum, e) => sum + (e.client === null ? 0 : e.client.length + 2), 0);
-      for (let at = 1; at < length; at++) deepStrictEqual(replayServer(core, transcript, at), [], `split at ${at}`);
+      const length = transcript.exchanges.reduce(
+        (sum, e) => sum + (e.client === null ? 0 : e.client.length + 2),
+        0,
+      );
+      for (let at = 1; at < length; at++)
+        deepStrictEqual(replayServer(core, transcript, at), [], `split at ${at}`);
     });
   }
   Deno.test(`client replays ${entry.name}, whole and split at every byte`, () => {
     deepStrictEqual(replayClient(core, transcript), []);
-    for (let at = 1; at < 2000; at++) deepStrictEqual(replayClient(core, transcript, at), [], `split at ${at}`);
+    for (let at = 1; at < 2000; at++)
+      deepStrictEqual(replayClient(core, transcript, at), [], `split at ${at}`);
   });
 }

@@ -1,0 +1,338 @@
+import type * as net from "node:net";
+import type * as tls from "node:tls";
+import { type Clock, LocalProtocolError, RemoteProtocolError, type Transport } from "@apop/core";
+import { nodeClock } from "./node-clock.ts";
+import { type ClientTlsOptions, handshakeTls } from "./tls-handshake.ts";
+
+/** How a transport may start TLS in place (STLS). */
+export type StartTlsOptions =
+  | { readonly side: "server"; readonly secureContext: tls.SecureContext }
+  | ({ readonly side: "client" } & ClientTlsOptions);
+
+export interface NodeSocketTransportOptions {
+  /** A connected socket; a `tls.TLSSocket` whose handshake is done for implicit TLS. */
+  readonly socket: net.Socket;
+  /** The socket already runs TLS (implicit TLS, RFC 8314). Default false. */
+  readonly secure?: boolean;
+  /** How to answer `upgrade()`. Absent (or `secure`): the transport has no `upgrade`. */
+  readonly startTls?: StartTlsOptions;
+  /** Longest TLS handshake after STLS, in ms. Default 30 s. */
+  readonly tlsHandshakeTimeoutMs?: number;
+  /** Times the handshake. Default `nodeClock`. */
+  readonly clock?: Clock;
+  /**
+   * Received octets held for `read()` before the socket is paused. TCP flow control then
+   * slows the peer down: a client that floods us cannot make us buffer without bound.
+   * Default 64 KiB.
+   */
+  readonly highWaterMark?: number;
+  /** How long `close()` waits for the peer to finish the close before destroying. Default 2 s. */
+  readonly closeGraceMs?: number;
+}
+
+/** Counters for logs and tests. Octets are counted above TLS (clear text). */
+export interface TransportStats {
+  readonly bytesRead: number;
+  readonly bytesWritten: number;
+  /** Received octets queued and not yet taken by `read()`. */
+  readonly bufferedInput: number;
+  /** Octets handed to the socket and not yet flushed to the kernel (`writableLength`). */
+  readonly bufferedOutput: number;
+  readonly peakBufferedInput: number;
+  readonly peakBufferedOutput: number;
+  /** Writes that had to wait for `'drain'`: backpressure at work. */
+  readonly backpressureWaits: number;
+}
+
+interface Waiter<T> {
+  resolve(value: T): void;
+  reject(error: Error): void;
+}
+
+/**
+ * A core `Transport` over a Node `net.Socket` or `tls.TLSSocket`: pull-based reads with a
+ * bounded queue, writes that respect backpressure, STLS, and a graceful close.
+ *
+ * `upgrade()` exists only when `startTls` was given and TLS is not active yet. It throws
+ * away every clear-text byte received and not yet read, before the handshake starts
+ * (RFC 2595 section 4: the STARTTLS command injection flaw CVE-2011-0411 on a server, and
+ * the response injection flaw on a client), and gives up after `tlsHandshakeTimeoutMs`.
+ */
+export class NodeSocketTransport implements Transport {
+  readonly upgrade?: () => Promise<void>;
+  #socket: net.Socket;
+  #secure: boolean;
+  readonly #clock: Clock;
+  readonly #highWaterMark: number;
+  readonly #closeGraceMs: number;
+  readonly #handshakeTimeoutMs: number;
+  #queue: Buffer[] = [];
+  #queued = 0;
+  #paused = false;
+  #ended = false;
+  #socketClosed = false;
+  #upgrading = false;
+  #reader: ((chunk: Uint8Array | null) => void) | null = null;
+  #writers: Waiter<void>[] = [];
+  #closing: Promise<void> | null = null;
+  #error: Error | null = null;
+  #bytesRead = 0;
+  #bytesWritten = 0;
+  #peakIn = 0;
+  #peakOut = 0;
+  #backpressureWaits = 0;
+
+  constructor(options: NodeSocketTransportOptions) {
+    this.#socket = options.socket;
+    this.#secure = options.secure ?? false;
+    this.#clock = options.clock ?? nodeClock;
+    this.#highWaterMark = options.highWaterMark ?? 64 * 1024;
+    this.#closeGraceMs = options.closeGraceMs ?? 2000;
+    this.#handshakeTimeoutMs = options.tlsHandshakeTimeoutMs ?? 30_000;
+    const startTls = options.startTls;
+    if (startTls !== undefined && !this.#secure) {
+      this.upgrade = () => this.#startTls(startTls);
+    }
+    this.#attach(this.#socket);
+  }
+
+  /** True when the bytes travel inside TLS. */
+  get secure(): boolean {
+    return this.#secure;
+  }
+
+  /** Received octets waiting for `read()`: never much more than `highWaterMark`. */
+  get bufferedBytes(): number {
+    return this.#queued;
+  }
+
+  /** The socket underneath (the TLS socket after `upgrade`). */
+  get socket(): net.Socket {
+    return this.#socket;
+  }
+
+  /** The last socket error, if any (for logs: a reset, a failed handshake). */
+  get lastError(): Error | null {
+    return this.#error;
+  }
+
+  get stats(): TransportStats {
+    return {
+      bytesRead: this.#bytesRead,
+      bytesWritten: this.#bytesWritten,
+      bufferedInput: this.#queued,
+      bufferedOutput: this.#socket.writableLength,
+      peakBufferedInput: this.#peakIn,
+      peakBufferedOutput: this.#peakOut,
+      backpressureWaits: this.#backpressureWaits,
+    };
+  }
+
+  read(): Promise<Uint8Array | null> {
+    const chunk = this.#queue.shift();
+    if (chunk !== undefined) {
+      this.#queued -= chunk.length;
+      if (this.#paused && this.#queued < this.#highWaterMark) {
+        this.#paused = false;
+        this.#socket.resume();
+      }
+      return Promise.resolve(chunk);
+    }
+    if (this.#ended || this.#closing !== null) return Promise.resolve(null);
+    if (this.#reader !== null) {
+      return Promise.reject(
+        new LocalProtocolError({ code: "invalid-state", message: "a read is already pending" }),
+      );
+    }
+    return new Promise((resolve) => {
+      this.#reader = resolve;
+    });
+  }
+
+  write(bytes: Uint8Array): Promise<void> {
+    const socket = this.#socket;
+    if (this.#closing !== null || this.#upgrading || socket.destroyed || socket.writableEnded) {
+      return Promise.reject(closedError("write after the connection closed"));
+    }
+    const flushed = socket.write(bytes);
+    this.#bytesWritten += bytes.length;
+    // The peak of writableLength is right after a write; it only falls until the next one.
+    this.#peakOut = Math.max(this.#peakOut, socket.writableLength);
+    if (flushed) return Promise.resolve();
+    this.#backpressureWaits++;
+    return new Promise((resolve, reject) => {
+      this.#writers.push({ resolve, reject });
+    });
+  }
+
+  /**
+   * Ends the connection: pending output is flushed, TLS sends its close_notify first
+   * (RFC 8314 section 3.2), then our FIN. Resolves once that is out; the socket is destroyed
+   * if the peer has not finished its side within `closeGraceMs`. Idempotent; a pending
+   * `read()` returns null at once.
+   */
+  close(): Promise<void> {
+    this.#closing ??= this.#closeGracefully();
+    return this.#closing;
+  }
+
+  /** Drops the connection at once, without flushing: pending writes reject, reads return null. */
+  abort(): void {
+    this.#socket.destroy();
+    this.#closing ??= this.#waitClosed();
+    this.#endReads();
+  }
+
+  // ---------------------------------------------------------------------------------------
+
+  readonly #onData = (chunk: Buffer): void => {
+    this.#bytesRead += chunk.length;
+    const reader = this.#reader;
+    if (reader !== null && this.#queue.length === 0) {
+      this.#reader = null;
+      reader(chunk);
+      return;
+    }
+    this.#queue.push(chunk);
+    this.#queued += chunk.length;
+    this.#peakIn = Math.max(this.#peakIn, this.#queued);
+    if (this.#queued >= this.#highWaterMark && !this.#paused) {
+      this.#paused = true;
+      this.#socket.pause();
+    }
+  };
+
+  readonly #onEnd = (): void => {
+    this.#ended = true;
+    this.#wakeReader();
+  };
+
+  readonly #onError = (error: Error): void => {
+    this.#error = error;
+  };
+
+  readonly #onDrain = (): void => {
+    const writers = this.#writers;
+    this.#writers = [];
+    for (const writer of writers) writer.resolve();
+  };
+
+  readonly #onClose = (): void => {
+    this.#socketClosed = true;
+    this.#ended = true;
+    this.#wakeReader();
+    const writers = this.#writers;
+    this.#writers = [];
+    for (const writer of writers) writer.reject(closedError("the connection closed"));
+  };
+
+  #attach(socket: net.Socket): void {
+    socket.on("data", this.#onData);
+    socket.on("end", this.#onEnd);
+    socket.on("error", this.#onError);
+    socket.on("drain", this.#onDrain);
+    // After a graceful end() the output is flushed without a 'drain'.
+    socket.on("finish", this.#onDrain);
+    socket.on("close", this.#onClose);
+    if (socket.destroyed) queueMicrotask(this.#onClose);
+  }
+
+  #detach(socket: net.Socket): void {
+    socket.off("data", this.#onData);
+    socket.off("end", this.#onEnd);
+    socket.off("drain", this.#onDrain);
+    socket.off("finish", this.#onDrain);
+    socket.off("close", this.#onClose);
+    // The 'error' listener stays: an unwatched 'error' would crash the process.
+  }
+
+  async #startTls(options: StartTlsOptions): Promise<void> {
+    if (this.#secure || this.#upgrading) {
+      throw new LocalProtocolError({ code: "invalid-state", message: "TLS is already active" });
+    }
+    if (this.#closing !== null || this.#ended) {
+      throw closedError("cannot start TLS on a closed connection");
+    }
+    const raw = this.#socket;
+    this.#detach(raw);
+    // RFC 2595 section 4: nothing received in clear before the handshake may be acted on.
+    // Drop what we queued and what the socket itself buffered while paused.
+    this.#queue = [];
+    this.#queued = 0;
+    if (raw.readableLength > 0) raw.read();
+    this.#paused = false;
+    this.#upgrading = true;
+    try {
+      this.#socket = await handshakeTls({
+        socket: raw,
+        timeoutMs: this.#handshakeTimeoutMs,
+        clock: this.#clock,
+        ...(options.side === "server"
+          ? { side: "server", secureContext: options.secureContext }
+          : { side: "client", client: options }),
+      });
+    } catch (error) {
+      this.#error = error instanceof Error ? error : new Error(String(error));
+      raw.destroy();
+      this.#onClose();
+      throw error;
+    } finally {
+      this.#upgrading = false;
+    }
+    this.#secure = true;
+    this.#attach(this.#socket);
+    if (this.#closing !== null) this.#socket.destroy();
+  }
+
+  async #closeGracefully(): Promise<void> {
+    this.#endReads();
+    const socket = this.#socket;
+    if (this.#upgrading || socket.destroyed) {
+      // Mid-handshake nothing of ours is in flight: the handshake fails and cleans up.
+      socket.destroy();
+      await this.#waitClosed();
+      return;
+    }
+    // Reads are over. Let incoming bytes flow away, or a paused socket would never see the
+    // peer's FIN and would only close at the end of the grace.
+    socket.off("data", this.#onData);
+    socket.resume();
+    // Real time, not the injected clock: this is plumbing, not a protocol timer, and a test
+    // clock that never advances must not leave sockets open.
+    const timer = setTimeout(() => socket.destroy(), this.#closeGraceMs);
+    timer.unref();
+    socket.once("close", () => clearTimeout(timer));
+    // Done once our output and our FIN (after close_notify) are out; the peer's half of the
+    // close finishes in the background, so a silent peer cannot hold up the caller.
+    await new Promise<void>((resolve) => {
+      socket.once("finish", () => resolve());
+      socket.once("close", () => resolve());
+      socket.end();
+    });
+  }
+
+  #waitClosed(): Promise<void> {
+    if (this.#socketClosed) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.#socket.once("close", () => resolve());
+    });
+  }
+
+  /** Reads are over: queued input is dropped and a pending read returns null. */
+  #endReads(): void {
+    this.#queue = [];
+    this.#queued = 0;
+    this.#wakeReader();
+  }
+
+  #wakeReader(): void {
+    if (this.#queue.length > 0) return;
+    const reader = this.#reader;
+    this.#reader = null;
+    reader?.(null);
+  }
+}
+
+function closedError(message: string): RemoteProtocolError {
+  return new RemoteProtocolError({ code: "connection-closed", message });
+}

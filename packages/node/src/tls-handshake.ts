@@ -1,0 +1,113 @@
+import * as net from "node:net";
+import * as tls from "node:tls";
+import { type Clock, RemoteProtocolError } from "@apop/core";
+
+/** How to run the client side of a TLS handshake: whom we expect to meet. */
+export interface ClientTlsOptions {
+  /** The host we connected to; the certificate must name it (RFC 2595 section 2.4, RFC 6125). */
+  readonly host: string;
+  /** The name sent in SNI and checked against the certificate. Default: `host` unless it is an IP address. */
+  readonly servername?: string | undefined;
+  /** Trusted CA certificates (PEM) in place of Node's default store. */
+  readonly ca?: string | Buffer | readonly (string | Buffer)[] | undefined;
+  /** Verify the chain, the expiry and the host name. Default true (RFC 8314 section 5.3). */
+  readonly rejectUnauthorized?: boolean | undefined;
+}
+
+export type HandshakeTlsOptions = {
+  /** A connected TCP socket nobody else reads from. */
+  readonly socket: net.Socket;
+  /** Give up (and destroy the socket) after this long: fetchmail CVE-2011-1947. */
+  readonly timeoutMs: number;
+  readonly clock: Clock;
+} & (
+  | { readonly side: "server"; readonly secureContext: tls.SecureContext }
+  | { readonly side: "client"; readonly client: ClientTlsOptions }
+);
+
+/**
+ * Runs a TLS handshake over an open socket and resolves with the TLS socket once it is
+ * secure: for implicit TLS (RFC 8314 section 3) before the first POP3 byte, and for STLS
+ * (RFC 2595 section 4) right after the `+OK`. TLS 1.2 is the floor (RFC 8314 section 4.1).
+ *
+ * Rejects, with the socket destroyed, when the peer fails the handshake, hangs up, the
+ * certificate does not verify (client side, unless `rejectUnauthorized` is false), or
+ * `timeoutMs` passes first: a peer that connects and says nothing must not hold a
+ * connection slot forever.
+ */
+export function handshakeTls(options: HandshakeTlsOptions): Promise<tls.TLSSocket> {
+  const { socket, clock, timeoutMs } = options;
+  const secured =
+    options.side === "server"
+      ? new tls.TLSSocket(socket, {
+          isServer: true,
+          secureContext: options.secureContext,
+          requestCert: false,
+        })
+      : tls.connect(clientConnectOptions(socket, options.client));
+  return new Promise<tls.TLSSocket>((resolve, reject) => {
+    const done = (error: Error | null): void => {
+      cancel();
+      secured.off("secure", onSecure);
+      secured.off("secureConnect", onSecure);
+      secured.off("error", onError);
+      secured.off("close", onClose);
+      if (error === null) {
+        resolve(secured);
+        return;
+      }
+      // Keep a listener: a late 'error' on a socket nobody watches would crash the process.
+      secured.on("error", () => {});
+      secured.destroy();
+      socket.destroy();
+      reject(error);
+    };
+    const onSecure = (): void => done(null);
+    const onError = (error: Error): void => done(error);
+    const onClose = (): void =>
+      done(
+        new RemoteProtocolError({
+          code: "connection-closed",
+          message: "the peer closed the connection during the TLS handshake",
+        }),
+      );
+    const cancel = clock.setTimer(timeoutMs, () =>
+      done(
+        new RemoteProtocolError({
+          code: "timeout",
+          message: `the TLS handshake did not finish within ${timeoutMs} ms`,
+        }),
+      ),
+    );
+    // A server-side TLSSocket made by hand reports completion as 'secure'; tls.connect as
+    // 'secureConnect' (emitted only after the certificate checks passed).
+    secured.once(options.side === "server" ? "secure" : "secureConnect", onSecure);
+    secured.once("error", onError);
+    secured.once("close", onClose);
+  });
+}
+
+let warnedInsecure = false;
+
+function clientConnectOptions(socket: net.Socket, client: ClientTlsOptions): tls.ConnectionOptions {
+  const rejectUnauthorized = client.rejectUnauthorized ?? true;
+  if (!rejectUnauthorized && !warnedInsecure) {
+    // Turning verification off must be explicit and noisy (features.md, security class 5).
+    warnedInsecure = true;
+    process.emitWarning(
+      "TLS certificate verification is disabled (rejectUnauthorized: false): the server's identity is not checked",
+      { code: "APOP_TLS_UNVERIFIED" },
+    );
+  }
+  // RFC 6066 section 3 forbids IP addresses in SNI; the identity check then uses `host`,
+  // which matches the certificate's IP address entries.
+  const servername = client.servername ?? (net.isIP(client.host) === 0 ? client.host : undefined);
+  return {
+    socket,
+    host: client.host,
+    ...(servername === undefined ? {} : { servername }),
+    ...(client.ca === undefined ? {} : { ca: client.ca as string | Buffer | (string | Buffer)[] }),
+    rejectUnauthorized,
+    minVersion: "TLSv1.2",
+  };
+}

@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { connect } from "../src/index.ts";
+import { startServer, type TestServer } from "./helpers/fixtures.ts";
+import { createTestPki, type TestPki } from "./helpers/test-pki.ts";
+
+let pki: TestPki;
+let good: TestServer;
+
+beforeAll(async () => {
+  pki = createTestPki();
+  good = await startServer({ tls: { key: pki.key, cert: pki.cert } });
+});
+
+afterAll(async () => {
+  await good.close();
+  pki.cleanup();
+});
+
+const modes = ["implicit", "starttls"] as const;
+const portOf = (served: TestServer, mode: (typeof modes)[number]): number =>
+  mode === "implicit" ? (served.tlsPort as number) : served.port;
+
+/** Nobody logged in and no command ran inside TLS on a connection whose certificate failed. */
+function noSessionInsideTls(served: TestServer): void {
+  expect(served.events).not.toContainEqual(
+    expect.objectContaining({ event: expect.objectContaining({ type: "login-requested" }) }),
+  );
+}
+
+describe.each(modes)("certificate verification (%s)", (mode) => {
+  it("rejects a certificate from a CA it does not trust, by default", async () => {
+    const error = await connect({ host: "127.0.0.1", port: portOf(good, mode), tls: mode }).catch(
+      (e: unknown) => e,
+    );
+    expect((error as NodeJS.ErrnoException).code).toBe("UNABLE_TO_VERIFY_LEAF_SIGNATURE");
+    noSessionInsideTls(good);
+  });
+
+  it("rejects a certificate for another host name", async () => {
+    const error = await connect({
+      host: "127.0.0.1",
+      port: portOf(good, mode),
+      tls: mode,
+      ca: pki.ca,
+      servername: "pop.example.org",
+    }).catch((e: unknown) => e);
+    expect((error as NodeJS.ErrnoException).code).toBe("ERR_TLS_CERT_ALTNAME_INVALID");
+  });
+
+  it("accepts the certificate with `ca`, by IP address and by name", async () => {
+    for (const host of ["127.0.0.1", "localhost"]) {
+      const client = await connect({ host, port: portOf(good, mode), tls: mode, ca: pki.ca });
+      expect(client.secure).toBe(true);
+      await client.quit();
+    }
+  });
+
+  it("accepts an untrusted certificate only with rejectUnauthorized: false", async () => {
+    const client = await connect({
+      host: "127.0.0.1",
+      port: portOf(good, mode),
+      tls: mode,
+      rejectUnauthorized: false,
+    });
+    expect(client.secure).toBe(true);
+    await client.quit();
+  });
+
+  it.each([
+    ["an expired certificate", "expiredCert", "CERT_HAS_EXPIRED"],
+    ["a certificate not meant for servers", "clientOnlyCert", "INVALID_PURPOSE"],
+  ] as const)("rejects %s even with the right CA", async (_, which, code) => {
+    const bad = await startServer({ tls: { key: pki.key, cert: pki[which] } });
+    const error = await connect({
+      host: "127.0.0.1",
+      port: portOf(bad, mode),
+      tls: mode,
+      ca: pki.ca,
+    }).catch((e: unknown) => e);
+    expect((error as NodeJS.ErrnoException).code).toBe(code);
+    noSessionInsideTls(bad);
+    await bad.close();
+  });
+});
