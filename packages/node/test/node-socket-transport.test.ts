@@ -3,7 +3,7 @@ import { RemoteProtocolError } from "@apop/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NodeSocketTransport } from "../src/index.ts";
 import { text, until } from "./helpers/fixtures.ts";
-import { ManualClock } from "./helpers/manual-clock.ts";
+import { ManualClock } from "../../core/test/helpers/manual-clock.ts";
 import { RawPeer } from "./helpers/raw-peer.ts";
 import { createTestPki, type TestPki } from "./helpers/test-pki.ts";
 

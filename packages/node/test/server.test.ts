@@ -2,7 +2,7 @@ import { apopDigest, MemoryStore, Pop3Error } from "@apop/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect } from "../src/index.ts";
 import { latin1, startServer, until } from "./helpers/fixtures.ts";
-import { ManualClock } from "./helpers/manual-clock.ts";
+import { ManualClock } from "../../core/test/helpers/manual-clock.ts";
 import { RawPeer } from "./helpers/raw-peer.ts";
 import { createTestPki, type TestPki } from "./helpers/test-pki.ts";
 
