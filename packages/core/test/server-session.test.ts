@@ -9,7 +9,7 @@ import {
   LocalProtocolError,
   MIN_IDLE_TIMEOUT_MS,
   type SaslServerMechanism,
-  type ServerSession,
+  ServerSession,
   toHex,
 } from "../src/index.ts";
 import {
@@ -1147,5 +1147,16 @@ describe("limits", () => {
         LocalProtocolError,
       );
     });
+  });
+});
+
+describe("events for logs", () => {
+  it("name the kind of a refused line, never its text (it may be a misplaced password)", () => {
+    const session = new ServerSession({ hostname: "h", now: 0, randomBytes: (n) => new Uint8Array(n) });
+    const events = session.receive(Uint8Array.from("hunter2\r\nLIST hunter3\r\n", (c) => c.charCodeAt(0)), 0);
+    const logged = JSON.stringify(events);
+    expect(logged).toContain("unknown-command");
+    expect(logged).toContain("bad-syntax");
+    expect(logged.toLowerCase()).not.toContain("hunter");
   });
 });

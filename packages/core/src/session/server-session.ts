@@ -394,7 +394,9 @@ export class ServerSession {
       const parsed = parseCommand(read.line);
       if (!parsed.ok) {
         this.#reply(false, parsed.message);
-        this.#countBad(events, parsed.message);
+        // The event names the kind of problem only: the line itself may be a password typed
+        // at the wrong prompt, and events go to logs (features.md, class 12).
+        this.#countBad(events, parsed.reason);
         continue;
       }
       const command = parsed.command;

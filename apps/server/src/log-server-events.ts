@@ -1,0 +1,165 @@
+import type { ServeEvent } from "@apop/core";
+import type { Pop3ServerEvent } from "@apop/node";
+import type { Logger } from "./json-logger.ts";
+
+/** What a connection did, summed up in its `disconnect` record. */
+interface Tally {
+  readonly remotePort: number;
+  readonly commands: Record<string, number>;
+  messagesSent: number;
+  messageOctets: number;
+  deleted: number;
+}
+
+/**
+ * Turns `@apop/node`'s server events into log records: `connect`, `auth-ok` / `auth-failed`
+ * (with the mechanism), `update`, `limit-exceeded`, and one `disconnect` per connection with
+ * its reason, command counts, messages and octets sent. Per-command records are `debug`.
+ *
+ * No record carries a password, a digest or a SASL response: core's driver drops the login
+ * proof and redacts command text; an unknown command's word is dropped here too, since
+ * it may be a password typed at the wrong prompt.
+ */
+export function logServerEvents(logger: Logger): (event: Pop3ServerEvent) => void {
+  const tallies = new Map<number, Tally>();
+  return (event) => {
+    switch (event.type) {
+      case "connection-opened":
+        tallies.set(event.connection, {
+          remotePort: event.remotePort,
+          commands: {},
+          messagesSent: 0,
+          messageOctets: 0,
+          deleted: 0,
+        });
+        logger.log("info", "connect", {
+          connection: event.connection,
+          remote: event.remoteAddress,
+          remotePort: event.remotePort,
+          localPort: event.localPort,
+          tls: event.implicitTls ? "implicit" : "none",
+        });
+        return;
+      case "connection-refused":
+        logger.log("warn", "connection-refused", {
+          remote: event.remoteAddress,
+          remotePort: event.remotePort,
+          limit: event.limit,
+        });
+        return;
+      case "session-event": {
+        const tally = tallies.get(event.connection);
+        logSessionEvent(logger, event.connection, event.event, tally);
+        return;
+      }
+      case "connection-closed": {
+        const tally = tallies.get(event.connection);
+        tallies.delete(event.connection);
+        logger.log(event.reason === "store-failed" ? "warn" : "info", "disconnect", {
+          connection: event.connection,
+          remote: event.remoteAddress,
+          remotePort: tally?.remotePort,
+          user: event.user,
+          reason: event.reason,
+          secure: event.secure,
+          error: event.error,
+          bytesIn: event.stats?.bytesRead ?? 0,
+          bytesOut: event.stats?.bytesWritten ?? 0,
+          commands: tally?.commands ?? {},
+          messagesSent: tally?.messagesSent ?? 0,
+          messageOctets: tally?.messageOctets ?? 0,
+          deleted: tally?.deleted ?? 0,
+        });
+        return;
+      }
+      case "listener-error":
+        logger.log("error", "listener-error", { error: event.error });
+        return;
+      default: {
+        const unreachable: never = event;
+        throw new Error(`unknown server event ${JSON.stringify(unreachable)}`);
+      }
+    }
+  };
+}
+
+function logSessionEvent(
+  logger: Logger,
+  connection: number,
+  event: ServeEvent,
+  tally: Tally | undefined,
+): void {
+  switch (event.type) {
+    case "command-received":
+      if (tally !== undefined) {
+        tally.commands[event.keyword] = (tally.commands[event.keyword] ?? 0) + 1;
+      }
+      logger.log("debug", "command", { connection, command: event.text });
+      return;
+    case "command-rejected":
+      logger.log("debug", "command-rejected", {
+        connection,
+        reason: event.reason.replace(/^(Unknown command): .*/s, "$1"),
+      });
+      return;
+    case "login-requested":
+      logger.log("debug", "auth-attempt", {
+        connection,
+        user: event.user,
+        mechanism: event.mechanism,
+      });
+      return;
+    case "login-succeeded":
+      logger.log("info", "auth-ok", {
+        connection,
+        user: event.user,
+        mechanism: event.mechanism,
+        messages: event.messages,
+      });
+      return;
+    case "login-failed":
+      // A wrong password is the client's business; a store that fails needs an operator.
+      logger.log(event.reason.startsWith("sys-") ? "error" : "warn", "auth-failed", {
+        connection,
+        user: event.user,
+        mechanism: event.mechanism,
+        reason: event.reason,
+      });
+      return;
+    case "message-sent":
+      if (tally !== undefined) {
+        tally.messagesSent++;
+        tally.messageOctets += event.octets;
+      }
+      logger.log("debug", "message-sent", {
+        connection,
+        message: event.message,
+        octets: event.octets,
+      });
+      return;
+    case "tls-requested":
+      logger.log("debug", "stls", { connection });
+      return;
+    case "update-applied":
+      if (tally !== undefined && event.ok) tally.deleted += event.deleted;
+      // A QUIT that deletes nothing is routine; a failed UPDATE loses the user's deletions.
+      logger.log(!event.ok ? "error" : event.deleted > 0 ? "info" : "debug", "update", {
+        connection,
+        deleted: event.deleted,
+        ok: event.ok,
+      });
+      return;
+    case "limit-exceeded":
+      logger.log("warn", "limit-exceeded", { connection, limit: event.limit });
+      return;
+    case "message-requested":
+    case "update-requested":
+    case "session-closed":
+      // Their outcome is logged: message-sent, update, disconnect.
+      return;
+    default: {
+      const unreachable: never = event;
+      throw new Error(`unknown session event ${JSON.stringify(unreachable)}`);
+    }
+  }
+}

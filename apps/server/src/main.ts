@@ -1,0 +1,60 @@
+/**
+ * apop-server: the POP3 server program. Configuration, users, listeners, logs and signals;
+ * every protocol rule lives in @apop/core, sockets in @apop/node, mail in @apop/maildir.
+ * See README.md for flags, the config schema and the exit codes.
+ */
+import { addUserCommand } from "./add-user-command.ts";
+import { checkConfigCommand } from "./check-config-command.ts";
+import { CliError } from "./cli-error.ts";
+import { ExitCode } from "./exit-code.ts";
+import { helpText } from "./help-text.ts";
+import { parseCommandLine } from "./parse-command-line.ts";
+import { readVersion } from "./read-version.ts";
+import { resolveConfig } from "./resolve-config.ts";
+import { runServer } from "./run-server.ts";
+
+async function main(argv: readonly string[]): Promise<ExitCode> {
+  const cwd = process.cwd();
+  const env = process.env;
+  const stdout = (text: string): void => void process.stdout.write(text);
+  const stderr = (text: string): void => void process.stderr.write(text);
+  const version = readVersion();
+  const commandLine = parseCommandLine({ argv, cwd });
+  switch (commandLine.command) {
+    case "help":
+      stdout(helpText(version));
+      return ExitCode.ok;
+    case "version":
+      stdout(`${version}\n`);
+      return ExitCode.ok;
+    case "add-user":
+      return addUserCommand({ commandLine, env, cwd, stderr });
+    case "check-config":
+      return checkConfigCommand({ resolved: resolveConfig({ commandLine, env, cwd }), stdout });
+    case "run":
+      return runServer({
+        resolved: resolveConfig({ commandLine, env, cwd }),
+        version,
+        cwd,
+        stderr,
+      });
+    default: {
+      const unreachable: never = commandLine.command;
+      return unreachable;
+    }
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof CliError) {
+      process.stderr.write(`${error.lines.join("\n")}\n`);
+      process.exit(error.exitCode);
+    }
+    // A bug: say so in one line; the stack only on request, never by default.
+    const detail = process.env.APOP_SERVER_DEBUG_ERRORS ? (error as Error).stack : String(error);
+    process.stderr.write(`apop-server: unexpected error: ${detail}\n`);
+    process.exit(ExitCode.failure);
+  },
+);

@@ -1,0 +1,169 @@
+/**
+ * Every setting the server reads, in one table: its key in the JSON config file, its flag and
+ * its environment variable. The command-line parser, the environment reader, the config
+ * problems ("set it with ...") and `--help` are all generated from it, so the three ways to
+ * configure the server cannot drift apart.
+ */
+
+/** How a flag or environment string turns into a config value. */
+export type SettingKind =
+  /** A file or directory; relative paths resolve against the config file's folder or the cwd. */
+  | "path"
+  | "string"
+  /** Repeatable flag; comma-separated in the environment. */
+  | "list"
+  /** A flag without a value; `true`/`false` (also 1/0, yes/no, on/off) in the environment. */
+  | "boolean"
+  | "number";
+
+export interface Setting {
+  /** Dotted path in the config file (`limits.maxConnections`). */
+  readonly key: string;
+  /** Long flag without the dashes. */
+  readonly flag: string;
+  readonly kind: SettingKind;
+  /** The value's name in `--help` (`HOST:PORT`). */
+  readonly value?: string;
+  readonly help: string;
+}
+
+/** The `APOP_SERVER_*` variable of a flag: `max-connections` -> `APOP_SERVER_MAX_CONNECTIONS`. */
+export function envName(flag: string): string {
+  return `APOP_SERVER_${flag.toUpperCase().replaceAll("-", "_")}`;
+}
+
+export const SETTINGS: readonly Setting[] = [
+  {
+    key: "listen",
+    flag: "listen",
+    kind: "list",
+    value: "HOST:PORT",
+    help: "POP3 listener (STLS with a certificate); repeatable; [::1]:110, *:110, port 0 = any",
+  },
+  {
+    key: "tlsListen",
+    flag: "tls-listen",
+    kind: "list",
+    value: "HOST:PORT",
+    help: "POP3 over implicit TLS listener (port 995); repeatable",
+  },
+  {
+    key: "tls.cert",
+    flag: "tls-cert",
+    kind: "path",
+    value: "FILE",
+    help: "certificate chain (PEM)",
+  },
+  { key: "tls.key", flag: "tls-key", kind: "path", value: "FILE", help: "private key (PEM)" },
+  {
+    key: "users",
+    flag: "users",
+    kind: "path",
+    value: "FILE",
+    help: "users file, Dovecot passwd-file format (name:{SCHEME}secret)",
+  },
+  {
+    key: "maildirRoot",
+    flag: "maildir-root",
+    kind: "path",
+    value: "DIR",
+    help: "one Maildir per user at DIR/<user>/",
+  },
+  {
+    key: "missingMailbox",
+    flag: "missing-mailbox",
+    kind: "string",
+    value: "MODE",
+    help: "a user without a Maildir: refuse (default), empty, or create",
+  },
+  {
+    key: "allowPlaintextAuth",
+    flag: "allow-plaintext-auth",
+    kind: "boolean",
+    help: "accept USER/PASS, PLAIN and LOGIN without TLS (off by default)",
+  },
+  {
+    key: "user",
+    flag: "user",
+    kind: "string",
+    value: "NAME",
+    help: "drop to this system user after binding the listeners",
+  },
+  {
+    key: "hostname",
+    flag: "hostname",
+    kind: "string",
+    value: "NAME",
+    help: "host name in the APOP timestamp (default: the system's)",
+  },
+  {
+    key: "logLevel",
+    flag: "log-level",
+    kind: "string",
+    value: "LEVEL",
+    help: "debug, info (default), warn or error",
+  },
+  {
+    key: "limits.idleTimeoutSeconds",
+    flag: "idle-timeout",
+    kind: "number",
+    value: "SECONDS",
+    help: "autologout after login, at least 600 (default 600)",
+  },
+  {
+    key: "limits.loginTimeoutSeconds",
+    flag: "login-timeout",
+    kind: "number",
+    value: "SECONDS",
+    help: "inactivity allowed before login (default 60)",
+  },
+  {
+    key: "limits.maxConnections",
+    flag: "max-connections",
+    kind: "number",
+    value: "N",
+    help: "open connections in total (default 1000)",
+  },
+  {
+    key: "limits.maxConnectionsPerAddress",
+    flag: "max-connections-per-address",
+    kind: "number",
+    value: "N",
+    help: "open connections from one IP address (default 20)",
+  },
+  {
+    key: "limits.authFailureDelaySeconds",
+    flag: "auth-failure-delay",
+    kind: "number",
+    value: "SECONDS",
+    help: "wait before each failed login's -ERR (default 2)",
+  },
+  {
+    key: "limits.maxAuthFailures",
+    flag: "max-auth-failures",
+    kind: "number",
+    value: "N",
+    help: "failed logins before the connection is closed (default 3)",
+  },
+  {
+    key: "limits.maxBadCommands",
+    flag: "max-bad-commands",
+    kind: "number",
+    value: "N",
+    help: "unknown or malformed commands before the connection is closed (default 10)",
+  },
+  {
+    key: "shutdownGraceSeconds",
+    flag: "shutdown-grace",
+    kind: "number",
+    value: "SECONDS",
+    help: "on SIGTERM/SIGINT, time sessions get to finish (default 30)",
+  },
+];
+
+/** Where a setting can be given, for "required" problems: `--users, APOP_SERVER_USERS or "users"`. */
+export function settingSources(key: string): string {
+  const setting = SETTINGS.find((s) => s.key === key);
+  if (setting === undefined) return `"${key}" in the config file`;
+  return `--${setting.flag}, ${envName(setting.flag)} or "${key}" in the config file`;
+}

@@ -1,0 +1,95 @@
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+
+/** A message as stored in the Maildir, and the exact bytes a client must receive. */
+export interface FixtureMessage {
+  readonly name: string;
+  readonly stored: Buffer;
+  readonly arrives: Buffer;
+}
+
+const latin1 = (text: string): Buffer => Buffer.from(text, "latin1");
+
+/**
+ * Messages that trip dot-stuffing and 8-bit handling (features.md classes 6 and 13). Stored
+ * with CRLF they arrive unchanged; the LF one (as MTAs write Maildirs) arrives with CRLF
+ * (RFC 1939 section 3).
+ */
+export const MESSAGES: readonly FixtureMessage[] = [
+  {
+    name: "plain",
+    stored: latin1("Subject: plain\r\n\r\nHello.\r\n"),
+    arrives: latin1("Subject: plain\r\n\r\nHello.\r\n"),
+  },
+  {
+    name: "dots",
+    stored: latin1("Subject: dots\r\n\r\n.\r\n..\r\n.x\r\n. \r\nend\r\n.\r\n"),
+    arrives: latin1("Subject: dots\r\n\r\n.\r\n..\r\n.x\r\n. \r\nend\r\n.\r\n"),
+  },
+  {
+    name: "8-bit",
+    stored: Buffer.concat([
+      Buffer.from("Subject: Grüße 🎉\r\n\r\nこんにちは\r\n", "utf8"),
+      latin1("\xe9t\xe9 \xff\x80\x7f\r\n"),
+    ]),
+    arrives: Buffer.concat([
+      Buffer.from("Subject: Grüße 🎉\r\n\r\nこんにちは\r\n", "utf8"),
+      latin1("\xe9t\xe9 \xff\x80\x7f\r\n"),
+    ]),
+  },
+  {
+    name: "LF line ends",
+    stored: latin1("Subject: lf\n\n.dot\nlast\n"),
+    arrives: latin1("Subject: lf\r\n\r\n.dot\r\nlast\r\n"),
+  },
+];
+
+export interface Fixture {
+  readonly dir: string;
+  readonly maildirRoot: string;
+  readonly usersFile: string;
+  /** Writes the users file (mode 0600). */
+  writeUsers(lines: readonly string[]): void;
+  /** Creates `<root>/<user>/{cur,new,tmp}` holding `messages` in `new/`, in order. */
+  addMaildir(user: string, messages?: readonly FixtureMessage[]): string;
+  /** Writes `server.json` and returns its path. */
+  writeConfig(config: unknown, name?: string): string;
+  cleanup(): void;
+}
+
+export function createFixture(): Fixture {
+  const dir = mkdtempSync(path.join(tmpdir(), "apop-server-test-"));
+  const maildirRoot = path.join(dir, "mail");
+  mkdirSync(maildirRoot);
+  const usersFile = path.join(dir, "users");
+  return {
+    dir,
+    maildirRoot,
+    usersFile,
+    writeUsers(lines) {
+      writeFileSync(usersFile, `${lines.join("\n")}\n`, { mode: 0o600 });
+      chmodSync(usersFile, 0o600);
+    },
+    addMaildir(user, messages = MESSAGES) {
+      const maildir = path.join(maildirRoot, user);
+      for (const sub of ["cur", "new", "tmp"])
+        mkdirSync(path.join(maildir, sub), { recursive: true });
+      messages.forEach((message, i) => {
+        writeFileSync(
+          path.join(maildir, "new", `${1_700_000_000 + i}.M${i}P1.test`),
+          message.stored,
+        );
+      });
+      return maildir;
+    },
+    writeConfig(config, name = "server.json") {
+      const file = path.join(dir, name);
+      writeFileSync(file, typeof config === "string" ? config : JSON.stringify(config, null, 2));
+      return file;
+    },
+    cleanup() {
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

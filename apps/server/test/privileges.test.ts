@@ -1,0 +1,106 @@
+import { chmodSync, chownSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { connect } from "@apop/node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { lookupSystemUser } from "../src/lookup-system-user.ts";
+import { createFixture, type Fixture } from "./helpers/fixture.ts";
+import { runCli } from "./helpers/run-cli.ts";
+import { ServerProcess } from "./helpers/server-process.ts";
+
+const isRoot = process.getuid?.() === 0;
+const nobody = lookupSystemUser("nobody");
+
+let fixture: Fixture;
+
+beforeAll(() => {
+  fixture = createFixture();
+  fixture.writeUsers(["alice:{PLAIN}wonderland", "erin:{PLAIN}erin-secret"]);
+  fixture.addMaildir("alice");
+  fixture.addMaildir("erin");
+});
+
+afterAll(() => fixture?.cleanup());
+
+const args = (): string[] => [
+  "--users",
+  fixture.usersFile,
+  "--maildir-root",
+  fixture.maildirRoot,
+  "--listen",
+  "127.0.0.1:0",
+  "--auth-failure-delay",
+  "0",
+];
+
+/** The real, effective, saved and filesystem uids of a process, from /proc. */
+function uidsOf(pid: number): number[] {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  return (/^Uid:\s+(.*)$/m.exec(status)?.[1] ?? "").split(/\s+/).map(Number);
+}
+
+describe.runIf(isRoot && nobody !== null && process.platform === "linux")("--user as root", () => {
+  it("binds, drops to the user for good, and serves only what that user may read", async () => {
+    const { uid, gid } = nobody as NonNullable<typeof nobody>;
+    // The service account owns alice's Maildir; erin's stays root's and closed.
+    chmodSync(fixture.dir, 0o755);
+    chmodSync(fixture.maildirRoot, 0o755);
+    const alice = path.join(fixture.maildirRoot, "alice");
+    for (const dir of ["", "cur", "new", "tmp"]) chownSync(path.join(alice, dir), uid, gid);
+    chmodSync(path.join(fixture.maildirRoot, "erin"), 0o700);
+
+    const server = await ServerProcess.start([...args(), "--user", "nobody"]);
+    try {
+      expect(server.logs.find((r) => r.event === "privileges-dropped")).toMatchObject({ uid, gid });
+      expect(uidsOf(server.pid)).toEqual([uid, uid, uid, uid]);
+      expect(server.logs.some((r) => r.event === "running-as-root")).toBe(false);
+
+      const client = await connect({ host: "127.0.0.1", port: server.port("none"), tls: "none" });
+      await client.apop("alice", "wonderland");
+      await client.quit();
+      const denied = await connect({ host: "127.0.0.1", port: server.port("none"), tls: "none" });
+      await expect(denied.apop("erin", "erin-secret")).rejects.toMatchObject({ code: "sys-perm" });
+      await denied.quit();
+
+      // The users file is root's and 0600: after the drop a reload cannot read it, and the
+      // users read at start stay.
+      server.signal("SIGHUP");
+      const failed = await server.waitForLog((r) => r.event === "users-reload-failed");
+      expect(String(failed.problems)).toMatch(/EACCES/);
+      const again = await connect({ host: "127.0.0.1", port: server.port("none"), tls: "none" });
+      await again.apop("alice", "wonderland");
+      await again.quit();
+    } finally {
+      await server.stop();
+    }
+    expect(await server.exited).toEqual({ code: 0, signal: null });
+  });
+
+  it("refuses --user root with exit 4", async () => {
+    const result = await runCli([...args(), "--user", "root"]);
+    expect(result.code).toBe(4);
+    expect(result.stderr).toMatch(/--user root: this is root; name an unprivileged account/);
+  });
+
+  it("warns in the log when running as root without --user", async () => {
+    const server = await ServerProcess.start(args());
+    await server.stop();
+    expect(server.logs.find((r) => r.event === "running-as-root")?.level).toBe("warn");
+  });
+});
+
+describe("--user", () => {
+  it("refuses an unknown system user as a configuration problem (exit 2)", async () => {
+    const result = await runCli([...args(), "--user", "no-such-user-apop"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe('user: no system user "no-such-user-apop"\n');
+  });
+
+  it.runIf(!isRoot && nobody !== null)(
+    "exits 4 when not root and not already that user",
+    async () => {
+      const result = await runCli([...args(), "--user", "nobody"]);
+      expect(result.code).toBe(4);
+      expect(result.stderr).toMatch(/only root can switch users/);
+    },
+  );
+});

@@ -1,0 +1,4 @@
+import { defineConfig } from "tsup";
+import { programBuild } from "../../tooling/tsup/preset.ts";
+
+export default defineConfig(programBuild());
