@@ -345,7 +345,10 @@ export class ClientSession {
       );
     }
     if (reading.kind === "body") {
-      for (const part of data)
+      // One event per received chunk: a dot-heavy message would otherwise come out one line
+      // at a time (the decoder splits where it drops a stuffing dot).
+      const part = data.length === 1 ? data[0] : data.length > 1 ? concatBytes(data) : undefined;
+      if (part !== undefined)
         events.push({ type: "body-chunk", command: reading.command, data: part });
     } else {
       for (const part of data) reading.parts.push(part.slice());

@@ -1,0 +1,72 @@
+import { classifyError } from "./classify-error.ts";
+import type { CliContext } from "./cli-context.ts";
+import { abandonSession } from "./end-session.ts";
+import { formatBytes } from "./format-bytes.ts";
+import { openSession } from "./open-session.ts";
+import type { CliOptions } from "./parse-arguments.ts";
+import { plural } from "./plural.ts";
+import { prepareLogin } from "./prepare-login.ts";
+import { readListing } from "./read-listing.ts";
+import { StateFile } from "./state-file.ts";
+import { checkTlsLatch } from "./tls-latch.ts";
+
+/**
+ * `apop check <url>`: how many messages, and how many octets, a `fetch` would download now:
+ * those whose UID is not in the state file. Without UIDL the server's mail cannot be told
+ * apart, so only the totals are known (`new` is null in JSON). With `--json`:
+ * `{"account","uidl":bool,"new":{"count","size"}|null,"total":{"count","size"}}`. Changes
+ * nothing, not even the state file.
+ */
+export async function checkCommand(options: CliOptions, context: CliContext): Promise<void> {
+  const plan = await prepareLogin(options, context);
+  const state = await StateFile.load({ path: plan.statePath, account: plan.account });
+  await checkTlsLatch({
+    state,
+    stateDirectory: plan.stateDirectory,
+    account: plan.account,
+    withTls: plan.connection.target.tls !== "none",
+    allowDowngrade: options.allowInsecureDowngrade,
+    warn: (message) => context.warn(message),
+  });
+  const client = await openSession({
+    connection: plan.connection,
+    credentials: plan.credentials,
+    allowPlaintext: options.allowPlaintext,
+  });
+  let listing: Awaited<ReturnType<typeof readListing>>;
+  try {
+    listing = await readListing(client);
+    await client.quit();
+  } catch (error) {
+    await abandonSession(client);
+    throw classifyError({
+      error,
+      phase: "session",
+      server: `${plan.account.host}:${plan.account.port}`,
+    });
+  }
+  const sum = (messages: readonly { size: number }[]): { count: number; size: number } => ({
+    count: messages.length,
+    size: messages.reduce((total, m) => total + m.size, 0),
+  });
+  const total = sum(listing.messages);
+  const fresh = listing.uidl
+    ? sum(listing.messages.filter((m) => m.uid !== null && !state.has(m.uid)))
+    : null;
+  if (options.json) {
+    context.stdout.write(
+      `${JSON.stringify({ account: plan.account.key, uidl: listing.uidl, new: fresh, total })}\n`,
+    );
+    return;
+  }
+  const onServer = `${plural(total.count, "message")} (${formatBytes(total.size)}) on the server`;
+  if (fresh === null) {
+    context.stdout.write(
+      `${plan.account.key}: ${onServer}; the server has no UIDL, so new mail cannot be told apart\n`,
+    );
+    return;
+  }
+  context.stdout.write(
+    `${plan.account.key}: ${fresh.count === 0 ? "no new mail" : `${plural(fresh.count, "new message")} (${formatBytes(fresh.size)})`}; ${onServer}\n`,
+  );
+}

@@ -1,0 +1,36 @@
+import { describe, expect, it } from "vitest";
+import { CrlfToLf } from "./crlf-to-lf.ts";
+
+const latin1 = (text: string): Uint8Array => Buffer.from(text, "latin1");
+const text = (bytes: Uint8Array): string => Buffer.from(bytes).toString("latin1");
+
+/** Runs `input` through a converter cut at `cuts` and joins the output. */
+function convert(input: string, cuts: number[]): string {
+  const converter = new CrlfToLf();
+  const bytes = latin1(input);
+  let out = "";
+  let start = 0;
+  for (const cut of [...cuts, bytes.length]) {
+    out += text(converter.push(bytes.subarray(start, cut)));
+    start = cut;
+  }
+  return out + text(converter.end());
+}
+
+describe("CrlfToLf", () => {
+  it.each([
+    ["a\r\nb\r\n", "a\nb\n"],
+    ["", ""],
+    ["\r\n\r\n", "\n\n"],
+    ["a\rb\r.\r\n", "a\rb\r.\n"],
+    ["bare\nlf\n", "bare\nlf\n"],
+    ["ends in cr\r", "ends in cr\r"],
+    ["\r\r\n\n", "\r\n\n"],
+  ])("turns %j into %j, however the input is split in two or three", (input, output) => {
+    expect(convert(input, [])).toBe(output);
+    for (let i = 0; i <= input.length; i++) {
+      expect(convert(input, [i])).toBe(output);
+      for (let j = i; j <= input.length; j++) expect(convert(input, [i, j])).toBe(output);
+    }
+  });
+});
