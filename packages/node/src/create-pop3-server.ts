@@ -6,6 +6,7 @@ import {
   ResponseCode,
   type ServeResult,
   serveConnection,
+  type Transport,
 } from "@apop/core";
 import { NodeSocketTransport, type TransportStats } from "./node-socket-transport.ts";
 import type { Pop3ServerEvent } from "./pop3-server-event.ts";
@@ -51,14 +52,34 @@ export interface Pop3Server {
   readonly connectionCount: number;
   /** A snapshot of every open connection. */
   connections(): ConnectionInfo[];
+  /**
+   * Serves one connection that arrived some other way than `listen` (POP3 over WebSocket:
+   * `@apop/websocket`'s `createWebSocketListener`) with this server's store, policy, limits,
+   * events and shutdown. Over a connection limit the transport gets `-ERR [SYS/TEMP]` and is
+   * closed. Resolves when the session is over; never rejects for anything the peer does.
+   */
+  serveTransport(options: ServeTransportOptions): Promise<void>;
+}
+
+/** A connection handed to `serveTransport`. */
+export interface ServeTransportOptions {
+  /** Open and not yet read from; `secure` says whether the peer's hop is encrypted. */
+  readonly transport: Transport;
+  /** The peer, for the per-address limit and the events. */
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly localPort?: number;
+  /** Drops the connection at once, for `close()` after its grace. Default: `transport.close()`. */
+  readonly abort?: () => void;
 }
 
 interface Connection {
   readonly id: number;
   readonly remoteAddress: string;
   readonly remotePort: number;
-  readonly socket: net.Socket;
-  transport: NodeSocketTransport | null;
+  /** Drops the connection at once: the socket, then the transport once there is one. */
+  abort: () => void;
+  transport: { readonly secure: boolean; readonly stats?: TransportStats } | null;
   user: string | null;
   aborted: boolean;
   done: Promise<void>;
@@ -160,8 +181,7 @@ class NodePop3Server implements Pop3Server {
     cancel();
     for (const connection of this.#connections.values()) {
       connection.aborted = true;
-      if (connection.transport === null) connection.socket.destroy();
-      else connection.transport.abort();
+      connection.abort();
     }
     await everyone();
     await Promise.all(listenersClosed);
@@ -176,6 +196,60 @@ class NodePop3Server implements Pop3Server {
       socket.destroy();
       return;
     }
+    const connection = this.#admit({
+      remoteAddress,
+      remotePort,
+      localPort: socket.localPort ?? 0,
+      implicitTls,
+      abort: () => socket.destroy(),
+    });
+    if (connection === null) {
+      this.#refuse(socket, implicitTls);
+      return;
+    }
+    this.#track(connection, this.#serve(connection, socket, implicitTls));
+  }
+
+  serveTransport(options: ServeTransportOptions): Promise<void> {
+    const { transport } = options;
+    const remoteAddress = normalizeAddress(options.remoteAddress) ?? options.remoteAddress;
+    if (this.#closing !== null) return transport.close().catch(() => {});
+    const connection = this.#admit({
+      remoteAddress,
+      remotePort: options.remotePort,
+      localPort: options.localPort ?? 0,
+      implicitTls: transport.secure,
+      abort: options.abort ?? (() => void transport.close().catch(() => {})),
+    });
+    if (connection === null) {
+      const line = formatStatusLine({
+        ok: false,
+        code: ResponseCode.sysTemp,
+        text: "Too many connections, try again later",
+      });
+      return transport
+        .write(line)
+        .catch(() => {})
+        .then(() => transport.close())
+        .catch(() => {});
+    }
+    connection.transport = transport;
+    this.#track(
+      connection,
+      this.#session(connection, transport, { error: () => null, stats: () => null }),
+    );
+    return connection.done;
+  }
+
+  /** Counts a connection in, or reports the limit that refuses it and returns null. */
+  #admit(details: {
+    remoteAddress: string;
+    remotePort: number;
+    localPort: number;
+    implicitTls: boolean;
+    abort: () => void;
+  }): Connection | null {
+    const { remoteAddress, remotePort } = details;
     const { maxConnections, maxConnectionsPerAddress } = this.#options;
     const fromAddress = this.#perAddress.get(remoteAddress) ?? 0;
     const limit =
@@ -186,14 +260,13 @@ class NodePop3Server implements Pop3Server {
           : null;
     if (limit !== null) {
       this.#options.onEvent({ type: "connection-refused", remoteAddress, remotePort, limit });
-      this.#refuse(socket, implicitTls);
-      return;
+      return null;
     }
     const connection: Connection = {
       id: this.#nextId++,
       remoteAddress,
       remotePort,
-      socket,
+      abort: details.abort,
       transport: null,
       user: null,
       aborted: false,
@@ -206,10 +279,16 @@ class NodePop3Server implements Pop3Server {
       connection: connection.id,
       remoteAddress,
       remotePort,
-      localPort: socket.localPort ?? 0,
-      implicitTls,
+      localPort: details.localPort,
+      implicitTls: details.implicitTls,
     });
-    connection.done = this.#serve(connection, implicitTls)
+    return connection;
+  }
+
+  /** Counts the connection out once `serving` settles. */
+  #track(connection: Connection, serving: Promise<void>): void {
+    const { remoteAddress } = connection;
+    connection.done = serving
       .catch(() => {})
       .finally(() => {
         this.#connections.delete(connection.id);
@@ -234,14 +313,14 @@ class NodePop3Server implements Pop3Server {
     void transport.close();
   }
 
-  async #serve(connection: Connection, implicitTls: boolean): Promise<void> {
+  async #serve(connection: Connection, socket: net.Socket, implicitTls: boolean): Promise<void> {
     const options = this.#options;
     const { secureContext, clock } = options;
     let transport: NodeSocketTransport;
     if (implicitTls) {
       try {
         const secured = await handshakeTls({
-          socket: connection.socket,
+          socket,
           side: "server",
           secureContext: secureContext as NonNullable<typeof secureContext>,
           timeoutMs: options.tlsHandshakeTimeoutMs,
@@ -260,7 +339,7 @@ class NodePop3Server implements Pop3Server {
       }
     } else {
       transport = new NodeSocketTransport({
-        socket: connection.socket,
+        socket,
         clock,
         tlsHandshakeTimeoutMs: options.tlsHandshakeTimeoutMs,
         // With a certificate the transport can upgrade, so core offers STLS (RFC 2595 section 4).
@@ -268,7 +347,22 @@ class NodePop3Server implements Pop3Server {
       });
     }
     connection.transport = transport;
+    connection.abort = () => transport.abort();
     if (connection.aborted) transport.abort();
+    await this.#session(connection, transport, {
+      error: () => transport.lastError?.message ?? null,
+      stats: () => transport.stats,
+    });
+  }
+
+  /** Runs core's session over an open transport, then reports the close. */
+  async #session(
+    connection: Connection,
+    transport: Transport,
+    report: { error: () => string | null; stats: () => TransportStats | null },
+  ): Promise<void> {
+    const options = this.#options;
+    const { clock } = options;
     const result: ServeResult = await serveConnection({
       transport,
       store: options.store,
@@ -288,8 +382,8 @@ class NodePop3Server implements Pop3Server {
       reason: connection.aborted ? "shutdown" : result.reason,
       user: result.user,
       secure: transport.secure,
-      error: transport.lastError?.message ?? null,
-      stats: transport.stats,
+      error: report.error(),
+      stats: report.stats(),
     });
   }
 

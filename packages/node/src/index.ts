@@ -10,6 +10,7 @@ export {
   createPop3Server,
   type ListenOptions,
   type Pop3Server,
+  type ServeTransportOptions,
 } from "./create-pop3-server.ts";
 export { nodeClock } from "./node-clock.ts";
 export {

@@ -1,0 +1,20 @@
+/**
+ * @apop/deno: POP3 on Deno. A transport for core over `Deno.Conn` (`Deno.connect`,
+ * `Deno.startTls`), a `serve` on `Deno.listen` that runs core's `serveConnection` for every
+ * connection (its TLS through Deno's `node:tls`: STLS and implicit TLS), and a `connect` that
+ * returns core's `Pop3Client`. No protocol logic lives here.
+ *
+ * @module
+ */
+export { type ConnectOptions, connect, type TlsMode } from "./src/connect.ts";
+export { denoClock } from "./src/deno-clock.ts";
+export {
+  type ByteConn,
+  DenoConnTransport,
+  type DenoConnTransportOptions,
+} from "./src/deno-conn-transport.ts";
+export type { Pop3ServerEvent } from "./src/pop3-server-event.ts";
+export { randomBytes } from "./src/random-bytes.ts";
+export { type ConnectionInfo, type Pop3Server, serve } from "./src/serve.ts";
+export type { ServeOptions } from "./src/serve-options.ts";
+export { startTlsServer } from "./src/start-tls-server.ts";

@@ -1,0 +1,166 @@
+import { Duplex } from "node:stream";
+import * as tls from "node:tls";
+import type { ByteConn } from "./deno-conn-transport.ts";
+
+/**
+ * The server side of a TLS handshake on a clear connection: for STLS (RFC 2595 section 4),
+ * which Deno's own API lacks (`Deno.startTls` is client-only), and for implicit TLS.
+ * Deno's `node:tls` can run a TLS server over any stream, so the connection is wrapped in a
+ * `node:stream` Duplex and handed to `new tls.TLSSocket(..., { isServer: true })`; the
+ * result is a `ByteConn` again, and closing it closes the TCP connection at once, even
+ * mid-handshake. Checked on Deno 2.9.6 by the package's tests (Node and Deno clients).
+ *
+ * `context` is made once per server, so a bad certificate fails at start-up:
+ * `tls.createSecureContext({ cert, key, minVersion: "TLSv1.2" })`.
+ */
+export function startTlsServer(context: tls.SecureContext): (conn: ByteConn) => Promise<ByteConn> {
+  return (conn) => {
+    const socket = new tls.TLSSocket(duplexOf(conn), {
+      isServer: true,
+      secureContext: context,
+      requestCert: false,
+    });
+    return Promise.resolve(new TlsSocketConn(socket));
+  };
+}
+
+/** A Duplex over a `ByteConn`: what `node:tls` reads the TLS records from and writes them to. */
+function duplexOf(conn: ByteConn): Duplex {
+  let reading = false;
+  return new Duplex({
+    read() {
+      if (reading) return;
+      reading = true;
+      const buffer = new Uint8Array(16 * 1024);
+      conn.read(buffer).then(
+        (count) => {
+          reading = false;
+          this.push(count === null ? null : buffer.subarray(0, count));
+        },
+        (error: unknown) => {
+          reading = false;
+          this.destroy(error instanceof Error ? error : new Error(String(error)));
+        },
+      );
+    },
+    write(chunk: Uint8Array, _encoding, callback) {
+      (async () => {
+        for (let at = 0; at < chunk.length; ) at += await conn.write(chunk.subarray(at));
+      })().then(
+        () => callback(),
+        (error: unknown) => callback(error instanceof Error ? error : new Error(String(error))),
+      );
+    },
+    final(callback) {
+      conn.closeWrite().then(
+        () => callback(),
+        () => callback(),
+      );
+    },
+    destroy(error, callback) {
+      try {
+        conn.close();
+      } catch {
+        // Already closed.
+      }
+      callback(error);
+    },
+  });
+}
+
+/** A `ByteConn` over a `node:tls` socket: pull reads, writes that wait for 'drain'. */
+class TlsSocketConn implements ByteConn {
+  readonly #socket: tls.TLSSocket;
+  readonly #secured: Promise<void>;
+  #leftover: Uint8Array | null = null;
+  #ended = false;
+  #error: Error | null = null;
+  /** Reads and writes waiting for the socket to move; woken together. */
+  readonly #waiters = new Set<() => void>();
+
+  constructor(socket: tls.TLSSocket) {
+    this.#socket = socket;
+    const wake = (): void => {
+      const waiters = [...this.#waiters];
+      this.#waiters.clear();
+      for (const resume of waiters) resume();
+    };
+    socket.on("readable", wake);
+    socket.on("drain", wake);
+    socket.on("end", () => {
+      this.#ended = true;
+      wake();
+    });
+    socket.on("close", () => {
+      this.#ended = true;
+      wake();
+    });
+    // Always watched: an unwatched 'error' would end the program.
+    socket.on("error", (error) => {
+      this.#error ??= error;
+      wake();
+    });
+    this.#secured = new Promise<void>((resolve, reject) => {
+      socket.once("secure", () => resolve());
+      socket.once("error", reject);
+      socket.once("close", () =>
+        reject(this.#error ?? new Error("the peer closed the connection during the TLS handshake")),
+      );
+    });
+    this.#secured.catch(() => {});
+  }
+
+  handshake(): Promise<void> {
+    return this.#secured;
+  }
+
+  async read(buffer: Uint8Array): Promise<number | null> {
+    for (;;) {
+      const chunk = this.#leftover ?? (this.#socket.read() as Uint8Array | null);
+      this.#leftover = null;
+      if (chunk !== null) {
+        const count = Math.min(chunk.length, buffer.length);
+        buffer.set(chunk.subarray(0, count));
+        if (count < chunk.length) this.#leftover = chunk.subarray(count);
+        return count;
+      }
+      if (this.#error !== null) throw this.#error;
+      if (this.#ended) return null;
+      await this.#wait();
+    }
+  }
+
+  async write(bytes: Uint8Array): Promise<number> {
+    const socket = this.#socket;
+    if (this.#error !== null) throw this.#error;
+    if (socket.destroyed || socket.writableEnded) throw new Error("write after the TLS end");
+    if (!socket.write(bytes)) {
+      while (socket.writableNeedDrain && !socket.destroyed && this.#error === null) {
+        await this.#wait();
+      }
+      if (this.#error !== null) throw this.#error;
+      if (socket.destroyed) throw new Error("the TLS connection closed while writing");
+    }
+    return bytes.length;
+  }
+
+  closeWrite(): Promise<void> {
+    const socket = this.#socket;
+    if (socket.destroyed) return Promise.resolve();
+    return new Promise((resolve) => {
+      socket.once("finish", () => resolve());
+      socket.once("close", () => resolve());
+      socket.end();
+    });
+  }
+
+  close(): void {
+    this.#socket.destroy();
+  }
+
+  #wait(): Promise<void> {
+    return new Promise((resolve) => {
+      this.#waiters.add(resolve);
+    });
+  }
+}

@@ -1,0 +1,211 @@
+// The Deno server (`serve`) with the Deno client (`connect`) over real loopback sockets:
+// STLS through node:tls, implicit TLS, a large message, limits, shutdown and options.
+import { equal, match, ok, rejects, throws } from "node:assert";
+import { MemoryStore, Pop3Error } from "@apop/core";
+import { connect, serve } from "../mod.ts";
+import { latin1, TRICKY } from "./fixtures/tricky.mjs";
+import { authenticator, startServers, trickyStore, until } from "./helpers/fixtures.ts";
+import { createTestPki } from "./helpers/test-pki.ts";
+
+Deno.test("Deno client and Deno server", async (t) => {
+  const pki = await createTestPki();
+  // 2 MiB with dot lines and bare LFs: streams through the stuffing encoder, node:tls and
+  // the transports' backpressure in both directions.
+  const unit = "plain line of text\n.dot first\n.\n..\n";
+  const big = `Subject: big\n\n${unit.repeat(Math.ceil((2 * 1024 * 1024) / unit.length))}tail`;
+  const store = trickyStore();
+  const servers = startServers({ cert: pki.cert, key: pki.key, store });
+  // Whole, not in the 7-octet chunks of the tricky store.
+  const bigServers = startServers({
+    cert: pki.cert,
+    key: pki.key,
+    store: new MemoryStore({ mailboxes: { carol: [new TextEncoder().encode(big)] } }),
+    authenticator: { lookup: () => ({ kind: "clear", secret: "carol" }) },
+  });
+  const bigArrives = `${big.replaceAll("\n", "\r\n")}\r\n`;
+  try {
+    await t.step("STLS through node:tls, then USER/PASS, every tricky message", async () => {
+      const client = await connect({
+        hostname: "127.0.0.1",
+        port: servers.plain.port,
+        tls: "starttls",
+        caCerts: [pki.ca],
+      });
+      equal(client.secure, true);
+      await client.login({ user: "alice", password: "wonderland", method: "user" });
+      for (const [index, message] of TRICKY.entries()) {
+        equal(latin1(await client.retrBytes(index + 1)), message.arrives, message.name);
+      }
+      await client.quit();
+    });
+
+    await t.step("a 2 MiB message byte for byte over STLS and over implicit TLS", async () => {
+      for (const [tls, port] of [
+        ["starttls", bigServers.plain.port],
+        ["implicit", bigServers.implicit?.port as number],
+      ] as const) {
+        const client = await connect({ hostname: "localhost", port, tls, caCerts: [pki.ca] });
+        await client.login({ user: "carol", password: "carol" });
+        equal(latin1(await client.retrBytes(1)), bigArrives, tls);
+        await client.quit();
+      }
+    });
+
+    await t.step("CAPA in clear lists STLS, and no password method before TLS", async () => {
+      const client = await connect({
+        hostname: "127.0.0.1",
+        port: servers.plain.port,
+        tls: "none",
+      });
+      const capa = await client.capa();
+      ok(capa?.has("STLS"));
+      ok(!capa?.has("USER"));
+      await client.quit();
+    });
+  } finally {
+    await servers.close();
+    await bigServers.close();
+    await pki.cleanup();
+  }
+});
+
+Deno.test("without a certificate, or with starttls: false, STLS is not offered", async () => {
+  const pki = await createTestPki();
+  const bare = serve({ hostname: "127.0.0.1", port: 0, store: trickyStore(), authenticator });
+  const off = serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    store: trickyStore(),
+    authenticator,
+    cert: pki.cert,
+    key: pki.key,
+    starttls: false,
+  });
+  try {
+    for (const server of [bare, off]) {
+      equal(server.starttls, false);
+      const client = await connect({ hostname: "127.0.0.1", port: server.port, tls: "none" });
+      ok(!(await client.capa())?.has("STLS"));
+      await rejects(client.stls(), { name: "RemoteProtocolError", code: "tls-unavailable" });
+      await client.quit();
+    }
+  } finally {
+    await bare.close();
+    await off.close();
+    await pki.cleanup();
+  }
+});
+
+Deno.test("over maxConnectionsPerAddress a client gets -ERR [SYS/TEMP]", async () => {
+  const servers = startServers({ maxConnectionsPerAddress: 1 });
+  try {
+    const first = await connect({ hostname: "127.0.0.1", port: servers.plain.port, tls: "none" });
+    const error = await connect({
+      hostname: "127.0.0.1",
+      port: servers.plain.port,
+      tls: "none",
+    }).catch((e: unknown) => e);
+    ok(Pop3Error.isInstance(error), String(error));
+    equal(error.code, "sys-temp");
+    ok(servers.events.some((e) => e.type === "connection-refused"));
+    await first.quit();
+  } finally {
+    await servers.close();
+  }
+});
+
+Deno.test("close: stops accepting, drops a session after the grace, applies no deletes", async () => {
+  const servers = startServers();
+  const client = await connect({ hostname: "127.0.0.1", port: servers.plain.port, tls: "none" });
+  await client.apop("bob", "builder");
+  await client.dele(1);
+  const closing = servers.plain.close({ graceMs: 50 });
+  // Refused, or reset when it reached the backlog just before the listener closed.
+  await rejects(
+    connect({ hostname: "127.0.0.1", port: servers.plain.port, tls: "none" }),
+    (error) =>
+      error instanceof Deno.errors.ConnectionRefused ||
+      error instanceof Deno.errors.ConnectionReset,
+  );
+  await closing;
+  await servers.plain.finished;
+  equal(servers.plain.connectionCount, 0);
+  equal(servers.store.messages("bob").length, 1, "the DELE was not applied");
+  ok(!servers.store.isLocked("bob"));
+  const closed = servers.events.find((e) => e.type === "connection-closed");
+  equal(closed?.type === "connection-closed" && closed.reason, "shutdown");
+  await rejects(client.noop());
+  await client.close().catch(() => {});
+});
+
+Deno.test("a silent client on implicit TLS is dropped after tlsHandshakeTimeoutMs", async () => {
+  const pki = await createTestPki();
+  const servers = startServers({ cert: pki.cert, key: pki.key, tlsHandshakeTimeoutMs: 50 });
+  try {
+    const silent = await Deno.connect({
+      hostname: "127.0.0.1",
+      port: servers.implicit?.port as number,
+    });
+    await until(() => servers.events.some((e) => e.type === "connection-closed"), "a close");
+    const closed = servers.events.find((e) => e.type === "connection-closed");
+    ok(closed?.type === "connection-closed");
+    equal(closed.reason, "tls-failed");
+    match(closed.error ?? "", /did not finish within 50 ms/);
+    equal(await silent.read(new Uint8Array(10)), null);
+    silent.close();
+  } finally {
+    await servers.close();
+    await pki.cleanup();
+  }
+});
+
+Deno.test("an AbortSignal closes the server; `await using` too", async () => {
+  const controller = new AbortController();
+  const server = serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    store: new MemoryStore(),
+    authenticator,
+    signal: controller.signal,
+  });
+  controller.abort();
+  await server.finished;
+  {
+    await using disposable = serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      store: new MemoryStore(),
+      authenticator,
+    });
+    ok(disposable.port > 0);
+  }
+});
+
+Deno.test("bad options fail at once with invalid-argument", async () => {
+  const base = { hostname: "127.0.0.1", port: 0, store: new MemoryStore(), authenticator };
+  const cases: [string, Record<string, unknown>][] = [
+    ["implicitTls", { implicitTls: true }],
+    ["port", { port: 70000 }],
+    ["cert", { cert: "-----BEGIN CERTIFICATE-----" }],
+    ["serverName", { serverName: "a b" }],
+    ["limits.nope", { limits: { nope: 1 } }],
+    ["store", { store: {} }],
+  ];
+  for (const [option, extra] of cases) {
+    throws(
+      () => serve({ ...base, ...extra } as Parameters<typeof serve>[0]),
+      (error: Error & { code?: string }) =>
+        error.name === "LocalProtocolError" &&
+        error.code === "invalid-argument" &&
+        error.message.startsWith(option),
+      option,
+    );
+  }
+  await rejects(connect({ hostname: "", tls: "none" }), {
+    code: "invalid-argument",
+    message: "hostname must be a non-empty string",
+  });
+  await rejects(connect({ hostname: "127.0.0.1", tls: "smtp" as "none" }), {
+    code: "invalid-argument",
+  });
+});

@@ -1,0 +1,62 @@
+import * as http from "node:http";
+import * as https from "node:https";
+import type * as net from "node:net";
+import { invalid, isLoopback } from "./upgrade-gate.ts";
+
+/** The certificate and key (PEM) for `wss://`. */
+export interface WebTlsOptions {
+  readonly cert: string | Buffer;
+  readonly key: string | Buffer;
+}
+
+export interface OpenWebServerOptions {
+  readonly port: number;
+  /** Default 127.0.0.1. */
+  readonly host?: string | undefined;
+  readonly tls?: WebTlsOptions | undefined;
+  readonly allowInsecureWs: boolean;
+  readonly onRequest: http.RequestListener;
+}
+
+/**
+ * Starts the HTTP(S) server a bridge or listener owns. Without a certificate it binds only
+ * to a loopback address unless `allowInsecureWs`: a password must not cross a network hop in
+ * clear, even on its way to a bridge that then uses TLS.
+ */
+export async function openWebServer(
+  options: OpenWebServerOptions,
+): Promise<{ server: http.Server; address: net.AddressInfo }> {
+  const host = options.host ?? "127.0.0.1";
+  const { port } = options;
+  if (!(Number.isSafeInteger(port) && port >= 0 && port <= 65535)) {
+    throw invalid(`port must be an integer from 0 to 65535, got ${String(port)}`);
+  }
+  if (options.tls === undefined && !options.allowInsecureWs && !isLoopback(host)) {
+    throw invalid(
+      `without tls: { cert, key } the server listens on loopback only (host ${host}); pass allowInsecureWs to serve plain ws:// there`,
+    );
+  }
+  const server: http.Server =
+    options.tls === undefined
+      ? http.createServer(options.onRequest)
+      : https.createServer(
+          { cert: options.tls.cert, key: options.tls.key, minVersion: "TLSv1.2" },
+          options.onRequest,
+        );
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen({ port, host }, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  return { server, address: server.address() as net.AddressInfo };
+}
+
+/** Stops the server and drops its idle keep-alive connections (a page's, typically). */
+export function closeWebServer(server: http.Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
+}

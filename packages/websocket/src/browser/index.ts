@@ -1,0 +1,28 @@
+/**
+ * @apop/websocket/browser: core's POP3 client in a web page, over a WebSocket to a bridge
+ * (or to a POP3 server's own WebSocket listener). Core is bundled in: no Node APIs here.
+ */
+export { CLOSE_CODES, type CloseCode } from "../protocol/close-codes.ts";
+export type { UpstreamHello } from "../protocol/upstream-hello.ts";
+export { BridgeError } from "./bridge-error.ts";
+export { browserClock } from "./browser-clock.ts";
+export { type ConnectBridgeOptions, connectBridge } from "./connect-bridge.ts";
+export { type ConnectBridgeClientOptions, connectBridgeClient } from "./connect-bridge-client.ts";
+export {
+  type WebSocketConstructor,
+  WebSocketTransport,
+  type WebSocketTransportOptions,
+} from "./websocket-transport.ts";
+
+// The client side of core, from this same bundle (a second copy of core would not match it).
+export {
+  ApopError,
+  type LoginMethod,
+  type LoginOptions,
+  LocalProtocolError,
+  Pop3Client,
+  Pop3Error,
+  RemoteProtocolError,
+  type ScanListing,
+  type UniqueIdListing,
+} from "@apop/core";
