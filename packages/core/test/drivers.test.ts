@@ -353,6 +353,24 @@ describe("STARTTLS injection", () => {
     await serverSide;
   });
 
+  it("requireTls refuses a server whose CAPA lacks STLS and sends nothing after CAPA", async () => {
+    const { link, served } = setup({ policy: { tlsAvailable: false } });
+    const client = await Pop3Client.connect({ transport: link.client, clock: realClock });
+    const error = await client.requireTls().catch((e: unknown) => e);
+    expect(RemoteProtocolError.isInstance(error) && error.code).toBe("tls-unavailable");
+    await client.close();
+    await served;
+    expect(link.client.written.map(text)).toEqual(["CAPA\r\n"]);
+  });
+
+  it("requireTls upgrades when STLS is offered", async () => {
+    const { link } = setup();
+    const client = await Pop3Client.connect({ transport: link.client, clock: realClock });
+    await client.requireTls();
+    expect(client.secure).toBe(true);
+    await client.quit();
+  });
+
   it("the client refuses to go on in clear when the server refuses STLS", async () => {
     const link = createMemoryLink();
     await link.server.write(ascii("+OK ready\r\n"));

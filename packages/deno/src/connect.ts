@@ -111,7 +111,7 @@ export async function connect(options: ConnectOptions): Promise<Pop3Client> {
   });
   if (mode === "starttls") {
     try {
-      await requireStls(client);
+      await client.requireTls();
     } catch (error) {
       await client.close().catch(() => {});
       throw error;
@@ -121,21 +121,6 @@ export async function connect(options: ConnectOptions): Promise<Pop3Client> {
 }
 
 /** CAPA must list STLS, and STLS must succeed; anything else is `tls-unavailable`. */
-async function requireStls(client: Pop3Client): Promise<void> {
-  const capabilities = await client.capa();
-  if (capabilities === null || !capabilities.has("STLS")) {
-    throw new RemoteProtocolError({
-      code: "tls-unavailable",
-      message:
-        capabilities === null
-          ? "the server refused CAPA, so STLS cannot be confirmed; TLS is required (RFC 2595 section 4)"
-          : "the server does not offer STLS; TLS is required (RFC 2595 section 4)",
-    });
-  }
-  // Throws tls-unavailable itself when the server answers -ERR.
-  await client.stls();
-}
-
 /** Runs a connect with `Deno.connect`'s abort signal as the timeout. */
 async function within<T>(
   timeoutMs: number | undefined,

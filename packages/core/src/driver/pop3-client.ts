@@ -164,6 +164,26 @@ export class Pop3Client {
   }
 
   /**
+   * The policy of a client that asked for STLS (RFC 2595 section 4): CAPA must list STLS and
+   * STLS must succeed, or `RemoteProtocolError` `tls-unavailable` is thrown before anything
+   * else is sent — never a quiet fall back to clear text (EAST negotiation cases, fetchmail
+   * CVE-2021-39272).
+   */
+  async requireTls(): Promise<void> {
+    const capabilities = await this.capa();
+    if (capabilities === null || !capabilities.has("STLS")) {
+      throw new RemoteProtocolError({
+        code: "tls-unavailable",
+        message:
+          capabilities === null
+            ? "the server refused CAPA, so STLS cannot be confirmed; TLS is required (RFC 2595 section 4)"
+            : "the server does not offer STLS; TLS is required (RFC 2595 section 4)",
+      });
+    }
+    await this.stls();
+  }
+
+  /**
    * Logs in. `auto` (the default) picks, among what the server offers: on TLS, SASL PLAIN,
    * then USER/PASS; then CRAM-MD5, then APOP (both keep the password off the wire); and in
    * clear a password-sending method only with `allowPlaintext`.

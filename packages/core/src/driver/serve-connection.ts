@@ -6,7 +6,9 @@
  * The loop, in order (quinn's order): arm the session's deadline, read a chunk, feed it,
  * do the work the session asked for (each completion may ask for more), write the output.
  * The driver reads nothing while it works for the session, so a client that pipelines
- * cannot make the server buffer more than one chunk and one line ahead.
+ * cannot make the server buffer more than one chunk and one line ahead. Nor more than about
+ * one reply budget behind: the session parks pipelined commands once their replies reach it
+ * (`hasDeferredInput`), and the driver goes on only after the transport took those replies.
  */
 import type { Authenticator } from "../auth/credential.ts";
 import { verifyProof } from "../auth/verify-proof.ts";
@@ -227,6 +229,9 @@ export async function serveConnection(options: ServeConnectionOptions): Promise<
       }
       reading = null;
       await work(session.receive(result ?? EMPTY, clock.now()));
+      // Pipelined commands whose replies outgrew the session's budget wait in the session;
+      // `work` has written what came before them (waiting on the transport), so go on.
+      while (session.hasDeferredInput) await work(session.resume(clock.now()));
     }
   } catch {
     // The connection failed under us (reset, write after close). Nothing to tell the client.

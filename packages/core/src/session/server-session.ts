@@ -113,6 +113,12 @@ interface Snapshot {
 
 const LANGUAGES: ReadonlyMap<string, string> = new Map([["en", "English"]]);
 
+/**
+ * Octets of replies the session produces from buffered input before it waits for the host to
+ * take them (`hasDeferredInput`). One reply may exceed it (a long listing); many cannot.
+ */
+const REPLY_BUDGET_OCTETS = 64 * 1024;
+
 export class ServerSession {
   readonly #limits: Limits;
   readonly #policy: ServerPolicy;
@@ -120,6 +126,10 @@ export class ServerSession {
   readonly #randomBytes: (length: number) => Uint8Array;
   readonly #reader: LineReader;
   #output: Uint8Array[] = [];
+  /** Octets in `#output`, for the reply budget. */
+  #outputOctets = 0;
+  /** `#process` stopped at the reply budget with input left over: see `hasDeferredInput`. */
+  #deferred = false;
   #state: SessionState = "AUTHORIZATION";
   #tlsActive: boolean;
   #timestamp: string | null;
@@ -191,6 +201,7 @@ export class ServerSession {
   takeOutput(): Uint8Array[] {
     const output = this.#output;
     this.#output = [];
+    this.#outputOctets = 0;
     return output;
   }
 
@@ -204,6 +215,22 @@ export class ServerSession {
     // RFC 2595 section 4: nothing sent in clear between STLS and the handshake counts.
     if (this.#pending?.kind === "tls") return [];
     this.#reader.push(chunk);
+    return this.#process(now);
+  }
+
+  /**
+   * True when the session stopped taking commands from its buffered input because its
+   * replies reached the reply budget (64 KiB) before the host took them. The host writes
+   * what `takeOutput` gives (waiting for the transport, which is the backpressure), then calls
+   * `resume`; until then it should not read more input.
+   */
+  get hasDeferredInput(): boolean {
+    return this.#deferred && this.#pending === null;
+  }
+
+  /** Goes on with input held back by the reply budget (see `hasDeferredInput`). */
+  resume(now: number): ServerEvent[] {
+    if (this.#state === "CLOSED") return [];
     return this.#process(now);
   }
 
@@ -306,7 +333,7 @@ export class ServerSession {
     this.#startBody(pending);
     if (!pending.encoder.done) {
       const bytes = pending.encoder.encode(chunk);
-      if (bytes.length > 0) this.#output.push(bytes);
+      if (bytes.length > 0) this.#emit(bytes);
     }
     return !pending.encoder.done;
   }
@@ -315,7 +342,7 @@ export class ServerSession {
   endBody(now: number): ServerEvent[] {
     const pending = this.#expectPending("body");
     this.#startBody(pending);
-    this.#output.push(pending.encoder.end());
+    this.#emit(pending.encoder.end());
     this.#pending = null;
     this.#lastActivity = now;
     return this.#process(now);
@@ -365,10 +392,20 @@ export class ServerSession {
 
   #process(now: number): ServerEvent[] {
     const events: ServerEvent[] = [];
+    this.#deferred = false;
     while (
       this.#pending === null &&
       (this.#state === "AUTHORIZATION" || this.#state === "TRANSACTION")
     ) {
+      // Replies pile up faster than commands arrive: six octets of `UIDL\r\n` can ask for
+      // megabytes. Past the budget the rest of the input waits, unparsed, until the host has
+      // taken (and written) the output and calls `resume`; a client that pipelines and never
+      // reads then meets TCP backpressure instead of growing our memory (RFC 2449 section 6.6
+      // asks clients not to deadlock; it does not oblige the server to buffer for them).
+      if (this.#outputOctets >= REPLY_BUDGET_OCTETS) {
+        this.#deferred = this.#reader.buffered > 0;
+        break;
+      }
       const read = this.#reader.next();
       if (read === null) break;
       this.#lastActivity = now;
@@ -620,7 +657,7 @@ export class ServerSession {
     const step = sasl.exchange.step(response);
     switch (step.type) {
       case "challenge":
-        this.#output.push(formatContinuation(encodeBase64(step.data)));
+        this.#emit(formatContinuation(encodeBase64(step.data)));
         return;
       case "success":
         this.#endSasl();
@@ -811,8 +848,13 @@ export class ServerSession {
   // ---------------------------------------------------------------------------------------
   // Output and bookkeeping
 
+  #emit(bytes: Uint8Array): void {
+    this.#output.push(bytes);
+    this.#outputOctets += bytes.length;
+  }
+
   #reply(ok: boolean, text: string, code?: string): void {
-    this.#output.push(formatStatusLine(code === undefined ? { ok, text } : { ok, text, code }));
+    this.#emit(formatStatusLine(code === undefined ? { ok, text } : { ok, text, code }));
   }
 
   /** A multi-line reply of protocol lines (CAPA, LIST, UIDL, LANG), dot-stuffed. */
@@ -820,7 +862,8 @@ export class ServerSession {
     this.#reply(ok, text);
     const encoder = new MultilineEncoder();
     const body = lines.map((line) => `${line}\r\n`).join("");
-    this.#output.push(encoder.encode(encodeUtf8(body)), encoder.end());
+    this.#emit(encoder.encode(encodeUtf8(body)));
+    this.#emit(encoder.end());
   }
 
   #countBad(events: ServerEvent[], reason: string): void {
@@ -839,6 +882,7 @@ export class ServerSession {
     if (this.#state === "CLOSED") return [];
     this.#state = "CLOSED";
     this.#pending = null;
+    this.#deferred = false;
     this.#sasl = null;
     this.#reader.takeRest();
     return [{ type: "session-closed", reason }];
