@@ -1,14 +1,8 @@
-import { classifyError } from "./classify-error.ts";
 import type { CliContext } from "./cli-context.ts";
-import { abandonSession } from "./end-session.ts";
+import { fetchListing } from "./fetch-listing.ts";
 import { formatBytes } from "./format-bytes.ts";
-import { openSession } from "./open-session.ts";
 import type { CliOptions } from "./parse-arguments.ts";
 import { plural } from "./plural.ts";
-import { prepareLogin } from "./prepare-login.ts";
-import { readListing } from "./read-listing.ts";
-import { StateFile } from "./state-file.ts";
-import { checkTlsLatch } from "./tls-latch.ts";
 
 /**
  * `apop check <url>`: how many messages, and how many octets, a `fetch` would download now:
@@ -18,33 +12,7 @@ import { checkTlsLatch } from "./tls-latch.ts";
  * nothing, not even the state file.
  */
 export async function checkCommand(options: CliOptions, context: CliContext): Promise<void> {
-  const plan = await prepareLogin(options, context);
-  const state = await StateFile.load({ path: plan.statePath, account: plan.account });
-  await checkTlsLatch({
-    state,
-    stateDirectory: plan.stateDirectory,
-    account: plan.account,
-    withTls: plan.connection.target.tls !== "none",
-    allowDowngrade: options.allowInsecureDowngrade,
-    warn: (message) => context.warn(message),
-  });
-  const client = await openSession({
-    connection: plan.connection,
-    credentials: plan.credentials,
-    allowPlaintext: options.allowPlaintext,
-  });
-  let listing: Awaited<ReturnType<typeof readListing>>;
-  try {
-    listing = await readListing(client);
-    await client.quit();
-  } catch (error) {
-    await abandonSession(client);
-    throw classifyError({
-      error,
-      phase: "session",
-      server: `${plan.account.host}:${plan.account.port}`,
-    });
-  }
+  const { plan, state, listing } = await fetchListing(options, context);
   const sum = (messages: readonly { size: number }[]): { count: number; size: number } => ({
     count: messages.length,
     size: messages.reduce((total, m) => total + m.size, 0),

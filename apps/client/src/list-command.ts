@@ -1,13 +1,7 @@
-import { classifyError } from "./classify-error.ts";
 import type { CliContext } from "./cli-context.ts";
-import { abandonSession } from "./end-session.ts";
-import { openSession } from "./open-session.ts";
+import { fetchListing } from "./fetch-listing.ts";
 import type { CliOptions } from "./parse-arguments.ts";
-import { prepareLogin } from "./prepare-login.ts";
-import { readListing } from "./read-listing.ts";
 import { renderTable } from "./render-table.ts";
-import { StateFile } from "./state-file.ts";
-import { checkTlsLatch } from "./tls-latch.ts";
 
 /**
  * `apop list <url>`: every message's number, size in octets (as LIST reports it: CRLF line
@@ -15,33 +9,7 @@ import { checkTlsLatch } from "./tls-latch.ts";
  * `{"account","uidl":bool,"messages":[{"number","size","uid"}]}`. Changes nothing.
  */
 export async function listCommand(options: CliOptions, context: CliContext): Promise<void> {
-  const plan = await prepareLogin(options, context);
-  const state = await StateFile.load({ path: plan.statePath, account: plan.account });
-  await checkTlsLatch({
-    state,
-    stateDirectory: plan.stateDirectory,
-    account: plan.account,
-    withTls: plan.connection.target.tls !== "none",
-    allowDowngrade: options.allowInsecureDowngrade,
-    warn: (message) => context.warn(message),
-  });
-  const client = await openSession({
-    connection: plan.connection,
-    credentials: plan.credentials,
-    allowPlaintext: options.allowPlaintext,
-  });
-  let listing: Awaited<ReturnType<typeof readListing>>;
-  try {
-    listing = await readListing(client);
-    await client.quit();
-  } catch (error) {
-    await abandonSession(client);
-    throw classifyError({
-      error,
-      phase: "session",
-      server: `${plan.account.host}:${plan.account.port}`,
-    });
-  }
+  const { plan, listing } = await fetchListing(options, context);
   if (options.json) {
     context.stdout.write(
       `${JSON.stringify({ account: plan.account.key, uidl: listing.uidl, messages: listing.messages })}\n`,
