@@ -113,7 +113,7 @@ describe("createMaildirStore: the snapshot", () => {
     );
     const drop = await createMaildirStore({ root, uidSource: dovecotUidlistSource() }).open("u");
     expect(drop.messages).toEqual([
-      { uid: "000061AE4C0907B0", size: 1394 },
+      { uid: "000061ae4c0907b0", size: 1394 },
       { uid: "1700000000.after.migration", size: expect.any(Number) },
     ]);
     await drop.release();

@@ -21,14 +21,16 @@ export interface DovecotUidFields {
 export interface DovecotUidlistSourceOptions {
   /**
    * Dovecot's `pop3_uidl_format` as a function. Default `%08Xu%08Xv`, Dovecot's default:
-   * the UID then the UIDVALIDITY, each as 8 upper-case hex digits.
+   * the UID then the UIDVALIDITY, each as 8 hex digits. Dovecot 2.3 writes these digits in
+   * lower case despite the `X` (seen against Dovecot 2.3.19 in tooling/interop), and clients
+   * compare UIDLs as opaque strings (RFC 1939 section 7), so lower case it is.
    */
   readonly format?: (fields: DovecotUidFields) => string;
   /** The file name inside the Maildir. Default `dovecot-uidlist`. */
   readonly fileName?: string;
 }
 
-const hex8 = (value: number): string => value.toString(16).toUpperCase().padStart(8, "0");
+const hex8 = (value: number): string => value.toString(16).padStart(8, "0");
 
 /** Dovecot's default `pop3_uidl_format`, `%08Xu%08Xv`. */
 export function dovecotDefaultUidl(fields: DovecotUidFields): string {

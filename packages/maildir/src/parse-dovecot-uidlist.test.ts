@@ -56,7 +56,7 @@ describe("dovecotUidlistSource", () => {
   it("formats Dovecot's default %08Xu%08Xv", () => {
     expect(
       dovecotDefaultUidl({ uid: 25006, uidValidity: 1275660208, guid: "", fileName: "" }),
-    ).toBe("000061AE4C0907B0");
+    ).toBe("000061ae4c0907b0");
   });
 
   it("answers UIDLs by unique name, whatever the current flags, and leaves the rest to the default", async () => {
@@ -65,8 +65,8 @@ describe("dovecotUidlistSource", () => {
     const lookup = await dovecotUidlistSource().load({ maildir });
     const uid = (fileName: string): string | undefined => lookup(parseMaildirName(fileName));
     // Now in cur/ with other flags, and without the ,S=/,W= fields.
-    expect(uid("1276528487.M364837P9451.kurkku:2,RS")).toBe("000061AE4C0907B0");
-    expect(uid("1276533073.M242911P3632.kurkku")).toBe("000061B94C0907B0");
+    expect(uid("1276528487.M364837P9451.kurkku:2,RS")).toBe("000061ae4c0907b0");
+    expect(uid("1276533073.M242911P3632.kurkku")).toBe("000061b94c0907b0");
     // A saved POP3 UIDL (P) wins; an empty P means the base file name, as in Dovecot.
     expect(uid("1276533074.M1P1.kurkku:2,S")).toBe("+saved-uidl");
     expect(uid("1276533075.M2P2.kurkku,S=9:2,S")).toBe("1276533075.M2P2.kurkku,S=9");
