@@ -3,6 +3,7 @@ import { fetchListing } from "./fetch-listing.ts";
 import { formatBytes } from "./format-bytes.ts";
 import type { CliOptions } from "./parse-arguments.ts";
 import { plural } from "./plural.ts";
+import { trackedUid } from "./read-listing.ts";
 
 /**
  * `apop check <url>`: how many messages, and how many octets, a `fetch` would download now:
@@ -18,8 +19,14 @@ export async function checkCommand(options: CliOptions, context: CliContext): Pr
     size: messages.reduce((total, m) => total + m.size, 0),
   });
   const total = sum(listing.messages);
+  // A message without a UID of its own (missing or shared) is one a fetch cannot recognise.
   const fresh = listing.uidl
-    ? sum(listing.messages.filter((m) => m.uid !== null && !state.has(m.uid)))
+    ? sum(
+        listing.messages.filter((m) => {
+          const uid = trackedUid(listing, m);
+          return uid === null || !state.has(uid);
+        }),
+      )
     : null;
   if (options.json) {
     context.stdout.write(

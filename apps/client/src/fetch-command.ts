@@ -1,7 +1,7 @@
 import { mkdir, unlink } from "node:fs/promises";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import type { Pop3Client } from "@apop/core";
+import { type Pop3Client, RemoteProtocolError } from "@apop/core";
 import { classifyError } from "./classify-error.ts";
 import type { CliContext } from "./cli-context.ts";
 import { CliError } from "./cli-error.ts";
@@ -18,7 +18,7 @@ import type { CliOptions } from "./parse-arguments.ts";
 import { plural } from "./plural.ts";
 import { type LoginPlan, prepareLogin } from "./prepare-login.ts";
 import { ProgressBar } from "./progress-bar.ts";
-import { type ListedMessage, readListing } from "./read-listing.ts";
+import { type ListedMessage, readListing, trackedUid, untrackedReason } from "./read-listing.ts";
 import { recoverMboxJournal } from "./recover-mbox-journal.ts";
 import { StateFile } from "./state-file.ts";
 import { checkTlsLatch } from "./tls-latch.ts";
@@ -28,6 +28,18 @@ const ACCOUNT_LOCK_REFRESH_MS = 60 * 1000;
 const ACCOUNT_LOCK_STALE_MS = 10 * 60 * 1000;
 /** A Maildir run saves the state file at most this often (the Maildir is the real record). */
 const MAILDIR_STATE_SAVE_MS = 2000;
+
+/**
+ * The most a RETR may send for a message LIST gave as `size` octets: twice that (a server
+ * that counts sizes on disk, with LF line ends, as Dovecot's `pop3_fast_size_lookups` does,
+ * sends up to twice as much once every LF is CRLF), plus 1 MiB for headers added on the way
+ * out. A server past it is cut off (the connection closed, nothing of the message kept): one
+ * that streams without end must not fill the disk, and one that cannot count has misled us
+ * (RFC 1939 section 11; python/cpython#95252).
+ */
+export function retrLimit(size: number): number {
+  return 2 * size + 1024 * 1024;
+}
 
 type Destination =
   | { readonly kind: "maildir"; readonly maildir: MaildirDestination }
@@ -164,14 +176,36 @@ async function runSession(run: {
           `${server} does not support UIDL: fetching every message and deleting it; if this run is interrupted before it ends, the next run fetches those messages again`,
         );
       }
+      // Messages without a UID of their own cannot be recognised next time: with --keep they
+      // would be fetched again on every run (or, with a shared UID, taken for one another and
+      // never fetched at all). Refused like a server without UIDL; --delete fetches them.
+      const untracked = untrackedReason(listing);
+      if (untracked !== null) {
+        if (!options.delete) {
+          throw new CliError({
+            exitCode: ExitCode.protocol,
+            message: `${server} cannot be fetched with --keep: ${untracked}, so apop cannot tell new mail from mail it already has; use --delete to fetch those messages and remove them from the server`,
+          });
+        }
+        context.warn(
+          `${server}: ${untracked}; fetching those messages and deleting them (an interrupted run may fetch them again)`,
+        );
+      }
       const now = new Date();
       state.noteListed(
-        listing.messages.flatMap((m) => (m.uid === null ? [] : [m.uid])),
+        listing.messages.flatMap((m) => {
+          const uid = trackedUid(listing, m);
+          return uid === null ? [] : [uid];
+        }),
         now,
       );
-      const isLocal = (m: ListedMessage): boolean =>
-        m.uid !== null &&
-        (state.has(m.uid) || (destination.kind === "maildir" && destination.maildir.has(m.uid)));
+      const isLocal = (m: ListedMessage): boolean => {
+        const uid = trackedUid(listing, m);
+        return (
+          uid !== null &&
+          (state.has(uid) || (destination.kind === "maildir" && destination.maildir.has(uid)))
+        );
+      };
       const wanted = listing.messages.filter((m) => !isLocal(m));
       const bar = new ProgressBar({
         stream: context.stderr,
@@ -186,21 +220,34 @@ async function runSession(run: {
       for (const message of listing.messages) {
         stopIfSignalled();
         if (!isLocal(message)) {
-          const uid = message.uid ?? `no-uidl:${now.toISOString()}:${message.number}`;
-          const body = client.retr(message.number);
+          const tracked = trackedUid(listing, message);
+          const uid = tracked ?? `no-uidl:${now.toISOString()}:${message.number}`;
+          const limit = retrLimit(message.size);
+          const body = client.retr(message.number, { maxOctets: limit });
           const onBytes = (count: number): void => {
             fetchedBytes += count;
             bar.addBytes(count);
           };
-          if (destination.kind === "maildir") {
-            await destination.maildir.deliver({ uid, body, onBytes });
-            if (message.uid !== null) state.record(message.uid, message.size, new Date());
-            if (Date.now() - lastSave >= MAILDIR_STATE_SAVE_MS) {
-              await state.save();
-              lastSave = Date.now();
+          try {
+            if (destination.kind === "maildir") {
+              await destination.maildir.deliver({ uid, body, onBytes });
+              if (tracked !== null) state.record(tracked, message.size, new Date());
+              if (Date.now() - lastSave >= MAILDIR_STATE_SAVE_MS) {
+                await state.save();
+                lastSave = Date.now();
+              }
+            } else {
+              await destination.mbox.deliver({ uid, size: message.size, body, onBytes });
             }
-          } else {
-            await destination.mbox.deliver({ uid, size: message.size, body, onBytes });
+          } catch (error) {
+            if (RemoteProtocolError.isInstance(error) && error.code === "message-too-large") {
+              throw new CliError({
+                exitCode: ExitCode.protocol,
+                message: `${server} sent more than ${limit} octets for message ${message.number}, which LIST gave as ${message.size} octets; stopped, and kept nothing of it`,
+                cause: error,
+              });
+            }
+            throw error;
           }
           fetched++;
           bar.messageDone();

@@ -80,7 +80,9 @@ ${LOGIN}
 
 ${OUTPUT}
 
-Servers without UIDL: --keep is refused (exit 6); --delete fetches and deletes all.
+Servers without UIDL, or whose UIDL repeats or misses unique-ids: --keep is refused
+(exit 6); --delete fetches and deletes all. A message is cut off (exit 6, nothing kept,
+nothing deleted) past twice its LIST size plus 1 MiB.
 
 ${EXIT_CODES}
 `;

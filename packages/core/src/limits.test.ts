@@ -12,9 +12,11 @@ describe("resolveLimits", () => {
       commandLineOctets: 300,
       saslLineOctets: 400,
       responseLineOctets: 600,
+      listingOctets: 9000,
       badCommands: 2,
       authFailures: 5,
       authorizationTimeoutMs: 5,
+      loginDeadlineMs: 6,
       idleTimeoutMs: MIN_IDLE_TIMEOUT_MS + 1,
       pipelinedInputOctets: 7,
     });
@@ -22,9 +24,11 @@ describe("resolveLimits", () => {
       commandLineOctets: 300,
       saslLineOctets: 400,
       responseLineOctets: 600,
+      listingOctets: 9000,
       badCommands: 2,
       authFailures: 5,
       authorizationTimeoutMs: 5,
+      loginDeadlineMs: 6,
       idleTimeoutMs: MIN_IDLE_TIMEOUT_MS + 1,
       pipelinedInputOctets: 7,
     });
@@ -48,6 +52,13 @@ describe("resolveLimits", () => {
       4000,
     );
     expect(resolveLimits({ commandLineOctets: 10, saslLineOctets: 10 }).saslLineOctets).toBe(255);
+  });
+
+  it("raises the login deadline to the inactivity timer before login", () => {
+    expect(resolveLimits({ authorizationTimeoutMs: 300_000 }).loginDeadlineMs).toBe(300_000);
+    expect(resolveLimits({ loginDeadlineMs: 1 }).loginDeadlineMs).toBe(
+      DEFAULT_LIMITS.authorizationTimeoutMs,
+    );
   });
 
   it("raises the response line limit to 512 octets (RFC 2449 section 4)", () => {

@@ -21,6 +21,13 @@ export interface Limits {
    * generous. Default 8 KiB.
    */
   readonly responseLineOctets: number;
+  /**
+   * Largest multi-line listing the client holds in memory (CAPA, LIST, UIDL, LANG, the AUTH
+   * listing), in octets. Message bodies stream and are never held; a listing is, so a server
+   * that never ends one (or answers CAPA with a million lines) must meet a limit. Default
+   * 32 MiB: about 400,000 UIDL lines with 70-octet unique-ids.
+   */
+  readonly listingOctets: number;
   /** Unknown or malformed commands a server session tolerates before it closes. Default 10. */
   readonly badCommands: number;
   /** Failed authentications in one session before the server closes it. Default 3. */
@@ -30,6 +37,15 @@ export interface Limits {
    * login keeps idle unauthenticated connections cheap. Default 60 s.
    */
   readonly authorizationTimeoutMs: number;
+  /**
+   * Longest time from the greeting to a successful login, in ms, however busy the client
+   * keeps the connection. `authorizationTimeoutMs` alone lets a client that sends `CAPA` every
+   * minute (or a valid command one byte at a time) hold an unauthenticated connection for
+   * ever. Dovecot likewise drops clients not logged in after `CLIENT_LOGIN_TIMEOUT_MSECS`, 3
+   * minutes (its admin manual, "Timeouts"). Never less than `authorizationTimeoutMs`. Default
+   * 3 minutes.
+   */
+  readonly loginDeadlineMs: number;
   /**
    * Inactivity allowed in TRANSACTION, in ms. RFC 1939 section 3: at least 10 minutes; lower
    * values are raised to 10 minutes. Default 10 minutes.
@@ -50,9 +66,11 @@ export const DEFAULT_LIMITS: Limits = {
   commandLineOctets: 1024,
   saslLineOctets: 16 * 1024,
   responseLineOctets: 8 * 1024,
+  listingOctets: 32 * 1024 * 1024,
   badCommands: 10,
   authFailures: 3,
   authorizationTimeoutMs: 60 * 1000,
+  loginDeadlineMs: 3 * 60 * 1000,
   idleTimeoutMs: MIN_IDLE_TIMEOUT_MS,
   pipelinedInputOctets: 64 * 1024,
 };
@@ -68,6 +86,7 @@ export function resolveLimits(overrides: Partial<Limits> = {}): Limits {
     // RFC 2449 section 4: a response's first line may be 512 octets.
     responseLineOctets: Math.max(limits.responseLineOctets, 512),
     idleTimeoutMs: Math.max(limits.idleTimeoutMs, MIN_IDLE_TIMEOUT_MS),
+    loginDeadlineMs: Math.max(limits.loginDeadlineMs, limits.authorizationTimeoutMs),
     badCommands: Math.max(limits.badCommands, 1),
     authFailures: Math.max(limits.authFailures, 1),
   };

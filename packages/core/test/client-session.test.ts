@@ -153,6 +153,24 @@ describe("unsolicited data (features.md, security class 7)", () => {
     expectRemote(() => feed(client, "-ERR no\r\n-ERR again\r\n"), "unexpected-data");
   });
 
+  it("throws unexpected-data for half a line with no command pending, before its end arrives", () => {
+    const client = greeted();
+    expectRemote(() => feed(client, "+OK forg"), "unexpected-data");
+    expect(client.state).toBe("CLOSED");
+  });
+
+  it("throws unexpected-data for a partial line left behind the last reply", () => {
+    const client = loggedIn();
+    client.send({ keyword: "NOOP" });
+    expectRemote(() => feed(client, "+OK\r\n+OK forg"), "unexpected-data");
+    // Pipelined: the rest belongs to the next pending command, which is fine.
+    const pipelined = loggedIn();
+    pipelined.send({ keyword: "RSET" });
+    pipelined.send({ keyword: "NOOP" });
+    expect(feed(pipelined, "-ERR\r\n+OK par")).toHaveLength(1);
+    expect(feed(pipelined, "tial\r\n")).toHaveLength(1);
+  });
+
   it("throws unexpected-data for bytes after the session closed", () => {
     const client = greeted();
     client.send({ keyword: "QUIT" });
@@ -588,6 +606,29 @@ describe("EOF and limits", () => {
     const listing = loggedIn({ maxBodyOctets: 10 });
     listing.send({ keyword: "UIDL" });
     expectRemote(() => feed(listing, "+OK\r\n1 abcdefgh\r\n.\r\n"), "message-too-large");
+  });
+
+  it("caps one command's body with send's maxBodyOctets; the next command is not capped", () => {
+    const client = loggedIn();
+    client.send({ keyword: "RETR", message: 1 }, { maxBodyOctets: 10 });
+    const events = feed(client, "+OK\r\n01234567\r\n.\r\n");
+    expect(events.at(-1)).toMatchObject({ type: "body-end", octets: 10 });
+    client.send({ keyword: "RETR", message: 2 });
+    expect(feed(client, `+OK\r\n${"x".repeat(100)}\r\n.\r\n`).at(-1)).toMatchObject({
+      type: "body-end",
+      octets: 102,
+    });
+    client.send({ keyword: "RETR", message: 3 }, { maxBodyOctets: 10 });
+    expectRemote(() => feed(client, "+OK\r\n0123456789X"), "message-too-large");
+    expect(client.state).toBe("CLOSED");
+  });
+
+  it("caps listings at limits.listingOctets even without maxBodyOctets", () => {
+    const client = loggedIn({ limits: { listingOctets: 64 } });
+    client.send({ keyword: "CAPA" });
+    expect(feed(client, `+OK\r\n${"X-CAP\r\n".repeat(9)}.\r\n`)).toHaveLength(1);
+    client.send({ keyword: "UIDL" });
+    expectRemote(() => feed(client, `+OK\r\n${"1 uid\r\n".repeat(100)}`), "message-too-large");
   });
 
   it("accepts a body of exactly maxBodyOctets", () => {

@@ -385,6 +385,38 @@ describe("STARTTLS injection", () => {
   });
 });
 
+describe("hostile peers over any transport", () => {
+  it("the client refuses bytes the server sends while no command is pending, on the next call", async () => {
+    const link = createMemoryLink();
+    await link.server.write(ascii("+OK ready\r\n"));
+    const client = await Pop3Client.connect({ transport: link.client, clock: realClock });
+    // A forged reply to the CAPA the client has not sent yet (EAST `unsolicited`).
+    await link.server.write(ascii("+OK\r\nSTLS\r\n.\r\n"));
+    for (let i = 0; i < 10 && client.state !== "CLOSED"; i++) await Promise.resolve();
+    const error = await client.capa().catch((e: unknown) => e);
+    expect(RemoteProtocolError.isInstance(error) && error.code).toBe("unexpected-data");
+    expect(link.client.written).toEqual([]);
+  });
+
+  it("the server answers 300 pipelined listings in order, writing as it goes", async () => {
+    const store = new MemoryStore({
+      mailboxes: { alice: Array.from({ length: 500 }, (_, i) => ascii(`Subject: ${i}\r\n\r\n`)) },
+    });
+    const { link, served } = setup({ store, secure: true });
+    await link.client.read();
+    await link.client.write(
+      ascii(`USER alice\r\nPASS wonderland\r\n${"UIDL\r\n".repeat(300)}QUIT\r\n`),
+    );
+    await served;
+    const writes = link.server.written;
+    // No write carries more than the reply budget and one listing (about 6 KiB).
+    expect(Math.max(...writes.map((bytes) => bytes.length))).toBeLessThan(64 * 1024 + 8 * 1024);
+    const output = writes.map(text).join("");
+    expect(output.split("+OK Unique-ID listing follows\r\n")).toHaveLength(301);
+    expect(output).toMatch(/\+OK POP3 server signing off \(500 messages left\)\r\n$/);
+  });
+});
+
 describe("serveConnection events", () => {
   it("never carry a password or a digest", async () => {
     const { link, events, served } = setup({ secure: true });

@@ -651,6 +651,39 @@ describe("RFC 2449 CAPA and response codes", () => {
     expect(harness.session.wantsInput).toBe(true);
     expect(lines(harness.output())).toHaveLength(4);
   });
+
+  it("parks pipelined commands once their replies pass 64 KiB, until the host has taken them", () => {
+    const messages = Array.from({ length: 2000 }, (_, i) => `Subject: ${i}\r\n\r\nx\r\n`);
+    const harness = loggedIn({ messages });
+    harness.output();
+    // About 24 KiB per UIDL listing: 100 of them would be 2.4 MB from 600 octets of input.
+    const mark = harness.events.length;
+    const first = harness.send("UIDL\r\n".repeat(100));
+    const answered = (output: string): number =>
+      output.split("Unique-ID listing follows").length - 1;
+    expect(answered(first)).toBe(3);
+    expect(first.length).toBeLessThan(64 * 1024 + 30_000);
+    expect(harness.session.hasDeferredInput).toBe(true);
+    // Nothing more happens on its own: only `resume` (after the host wrote) goes on.
+    expect(harness.output()).toBe("");
+    let total = answered(first);
+    while (harness.session.hasDeferredInput) {
+      harness.handle(harness.session.resume(harness.now));
+      const more = harness.output();
+      expect(more.length).toBeLessThan(64 * 1024 + 30_000);
+      total += answered(more);
+    }
+    expect(total).toBe(100);
+    expect(harness.since(mark).filter((e) => e.type === "command-received")).toHaveLength(100);
+  });
+
+  it("holds nothing back for a partial line at the budget: `hasDeferredInput` needs a command", () => {
+    const harness = loggedIn();
+    harness.output();
+    harness.send("NOOP\r\nNO");
+    expect(harness.session.hasDeferredInput).toBe(false);
+    expect(harness.send("OP\r\n")).toBe("+OK Nothing to do\r\n");
+  });
 });
 
 describe("RFC 2595 STLS", () => {
@@ -1012,6 +1045,34 @@ describe("limits", () => {
       expect(harness.session.nextDeadline()).toBe(35_000);
     });
 
+    it("closes before login at the login deadline, however busy the client keeps it", () => {
+      const harness = fresh({
+        now: 0,
+        limits: { authorizationTimeoutMs: 30_000, loginDeadlineMs: 90_000 },
+      });
+      harness.output();
+      for (let t = 20_000; t < 90_000; t += 20_000) {
+        harness.now = t;
+        expect(harness.send("CAPA\r\n")).toMatch(/^\+OK/);
+      }
+      expect(harness.session.nextDeadline()).toBe(90_000);
+      expect(harness.session.handleTimeout(89_999)).toEqual([]);
+      expect(harness.session.handleTimeout(90_000)).toEqual([
+        { type: "limit-exceeded", limit: "loginDeadlineMs" },
+        { type: "session-closed", reason: "timeout" },
+      ]);
+      expect(harness.output()).toBe("-ERR Too long without logging in\r\n");
+    });
+
+    it("has no login deadline once logged in", () => {
+      const harness = fresh({ now: 0, limits: { loginDeadlineMs: 60_000 } });
+      harness.now = 50_000;
+      harness.login();
+      harness.now = 100_000;
+      harness.send("NOOP\r\n");
+      expect(harness.session.nextDeadline()).toBe(100_000 + MIN_IDLE_TIMEOUT_MS);
+    });
+
     it("runs the autologout timer after login: at least 10 minutes even if less is configured", () => {
       const harness = loggedIn({ limits: { idleTimeoutMs: 1000 } });
       harness.now = 50;
@@ -1152,8 +1213,15 @@ describe("limits", () => {
 
 describe("events for logs", () => {
   it("name the kind of a refused line, never its text (it may be a misplaced password)", () => {
-    const session = new ServerSession({ hostname: "h", now: 0, randomBytes: (n) => new Uint8Array(n) });
-    const events = session.receive(Uint8Array.from("hunter2\r\nLIST hunter3\r\n", (c) => c.charCodeAt(0)), 0);
+    const session = new ServerSession({
+      hostname: "h",
+      now: 0,
+      randomBytes: (n) => new Uint8Array(n),
+    });
+    const events = session.receive(
+      Uint8Array.from("hunter2\r\nLIST hunter3\r\n", (c) => c.charCodeAt(0)),
+      0,
+    );
     const logged = JSON.stringify(events);
     expect(logged).toContain("unknown-command");
     expect(logged).toContain("bad-syntax");

@@ -103,9 +103,12 @@ class TlsSocketConn implements ByteConn {
     this.#secured = new Promise<void>((resolve, reject) => {
       socket.once("secure", () => resolve());
       socket.once("error", reject);
-      socket.once("close", () =>
-        reject(this.#error ?? new Error("the peer closed the connection during the TLS handshake")),
-      );
+      const hungUp = (): void =>
+        reject(this.#error ?? new Error("the peer closed the connection during the TLS handshake"));
+      socket.once("close", hungUp);
+      // A half-open socket reports the peer's FIN only as 'end': without this a client that
+      // hangs up mid-handshake would hold its slot until the handshake timeout.
+      socket.once("end", hungUp);
     });
     this.#secured.catch(() => {});
   }

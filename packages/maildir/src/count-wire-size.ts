@@ -1,5 +1,5 @@
-import { open } from "node:fs/promises";
 import { WireSizeCounter } from "@apop/core";
+import { openMessageFile } from "./file-names.ts";
 
 /** Chunk size for streaming message files: big enough to be cheap, small enough to be flat. */
 export const READ_CHUNK_OCTETS = 64 * 1024;
@@ -8,11 +8,17 @@ export const READ_CHUNK_OCTETS = 64 * 1024;
  * Streams one message file through `WireSizeCounter` (core's single definition of the POP3
  * wire size), one 64 KiB buffer at a time, never holding the file in memory. A plain read
  * loop rather than a stream: most messages fit one read, and a stream per file costs more than
- * the counting. Rejects with the file-system error as it is.
+ * the counting. Answers `undefined` when the path is no longer a regular file (a symbolic
+ * link or a FIFO put there since the scan: `openMessageFile`). Rejects with the file-system
+ * error as it is.
  */
-export async function countWireSize(options: { file: string }): Promise<number> {
+export async function countWireSize(options: {
+  file: string | Buffer;
+}): Promise<number | undefined> {
   const counter = new WireSizeCounter();
-  const handle = await open(options.file, "r");
+  const opened = await openMessageFile(options.file);
+  if (opened === undefined) return undefined;
+  const { handle } = opened;
   try {
     const buffer = new Uint8Array(READ_CHUNK_OCTETS);
     for (;;) {

@@ -142,6 +142,8 @@ async function takeSnapshot(options: {
       }
       try {
         const size = await countWireSize({ file: entry.path });
+        // No longer a regular file (swapped for a symlink since the scan): not a message.
+        if (size === undefined) return undefined;
         if (key !== undefined) kept.set(key, size);
         counted = true;
         return size;

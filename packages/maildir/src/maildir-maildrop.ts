@@ -1,8 +1,9 @@
 import type { FileHandle } from "node:fs/promises";
-import { open, readdir, unlink } from "node:fs/promises";
+import { unlink } from "node:fs/promises";
 import path from "node:path";
 import { LocalProtocolError, type Maildrop, type MessageInfo, StoreError } from "@apop/core";
 import { READ_CHUNK_OCTETS } from "./count-wire-size.ts";
+import { filePath, listNames, openMessageFile } from "./file-names.ts";
 import type { MaildropLock } from "./maildrop-lock.ts";
 import { parseMaildirName } from "./parse-maildir-name.ts";
 import type { MaildirEntry } from "./scan-maildir.ts";
@@ -62,7 +63,9 @@ export class MaildirMaildrop implements Maildrop {
   async #openMessage(index: number): Promise<FileHandle> {
     const entry = this.#entry(index);
     try {
-      return await open(entry.path, "r");
+      // Not a regular file any more (a symlink or FIFO put in its place): treated as vanished.
+      const opened = await openMessageFile(entry.path);
+      if (opened !== undefined) return opened.handle;
     } catch (error) {
       if (errnoCode(error) !== "ENOENT") {
         throw toStoreError({ error, message: `cannot open message ${index + 1}` });
@@ -71,9 +74,11 @@ export class MaildirMaildrop implements Maildrop {
     const moved = await this.#relocate(index).catch(() => undefined);
     if (moved !== undefined) {
       try {
-        const handle = await open(moved, "r");
-        if ((await handle.stat()).size === entry.diskSize) return handle;
-        await handle.close();
+        const opened = await openMessageFile(moved);
+        if (opened !== undefined) {
+          if (opened.stats.size === entry.diskSize) return opened.handle;
+          await opened.handle.close();
+        }
       } catch {
         // Gone again, or not the message that was listed: vanished.
       }
@@ -143,17 +148,23 @@ export class MaildirMaildrop implements Maildrop {
    * Finds the current file of message `index` by its unique name in `cur/`, then `new/`,
    * skipping the files of the other messages of the snapshot (so duplicates stay apart).
    */
-  async #relocate(index: number): Promise<string | undefined> {
+  async #relocate(index: number): Promise<string | Buffer | undefined> {
     const entry = this.#entry(index);
-    const others = new Set(this.#entries.filter((_, i) => i !== index).map((e) => e.path));
+    const others = new Set(
+      this.#entries.filter((_, i) => i !== index).map((e) => `${e.dir}/${e.fileName}`),
+    );
     for (const dir of ["cur", "new"] as const) {
-      const names = await readdir(path.join(this.#maildir, dir)).catch((error: unknown) => {
+      const folder = path.join(this.#maildir, dir);
+      const names = await listNames(folder).catch((error: unknown) => {
         if (errnoCode(error) === "ENOENT") return [];
         throw error;
       });
       for (const name of names) {
-        const file = path.join(this.#maildir, dir, name);
-        if (parseMaildirName(name).uniqueName === entry.uniqueName && !others.has(file)) {
+        if (
+          parseMaildirName(name).uniqueName === entry.uniqueName &&
+          !others.has(`${dir}/${name}`)
+        ) {
+          const file = filePath(folder, name);
           this.#entries[index] = { ...entry, dir, path: file, fileName: name };
           return file;
         }

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { encodeFileName } from "./file-names.ts";
 
 /** RFC 1939 section 7: a unique-id is 1 to 70 characters in 0x21-0x7E. */
 export const MAX_UID_LENGTH = 70;
@@ -19,11 +20,12 @@ export function isPop3Uid(uid: string): boolean {
 /**
  * Makes a POP3 unique-id (RFC 1939 section 7) from any candidate: the candidate itself when
  * it is 1 to 70 characters in 0x21-0x7E, otherwise the first 40 hex digits of the SHA-256 of
- * its UTF-8 bytes. The hash is stable, so the UID is too.
+ * its UTF-8 bytes (of its raw bytes, for a file name that is not UTF-8: `decodeFileName`). The hash is stable, so the UID is too.
  */
 export function pop3Uid(candidate: string): string {
   if (isPop3Uid(candidate)) return candidate;
-  return createHash("sha256").update(candidate, "utf8").digest("hex").slice(0, HASH_LENGTH);
+  // The bytes of a file name that is not UTF-8 (`encodeFileName`); UTF-8 for any other string.
+  return createHash("sha256").update(encodeFileName(candidate)).digest("hex").slice(0, HASH_LENGTH);
 }
 
 /**

@@ -1,5 +1,6 @@
-import { readdir, stat } from "node:fs/promises";
+import { lstat } from "node:fs/promises";
 import path from "node:path";
+import { filePath, listNames } from "./file-names.ts";
 import { mapLimit } from "./map-limit.ts";
 import { type MaildirName, parseMaildirName } from "./parse-maildir-name.ts";
 import { errnoCode } from "./to-store-error.ts";
@@ -7,8 +8,11 @@ import { errnoCode } from "./to-store-error.ts";
 /** One message file found by `scanMaildir`. */
 export interface MaildirEntry extends MaildirName {
   readonly dir: "new" | "cur";
-  /** Absolute path at scan time (a flag change or a move to `cur/` may change it later). */
-  readonly path: string;
+  /**
+   * Absolute path at scan time (a flag change or a move to `cur/` may change it later); the
+   * exact bytes when the name is not UTF-8 (`file-names.ts`).
+   */
+  readonly path: string | Buffer;
   readonly diskSize: number;
   readonly mtimeMs: number;
 }
@@ -18,7 +22,9 @@ const STAT_CONCURRENCY = 32;
 
 /**
  * Lists the messages of a Maildir: the regular files of `new/` and `cur/`, without dot-files
- * and without `tmp/` (deliveries in progress). Sorted by delivery time, then unique name,
+ * and without `tmp/` (deliveries in progress). Symbolic links are not messages: whoever can
+ * write the Maildir could point one at any file the server can read (see `openMessageFile`).
+ * Names that are not UTF-8 are listed too, by their bytes (`decodeFileName`). Sorted by delivery time, then unique name,
  * then `cur` before `new`, then file name, so the order is stable across sessions:
  * delivery time is the leading `<seconds>.` of the unique name, or the file's mtime (in whole
  * seconds) when the name has none.
@@ -43,12 +49,12 @@ export async function scanMaildir(options: { maildir: string }): Promise<Maildir
 }
 
 async function scanDir(maildir: string, dir: "new" | "cur"): Promise<MaildirEntry[]> {
-  const names = (await readdir(path.join(maildir, dir))).filter((name) => !name.startsWith("."));
+  const folder = path.join(maildir, dir);
+  const names = (await listNames(folder)).filter((name) => !name.startsWith("."));
   const entries = await mapLimit({
     items: names,
     limit: STAT_CONCURRENCY,
-    fn: (name) =>
-      statEntry({ ...parseMaildirName(name), dir, path: path.join(maildir, dir, name) }),
+    fn: (name) => statEntry({ ...parseMaildirName(name), dir, path: filePath(folder, name) }),
   });
   return entries.filter((entry) => entry !== undefined);
 }
@@ -57,7 +63,8 @@ async function statEntry(
   entry: Omit<MaildirEntry, "diskSize" | "mtimeMs">,
 ): Promise<MaildirEntry | undefined> {
   try {
-    const stats = await stat(entry.path);
+    // lstat: a symbolic link is skipped, whatever it points at.
+    const stats = await lstat(entry.path);
     if (!stats.isFile()) return undefined;
     return { ...entry, diskSize: stats.size, mtimeMs: stats.mtimeMs };
   } catch (error) {

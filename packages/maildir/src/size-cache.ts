@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { readFile, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { hasEscapedBytes } from "./file-names.ts";
 
 /**
  * The wire sizes the store has counted, kept in a file inside each Maildir so that LIST on a
@@ -14,7 +15,7 @@ import path from "node:path";
  * An entry counts only while the unique name, the size on disk and the mtime all match, so a
  * file that changed is counted again. A flag change renames the file but keeps its unique
  * name and mtime, so it keeps its entry. Unique names with a TAB or a line break are never
- * cached. A file that does not parse is treated as empty: the cache is only an optimisation.
+ * cached, nor names that are not UTF-8. A file that does not parse is treated as empty: the cache is only an optimisation.
  */
 export const SIZE_CACHE_FILE = "apop-sizes";
 const HEADER = "apop-sizes 1";
@@ -25,7 +26,8 @@ export function sizeCacheKey(entry: {
   diskSize: number;
   mtimeMs: number;
 }): string | undefined {
-  if (/[\t\r\n]/.test(entry.uniqueName)) return undefined;
+  // A name that is not UTF-8 (`decodeFileName`) would not survive the UTF-8 file intact.
+  if (/[\t\r\n]/.test(entry.uniqueName) || hasEscapedBytes(entry.uniqueName)) return undefined;
   return `${entry.diskSize}\t${entry.mtimeMs}\t${entry.uniqueName}`;
 }
 

@@ -51,6 +51,7 @@ export function handshakeTls(options: HandshakeTlsOptions): Promise<tls.TLSSocke
       secured.off("secure", onSecure);
       secured.off("secureConnect", onSecure);
       secured.off("error", onError);
+      secured.off("end", onClose);
       secured.off("close", onClose);
       if (error === null) {
         resolve(secured);
@@ -83,6 +84,10 @@ export function handshakeTls(options: HandshakeTlsOptions): Promise<tls.TLSSocke
     // 'secureConnect' (emitted only after the certificate checks passed).
     secured.once(options.side === "server" ? "secure" : "secureConnect", onSecure);
     secured.once("error", onError);
+    // A TLSSocket inherits allowHalfOpen from the socket it wraps (the server's listeners set
+    // it), so a peer's FIN mid-handshake is only an 'end', never a 'close': without this the
+    // slot stayed taken until `timeoutMs` (a client that sent STLS and hung up held it 30 s).
+    secured.once("end", onClose);
     secured.once("close", onClose);
   });
 }

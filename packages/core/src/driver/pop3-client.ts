@@ -42,7 +42,10 @@ export interface Pop3ClientOptions {
   /** Longest wait for any bytes of a reply, in ms. A slow reply that keeps moving is not cut off. Default 60 s. */
   readonly timeoutMs?: number;
   readonly limits?: Partial<Limits>;
-  /** Largest message or listing accepted, in octets. Default: no limit. */
+  /**
+   * Largest message or listing accepted, in octets. Default: no limit for messages (they
+   * stream); listings are capped by `limits.listingOctets` either way.
+   */
   readonly maxMessageOctets?: number;
 }
 
@@ -68,6 +71,8 @@ export class Pop3Client {
   #events: ClientEvent[] = [];
   #lock: Promise<void> = Promise.resolve();
   #reading: Promise<Uint8Array | null> | null = null;
+  /** Why the connection is unusable, when that was found while no command was pending. */
+  #broken: Error | null = null;
   #greeting: { readonly text: string; readonly timestamp: string | null } = {
     text: "",
     timestamp: null,
@@ -305,9 +310,14 @@ export class Pop3Client {
   /**
    * RETR: the message, unstuffed, as it arrives. The iterable must be consumed (or abandoned
    * with `break`, which drains the rest) before the client does anything else.
+   *
+   * `maxOctets` caps this message (below `maxMessageOctets`): past it the iteration throws
+   * `RemoteProtocolError` `message-too-large` and the connection is closed, so a server that
+   * streams without end is cut off rather than drained. A program that knows the LIST size
+   * can hold the server to it, with room for servers that count line ends short.
    */
-  retr(message: number): AsyncIterable<Uint8Array> {
-    return this.#body({ keyword: "RETR", message });
+  retr(message: number, options: { readonly maxOctets?: number } = {}): AsyncIterable<Uint8Array> {
+    return this.#body({ keyword: "RETR", message }, options.maxOctets);
   }
 
   /** TOP (RFC 1939 section 7): the headers and the first `lines` lines of the body, streamed. */
@@ -387,14 +397,15 @@ export class Pop3Client {
     });
   }
 
-  #body(command: Command): AsyncIterable<Uint8Array> {
+  #body(command: Command, maxOctets?: number): AsyncIterable<Uint8Array> {
     return {
       [Symbol.asyncIterator]: (): AsyncIterator<Uint8Array> => {
         let release: (() => void) | null = null;
         let done = false;
         const start = async (): Promise<void> => {
           release = await this.#acquire();
-          this.#session.send(command);
+          this.#throwIfBroken();
+          this.#session.send(command, maxOctets === undefined ? {} : { maxBodyOctets: maxOctets });
           await this.#flush();
           const event = await this.#next();
           if (event.type !== "response-received") throw unexpected(event);
@@ -471,13 +482,26 @@ export class Pop3Client {
   async #next(): Promise<ClientEvent> {
     for (;;) {
       const event = this.#events.shift();
-      if (event !== undefined) return event;
+      if (event !== undefined) {
+        // The last reply is in: from now on the server has nothing to say until asked.
+        this.#watchIdle();
+        return event;
+      }
       this.#reading ??= this.#transport.read();
       const chunk = await withTimeout(this.#reading, this.#clock, this.#timeoutMs, () =>
         this.#transport.close(),
       );
       this.#reading = null;
-      this.#events.push(...this.#session.receive(chunk ?? new Uint8Array(0), this.#clock.now()));
+      let events: ClientEvent[];
+      try {
+        events = this.#session.receive(chunk ?? new Uint8Array(0), this.#clock.now());
+      } catch (error) {
+        // The session is closed for good (a forged, oversized or cut-off reply): so is the
+        // connection, rather than leaving the server streaming into a socket nobody reads.
+        void this.#transport.close().catch(() => {});
+        throw error;
+      }
+      this.#events.push(...events);
       // A reply may already ask for output (a held-back SASL initial response).
       await this.#flush();
     }
@@ -496,10 +520,64 @@ export class Pop3Client {
   async #exclusive<T>(task: () => Promise<T>): Promise<T> {
     const release = await this.#acquire();
     try {
+      this.#throwIfBroken();
       return await task();
     } finally {
       release();
     }
+  }
+
+  #throwIfBroken(): void {
+    if (this.#broken !== null) throw this.#broken;
+  }
+
+  /**
+   * Keeps a read outstanding while no command is pending, so that whatever the server sends
+   * then is seen as what it is: unsolicited (the session throws `unexpected-data`), or the
+   * end of the connection. Without it, bytes that arrived between two commands would sit in
+   * the transport and be read as the reply to the next one (EAST `unsolicited` cases;
+   * features.md, security class 7). The next command fails with what was found. When a
+   * command is sent before the read completes, `#next` takes the read over as usual.
+   */
+  #watchIdle(): void {
+    const session = this.#session;
+    if (
+      this.#reading !== null ||
+      this.#broken !== null ||
+      this.#events.length > 0 ||
+      session.pending.length > 0 ||
+      session.awaitingTls ||
+      session.state === "CLOSED"
+    ) {
+      return;
+    }
+    const reading = this.#transport.read();
+    this.#reading = reading;
+    const idle = (): boolean => this.#reading === reading && session.pending.length === 0;
+    reading.then(
+      (chunk) => {
+        if (!idle()) return;
+        this.#reading = null;
+        try {
+          this.#events.push(...session.receive(chunk ?? new Uint8Array(0), this.#clock.now()));
+        } catch (error) {
+          this.#broken = error as Error;
+          void this.#transport.close().catch(() => {});
+          return;
+        }
+        if (chunk === null) {
+          this.#broken = new RemoteProtocolError({
+            code: "connection-closed",
+            message: "the server closed the connection",
+          });
+        }
+      },
+      (error: unknown) => {
+        if (!idle()) return;
+        this.#reading = null;
+        this.#broken = error instanceof Error ? error : new Error(String(error));
+      },
+    );
   }
 }
 

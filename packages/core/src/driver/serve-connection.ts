@@ -14,7 +14,7 @@ import type { Authenticator } from "../auth/credential.ts";
 import { verifyProof } from "../auth/verify-proof.ts";
 import { concatBytes } from "../bytes/ascii.ts";
 import { StoreError } from "../errors/store-error.ts";
-import type { Limits } from "../limits.ts";
+import { type Limits, resolveLimits } from "../limits.ts";
 import type { LoginOutcome, ServerCloseReason, ServerEvent } from "../session/server-events.ts";
 import { type ServerPolicy, ServerSession } from "../session/server-session.ts";
 import type { Maildrop, MailStore } from "../store/mail-store.ts";
@@ -98,12 +98,24 @@ export async function serveConnection(options: ServeConnectionOptions): Promise<
   let octetsSent = 0;
   const commands: Record<string, number> = {};
 
+  const limits = resolveLimits(options.limits);
   const flush = async (): Promise<void> => {
     const output = session.takeOutput();
     if (output.length === 0) return;
     const bytes = output.length === 1 ? (output[0] as Uint8Array) : concatBytes(output);
     octetsSent += bytes.length;
-    await transport.write(bytes);
+    // The session runs no timer while the driver works for it, and a write waits for as
+    // long as the client does not read: a client that asks for a message and stops reading
+    // would hold the connection and the maildrop lock for ever. So each write must be taken
+    // within the inactivity limit of the state (RFC 1939 section 3 lets the autologout timer
+    // run after 10 minutes without activity; not reading our output is none). Dovecot:
+    // "Disconnected for inactivity in reading our output".
+    const limit = session.state === "TRANSACTION" ? "idleTimeoutMs" : "authorizationTimeoutMs";
+    await within(transport.write(bytes), clock, limits[limit], () => {
+      emit({ type: "limit-exceeded", limit });
+      emit({ type: "session-closed", reason: "timeout" });
+      reason = "timeout";
+    });
   };
 
   const login = async (
@@ -143,17 +155,27 @@ export async function serveConnection(options: ServeConnectionOptions): Promise<
   const sendMessage = async (
     event: Extract<ServerEvent, { type: "message-requested" }>,
   ): Promise<ServerEvent[]> => {
-    const source = (maildrop as Maildrop).read(event.index);
+    const source = (maildrop as Maildrop).read(event.index)[Symbol.asyncIterator]();
     let octets = 0;
     try {
-      for await (const chunk of source) {
-        octets += chunk.length;
-        const more = session.sendBody(chunk);
+      for (;;) {
+        let next: IteratorResult<Uint8Array>;
+        try {
+          next = await source.next();
+        } catch {
+          // Only the store's failures end the message this way; a failed write (the client
+          // hung up, or stopped reading: `flush`) ends the connection, and says so.
+          return session.failBody(clock.now());
+        }
+        if (next.done === true) break;
+        octets += next.value.length;
+        const more = session.sendBody(next.value);
         await flush();
         if (!more) break;
       }
-    } catch {
-      return session.failBody(clock.now());
+    } finally {
+      // Stops the store's stream early (TOP, or a failed write); a no-op once it has ended.
+      await Promise.resolve(source.return?.()).catch(() => {});
     }
     emit({ type: "message-sent", message: event.message, octets });
     return session.endBody(clock.now());
@@ -162,7 +184,11 @@ export async function serveConnection(options: ServeConnectionOptions): Promise<
   const work = async (events: ServerEvent[]): Promise<void> => {
     const queue = [...events];
     for (let event = queue.shift(); event !== undefined; event = queue.shift()) {
-      emit(event.type === "login-requested" ? { type: event.type, user: event.user, mechanism: event.mechanism } : event);
+      emit(
+        event.type === "login-requested"
+          ? { type: event.type, user: event.user, mechanism: event.mechanism }
+          : event,
+      );
       switch (event.type) {
         case "command-received":
           commands[event.keyword] = (commands[event.keyword] ?? 0) + 1;
@@ -257,6 +283,30 @@ function armDeadline(
     cancel = clock.setTimer(Math.max(0, deadline - clock.now()), () => resolve(TIMED_OUT));
   });
   return { promise, cancel };
+}
+
+/**
+ * Waits for `promise`, or rejects after `ms` (calling `onTimeout` first): the write is then
+ * abandoned and the connection closed by the caller's cleanup.
+ */
+async function within<T>(
+  promise: Promise<T>,
+  clock: Clock,
+  ms: number,
+  onTimeout: () => void,
+): Promise<T> {
+  let cancel = (): void => {};
+  const timeout = new Promise<never>((_, reject) => {
+    cancel = clock.setTimer(ms, () => {
+      onTimeout();
+      reject(new Error(`the client took no output for ${ms} ms`));
+    });
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    cancel();
+  }
 }
 
 function sleep(clock: Clock, ms: number): Promise<void> {

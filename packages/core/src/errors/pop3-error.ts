@@ -43,12 +43,14 @@ export class Pop3Error extends ApopError {
 
 function pop3ErrorCode(responseCode: string | undefined): Pop3ErrorCode {
   // Codes are hierarchical (RFC 2449 section 8): `AUTH/EXPIRED` is still an AUTH failure.
-  const top = responseCode?.toUpperCase() ?? "";
-  if (top === "IN-USE") return "in-use";
-  if (top === "LOGIN-DELAY") return "login-delay";
-  if (top === "SYS/TEMP" || top.startsWith("SYS/TEMP/")) return "sys-temp";
-  if (top === "SYS/PERM" || top.startsWith("SYS/PERM/")) return "sys-perm";
-  if (top === "AUTH" || top.startsWith("AUTH/")) return "auth";
-  if (top === "UTF8") return "utf8";
+  // So is `IN-USE/SHARED` an IN-USE: every known code is matched with its sub-levels.
+  const code = responseCode?.toUpperCase() ?? "";
+  const is = (known: string): boolean => code === known || code.startsWith(`${known}/`);
+  if (is("IN-USE")) return "in-use";
+  if (is("LOGIN-DELAY")) return "login-delay";
+  if (is("SYS/TEMP")) return "sys-temp";
+  if (is("SYS/PERM")) return "sys-perm";
+  if (is("AUTH")) return "auth";
+  if (is("UTF8")) return "utf8";
   return "err";
 }

@@ -55,7 +55,10 @@ export type ClientEvent =
 
 export interface ClientSessionOptions {
   readonly limits?: Partial<Limits>;
-  /** Largest multi-line body or listing accepted, in octets; past it `receive` throws. Default: no limit. */
+  /**
+   * Largest multi-line body or listing accepted, in octets; past it `receive` throws. Default:
+   * no limit for bodies; listings are capped by `limits.listingOctets` either way.
+   */
   readonly maxBodyOctets?: number;
 }
 
@@ -82,6 +85,8 @@ export class ClientSession {
   #awaitingTls = false;
   #reading: Reading = { kind: "status" };
   #capabilities: Capabilities | null = null;
+  /** Per-command caps from `send`, by the command object pending. */
+  readonly #caps = new WeakMap<Command, number>();
   /** An initial response held back by the 255-octet rule (RFC 5034 section 4). */
   #deferredInitialResponse: string | null = null;
 
@@ -123,8 +128,11 @@ export class ClientSession {
    * state (states.ts), before the greeting, while STLS is in progress, or during a SASL
    * exchange. Commands may be pipelined within one state; a command that depends on a state
    * change (STAT after PASS) must wait for the reply that makes it.
+   *
+   * `maxBodyOctets` caps the multi-line reply of this one command (a RETR whose LIST size is
+   * known), below the session's own `maxBodyOctets`.
    */
-  send(command: Command): void {
+  send(command: Command, options: { readonly maxBodyOctets?: number } = {}): void {
     if (!this.#greeted) throw invalidState("cannot send before the greeting");
     if (this.#awaitingTls) throw invalidState("cannot send while STLS is in progress");
     // Nothing may follow AUTH or STLS until their reply changes the session, nor QUIT, after
@@ -154,6 +162,7 @@ export class ClientSession {
     }
     this.#output.push(bytes);
     this.#pending.push(command);
+    if (options.maxBodyOctets !== undefined) this.#caps.set(command, options.maxBodyOctets);
   }
 
   /**
@@ -224,6 +233,9 @@ export class ClientSession {
     }
     // RFC 2595 section 4: nothing the server sends between its STLS reply and the handshake counts.
     if (this.#awaitingTls) return [];
+    // A server only ever answers: a byte with no command pending is not part of any reply, even
+    // before its line is complete (EAST `unsolicited` cases; features.md, security class 7).
+    if (this.#idle()) throw this.#unsolicited(chunk);
     const events: ClientEvent[] = [];
     let input: Uint8Array | null = chunk;
     while (input !== null && input.length > 0) {
@@ -234,7 +246,32 @@ export class ClientSession {
       // The state may have changed while reading (TS narrowed it above).
       if (this.#awaitingTls || (this.#state as SessionState) === "CLOSED") break;
     }
+    // Bytes left behind the last reply, with nothing pending: they would otherwise be taken as
+    // the start of the reply to whatever command is sent next.
+    if (this.#idle() && this.#reader.buffered > 0) {
+      throw this.#unsolicited(this.#reader.takeRest());
+    }
     return events;
+  }
+
+  /** Greeted, open, and every command answered: the server has nothing to say. */
+  #idle(): boolean {
+    return (
+      this.#greeted &&
+      this.#state !== "CLOSED" &&
+      !this.#awaitingTls &&
+      this.#pending.length === 0 &&
+      this.#reading.kind === "status"
+    );
+  }
+
+  #unsolicited(bytes: Uint8Array): RemoteProtocolError {
+    return this.#fail(
+      new RemoteProtocolError({
+        code: "unexpected-data",
+        message: `unexpected data with no command pending: ${shown(bytes)}`,
+      }),
+    );
   }
 
   // ---------------------------------------------------------------------------------------
@@ -336,11 +373,17 @@ export class ClientSession {
   #readBlock(chunk: Uint8Array, events: ClientEvent[]): Uint8Array | null {
     const reading = this.#reading as Exclude<Reading, { kind: "status" }>;
     const { data, end, rest } = reading.decoder.push(chunk);
-    if (reading.decoder.octets > this.#maxBodyOctets) {
+    // A listing is held whole until its end, so it has a cap of its own (`listingOctets`).
+    const cap = Math.min(
+      this.#maxBodyOctets,
+      this.#caps.get(reading.command) ?? Number.POSITIVE_INFINITY,
+      reading.kind === "listing" ? this.#limits.listingOctets : Number.POSITIVE_INFINITY,
+    );
+    if (reading.decoder.octets > cap) {
       throw this.#fail(
         new RemoteProtocolError({
           code: "message-too-large",
-          message: `reply to ${reading.command.keyword} is larger than ${this.#maxBodyOctets} octets`,
+          message: `reply to ${reading.command.keyword} is larger than ${cap} octets`,
         }),
       );
     }

@@ -141,6 +141,8 @@ export class ServerSession {
   #badCommands = 0;
   #authFailures = 0;
   #lastActivity: number;
+  /** When the greeting went out: the login deadline counts from here. */
+  readonly #greetedAt: number;
 
   constructor(options: ServerSessionOptions) {
     this.#limits = resolveLimits(options.limits);
@@ -149,6 +151,7 @@ export class ServerSession {
     this.#randomBytes = options.randomBytes;
     this.#tlsActive = options.tlsActive ?? false;
     this.#lastActivity = options.now;
+    this.#greetedAt = options.now;
     this.#reader = new LineReader({ maxOctets: this.#limits.commandLineOctets });
     this.#timestamp =
       this.#policy.apop === false
@@ -239,7 +242,13 @@ export class ServerSession {
     if (this.#pending !== null) return null;
     switch (this.#state) {
       case "AUTHORIZATION":
-        return this.#lastActivity + this.#limits.authorizationTimeoutMs;
+        // A command resets the inactivity timer; a partial line does not (it is no command,
+        // so a client dribbling bytes cannot keep the connection). Nothing moves the login
+        // deadline: commands that never lead to a login cannot keep it either.
+        return Math.min(
+          this.#lastActivity + this.#limits.authorizationTimeoutMs,
+          this.#greetedAt + this.#limits.loginDeadlineMs,
+        );
       case "TRANSACTION":
         return this.#lastActivity + this.#limits.idleTimeoutMs;
       default:
@@ -254,14 +263,13 @@ export class ServerSession {
   handleTimeout(now: number): ServerEvent[] {
     const deadline = this.nextDeadline();
     if (deadline === null || now < deadline) return [];
-    if (this.#state === "AUTHORIZATION") this.#reply(false, "Disconnected for inactivity");
-    return [
-      {
-        type: "limit-exceeded",
-        limit: this.#state === "AUTHORIZATION" ? "authorizationTimeoutMs" : "idleTimeoutMs",
-      },
-      ...this.#close("timeout"),
-    ];
+    let limit: "authorizationTimeoutMs" | "loginDeadlineMs" | "idleTimeoutMs" = "idleTimeoutMs";
+    if (this.#state === "AUTHORIZATION") {
+      const late = now >= this.#greetedAt + this.#limits.loginDeadlineMs;
+      limit = late ? "loginDeadlineMs" : "authorizationTimeoutMs";
+      this.#reply(false, late ? "Too long without logging in" : "Disconnected for inactivity");
+    }
+    return [{ type: "limit-exceeded", limit }, ...this.#close("timeout")];
   }
 
   /** Answers `login-requested`. */
