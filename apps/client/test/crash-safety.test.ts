@@ -2,6 +2,7 @@ import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { createMaildirStore } from "@apop/maildir";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestPki, type TestPki } from "../../../tooling/test-pki/test-pki.ts";
 import {
   expectedMbox,
   maildirProblems,
@@ -9,7 +10,6 @@ import {
   readMboxWithoutDates,
 } from "./helpers/local-mail.ts";
 import { bigMessage, smallMessage, type TestMessage } from "./helpers/messages.ts";
-import { createTestPki, type TestPki } from "./helpers/pki.ts";
 import { collect, runApop, spawnApop } from "./helpers/run-apop.ts";
 import { gateStore, PASSWORD, startServer, type TestServer } from "./helpers/server.ts";
 import { until } from "./helpers/until.ts";

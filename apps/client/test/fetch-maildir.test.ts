@@ -1,9 +1,9 @@
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bigMessage, smallMessage, TRICKY } from "./helpers/messages.ts";
-import { createTestPki, type TestPki } from "./helpers/pki.ts";
+import { createTestPki, type TestPki } from "../../../tooling/test-pki/test-pki.ts";
 import { maildirProblems, readMaildir } from "./helpers/local-mail.ts";
+import { bigMessage, smallMessage, TRICKY } from "./helpers/messages.ts";
 import { runApop } from "./helpers/run-apop.ts";
 import { PASSWORD, startServer, type TestServer } from "./helpers/server.ts";
 import { createWorkspace, serverMessageCount, type Workspace } from "./helpers/workspace.ts";

@@ -1,17 +1,17 @@
 import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestPki, type TestPki } from "../../../tooling/test-pki/test-pki.ts";
 import { appDir } from "./helpers/built-server.ts";
 import { createFixture, type Fixture } from "./helpers/fixture.ts";
 import { type CliResult, runCli } from "./helpers/run-cli.ts";
-import { createTestPki, type TestPki } from "./helpers/test-pki.ts";
 
 let fixture: Fixture;
 let pki: TestPki;
 
 beforeAll(() => {
   fixture = createFixture();
-  pki = createTestPki(fixture.dir);
+  pki = createTestPki({ dir: path.join(fixture.dir, "pki") });
   fixture.writeUsers(["alice:{PLAIN}wonderland"]);
   fixture.addMaildir("alice");
 });

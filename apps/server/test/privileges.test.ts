@@ -95,12 +95,28 @@ describe("--user", () => {
     expect(result.stderr).toBe('user: no system user "no-such-user-apop"\n');
   });
 
-  it.runIf(!isRoot && nobody !== null)(
-    "exits 4 when not root and not already that user",
-    async () => {
-      const result = await runCli([...args(), "--user", "nobody"]);
-      expect(result.code).toBe(4);
-      expect(result.stderr).toMatch(/only root can switch users/);
-    },
-  );
+  it("exits 4 when not root and not already that user", async () => {
+    // Tests run as root in CI: start the program as nobody and ask it to become daemon.
+    const daemon = lookupSystemUser("daemon");
+    if (nobody === null || daemon === null)
+      throw new Error("the system users nobody and daemon must exist");
+    let result: Awaited<ReturnType<typeof runCli>>;
+    if (isRoot) {
+      // nobody must be able to read the configuration, or it stops there (exit 2).
+      chmodSync(fixture.dir, 0o755);
+      chmodSync(fixture.usersFile, 0o644);
+      try {
+        result = await runCli([...args(), "--user", "daemon"], {
+          as: { uid: nobody.uid, gid: nobody.gid },
+        });
+      } finally {
+        chmodSync(fixture.usersFile, 0o600);
+        chmodSync(fixture.dir, 0o700);
+      }
+    } else {
+      result = await runCli([...args(), "--user", "nobody"]);
+    }
+    expect(result.stderr).toMatch(/only root can switch users/);
+    expect(result.code).toBe(4);
+  });
 });

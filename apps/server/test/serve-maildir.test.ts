@@ -1,12 +1,12 @@
 import { execFileSync } from "node:child_process";
 import { chmodSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { apopDigest, encodeBase64, Pop3Error, type Pop3Client } from "@apop/core";
+import { apopDigest, encodeBase64, type Pop3Client, Pop3Error } from "@apop/core";
 import { connect } from "@apop/node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestPki, type TestPki } from "../../../tooling/test-pki/test-pki.ts";
 import { createFixture, type Fixture, MESSAGES } from "./helpers/fixture.ts";
 import { ServerProcess } from "./helpers/server-process.ts";
-import { createTestPki, type TestPki } from "./helpers/test-pki.ts";
 
 /** Computed with Python's hashlib (salt 10 20 30 40 50 60 70 80), not with our code. */
 const BOB_SSHA512 =
@@ -37,7 +37,7 @@ const usersLines = (): string[] => [
 
 beforeAll(async () => {
   fixture = createFixture();
-  pki = createTestPki(fixture.dir);
+  pki = createTestPki({ dir: path.join(fixture.dir, "pki") });
   fixture.writeUsers(usersLines());
   for (const user of ["alice", "bob", "carol"]) fixture.addMaildir(user);
   // dave's Maildir is broken: cur/ is a file (as root, chmod 000 would not stop us).

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestPki, type TestPki } from "../../../tooling/test-pki/test-pki.ts";
 import { connect } from "../src/index.ts";
 import { startServer, type TestServer } from "./helpers/fixtures.ts";
-import { createTestPki, type TestPki } from "./helpers/test-pki.ts";
 
 let pki: TestPki;
 let good: TestServer;
@@ -69,6 +69,8 @@ describe.each(modes)("certificate verification (%s)", (mode) => {
   it.each([
     ["an expired certificate", "expiredCert", "CERT_HAS_EXPIRED"],
     ["a certificate not meant for servers", "clientOnlyCert", "INVALID_PURPOSE"],
+    ["a certificate for another name", "wrongNameCert", "ERR_TLS_CERT_ALTNAME_INVALID"],
+    ["a self-signed certificate", "selfSignedCert", "DEPTH_ZERO_SELF_SIGNED_CERT"],
   ] as const)("rejects %s even with the right CA", async (_, which, code) => {
     const bad = await startServer({ tls: { key: pki.key, cert: pki[which] } });
     const error = await connect({

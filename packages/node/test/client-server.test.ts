@@ -1,5 +1,6 @@
 import { MemoryStore, type Pop3Client, Pop3Error } from "@apop/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestPki, type TestPki } from "../../../tooling/test-pki/test-pki.ts";
 import { connect, type TlsMode } from "../src/index.ts";
 import {
   listSize,
@@ -10,7 +11,6 @@ import {
   tenMebibyteMessage,
   text,
 } from "./helpers/fixtures.ts";
-import { createTestPki, type TestPki } from "./helpers/test-pki.ts";
 
 let pki: TestPki;
 let served: TestServer;

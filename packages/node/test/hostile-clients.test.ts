@@ -9,11 +9,11 @@
 import * as tls from "node:tls";
 import { type Maildrop, type MailStore, MemoryStore, type ServeEvent } from "@apop/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestPki, type TestPki } from "../../../tooling/test-pki/test-pki.ts";
 import { ManualClock } from "../../core/test/helpers/manual-clock.ts";
 import type { TransportStats } from "../src/index.ts";
 import { latin1, startServer, type TestServer, TRICKY, until } from "./helpers/fixtures.ts";
 import { RawPeer } from "./helpers/raw-peer.ts";
-import { createTestPki, type TestPki } from "./helpers/test-pki.ts";
 
 let pki: TestPki;
 beforeAll(() => {

@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
 import type { Maildrop, MailStore } from "@apop/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestPki, type TestPki } from "../../../tooling/test-pki/test-pki.ts";
 import { connect } from "../src/index.ts";
 import { latin1, startServer } from "./helpers/fixtures.ts";
-import { createTestPki, type TestPki } from "./helpers/test-pki.ts";
 
 let pki: TestPki;
 beforeAll(() => {

@@ -1,11 +1,11 @@
 import * as net from "node:net";
 import { RemoteProtocolError } from "@apop/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestPki, type TestPki } from "../../../tooling/test-pki/test-pki.ts";
+import { ManualClock } from "../../core/test/helpers/manual-clock.ts";
 import { NodeSocketTransport } from "../src/index.ts";
 import { text, until } from "./helpers/fixtures.ts";
-import { ManualClock } from "../../core/test/helpers/manual-clock.ts";
 import { RawPeer } from "./helpers/raw-peer.ts";
-import { createTestPki, type TestPki } from "./helpers/test-pki.ts";
 
 let pki: TestPki;
 beforeAll(() => {

@@ -1,8 +1,8 @@
 import { LocalProtocolError, MemoryStore } from "@apop/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestPki, type TestPki } from "../../../tooling/test-pki/test-pki.ts";
 import { connect, connectUrl, createPop3Server, type Pop3ServerOptions } from "../src/index.ts";
 import { authenticator, startServer, type TestServer } from "./helpers/fixtures.ts";
-import { createTestPki, type TestPki } from "./helpers/test-pki.ts";
 
 let pki: TestPki;
 let served: TestServer;

@@ -1,10 +1,10 @@
 import { apopDigest, MemoryStore, Pop3Error } from "@apop/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestPki, type TestPki } from "../../../tooling/test-pki/test-pki.ts";
+import { ManualClock } from "../../core/test/helpers/manual-clock.ts";
 import { connect } from "../src/index.ts";
 import { latin1, startServer, until } from "./helpers/fixtures.ts";
-import { ManualClock } from "../../core/test/helpers/manual-clock.ts";
 import { RawPeer } from "./helpers/raw-peer.ts";
-import { createTestPki, type TestPki } from "./helpers/test-pki.ts";
 
 let pki: TestPki;
 beforeAll(() => {

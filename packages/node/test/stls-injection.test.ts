@@ -1,9 +1,9 @@
 import { RemoteProtocolError } from "@apop/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestPki, type TestPki } from "../../../tooling/test-pki/test-pki.ts";
 import { connect } from "../src/index.ts";
 import { startServer, type TestServer } from "./helpers/fixtures.ts";
 import { RawPeer, rawServer } from "./helpers/raw-peer.ts";
-import { createTestPki, type TestPki } from "./helpers/test-pki.ts";
 
 let pki: TestPki;
 let served: TestServer;

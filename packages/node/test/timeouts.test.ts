@@ -1,10 +1,10 @@
 import { RemoteProtocolError } from "@apop/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestPki, type TestPki } from "../../../tooling/test-pki/test-pki.ts";
+import { ManualClock } from "../../core/test/helpers/manual-clock.ts";
 import { connect } from "../src/index.ts";
 import { startServer, until } from "./helpers/fixtures.ts";
-import { ManualClock } from "../../core/test/helpers/manual-clock.ts";
 import { RawPeer, rawServer } from "./helpers/raw-peer.ts";
-import { createTestPki, type TestPki } from "./helpers/test-pki.ts";
 
 let pki: TestPki;
 beforeAll(() => {

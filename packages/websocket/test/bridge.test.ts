@@ -1,5 +1,7 @@
+import * as net from "node:net";
 import { LocalProtocolError } from "@apop/core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { createTestPki, type TestPki } from "../../../tooling/test-pki/test-pki.ts";
 import {
   type BridgeEvent,
   type BridgeOptions,
@@ -12,16 +14,14 @@ import {
   countingServer,
   HELLO,
   latin1,
+  nodeWebSocket,
   ORIGIN,
   PASSWORD,
   type Pop3,
   startPop3,
   until,
   WsPeer,
-  nodeWebSocket,
 } from "./helpers/fixtures.ts";
-import { createTestPki, type TestPki } from "./helpers/test-pki.ts";
-import * as net from "node:net";
 
 let pki: TestPki;
 const cleanups: (() => Promise<unknown>)[] = [];

@@ -10,9 +10,9 @@ import { existsSync, mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestPki, type TestPki } from "../../../tooling/test-pki/test-pki.ts";
 import { type Bridge, type BridgeEvent, createBridge } from "../src/bridge/index.ts";
 import { PASSWORD, type Pop3, startPop3, until } from "./helpers/fixtures.ts";
-import { createTestPki, type TestPki } from "./helpers/test-pki.ts";
 
 const dist = fileURLToPath(new URL("../dist/", import.meta.url));
 const artifacts = fileURLToPath(new URL("../test-artifacts/", import.meta.url));

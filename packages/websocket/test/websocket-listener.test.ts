@@ -1,5 +1,6 @@
 import { Pop3Error } from "@apop/core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { createTestPki, type TestPki } from "../../../tooling/test-pki/test-pki.ts";
 import { CLOSE_CODES, createWebSocketListener } from "../src/bridge/index.ts";
 import { connectBridgeClient } from "../src/browser/index.ts";
 import {
@@ -12,7 +13,6 @@ import {
   until,
   WsPeer,
 } from "./helpers/fixtures.ts";
-import { createTestPki, type TestPki } from "./helpers/test-pki.ts";
 
 let pki: TestPki;
 const cleanups: (() => Promise<unknown>)[] = [];

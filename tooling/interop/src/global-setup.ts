@@ -1,15 +1,23 @@
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import type { TestProject } from "vitest/node";
-import { makeCertificates } from "./make-certificates.ts";
+import { createTestPki } from "../../test-pki/test-pki.ts";
 import { checkPeers } from "./peers.ts";
 import { checkPrograms } from "./programs.ts";
 import { makeTempDir, removeTempDir } from "./temp-dir.ts";
 
+/** The run's TLS files (PEM paths), all inside the run's temp folder. */
+export interface Certificates {
+  /** The test CA that every client is told to trust, and nothing else. */
+  readonly ca: string;
+  /** The server certificate: localhost, 127.0.0.1 and ::1, signed by the CA. */
+  readonly cert: string;
+  readonly key: string;
+}
+
 declare module "vitest" {
   export interface ProvidedContext {
-    /** The run's CA, server certificate and key (PEM paths). */
-    certificates: { ca: string; cert: string; key: string };
+    certificates: Certificates;
   }
 }
 
@@ -49,7 +57,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
   }
   await rm(SETUP_REPORT, { force: true });
   runDir = await makeTempDir("run");
-  project.provide("certificates", await makeCertificates(runDir));
+  // The shared test PKI, in the run's folder: mode 0755, so peers that drop privileges reach it.
+  const pki = createTestPki({ dir: runDir });
+  project.provide("certificates", { ca: pki.caFile, cert: pki.certFile, key: pki.keyFile });
   return async () => {
     await removeTempDir(runDir);
   };

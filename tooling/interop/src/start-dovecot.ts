@@ -7,7 +7,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { spawnTracked, stopChild } from "./children.ts";
 import type { CorpusMessage } from "./corpus.ts";
 import { freePort } from "./free-port.ts";
-import type { Certificates } from "./make-certificates.ts";
+import type { Certificates } from "./global-setup.ts";
 import { type DeliveredMessage, writeMaildir } from "./write-maildir.ts";
 
 /** A running Dovecot of our own. */

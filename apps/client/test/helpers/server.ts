@@ -3,10 +3,10 @@
  * `createPop3Server` over `@apop/maildir`'s store on a temporary root, with real TLS on a
  * plain listener (STLS) and an implicit-TLS listener. Every user's password is `PASSWORD`.
  */
-import type { MailStore, Maildrop } from "@apop/core";
+import type { Maildrop, MailStore } from "@apop/core";
 import { createMaildirStore } from "@apop/maildir";
 import { createPop3Server, type Pop3Server, type Pop3ServerEvent } from "@apop/node";
-import type { TestPki } from "./pki.ts";
+import type { TestPki } from "../../../../tooling/test-pki/test-pki.ts";
 
 export const PASSWORD = "wonderland";
 

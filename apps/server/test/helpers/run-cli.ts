@@ -13,13 +13,20 @@ export interface CliResult {
  */
 export function runCli(
   args: readonly string[],
-  options: { env?: Record<string, string>; cwd?: string; input?: string } = {},
+  options: {
+    env?: Record<string, string>;
+    cwd?: string;
+    input?: string;
+    /** Start the program as this user (the test must run as root). */
+    as?: { uid: number; gid: number };
+  } = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [builtServer(), ...args], {
       cwd: options.cwd ?? process.cwd(),
       env: cleanEnv(options.env),
       stdio: ["pipe", "pipe", "pipe"],
+      ...(options.as === undefined ? {} : { uid: options.as.uid, gid: options.as.gid }),
     });
     let stdout = "";
     let stderr = "";

@@ -5,7 +5,7 @@ import * as net from "node:net";
 import { type Authenticator, MemoryStore } from "@apop/core";
 import { createPop3Server, type Pop3Server, type Pop3ServerEvent } from "@apop/node";
 import { WebSocket } from "ws";
-import type { TestPki } from "./test-pki.ts";
+import type { TestPki } from "../../../../tooling/test-pki/test-pki.ts";
 
 export const ORIGIN = "https://mail.example.test";
 export const PASSWORD = "wonderland";
