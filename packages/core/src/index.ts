@@ -29,6 +29,20 @@ export {
 
 // Drivers: run a session over a transport.
 export {
+  type ClientConnectOptions,
+  type ResolveClientConnectOptionsInput,
+  type ResolvedClientConnectOptions,
+  resolveClientConnectOptions,
+  type TlsMode,
+} from "./driver/client-connect-options.ts";
+export {
+  ConnectionAdmission,
+  type ConnectionAdmissionOptions,
+  type ConnectionLimit,
+  normalizeRemoteAddress,
+  tooManyConnectionsLine,
+} from "./driver/connection-admission.ts";
+export {
   type LoginMethod,
   type LoginOptions,
   Pop3Client,
@@ -40,6 +54,22 @@ export {
   type ServeResult,
   serveConnection,
 } from "./driver/serve-connection.ts";
+export {
+  type AdmitOptions,
+  type CloseHostOptions,
+  type ServeHostedOptions,
+  ServerHost,
+  type ServerHostConnection,
+  type ServerHostConnectionInfo,
+  type ServerHostInit,
+} from "./driver/server-host.ts";
+export type { ConnectionStats, ServerHostEvent } from "./driver/server-host-event.ts";
+export {
+  type ResolvedServerHostOptions,
+  type ResolveServerHostOptionsInput,
+  resolveServerHostOptions,
+  type ServerHostOptions,
+} from "./driver/server-host-options.ts";
 export type { Clock, Transport } from "./driver/transport.ts";
 
 // Grammar.

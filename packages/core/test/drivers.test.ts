@@ -371,6 +371,30 @@ describe("STARTTLS injection", () => {
     await client.quit();
   });
 
+  it("connect with requireTls upgrades before it returns", async () => {
+    const { link } = setup();
+    const client = await Pop3Client.connect({
+      transport: link.client,
+      clock: realClock,
+      requireTls: true,
+    });
+    expect(client.secure).toBe(true);
+    await client.quit();
+  });
+
+  it("connect with requireTls closes the connection and throws tls-unavailable without STLS", async () => {
+    const { link, served } = setup({ policy: { tlsAvailable: false } });
+    const error = await Pop3Client.connect({
+      transport: link.client,
+      clock: realClock,
+      requireTls: true,
+    }).catch((e: unknown) => e);
+    expect(RemoteProtocolError.isInstance(error) && error.code).toBe("tls-unavailable");
+    expect(link.client.closed).toBe(true);
+    await served;
+    expect(link.client.written.map(text)).toEqual(["CAPA\r\n"]);
+  });
+
   it("the client refuses to go on in clear when the server refuses STLS", async () => {
     const link = createMemoryLink();
     await link.server.write(ascii("+OK ready\r\n"));

@@ -96,6 +96,28 @@ Deno.test("without a certificate, or with starttls: false, STLS is not offered",
   }
 });
 
+Deno.test("core's server options reach CAPA: IMPLEMENTATION, EXPIRE, LOGIN-DELAY (RFC 2449 section 6)", async () => {
+  const server = serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    store: trickyStore(),
+    authenticator,
+    implementation: "apop-deno-test",
+    expire: "NEVER",
+    loginDelay: 900,
+  });
+  try {
+    const client = await connect({ hostname: "127.0.0.1", port: server.port, tls: "none" });
+    const capa = await client.capa();
+    equal(capa?.get("IMPLEMENTATION")?.join(" "), "apop-deno-test");
+    equal(capa?.get("EXPIRE")?.join(" "), "NEVER");
+    equal(capa?.get("LOGIN-DELAY")?.join(" "), "900");
+    await client.quit();
+  } finally {
+    await server.close();
+  }
+});
+
 Deno.test("over maxConnectionsPerAddress a client gets -ERR [SYS/TEMP]", async () => {
   const servers = startServers({ maxConnectionsPerAddress: 1 });
   try {

@@ -1,29 +1,23 @@
 import * as net from "node:net";
 import {
+  type ClientConnectOptions,
   type Clock,
-  type Limits,
-  LocalProtocolError,
   Pop3Client,
   RemoteProtocolError,
+  resolveClientConnectOptions,
 } from "@apop/core";
 import { nodeClock } from "./node-clock.ts";
 import { NodeSocketTransport } from "./node-socket-transport.ts";
 import { type ClientTlsOptions, handshakeTls } from "./tls-handshake.ts";
 
-/** How the connection is protected. */
-export type TlsMode =
-  /** TLS from the first byte (RFC 8314 section 3, port 995). */
-  | "implicit"
-  /** Plain TCP, then STLS before anything else (RFC 2595 section 4); TLS is required. */
-  | "starttls"
-  /** Clear text. Passwords stay off the wire unless the login explicitly allows plaintext. */
-  | "none";
+export type { TlsMode } from "@apop/core";
 
-export interface ConnectOptions {
+/**
+ * Core's `ClientConnectOptions` (`port`, `tls`, the timeouts, `limits`, `maxMessageOctets`,
+ * `clock`: default `nodeClock`), plus the host and Node's TLS trust settings.
+ */
+export interface ConnectOptions extends ClientConnectOptions {
   readonly host: string;
-  /** Default 995 for `implicit`, 110 otherwise. */
-  readonly port?: number;
-  readonly tls: TlsMode;
   /** Trusted CA certificates (PEM) instead of Node's default store. */
   readonly ca?: string | Buffer | readonly (string | Buffer)[];
   /**
@@ -33,17 +27,6 @@ export interface ConnectOptions {
   readonly rejectUnauthorized?: boolean;
   /** The name checked against the certificate and sent in SNI. Default: `host`. */
   readonly servername?: string;
-  /** Longest wait for the TCP connection, in ms. Default 30 s. */
-  readonly connectTimeoutMs?: number;
-  /** Longest TLS handshake, in ms. Default 30 s (fetchmail CVE-2011-1947). */
-  readonly tlsHandshakeTimeoutMs?: number;
-  /** Longest wait for any bytes of a reply, in ms (core's `Pop3Client`). Default 60 s. */
-  readonly timeoutMs?: number;
-  readonly limits?: Partial<Limits>;
-  /** Largest message or listing accepted, in octets. Default: no limit. */
-  readonly maxMessageOctets?: number;
-  /** Default `nodeClock`. */
-  readonly clock?: Clock;
 }
 
 /**
@@ -62,23 +45,12 @@ export interface ConnectOptions {
  * (`sys-temp` when the server is full), `LocalProtocolError` `invalid-argument` for options.
  */
 export async function connect(options: ConnectOptions): Promise<Pop3Client> {
-  const { host, tls: mode } = options;
-  if (typeof host !== "string" || host === "") throw invalid("host must be a non-empty string");
-  if (mode !== "implicit" && mode !== "starttls" && mode !== "none") {
-    throw invalid("tls must be 'implicit', 'starttls' or 'none'");
-  }
-  const port = options.port ?? (mode === "implicit" ? 995 : 110);
-  if (!(Number.isSafeInteger(port) && port > 0 && port <= 65535)) {
-    throw invalid(`port must be an integer from 1 to 65535, got ${String(port)}`);
-  }
-  for (const key of ["connectTimeoutMs", "tlsHandshakeTimeoutMs", "timeoutMs"] as const) {
-    const value = options[key];
-    if (value !== undefined && !(Number.isFinite(value) && value > 0)) {
-      throw invalid(`${key} must be a positive number of ms`);
-    }
-  }
-  const clock = options.clock ?? nodeClock;
-  const handshakeTimeoutMs = options.tlsHandshakeTimeoutMs ?? 30_000;
+  const { host, port, tls, clock, connectTimeoutMs, tlsHandshakeTimeoutMs, client } =
+    resolveClientConnectOptions({
+      options,
+      hostOption: "host",
+      defaultClock: nodeClock,
+    });
   const tlsOptions: ClientTlsOptions = {
     host,
     servername: options.servername,
@@ -86,14 +58,14 @@ export async function connect(options: ConnectOptions): Promise<Pop3Client> {
     rejectUnauthorized: options.rejectUnauthorized,
   };
 
-  const socket = await openSocket(host, port, options.connectTimeoutMs ?? 30_000, clock);
+  const socket = await openSocket(host, port, connectTimeoutMs, clock);
   let transport: NodeSocketTransport;
-  if (mode === "implicit") {
+  if (tls === "implicit") {
     const secured = await handshakeTls({
       socket,
       side: "client",
       client: tlsOptions,
-      timeoutMs: handshakeTimeoutMs,
+      timeoutMs: tlsHandshakeTimeoutMs,
       clock,
     });
     transport = new NodeSocketTransport({ socket: secured, secure: true, clock });
@@ -102,28 +74,12 @@ export async function connect(options: ConnectOptions): Promise<Pop3Client> {
     transport = new NodeSocketTransport({
       socket,
       clock,
-      tlsHandshakeTimeoutMs: handshakeTimeoutMs,
+      tlsHandshakeTimeoutMs,
       startTls: { side: "client", ...tlsOptions },
     });
   }
-  const client = await Pop3Client.connect({
-    transport,
-    clock,
-    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
-    ...(options.limits === undefined ? {} : { limits: options.limits }),
-    ...(options.maxMessageOctets === undefined
-      ? {}
-      : { maxMessageOctets: options.maxMessageOctets }),
-  });
-  if (mode === "starttls") {
-    try {
-      await client.requireTls();
-    } catch (error) {
-      await client.close().catch(() => {});
-      throw error;
-    }
-  }
-  return client;
+  // For `starttls`, core confirms STLS and upgrades before it returns (`requireTls`).
+  return Pop3Client.connect({ transport, ...client });
 }
 
 function openSocket(
@@ -160,8 +116,4 @@ function openSocket(
     socket.once("connect", onConnect);
     socket.once("error", onError);
   });
-}
-
-function invalid(message: string): LocalProtocolError {
-  return new LocalProtocolError({ code: "invalid-argument", message });
 }

@@ -47,6 +47,11 @@ export interface Pop3ClientOptions {
    * stream); listings are capped by `limits.listingOctets` either way.
    */
   readonly maxMessageOctets?: number;
+  /**
+   * Run `requireTls()` right after the greeting: the connection goes on only inside TLS.
+   * Default false. What a runtime's `connect({ tls: "starttls" })` asks for.
+   */
+  readonly requireTls?: boolean;
 }
 
 export interface LoginOptions {
@@ -91,8 +96,10 @@ export class Pop3Client {
   }
 
   /**
-   * Reads the greeting over an open transport. Throws `Pop3Error` for a `-ERR` greeting
-   * (e.g. `[SYS/TEMP]` when the server is busy), `RemoteProtocolError` for anything else odd.
+   * Reads the greeting over an open transport (then, with `requireTls`, confirms STLS and
+   * upgrades). Throws `Pop3Error` for a `-ERR` greeting (e.g. `[SYS/TEMP]` when the server is
+   * busy), `RemoteProtocolError` `tls-unavailable` when TLS was required and is not to be had,
+   * `RemoteProtocolError` for anything else odd; the transport is closed before it throws.
    */
   static async connect(options: Pop3ClientOptions): Promise<Pop3Client> {
     const client = new Pop3Client(options);
@@ -108,6 +115,7 @@ export class Pop3Client {
           serverText: event.status.text,
         });
       }
+      if (options.requireTls === true) await client.requireTls();
     } catch (error) {
       await options.transport.close().catch(() => {});
       throw error;

@@ -1,0 +1,202 @@
+import type { Authenticator } from "../auth/credential.ts";
+import { cramMd5Server } from "../auth/sasl/cram-md5.ts";
+import { loginServer } from "../auth/sasl/login.ts";
+import { plainServer } from "../auth/sasl/plain.ts";
+import type { SaslServerMechanism } from "../auth/sasl/sasl-mechanism.ts";
+import { LocalProtocolError } from "../errors/local-protocol-error.ts";
+import { DEFAULT_LIMITS, type Limits } from "../limits.ts";
+import type { ServerPolicy } from "../session/server-session.ts";
+import type { MailStore } from "../store/mail-store.ts";
+import type { ConnectionStats, ServerHostEvent } from "./server-host-event.ts";
+import type { Clock } from "./transport.ts";
+
+/**
+ * The options every POP3 server host takes, whatever the runtime: @apop/node's
+ * `Pop3ServerOptions` and @apop/deno's `ServeOptions` extend them with their listener, TLS
+ * and the option that names the APOP host.
+ */
+export interface ServerHostOptions<Stats extends ConnectionStats = ConnectionStats> {
+  /** Where mailboxes live (`@apop/maildir`, core's `MemoryStore`, or your own). */
+  readonly store: MailStore;
+  /** Answers `lookup(user)` with a credential; core checks the proof. */
+  readonly authenticator: Authenticator;
+  /**
+   * Accept USER/PASS, PLAIN and LOGIN on connections without TLS. Default false
+   * (RFC 2595 section 2.3; RFC 8314 section 4).
+   */
+  readonly allowPlaintextAuth?: boolean;
+  /** SASL mechanisms on offer, in order of preference. Default PLAIN, LOGIN, CRAM-MD5. */
+  readonly saslMechanisms?: readonly SaslServerMechanism[];
+  /** Offer APOP (a timestamp in the greeting, RFC 1939 section 7). Default true. */
+  readonly apop?: boolean;
+  /** The greeting text, before the APOP timestamp. */
+  readonly greeting?: string;
+  /** CAPA IMPLEMENTATION text (RFC 2449 section 6.9). */
+  readonly implementation?: string;
+  /** CAPA EXPIRE: days, or `NEVER` (RFC 2449 section 6.7). */
+  readonly expire?: number | "NEVER";
+  /** CAPA LOGIN-DELAY in seconds (RFC 2449 section 6.5). */
+  readonly loginDelay?: number;
+  /** Core's limits: line lengths, bad commands, timeouts, pipelined input. */
+  readonly limits?: Partial<Limits>;
+  /** Delay before every failed login's `-ERR`, in ms. Default 2000 (Dovecot's `auth_failure_delay`). */
+  readonly authFailureDelayMs?: number;
+  /** Longest TLS handshake (implicit TLS or after STLS), in ms. Default 30 s (fetchmail CVE-2011-1947). */
+  readonly tlsHandshakeTimeoutMs?: number;
+  /** Open connections in total, on every listener of this server. Default 1000. */
+  readonly maxConnections?: number;
+  /** Open connections from one IP address, on every listener of this server. Default 20. */
+  readonly maxConnectionsPerAddress?: number;
+  /** Structured events for logs. Never carries a password. Must not throw (errors are ignored). */
+  readonly onEvent?: (event: ServerHostEvent<Stats>) => void;
+  /** Time for sessions, handshakes and the shutdown grace. Default: the runtime's clock. */
+  readonly clock?: Clock;
+}
+
+/** The options with defaults filled in and everything checked. */
+export interface ResolvedServerHostOptions<Stats extends ConnectionStats = ConnectionStats> {
+  readonly store: MailStore;
+  readonly authenticator: Authenticator;
+  /** The host name in the APOP timestamp (`serveConnection`'s `hostname`). */
+  readonly serverName: string;
+  readonly policy: ServerPolicy;
+  readonly limits: Partial<Limits>;
+  readonly authFailureDelayMs: number;
+  readonly tlsHandshakeTimeoutMs: number;
+  readonly maxConnections: number;
+  readonly maxConnectionsPerAddress: number;
+  /** The caller's `onEvent`, made safe: what it throws is ignored. */
+  readonly onEvent: (event: ServerHostEvent<Stats>) => void;
+  readonly clock: Clock;
+}
+
+export interface ResolveServerHostOptionsInput<
+  Stats extends ConnectionStats,
+  NameOption extends string,
+> {
+  /** What the caller passed, not yet checked (it may not even be an object). */
+  readonly options: ServerHostOptions<Stats> & { readonly [K in NameOption]?: string };
+  /**
+   * The option that carries the APOP host name: `hostname` on Node, `serverName` on Deno
+   * (whose `hostname` is the address to bind). Errors name it.
+   */
+  readonly serverNameOption: NameOption;
+  /** The runtime's host name, asked only when the option is absent. */
+  readonly defaultServerName: () => string;
+  /** The runtime's clock, when `clock` is absent. */
+  readonly defaultClock: Clock;
+}
+
+/**
+ * Checks a server host's options at the package boundary and fills in the defaults, so a typo
+ * in a configuration fails at start-up rather than in the middle of a session. Throws
+ * `LocalProtocolError` `invalid-argument` whose message starts with the first bad option
+ * (`limits.commandLine is not a known limit`). The runtime checks what is its own (listener,
+ * TLS material) after this.
+ *
+ * - The APOP host name goes into `<pid.clock@name>`, which must be a strict msg-id or clients
+ *   refuse APOP (RFC 1939 section 7): printable ASCII without spaces, `<` or `>`.
+ * - `limits` entries must be known names with positive integers; core's own floors
+ *   (`resolveLimits`) still apply on top.
+ * - `onEvent` comes back wrapped: one throwing logger must not take a session down with it.
+ */
+export function resolveServerHostOptions<Stats extends ConnectionStats, NameOption extends string>(
+  args: ResolveServerHostOptionsInput<Stats, NameOption>,
+): ResolvedServerHostOptions<Stats> {
+  const { options, serverNameOption } = args;
+  if (typeof options !== "object" || options === null) fail("options", "must be an object");
+  const { store, authenticator } = options;
+  if (typeof store?.open !== "function") fail("store", "must have an open(user) method");
+  if (typeof authenticator?.lookup !== "function") {
+    fail("authenticator", "must have a lookup(user) method");
+  }
+  const serverName: unknown = options[serverNameOption] ?? args.defaultServerName();
+  if (typeof serverName !== "string" || !/^[\x21-\x3b\x3d\x3f-\x7e]+$/.test(serverName)) {
+    fail(serverNameOption, "must be printable ASCII without spaces, '<' or '>'");
+  }
+  const saslMechanisms = options.saslMechanisms ?? [plainServer, loginServer, cramMd5Server];
+  if (
+    !Array.isArray(saslMechanisms) ||
+    !saslMechanisms.every((m) => typeof m?.name === "string" && typeof m.start === "function")
+  ) {
+    fail("saslMechanisms", "must be an array of SASL server mechanisms");
+  }
+  const expire = options.expire;
+  if (expire !== undefined && expire !== "NEVER" && !isCount(expire)) {
+    fail("expire", "must be a number of days or 'NEVER'");
+  }
+  optional(options.loginDelay, isCount, "loginDelay", "must be a whole number of seconds");
+  optional(options.allowPlaintextAuth, isBoolean, "allowPlaintextAuth", "must be a boolean");
+  optional(options.apop, isBoolean, "apop", "must be a boolean");
+  optional(options.greeting, isLine, "greeting", "must be one line of text");
+  optional(options.implementation, isLine, "implementation", "must be one line of text");
+  optional(options.authFailureDelayMs, isCount, "authFailureDelayMs", "must be >= 0");
+  optional(options.tlsHandshakeTimeoutMs, isPositive, "tlsHandshakeTimeoutMs", "must be > 0");
+  optional(options.maxConnections, isPositive, "maxConnections", "must be a positive integer");
+  optional(
+    options.maxConnectionsPerAddress,
+    isPositive,
+    "maxConnectionsPerAddress",
+    "must be a positive integer",
+  );
+  if (options.onEvent !== undefined && typeof options.onEvent !== "function") {
+    fail("onEvent", "must be a function");
+  }
+  const clock = options.clock ?? args.defaultClock;
+  if (typeof clock?.now !== "function" || typeof clock.setTimer !== "function") {
+    fail("clock", "must have now() and setTimer()");
+  }
+  const limits = options.limits ?? {};
+  for (const [name, value] of Object.entries(limits)) {
+    if (!(name in DEFAULT_LIMITS)) fail(`limits.${name}`, "is not a known limit");
+    if (!isPositive(value)) fail(`limits.${name}`, "must be a positive integer");
+  }
+  const onEvent = options.onEvent;
+  return {
+    store,
+    authenticator,
+    serverName,
+    policy: {
+      saslMechanisms,
+      allowPlaintextAuth: options.allowPlaintextAuth ?? false,
+      ...(options.apop === undefined ? {} : { apop: options.apop }),
+      ...(options.greeting === undefined ? {} : { greeting: options.greeting }),
+      ...(options.implementation === undefined ? {} : { implementation: options.implementation }),
+      ...(expire === undefined ? {} : { expire: String(expire) }),
+      ...(options.loginDelay === undefined ? {} : { loginDelay: options.loginDelay }),
+    },
+    limits,
+    authFailureDelayMs: options.authFailureDelayMs ?? 2000,
+    tlsHandshakeTimeoutMs: options.tlsHandshakeTimeoutMs ?? 30_000,
+    maxConnections: options.maxConnections ?? 1000,
+    maxConnectionsPerAddress: options.maxConnectionsPerAddress ?? 20,
+    onEvent:
+      onEvent === undefined
+        ? () => {}
+        : (event) => {
+            try {
+              onEvent(event);
+            } catch {}
+          },
+    clock,
+  };
+}
+
+function fail(option: string, problem: string): never {
+  throw new LocalProtocolError({ code: "invalid-argument", message: `${option} ${problem}` });
+}
+
+function optional<T>(
+  value: T | undefined,
+  check: (value: unknown) => boolean,
+  option: string,
+  problem: string,
+): void {
+  if (value !== undefined && !check(value)) fail(option, problem);
+}
+
+const isBoolean = (value: unknown): boolean => typeof value === "boolean";
+const isCount = (value: unknown): boolean => Number.isSafeInteger(value) && (value as number) >= 0;
+const isPositive = (value: unknown): boolean =>
+  Number.isSafeInteger(value) && (value as number) > 0;
+const isLine = (value: unknown): boolean => typeof value === "string" && !/[\r\n]/.test(value);
