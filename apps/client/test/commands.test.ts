@@ -1,29 +1,13 @@
 import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestPki, type TestPki } from "../../../tooling/test-pki/test-pki.ts";
+import { describe, expect, it } from "vitest";
 import { maildirProblems } from "./helpers/local-mail.ts";
 import { bigMessage, serverUid, smallMessage, TRICKY } from "./helpers/messages.ts";
 import { APP_DIR, collect, MAIN, runApop } from "./helpers/run-apop.ts";
-import { PASSWORD, startServer, type TestServer } from "./helpers/server.ts";
-import { createWorkspace, type Workspace } from "./helpers/workspace.ts";
+import { PASSWORD, perFileServer } from "./helpers/server.ts";
 
-let pki: TestPki;
-let work: Workspace;
-let server: TestServer;
-
-beforeAll(async () => {
-  pki = createTestPki();
-  work = createWorkspace();
-  server = await startServer({ root: work.root, pki });
-});
-
-afterAll(async () => {
-  await server?.close();
-  work?.cleanup();
-  pki?.cleanup();
-});
+const { pki, work, server } = perFileServer();
 
 const env = { APOP_PASSWORD: PASSWORD };
 

@@ -1,8 +1,7 @@
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { createMaildirStore } from "@apop/maildir";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestPki, type TestPki } from "../../../tooling/test-pki/test-pki.ts";
+import { describe, expect, it } from "vitest";
 import {
   expectedMbox,
   maildirProblems,
@@ -11,25 +10,17 @@ import {
 } from "./helpers/local-mail.ts";
 import { bigMessage, smallMessage, type TestMessage } from "./helpers/messages.ts";
 import { collect, runApop, spawnApop } from "./helpers/run-apop.ts";
-import { gateStore, PASSWORD, startServer, type TestServer } from "./helpers/server.ts";
+import {
+  gateStore,
+  PASSWORD,
+  perFileServer,
+  startServer,
+  type TestServer,
+} from "./helpers/server.ts";
 import { until } from "./helpers/until.ts";
-import { createWorkspace, serverMessageCount, type Workspace } from "./helpers/workspace.ts";
+import { serverMessageCount } from "./helpers/workspace.ts";
 
-let pki: TestPki;
-let work: Workspace;
-let server: TestServer;
-
-beforeAll(async () => {
-  pki = createTestPki();
-  work = createWorkspace();
-  server = await startServer({ root: work.root, pki });
-});
-
-afterAll(async () => {
-  await server?.close();
-  work?.cleanup();
-  pki?.cleanup();
-});
+const { pki, work, server } = perFileServer();
 
 const env = { APOP_PASSWORD: PASSWORD };
 

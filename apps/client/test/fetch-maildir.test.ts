@@ -1,28 +1,13 @@
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestPki, type TestPki } from "../../../tooling/test-pki/test-pki.ts";
+import { describe, expect, it } from "vitest";
 import { maildirProblems, readMaildir } from "./helpers/local-mail.ts";
 import { bigMessage, smallMessage, TRICKY } from "./helpers/messages.ts";
 import { runApop } from "./helpers/run-apop.ts";
-import { PASSWORD, startServer, type TestServer } from "./helpers/server.ts";
-import { createWorkspace, serverMessageCount, type Workspace } from "./helpers/workspace.ts";
+import { PASSWORD, perFileServer } from "./helpers/server.ts";
+import { serverMessageCount } from "./helpers/workspace.ts";
 
-let pki: TestPki;
-let work: Workspace;
-let server: TestServer;
-
-beforeAll(async () => {
-  pki = createTestPki();
-  work = createWorkspace();
-  server = await startServer({ root: work.root, pki });
-});
-
-afterAll(async () => {
-  await server?.close();
-  work?.cleanup();
-  pki?.cleanup();
-});
+const { pki, work, server } = perFileServer();
 
 const MESSAGES = [...TRICKY, bigMessage(1024 * 1024, "1 MiB")];
 

@@ -1,20 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestPki, type TestPki } from "../../../tooling/test-pki/test-pki.ts";
+import { describe, expect, it } from "vitest";
+import { perFileTestPki } from "../../../tooling/vitest/per-file.ts";
 import { connect } from "../src/index.ts";
-import { startServer, type TestServer } from "./helpers/fixtures.ts";
+import { perFileTlsServer, startServer, type TestServer } from "./helpers/fixtures.ts";
 
-let pki: TestPki;
-let good: TestServer;
-
-beforeAll(async () => {
-  pki = createTestPki();
-  good = await startServer({ tls: { key: pki.key, cert: pki.cert } });
-});
-
-afterAll(async () => {
-  await good.close();
-  pki.cleanup();
-});
+const pki = perFileTestPki();
+const good = perFileTlsServer(pki);
 
 const modes = ["implicit", "starttls"] as const;
 const portOf = (served: TestServer, mode: (typeof modes)[number]): number =>

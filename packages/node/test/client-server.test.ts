@@ -1,29 +1,19 @@
 import { MemoryStore, type Pop3Client, Pop3Error } from "@apop/core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestPki, type TestPki } from "../../../tooling/test-pki/test-pki.ts";
+import { describe, expect, it } from "vitest";
+import { perFileTestPki } from "../../../tooling/vitest/per-file.ts";
 import { connect, type TlsMode } from "../src/index.ts";
 import {
   listSize,
   PASSWORD,
+  perFileTlsServer,
   startServer,
-  type TestServer,
   TRICKY,
   tenMebibyteMessage,
   text,
 } from "./helpers/fixtures.ts";
 
-let pki: TestPki;
-let served: TestServer;
-
-beforeAll(async () => {
-  pki = createTestPki();
-  served = await startServer({ tls: { key: pki.key, cert: pki.cert } });
-});
-
-afterAll(async () => {
-  await served.close();
-  pki.cleanup();
-});
+const pki = perFileTestPki();
+const served = perFileTlsServer(pki);
 
 async function collect(body: AsyncIterable<Uint8Array>): Promise<Buffer> {
   const parts: Uint8Array[] = [];

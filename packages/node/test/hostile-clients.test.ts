@@ -8,18 +8,14 @@
  */
 import * as tls from "node:tls";
 import { type Maildrop, type MailStore, MemoryStore, type ServeEvent } from "@apop/core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestPki, type TestPki } from "../../../tooling/test-pki/test-pki.ts";
+import { describe, expect, it } from "vitest";
+import { perFileTestPki } from "../../../tooling/vitest/per-file.ts";
 import { ManualClock } from "../../core/test/helpers/manual-clock.ts";
 import type { TransportStats } from "../src/index.ts";
 import { latin1, startServer, type TestServer, TRICKY, until } from "./helpers/fixtures.ts";
 import { RawPeer } from "./helpers/raw-peer.ts";
 
-let pki: TestPki;
-beforeAll(() => {
-  pki = createTestPki();
-});
-afterAll(() => pki.cleanup());
+const pki = perFileTestPki();
 
 /** About 3 MiB with dot lines, bare LFs and no final newline; and what must arrive. */
 function bigMessage(): { stored: Uint8Array; arrives: Uint8Array } {

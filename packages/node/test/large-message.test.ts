@@ -1,15 +1,11 @@
 import { createHash } from "node:crypto";
 import type { Maildrop, MailStore } from "@apop/core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestPki, type TestPki } from "../../../tooling/test-pki/test-pki.ts";
+import { describe, expect, it } from "vitest";
+import { perFileTestPki } from "../../../tooling/vitest/per-file.ts";
 import { connect } from "../src/index.ts";
 import { latin1, startServer } from "./helpers/fixtures.ts";
 
-let pki: TestPki;
-beforeAll(() => {
-  pki = createTestPki();
-});
-afterAll(() => pki.cleanup());
+const pki = perFileTestPki();
 
 const CHUNK = 64 * 1024;
 const CHUNKS = 1600; // 1600 x 64 KiB = 100 MiB of body

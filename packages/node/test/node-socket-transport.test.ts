@@ -1,17 +1,13 @@
 import * as net from "node:net";
 import { RemoteProtocolError } from "@apop/core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestPki, type TestPki } from "../../../tooling/test-pki/test-pki.ts";
+import { describe, expect, it } from "vitest";
+import { perFileTestPki } from "../../../tooling/vitest/per-file.ts";
 import { ManualClock } from "../../core/test/helpers/manual-clock.ts";
 import { NodeSocketTransport } from "../src/index.ts";
 import { text, until } from "./helpers/fixtures.ts";
 import { RawPeer } from "./helpers/raw-peer.ts";
 
-let pki: TestPki;
-beforeAll(() => {
-  pki = createTestPki();
-});
-afterAll(() => pki.cleanup());
+const pki = perFileTestPki();
 
 /** A connected pair over loopback: our side as a plain socket, the other as a RawPeer. */
 async function socketPair(): Promise<{ ours: net.Socket; peer: RawPeer; done(): void }> {

@@ -1,19 +1,11 @@
 import { LocalProtocolError, MemoryStore } from "@apop/core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestPki, type TestPki } from "../../../tooling/test-pki/test-pki.ts";
+import { describe, expect, it } from "vitest";
+import { perFileTestPki } from "../../../tooling/vitest/per-file.ts";
 import { connect, connectUrl, createPop3Server, type Pop3ServerOptions } from "../src/index.ts";
-import { authenticator, startServer, type TestServer } from "./helpers/fixtures.ts";
+import { authenticator, perFileTlsServer, startServer } from "./helpers/fixtures.ts";
 
-let pki: TestPki;
-let served: TestServer;
-beforeAll(async () => {
-  pki = createTestPki();
-  served = await startServer({ tls: { key: pki.key, cert: pki.cert } });
-});
-afterAll(async () => {
-  await served.close();
-  pki.cleanup();
-});
+const pki = perFileTestPki();
+const served = perFileTlsServer(pki);
 
 function invalidArgument(run: () => unknown): string {
   try {

@@ -1,16 +1,12 @@
 import { apopDigest, MemoryStore, Pop3Error } from "@apop/core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestPki, type TestPki } from "../../../tooling/test-pki/test-pki.ts";
+import { describe, expect, it } from "vitest";
+import { perFileTestPki } from "../../../tooling/vitest/per-file.ts";
 import { ManualClock } from "../../core/test/helpers/manual-clock.ts";
 import { connect } from "../src/index.ts";
 import { latin1, startServer, until } from "./helpers/fixtures.ts";
 import { RawPeer } from "./helpers/raw-peer.ts";
 
-let pki: TestPki;
-beforeAll(() => {
-  pki = createTestPki();
-});
-afterAll(() => pki.cleanup());
+const pki = perFileTestPki();
 
 const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 30));
 

@@ -1,22 +1,12 @@
 import { RemoteProtocolError } from "@apop/core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestPki, type TestPki } from "../../../tooling/test-pki/test-pki.ts";
+import { describe, expect, it } from "vitest";
+import { perFileTestPki } from "../../../tooling/vitest/per-file.ts";
 import { connect } from "../src/index.ts";
-import { startServer, type TestServer } from "./helpers/fixtures.ts";
+import { perFileTlsServer, startServer } from "./helpers/fixtures.ts";
 import { RawPeer, rawServer } from "./helpers/raw-peer.ts";
 
-let pki: TestPki;
-let served: TestServer;
-
-beforeAll(async () => {
-  pki = createTestPki();
-  served = await startServer({ tls: { key: pki.key, cert: pki.cert } });
-});
-
-afterAll(async () => {
-  await served.close();
-  pki.cleanup();
-});
+const pki = perFileTestPki();
+const served = perFileTlsServer(pki);
 
 /** Sends `STLS` with a command behind it in one write, then a probe inside TLS. */
 async function injectBehindStls(

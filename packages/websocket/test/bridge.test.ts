@@ -1,7 +1,7 @@
 import * as net from "node:net";
 import { LocalProtocolError } from "@apop/core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createTestPki, type TestPki } from "../../../tooling/test-pki/test-pki.ts";
+import { describe, expect, it } from "vitest";
+import { perFileTestPki } from "../../../tooling/vitest/per-file.ts";
 import {
   type BridgeEvent,
   type BridgeOptions,
@@ -10,6 +10,7 @@ import {
 } from "../src/bridge/index.ts";
 import { connectBridgeClient } from "../src/browser/index.ts";
 import {
+  cleanupsAfterEach,
   commandsSeen,
   countingServer,
   HELLO,
@@ -23,16 +24,8 @@ import {
   WsPeer,
 } from "./helpers/fixtures.ts";
 
-let pki: TestPki;
-const cleanups: (() => Promise<unknown>)[] = [];
-
-beforeAll(() => {
-  pki = createTestPki();
-});
-afterAll(() => pki.cleanup());
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const pki = perFileTestPki();
+const cleanups = cleanupsAfterEach();
 
 async function setup(
   options: Partial<BridgeOptions> = {},

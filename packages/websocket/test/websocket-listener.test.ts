@@ -1,9 +1,10 @@
 import { Pop3Error } from "@apop/core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createTestPki, type TestPki } from "../../../tooling/test-pki/test-pki.ts";
+import { describe, expect, it } from "vitest";
+import { perFileTestPki } from "../../../tooling/vitest/per-file.ts";
 import { CLOSE_CODES, createWebSocketListener } from "../src/bridge/index.ts";
 import { connectBridgeClient } from "../src/browser/index.ts";
 import {
+  cleanupsAfterEach,
   HELLO,
   nodeWebSocket,
   ORIGIN,
@@ -14,16 +15,8 @@ import {
   WsPeer,
 } from "./helpers/fixtures.ts";
 
-let pki: TestPki;
-const cleanups: (() => Promise<unknown>)[] = [];
-
-beforeAll(() => {
-  pki = createTestPki();
-});
-afterAll(() => pki.cleanup());
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const pki = perFileTestPki();
+const cleanups = cleanupsAfterEach();
 
 /** A POP3 server with no TCP listener at all, reachable only over WebSocket. */
 async function setup(

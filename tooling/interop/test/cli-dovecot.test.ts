@@ -2,48 +2,31 @@
  * The `apop` CLI (the built program) fetching from Dovecot into a Maildir.
  */
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, inject } from "vitest";
+import { describe, expect, inject } from "vitest";
 import { check } from "../src/check.ts";
-import { stopAllChildren } from "../src/children.ts";
 import { buildBulkCorpus, buildCorpus, type CorpusMessage } from "../src/corpus.ts";
 import { APOP_CLI } from "../src/programs.ts";
 import { corpusMessageId, maildirFolders, readByMessageId } from "../src/read-delivered.ts";
 import { describeRun, runTool, type ToolResult } from "../src/run-tool.ts";
 import { assertAllSame } from "../src/same-bytes.ts";
-import { type Dovecot, startDovecot } from "../src/start-dovecot.ts";
-import { makeTempDir, removeTempDir } from "../src/temp-dir.ts";
-import { ALICE, type Account, BULK, DELETER } from "../src/users.ts";
+import { type Account, ALICE, BULK, DELETER } from "../src/users.ts";
 import { crlfToLf, wireForm } from "../src/wire-form.ts";
 import { listMaildir } from "../src/write-maildir.ts";
+import { usePeers } from "./helpers/peers.ts";
 
 const certificates = inject("certificates");
 const corpus = buildCorpus();
 const bulk = buildBulkCorpus();
 const small = bulk.slice(0, 5);
 
-let dir: string | undefined;
-let dovecot: Dovecot | undefined;
-
-beforeAll(async () => {
-  dir = await makeTempDir("cli-dovecot");
-  dovecot = await startDovecot({
-    dir,
-    certificates,
-    users: [ALICE, BULK, DELETER],
-    mail: { [ALICE.name]: corpus, [BULK.name]: bulk, [DELETER.name]: small },
-  });
+const peers = usePeers("cli-dovecot", {
+  dovecot: [
+    [ALICE, corpus],
+    [BULK, bulk],
+    [DELETER, small],
+  ],
 });
-
-afterAll(async () => {
-  await dovecot?.stop();
-  await stopAllChildren();
-  await removeTempDir(dir);
-});
-
-function server(): Dovecot {
-  if (dovecot === undefined) throw new Error("dovecot did not start");
-  return dovecot;
-}
+const server = peers.dovecot;
 
 /** `apop fetch <url> --maildir <dir> --state <file> --ca <ca> [...]`, password from APOP_PASSWORD. */
 async function apopFetch(options: {
@@ -52,7 +35,7 @@ async function apopFetch(options: {
   maildir: string;
   extra?: readonly string[];
 }): Promise<ToolResult> {
-  const work = dir as string;
+  const work = peers.dir();
   return runTool({
     command: process.execPath,
     args: [
@@ -107,7 +90,7 @@ async function compareMaildir(
 }
 
 describe("apop fetch (CLI) with Dovecot", () => {
-  const aliceMaildir = (): string => join(dir as string, "fetched-alice");
+  const aliceMaildir = (): string => join(peers.dir(), "fetched-alice");
 
   check(
     "apop fetch delivers every corpus message from Dovecot into a Maildir (STLS, APOP)",
@@ -142,7 +125,7 @@ describe("apop fetch (CLI) with Dovecot", () => {
   check(
     "apop fetch over pop3s:// (implicit TLS) with USER/PASS delivers the 200 bulk messages",
     async () => {
-      const maildir = join(dir as string, "fetched-bulk");
+      const maildir = join(peers.dir(), "fetched-bulk");
       const url = `pop3s://${BULK.name}@127.0.0.1:${server().tlsPort}`;
       const result = await apopFetch({ url, account: BULK, maildir, extra: ["--auth", "user"] });
       expectExit(result, 0);
@@ -154,7 +137,7 @@ describe("apop fetch (CLI) with Dovecot", () => {
   check(
     "apop fetch --delete empties Dovecot's mailbox once the messages are in the Maildir",
     async () => {
-      const maildir = join(dir as string, "fetched-deleter");
+      const maildir = join(peers.dir(), "fetched-deleter");
       const url = `pop3://${DELETER.name}@127.0.0.1:${server().port}`;
       const result = await apopFetch({
         url,

@@ -7,46 +7,30 @@ import { join } from "node:path";
 import type { Pop3Client } from "@apop/core";
 import { createMaildirStore, dovecotUidlistSource } from "@apop/maildir";
 import { connect, type TlsMode } from "@apop/node";
-import { afterAll, beforeAll, describe, expect, inject } from "vitest";
+import { describe, expect, inject } from "vitest";
 import { check } from "../src/check.ts";
-import { stopAllChildren } from "../src/children.ts";
 import { buildBulkCorpus, buildCorpus, type CorpusMessage } from "../src/corpus.ts";
 import { readDovecotUidls } from "../src/dovecot-uidlist.ts";
 import { assertAllSame } from "../src/same-bytes.ts";
-import { type Dovecot, startDovecot } from "../src/start-dovecot.ts";
-import { makeTempDir, removeTempDir } from "../src/temp-dir.ts";
-import { ALICE, type Account, BULK, DELETER, KEEPER } from "../src/users.ts";
+import { type Account, ALICE, BULK, DELETER, KEEPER } from "../src/users.ts";
 import { expectedTop, listSize, wireForm } from "../src/wire-form.ts";
 import { listMaildir } from "../src/write-maildir.ts";
+import { usePeers } from "./helpers/peers.ts";
 
 const certificates = inject("certificates");
 const corpus = buildCorpus();
 const bulk = buildBulkCorpus();
 const small = bulk.slice(0, 5);
 
-let dir: string | undefined;
-let dovecot: Dovecot | undefined;
-
-beforeAll(async () => {
-  dir = await makeTempDir("client-dovecot");
-  dovecot = await startDovecot({
-    dir,
-    certificates,
-    users: [ALICE, BULK, KEEPER, DELETER],
-    mail: { [ALICE.name]: corpus, [BULK.name]: bulk, [KEEPER.name]: small, [DELETER.name]: small },
-  });
+const peers = usePeers("client-dovecot", {
+  dovecot: [
+    [ALICE, corpus],
+    [BULK, bulk],
+    [KEEPER, small],
+    [DELETER, small],
+  ],
 });
-
-afterAll(async () => {
-  await dovecot?.stop();
-  await stopAllChildren();
-  await removeTempDir(dir);
-});
-
-function server(): Dovecot {
-  if (dovecot === undefined) throw new Error("dovecot did not start");
-  return dovecot;
-}
+const server = peers.dovecot;
 
 async function open(tls: TlsMode): Promise<Pop3Client> {
   const ca = await readFile(certificates.ca);
@@ -180,7 +164,7 @@ describe("apop client library with Dovecot", () => {
       const fromDovecot = await withSession({ tls: "none", method: "apop" }, (client) =>
         client.uidl(),
       );
-      const root = join(dir as string, "apop-view");
+      const root = join(peers.dir(), "apop-view");
       await mkdir(root, { recursive: true });
       await symlink(server().maildir(ALICE.name), join(root, ALICE.name)).catch(() => {});
       const store = createMaildirStore({

@@ -3,45 +3,28 @@
  */
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, inject } from "vitest";
+import { describe, expect, inject } from "vitest";
 import { check } from "../src/check.ts";
-import { stopAllChildren } from "../src/children.ts";
 import { buildBulkCorpus, buildCorpus, type CorpusMessage } from "../src/corpus.ts";
 import { describeRun, runTool } from "../src/run-tool.ts";
 import { assertAllSame, describeDifference } from "../src/same-bytes.ts";
-import { type ApopServer, startApopServer } from "../src/start-apop-server.ts";
-import { makeTempDir, removeTempDir } from "../src/temp-dir.ts";
-import { ALICE, type Account, BULK } from "../src/users.ts";
+import { type Account, ALICE, BULK } from "../src/users.ts";
 import { expectedTop, listSize, wireForm } from "../src/wire-form.ts";
-import { type DeliveredMessage, writeMaildir } from "../src/write-maildir.ts";
+import { usePeers } from "./helpers/peers.ts";
 
 const certificates = inject("certificates");
 const corpus = buildCorpus();
 const bulk = buildBulkCorpus();
 
-let dir: string | undefined;
-let server: ApopServer | undefined;
-let aliceMail: DeliveredMessage[] = [];
 let runs = 0;
 
-beforeAll(async () => {
-  dir = await makeTempDir("curl");
-  const maildirRoot = join(dir, "maildirs");
-  aliceMail = await writeMaildir({ dir: join(maildirRoot, ALICE.name), messages: corpus });
-  await writeMaildir({ dir: join(maildirRoot, BULK.name), messages: bulk });
-  server = await startApopServer({ dir, maildirRoot, users: [ALICE, BULK], certificates });
+const peers = usePeers("curl", {
+  apop: [
+    [ALICE, corpus],
+    [BULK, bulk],
+  ],
 });
-
-afterAll(async () => {
-  await server?.stop();
-  await stopAllChildren();
-  await removeTempDir(dir);
-});
-
-function apop(): ApopServer {
-  if (server === undefined) throw new Error("apop-server did not start");
-  return server;
-}
+const apop = peers.apop;
 
 type Mode = "stls" | "apop" | "pop3s" | "stls-plain-ir" | "stls-login";
 
@@ -88,7 +71,7 @@ async function curlRun(options: {
   request?: string;
 }): Promise<{ bodies: Buffer[]; commands: string[] }> {
   const { base, options: wayOptions } = way(options.mode, options.account ?? ALICE);
-  const files = options.paths.map((_, index) => join(dir as string, `curl-${++runs}-${index}.out`));
+  const files = options.paths.map((_, index) => join(peers.dir(), `curl-${++runs}-${index}.out`));
   const args = ["--silent", "--show-error", "--verbose", ...wayOptions];
   if (options.request !== undefined) args.push("--request", options.request);
   options.paths.forEach((path, index) => {
@@ -197,7 +180,8 @@ describe("apop-server with curl", () => {
 
   check("curl -X UIDL lists every message's Maildir unique name", async () => {
     const [listing] = await curl({ mode: "pop3s", paths: ["/"], request: "UIDL" });
-    const expected = aliceMail
+    const expected = peers
+      .delivered(ALICE)
       .map((entry, index) => `${index + 1} ${entry.uniqueName}\r\n`)
       .join("");
     expect(describeDifference(listing as Buffer, Buffer.from(expected))).toBeNull();

@@ -4,9 +4,8 @@
  */
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, inject } from "vitest";
+import { describe, expect, inject } from "vitest";
 import { check } from "../src/check.ts";
-import { stopAllChildren } from "../src/children.ts";
 import { buildBulkCorpus, buildCorpus } from "../src/corpus.ts";
 import { fetchmailForm } from "../src/fetchmail-form.ts";
 import {
@@ -17,12 +16,9 @@ import {
 } from "../src/run-fetchmail.ts";
 import { describeRun, type ToolResult } from "../src/run-tool.ts";
 import { assertAllSame } from "../src/same-bytes.ts";
-import { type ApopServer, startApopServer } from "../src/start-apop-server.ts";
-import { type Dovecot, startDovecot } from "../src/start-dovecot.ts";
-import { makeTempDir, removeTempDir } from "../src/temp-dir.ts";
 import { ALICE, BULK } from "../src/users.ts";
 import { crlfToLf, wireForm } from "../src/wire-form.ts";
-import { type DeliveredMessage, writeMaildir } from "../src/write-maildir.ts";
+import { usePeers } from "./helpers/peers.ts";
 
 const certificates = inject("certificates");
 const corpus = buildCorpus();
@@ -37,37 +33,16 @@ const FETCHMAIL_ALTERS = {
   "long-line-10000": "fetchmail cuts lines after 8,191 wire octets, inserting NUL NUL LF",
 };
 
-let dir: string | undefined;
-let server: ApopServer | undefined;
-let dovecot: Dovecot | undefined;
-let aliceMail: DeliveredMessage[] = [];
 let aliceSetup: FetchmailSetup | undefined;
 
-beforeAll(async () => {
-  dir = await makeTempDir("fetchmail");
-  const maildirRoot = join(dir, "maildirs");
-  aliceMail = await writeMaildir({ dir: join(maildirRoot, ALICE.name), messages: corpus });
-  await writeMaildir({ dir: join(maildirRoot, BULK.name), messages: bulk });
-  server = await startApopServer({ dir, maildirRoot, users: [ALICE, BULK], certificates });
-  dovecot = await startDovecot({
-    dir,
-    certificates,
-    users: [ALICE],
-    mail: { [ALICE.name]: corpus },
-  });
+const peers = usePeers("fetchmail", {
+  apop: [
+    [ALICE, corpus],
+    [BULK, bulk],
+  ],
+  dovecot: [[ALICE, corpus]],
 });
-
-afterAll(async () => {
-  await server?.stop();
-  await dovecot?.stop();
-  await stopAllChildren();
-  await removeTempDir(dir);
-});
-
-function apop(): ApopServer {
-  if (server === undefined) throw new Error("apop-server did not start");
-  return server;
-}
+const apop = peers.apop;
 
 function expectExit(result: ToolResult, code: number): void {
   expect(result.code, describeRun(result)).toBe(code);
@@ -78,7 +53,7 @@ describe("apop-server with fetchmail", () => {
     "fetchmail fetches every corpus message over APOP (keep, uidl), byte for byte as its MDA receives it",
     async () => {
       aliceSetup = await prepareFetchmail({
-        home: join(dir as string, "fetchmail-alice"),
+        home: join(peers.dir(), "fetchmail-alice"),
         port: apop().port,
         account: ALICE,
         ca: certificates.ca,
@@ -116,8 +91,8 @@ describe("apop-server with fetchmail", () => {
       // The same fetchmail against Dovecot delivers the very same bytes, altered messages
       // included: the changes are fetchmail's, not apop's.
       const dovecotSetup = await prepareFetchmail({
-        home: join(dir as string, "fetchmail-dovecot"),
-        port: (dovecot as Dovecot).port,
+        home: join(peers.dir(), "fetchmail-dovecot"),
+        port: peers.dovecot().port,
         account: ALICE,
         ca: certificates.ca,
       });
@@ -153,14 +128,14 @@ describe("apop-server with fetchmail", () => {
       expectExit(result, 1);
       expect(await readFetchmailDeliveries(aliceSetup)).toHaveLength(corpus.length);
       const ids = await readFile(join(aliceSetup.home, "fetchids"), "utf8");
-      for (const entry of aliceMail) expect(ids).toContain(entry.uniqueName);
+      for (const entry of peers.delivered(ALICE)) expect(ids).toContain(entry.uniqueName);
       return undefined;
     },
   );
 
   check("fetchmail with proto POP3 goes into TLS with STLS before it logs in", async () => {
     const setup = await prepareFetchmail({
-      home: join(dir as string, "fetchmail-stls"),
+      home: join(peers.dir(), "fetchmail-stls"),
       port: apop().port,
       account: ALICE,
       ca: certificates.ca,
@@ -187,7 +162,7 @@ describe("apop-server with fetchmail", () => {
 
   check("fetchmail fetches the 200 messages of the bulk mailbox over implicit TLS", async () => {
     const setup = await prepareFetchmail({
-      home: join(dir as string, "fetchmail-bulk"),
+      home: join(peers.dir(), "fetchmail-bulk"),
       port: apop().tlsPort,
       account: BULK,
       ca: certificates.ca,

@@ -2,9 +2,8 @@
  * Our server (the apop-server program) against getmail6, delivering into a Maildir.
  */
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, inject } from "vitest";
+import { describe, expect, inject } from "vitest";
 import { check } from "../src/check.ts";
-import { stopAllChildren } from "../src/children.ts";
 import { buildBulkCorpus, buildCorpus, type CorpusMessage } from "../src/corpus.ts";
 import { corpusMessageId, maildirFolders, readByMessageId } from "../src/read-delivered.ts";
 import {
@@ -16,12 +15,10 @@ import {
 } from "../src/run-getmail.ts";
 import { describeRun } from "../src/run-tool.ts";
 import { assertAllSame } from "../src/same-bytes.ts";
-import { type ApopServer, startApopServer } from "../src/start-apop-server.ts";
-import { type Dovecot, startDovecot } from "../src/start-dovecot.ts";
-import { makeTempDir, removeTempDir } from "../src/temp-dir.ts";
 import { ALICE, BULK } from "../src/users.ts";
 import { crlfToLf, wireForm } from "../src/wire-form.ts";
-import { listMaildir, writeMaildir } from "../src/write-maildir.ts";
+import { listMaildir } from "../src/write-maildir.ts";
+import { usePeers } from "./helpers/peers.ts";
 
 const certificates = inject("certificates");
 const corpus = buildCorpus();
@@ -42,36 +39,16 @@ const GETMAIL_ALTERS = {
   "long-header": "getmail (Python's email generator) refolds the 300-octet header at 78 columns",
 };
 
-let dir: string | undefined;
-let server: ApopServer | undefined;
-let dovecot: Dovecot | undefined;
 let aliceSetup: GetmailSetup | undefined;
 
-beforeAll(async () => {
-  dir = await makeTempDir("getmail");
-  const maildirRoot = join(dir, "maildirs");
-  await writeMaildir({ dir: join(maildirRoot, ALICE.name), messages: corpus });
-  await writeMaildir({ dir: join(maildirRoot, BULK.name), messages: small });
-  server = await startApopServer({ dir, maildirRoot, users: [ALICE, BULK], certificates });
-  dovecot = await startDovecot({
-    dir,
-    certificates,
-    users: [ALICE],
-    mail: { [ALICE.name]: corpus },
-  });
+const peers = usePeers("getmail", {
+  apop: [
+    [ALICE, corpus],
+    [BULK, small],
+  ],
+  dovecot: [[ALICE, corpus]],
 });
-
-afterAll(async () => {
-  await server?.stop();
-  await dovecot?.stop();
-  await stopAllChildren();
-  await removeTempDir(dir);
-});
-
-function apop(): ApopServer {
-  if (server === undefined) throw new Error("apop-server did not start");
-  return server;
-}
+const apop = peers.apop;
 
 /** getmail's runs ended well: exit 0 and no error line. */
 function expectClean(runs: GetmailRuns): void {
@@ -88,7 +65,7 @@ async function fetchWithGetmail(options: {
   account?: typeof ALICE;
 }) {
   const setup = await prepareGetmail({
-    home: join(dir as string, `getmail-${options.label}`),
+    home: join(peers.dir(), `getmail-${options.label}`),
     port: options.port,
     account: options.account ?? ALICE,
     ca: certificates.ca,
@@ -110,7 +87,7 @@ function raceNote(runs: GetmailRuns): string[] {
 
 async function expectedForms(label: string, messages: readonly CorpusMessage[]): Promise<Buffer[]> {
   return getmailForm({
-    dir: join(dir as string, `oracle-${label}`),
+    dir: join(peers.dir(), `oracle-${label}`),
     wires: messages.map((m) => wireForm(m.stored)),
   });
 }
@@ -143,7 +120,7 @@ describe("apop-server with getmail6", () => {
       // The same getmail against Dovecot writes the very same bytes: the changes are getmail's.
       const fromDovecot = await fetchWithGetmail({
         label: "dovecot",
-        port: (dovecot as Dovecot).port,
+        port: peers.dovecot().port,
       });
       assertAllSame(
         "getmail from apop-server vs from Dovecot",

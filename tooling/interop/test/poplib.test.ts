@@ -3,9 +3,8 @@
  */
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, inject } from "vitest";
+import { describe, expect, inject } from "vitest";
 import { check } from "../src/check.ts";
-import { stopAllChildren } from "../src/children.ts";
 import { buildBulkCorpus, buildCorpus, type CorpusMessage } from "../src/corpus.ts";
 import {
   type PoplibBody,
@@ -15,12 +14,10 @@ import {
   stepValues,
 } from "../src/run-poplib.ts";
 import { assertAllSame } from "../src/same-bytes.ts";
-import { type ApopServer, startApopServer } from "../src/start-apop-server.ts";
-import { type Dovecot, startDovecot } from "../src/start-dovecot.ts";
-import { makeTempDir, removeTempDir } from "../src/temp-dir.ts";
 import { ALICE, BULK, DELETER, KEEPER } from "../src/users.ts";
 import { expectedTop, listSize, wireForm } from "../src/wire-form.ts";
-import { type DeliveredMessage, listMaildir, writeMaildir } from "../src/write-maildir.ts";
+import { listMaildir } from "../src/write-maildir.ts";
+import { usePeers } from "./helpers/peers.ts";
 
 const certificates = inject("certificates");
 const corpus = buildCorpus();
@@ -29,52 +26,25 @@ const small = bulk.slice(0, 5);
 /** getmail6 sets the same limit (1 MiB) for its own poplib sessions. */
 const MAXLINE = 1 << 20;
 
-let dir: string | undefined;
-let server: ApopServer | undefined;
-let dovecot: Dovecot | undefined;
-let aliceMail: DeliveredMessage[] = [];
-let maildirRoot = "";
 let sessions = 0;
 
-beforeAll(async () => {
-  dir = await makeTempDir("poplib");
-  maildirRoot = join(dir, "maildirs");
-  aliceMail = await writeMaildir({ dir: join(maildirRoot, ALICE.name), messages: corpus });
-  await writeMaildir({ dir: join(maildirRoot, BULK.name), messages: bulk });
-  await writeMaildir({ dir: join(maildirRoot, KEEPER.name), messages: small });
-  await writeMaildir({ dir: join(maildirRoot, DELETER.name), messages: small });
-  server = await startApopServer({
-    dir,
-    maildirRoot,
-    users: [ALICE, BULK, KEEPER, DELETER],
-    certificates,
-  });
-  dovecot = await startDovecot({
-    dir,
-    certificates,
-    users: [ALICE],
-    mail: { [ALICE.name]: corpus },
-  });
+const peers = usePeers("poplib", {
+  apop: [
+    [ALICE, corpus],
+    [BULK, bulk],
+    [KEEPER, small],
+    [DELETER, small],
+  ],
+  dovecot: [[ALICE, corpus]],
 });
-
-afterAll(async () => {
-  await server?.stop();
-  await dovecot?.stop();
-  await stopAllChildren();
-  await removeTempDir(dir);
-});
-
-function apop(): ApopServer {
-  if (server === undefined) throw new Error("apop-server did not start");
-  return server;
-}
+const apop = peers.apop;
 
 /** One poplib session against apop-server; every step must succeed. */
 async function session(options: {
   steps: PoplibStep[];
   tls?: "none" | "implicit";
 }): Promise<unknown[]> {
-  const out = join(dir as string, `poplib-${++sessions}`);
+  const out = join(peers.dir(), `poplib-${++sessions}`);
   await mkdir(out);
   const report = await runPoplib({
     port: options.tls === "implicit" ? apop().tlsPort : apop().port,
@@ -165,7 +135,7 @@ describe("apop-server with Python poplib", () => {
   });
 
   check("poplib USER/PASS in clear is refused without --allow-plaintext-auth", async () => {
-    const out = join(dir as string, "poplib-refused");
+    const out = join(peers.dir(), "poplib-refused");
     await mkdir(out);
     const report = await runPoplib({
       port: apop().port,
@@ -196,7 +166,9 @@ describe("apop-server with Python poplib", () => {
       const steps: PoplibStep[] = [["apop", ALICE.name, ALICE.secret], ["uidl"], ["quit"]];
       const [, first] = await session({ steps });
       const [, second] = await session({ steps });
-      const expected = aliceMail.map((entry, index) => `${index + 1} ${entry.uniqueName}`);
+      const expected = peers
+        .delivered(ALICE)
+        .map((entry, index) => `${index + 1} ${entry.uniqueName}`);
       expect((first as PoplibListing).lines).toEqual(expected);
       expect((second as PoplibListing).lines).toEqual(expected);
       return undefined;
@@ -236,7 +208,7 @@ describe("apop-server with Python poplib", () => {
   });
 
   check("poplib DELE then RSET then QUIT leaves the mailbox intact", async () => {
-    const before = await listMaildir(join(maildirRoot, KEEPER.name));
+    const before = await listMaildir(join(peers.maildirRoot(), KEEPER.name));
     const [, , , rset, stat] = await session({
       steps: [
         ["apop", KEEPER.name, KEEPER.secret],
@@ -253,7 +225,7 @@ describe("apop-server with Python poplib", () => {
       steps: [["apop", KEEPER.name, KEEPER.secret], ["list"], ["quit"]],
     });
     expect((list as PoplibListing).lines).toHaveLength(small.length);
-    expect(await listMaildir(join(maildirRoot, KEEPER.name))).toEqual(before);
+    expect(await listMaildir(join(peers.maildirRoot(), KEEPER.name))).toEqual(before);
     return undefined;
   });
 
@@ -270,7 +242,7 @@ describe("apop-server with Python poplib", () => {
       left.reduce((sum, message) => sum + listSize(message.stored), 0),
     ]);
     await compareRetrieved("after DELE", left, values.slice(2, -1));
-    expect(await listMaildir(join(maildirRoot, DELETER.name))).toHaveLength(left.length);
+    expect(await listMaildir(join(peers.maildirRoot(), DELETER.name))).toHaveLength(left.length);
     return undefined;
   });
 
@@ -279,11 +251,11 @@ describe("apop-server with Python poplib", () => {
     async () => {
       const index = corpus.findIndex((message) => message.name === "long-line-10000");
       const fromApop = await runPoplibRaw(apop().port, index + 1);
-      const fromDovecot = await runPoplibRaw((dovecot as Dovecot).port, index + 1);
+      const fromDovecot = await runPoplibRaw(peers.dovecot().port, index + 1);
       expect(fromApop.steps[1]?.error, JSON.stringify(fromApop)).toBe("error_proto: line too long");
       expect(
         fromDovecot.steps[1]?.error,
-        `${JSON.stringify(fromDovecot)}\n${await (dovecot as Dovecot).log()}`,
+        `${JSON.stringify(fromDovecot)}\n${await peers.dovecot().log()}`,
       ).toBe("error_proto: line too long");
       return "poplib's own _MAXLINE; every other check raises it to 1 MiB, as getmail6 does";
     },
@@ -292,7 +264,7 @@ describe("apop-server with Python poplib", () => {
 
 /** APOP and one RETR with poplib's default `_MAXLINE`. */
 async function runPoplibRaw(port: number, message: number) {
-  const out = join(dir as string, `poplib-raw-${port}`);
+  const out = join(peers.dir(), `poplib-raw-${port}`);
   await mkdir(out, { recursive: true });
   return runPoplib({
     port,

@@ -7,6 +7,8 @@ import type { Maildrop, MailStore } from "@apop/core";
 import { createMaildirStore } from "@apop/maildir";
 import { createPop3Server, type Pop3Server, type Pop3ServerEvent } from "@apop/node";
 import type { TestPki } from "../../../../tooling/test-pki/test-pki.ts";
+import { perFile, perFileTestPki } from "../../../../tooling/vitest/per-file.ts";
+import { createWorkspace, type Workspace } from "./workspace.ts";
 
 export const PASSWORD = "wonderland";
 
@@ -57,6 +59,20 @@ export async function startServer(options: {
       ),
     close: () => server.close({ graceMs: 0 }),
   };
+}
+
+/**
+ * For a whole test file: a test PKI, a workspace, and a server on the workspace's Maildirs
+ * with a certificate from that PKI. Released after the file, the server first.
+ */
+export function perFileServer(): { pki: TestPki; work: Workspace; server: TestServer } {
+  const pki = perFileTestPki();
+  const work = perFile(createWorkspace, (workspace) => workspace.cleanup());
+  const server = perFile(
+    () => startServer({ root: work.root, pki }),
+    (started) => started.close(),
+  );
+  return { pki, work, server };
 }
 
 /** A paused read: the server has sent part of a message and waits for `release`. */

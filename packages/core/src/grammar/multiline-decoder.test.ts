@@ -1,18 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { LocalProtocolError } from "../errors/local-protocol-error.ts";
+import { bytes, caught, eachSplit, latin1, split } from "../../test/helpers/octets.ts";
 import { MultilineDecoder } from "./multiline-decoder.ts";
-
-/** Octets from a string of char codes 0-255 (latin1), so tests can spell any byte. */
-function bytes(text: string): Uint8Array {
-  return Uint8Array.from(text, (char) => char.charCodeAt(0));
-}
-
-/** The latin1 string of some octets, for readable failures. */
-function latin1(...parts: Uint8Array[]): string {
-  let text = "";
-  for (const part of parts) for (const byte of part) text += String.fromCharCode(byte);
-  return text;
-}
 
 /** Feeds `chunks` until the block ends; returns the message, whether it ended, and what follows. */
 function decode(chunks: Uint8Array[]): { message: string; end: boolean; rest: string } {
@@ -26,27 +15,6 @@ function decode(chunks: Uint8Array[]): { message: string; end: boolean; rest: st
     expect(result.rest).toHaveLength(0);
   }
   return { message, end: false, rest: "" };
-}
-
-/** What `action` throws. */
-function caught(action: () => unknown): unknown {
-  try {
-    action();
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected a throw");
-}
-
-/** `wire` cut at `cuts` (ascending offsets). */
-function split(wire: Uint8Array, cuts: number[]): Uint8Array[] {
-  const pieces: Uint8Array[] = [];
-  let start = 0;
-  for (const cut of [...cuts, wire.length]) {
-    pieces.push(wire.subarray(start, cut));
-    start = cut;
-  }
-  return pieces;
 }
 
 const highBytes = latin1(
@@ -87,15 +55,10 @@ const rows: [string, string, string, string][] = [
 ];
 
 describe("MultilineDecoder", () => {
-  it.each(rows)("%s", (_, wire, message, rest) => {
-    expect(decode([bytes(wire)])).toEqual({ message, end: true, rest });
-  });
-
-  it.each(rows)("%s, split at every offset", (_, wire, message, rest) => {
-    const input = bytes(wire);
-    for (let cut = 0; cut <= input.length; cut++) {
-      expect(decode(split(input, [cut]))).toEqual({ message, end: true, rest });
-    }
+  eachSplit(rows, {
+    input: ([, wire]) => bytes(wire),
+    run: (chunks) => decode(chunks),
+    expected: ([, , message, rest]) => ({ message, end: true, rest }),
   });
 
   it.each(rows)("%s, split in three at every pair of offsets", (_, wire, message, rest) => {
@@ -106,11 +69,6 @@ describe("MultilineDecoder", () => {
         expect(decode(split(input, [first, second]))).toEqual({ message, end: true, rest });
       }
     }
-  });
-
-  it.each(rows)("%s, one byte at a time", (_, wire, message, rest) => {
-    const input = bytes(wire);
-    expect(decode(split(input, [...input.keys()]))).toEqual({ message, end: true, rest });
   });
 
   it("waits for the whole terminator line", () => {

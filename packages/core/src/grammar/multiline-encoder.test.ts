@@ -1,44 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { LocalProtocolError } from "../errors/local-protocol-error.ts";
+import { bytes, caught, eachSplit, latin1, split } from "../../test/helpers/octets.ts";
 import { MultilineEncoder } from "./multiline-encoder.ts";
-
-/** Octets from a string of char codes 0-255 (latin1), so tests can spell any byte. */
-function bytes(text: string): Uint8Array {
-  return Uint8Array.from(text, (char) => char.charCodeAt(0));
-}
-
-/** The latin1 string of some octets, for readable failures. */
-function latin1(...parts: Uint8Array[]): string {
-  let text = "";
-  for (const part of parts) for (const byte of part) text += String.fromCharCode(byte);
-  return text;
-}
 
 /** Encodes `chunks` one after another, then `end()`, and returns the whole wire text. */
 function encode(chunks: Uint8Array[], options: { bodyLines?: number } = {}): string {
   const encoder = new MultilineEncoder(options);
   return latin1(...chunks.map((chunk) => encoder.encode(chunk)), encoder.end());
-}
-
-/** What `action` throws. */
-function caught(action: () => unknown): unknown {
-  try {
-    action();
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected a throw");
-}
-
-/** `message` cut at `cuts` (ascending offsets). */
-function split(message: Uint8Array, cuts: number[]): Uint8Array[] {
-  const pieces: Uint8Array[] = [];
-  let start = 0;
-  for (const cut of [...cuts, message.length]) {
-    pieces.push(message.subarray(start, cut));
-    start = cut;
-  }
-  return pieces;
 }
 
 const highBytes = latin1(Uint8Array.from({ length: 256 }, (_, i) => i).filter((b) => b !== 10));
@@ -70,20 +38,10 @@ const retrRows: [string, string, string][] = [
 ];
 
 describe("MultilineEncoder for RETR", () => {
-  it.each(retrRows)("%s", (_, message, wire) => {
-    expect(encode([bytes(message)])).toBe(wire);
-  });
-
-  it.each(retrRows)("%s, split at every offset", (_, message, wire) => {
-    const input = bytes(message);
-    for (let cut = 0; cut <= input.length; cut++) {
-      expect(encode(split(input, [cut]))).toBe(wire);
-    }
-  });
-
-  it.each(retrRows)("%s, one byte at a time", (_, message, wire) => {
-    const input = bytes(message);
-    expect(encode(split(input, [...input.keys()]))).toBe(wire);
+  eachSplit(retrRows, {
+    input: ([, message]) => bytes(message),
+    run: (chunks) => encode(chunks),
+    expected: ([, , wire]) => wire,
   });
 
   it("handles CR and LF in separate chunks as one CRLF", () => {

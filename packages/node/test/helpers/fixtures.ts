@@ -2,6 +2,8 @@
  * Accounts, messages and a server started on ephemeral ports, shared by the test files.
  */
 import { type Authenticator, type Credential, type MailStore, MemoryStore } from "@apop/core";
+import type { TestPki } from "../../../../tooling/test-pki/test-pki.ts";
+import { perFile } from "../../../../tooling/vitest/per-file.ts";
 import {
   createPop3Server,
   type Pop3Server,
@@ -143,6 +145,14 @@ export async function startServer<S extends MailStore = MemoryStore>(
     events,
     close: (graceMs = 0) => server.close({ graceMs }),
   };
+}
+
+/** A server with `startServer`'s defaults and a certificate from `pki`, for a whole test file. */
+export function perFileTlsServer(pki: TestPki): TestServer {
+  return perFile(
+    () => startServer({ tls: { key: pki.key, cert: pki.cert } }),
+    (server) => server.close(),
+  );
 }
 
 /** Waits until `condition` holds, polling on the event loop (no time threshold asserted). */

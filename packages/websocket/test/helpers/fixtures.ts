@@ -4,6 +4,7 @@
 import * as net from "node:net";
 import { type Authenticator, MemoryStore } from "@apop/core";
 import { createPop3Server, type Pop3Server, type Pop3ServerEvent } from "@apop/node";
+import { afterEach } from "vitest";
 import { WebSocket } from "ws";
 import type { TestPki } from "../../../../tooling/test-pki/test-pki.ts";
 
@@ -172,4 +173,13 @@ export function nodeWebSocket(options: { origin?: string; ca?: string } = {}): {
     WebSocket: BrowserLike as unknown as new (url: string) => globalThis.WebSocket,
     created,
   };
+}
+
+/** A list the test pushes cleanups onto; after each test they run, last pushed first. */
+export function cleanupsAfterEach(): (() => Promise<unknown>)[] {
+  const cleanups: (() => Promise<unknown>)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+  return cleanups;
 }

@@ -1,0 +1,36 @@
+/**
+ * Set-up shared by a whole test file: made in `beforeAll`, released in `afterAll` (vitest
+ * runs `afterAll` hooks last-registered first, so later set-ups are released before the
+ * ones they were built on).
+ */
+import { afterAll, beforeAll } from "vitest";
+import { createTestPki, type TestPki } from "../test-pki/test-pki.ts";
+
+/**
+ * Registers the hooks and returns a stand-in for the value, to be used as the value itself
+ * inside tests and later hooks. Reading it before `make` has finished throws. `release`
+ * runs only when `make` did.
+ */
+export function perFile<T extends object>(
+  make: () => T | Promise<T>,
+  release: (value: T) => unknown,
+): T {
+  let value: T | undefined;
+  beforeAll(async () => {
+    value = await make();
+  });
+  afterAll(async () => {
+    if (value !== undefined) await release(value);
+  });
+  return new Proxy({} as T, {
+    get: (_, key) => {
+      if (value === undefined) throw new Error(`per-file set-up read before it was made`);
+      return Reflect.get(value, key);
+    },
+  });
+}
+
+/** The test PKI (`createTestPki`) for a whole test file, removed after it. */
+export function perFileTestPki(): TestPki {
+  return perFile(createTestPki, (pki) => pki.cleanup());
+}
