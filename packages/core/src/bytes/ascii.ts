@@ -1,6 +1,6 @@
 /**
  * POP3 lines are octets (RFC 1939 section 3). Core converts them by hand, so it needs neither
- * `TextEncoder` nor `Buffer`: the protocol's own text (keywords, numbers, status indicators)
+ * the WHATWG text codecs nor Node's buffers: the protocol's own text (keywords, numbers, status indicators)
  * is ASCII, and arbitrary octets round-trip through latin-1.
  */
 

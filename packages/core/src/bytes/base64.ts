@@ -1,5 +1,5 @@
 /**
- * Base64 by hand (core has no `Buffer`/`atob`), in the strict form that SASL needs: RFC 5034
+ * Base64 by hand (core has neither Node's buffers nor `atob`), in the strict form that SASL needs: RFC 5034
  * section 4 carries every SASL response as base64 and says a server must reject a response it
  * cannot decode, so the decoder refuses instead of guessing.
  */

@@ -12,7 +12,7 @@ const DECODE_CHUNK = 4096;
  * Encodes a string as UTF-8 (RFC 3629).
  *
  * A lone surrogate (a string that is not well-formed UTF-16) becomes U+FFFD, exactly as
- * `TextEncoder` and `Buffer.from(text, "utf8")` do, so both sides of a comparison encode alike.
+ * the WHATWG text encoder and Node's UTF-8 buffers do, so both sides of a comparison encode alike.
  */
 export function encodeUtf8(text: string): Uint8Array {
   const out = new Uint8Array(utf8Length(text));

@@ -1,6 +1,6 @@
-import type * as http from "node:http";
+
 import * as net from "node:net";
-import type { WebTlsOptions } from "./open-web-server.ts";
+import type { WebEndpointOptions, } from "./open-web-server.ts";
 import { type AllowedOrigins, invalid, resolveAllowedOrigins } from "./upgrade-gate.ts";
 
 /** A POP3 server the bridge may connect to. Nothing else is ever dialled. */
@@ -55,25 +55,9 @@ export type BridgeEvent =
       readonly bytesToBrowser: number;
     };
 
-export interface BridgeOptions {
+export interface BridgeOptions extends WebEndpointOptions {
   /** The allow-list. */
   readonly targets: readonly BridgeTarget[];
-  /** Pages allowed to connect (checked at the upgrade, HTTP 403 otherwise). */
-  readonly allowedOrigins: AllowedOrigins;
-  /** Accept upgrades without `Origin` (non-browser clients). Default false. */
-  readonly allowMissingOrigin?: boolean;
-  /** Attach to this HTTP(S) server instead of starting one (the caller listens and closes it). */
-  readonly server?: http.Server;
-  /** Start an own server on this port (0 picks one). */
-  readonly port?: number;
-  /** The own server's address. Default 127.0.0.1. */
-  readonly host?: string;
-  /** Serve `wss://` (and the page over HTTPS) with this certificate. */
-  readonly tls?: WebTlsOptions;
-  /** Accept plain `ws://` on a non-loopback address. Default false. */
-  readonly allowInsecureWs?: boolean;
-  /** The WebSocket endpoint. Default `/pop3`. */
-  readonly path?: string;
   /** Serve the example web client and `/targets.json` on the same server. Default false. */
   readonly servePage?: boolean;
   /** Open WebSockets in total. Default 100. */

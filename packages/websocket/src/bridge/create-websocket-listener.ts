@@ -4,9 +4,12 @@ import type { Duplex } from "node:stream";
 import type * as tls from "node:tls";
 import type { Pop3Server } from "@apop/node";
 import { WebSocketServer } from "ws";
-import { closeWebServer, openWebServer, type WebTlsOptions } from "./open-web-server.ts";
 import {
-  type AllowedOrigins,
+  closeWebServer,
+  openWebServer,
+  type WebEndpointOptions,
+} from "./open-web-server.ts";
+import {
   checkUpgrade,
   invalid,
   refuseUpgrade,
@@ -14,25 +17,9 @@ import {
 } from "./upgrade-gate.ts";
 import { WebSocketServerTransport } from "./websocket-server-transport.ts";
 
-export interface WebSocketListenerOptions {
+export interface WebSocketListenerOptions extends WebEndpointOptions {
   /** The server whose store, policy, limits, events and shutdown apply (`@apop/node`). */
   readonly pop3Server: Pop3Server;
-  /** Pages allowed to connect (checked at the upgrade, HTTP 403 otherwise). */
-  readonly allowedOrigins: AllowedOrigins;
-  /** Accept upgrades without `Origin` (non-browser clients). Default false. */
-  readonly allowMissingOrigin?: boolean;
-  /** Attach to this HTTP(S) server instead of starting one. */
-  readonly server?: http.Server;
-  /** Start an own server on this port (0 picks one). */
-  readonly port?: number;
-  /** Default 127.0.0.1. */
-  readonly host?: string;
-  /** Serve `wss://` with this certificate: the session is then `secure` for core's policy. */
-  readonly tls?: WebTlsOptions;
-  /** Accept plain `ws://` on a non-loopback address. Default false. */
-  readonly allowInsecureWs?: boolean;
-  /** The WebSocket endpoint. Default `/pop3`. */
-  readonly path?: string;
   /** Largest WebSocket frame, in octets. Default 64 KiB. */
   readonly maxFrameBytes?: number;
 }

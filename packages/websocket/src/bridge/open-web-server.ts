@@ -1,12 +1,33 @@
 import * as http from "node:http";
 import * as https from "node:https";
 import type * as net from "node:net";
+import type { AllowedOrigins } from "./upgrade-gate.ts";
 import { invalid, isLoopback } from "./upgrade-gate.ts";
 
 /** The certificate and key (PEM) for `wss://`. */
 export interface WebTlsOptions {
   readonly cert: string | Buffer;
   readonly key: string | Buffer;
+}
+
+/** Where and how a WebSocket endpoint listens: the options the bridge and the listener share. */
+export interface WebEndpointOptions {
+  /** Pages allowed to connect (checked at the upgrade, HTTP 403 otherwise). */
+  readonly allowedOrigins: AllowedOrigins;
+  /** Accept upgrades without `Origin` (non-browser clients). Default false. */
+  readonly allowMissingOrigin?: boolean;
+  /** Attach to this HTTP(S) server instead of starting one (the caller listens and closes it). */
+  readonly server?: http.Server;
+  /** Start an own server on this port (0 picks one). */
+  readonly port?: number;
+  /** The own server's address. Default 127.0.0.1. */
+  readonly host?: string;
+  /** Serve `wss://` with this certificate (a `wss://` session counts as secure for core's policy). */
+  readonly tls?: WebTlsOptions;
+  /** Accept plain `ws://` on a non-loopback address. Default false. */
+  readonly allowInsecureWs?: boolean;
+  /** The WebSocket endpoint. Default `/pop3`. */
+  readonly path?: string;
 }
 
 export interface OpenWebServerOptions {
