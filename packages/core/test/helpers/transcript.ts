@@ -265,13 +265,12 @@ export function replayClient(
     offset += reply.length;
     const events: Core.ClientEvent[] = [];
     for (const chunk of chunks) events.push(...session.receive(chunk, 0));
-    problems.push(...checkClientEvents(transcript, exchange.server, expected, events, where));
+    problems.push(...checkClientEvents(exchange.server, expected, events, where));
   }
   return problems;
 }
 
 function checkClientEvents(
-  transcript: Transcript,
   serverLines: readonly string[],
   expected: readonly string[],
   events: readonly Core.ClientEvent[],
@@ -301,7 +300,6 @@ function checkClientEvents(
       problems.push(`${where}: lines ${JSON.stringify(first.lines)} for ${JSON.stringify(want)}`);
     }
   }
-  void transcript;
   return problems;
 }
 
