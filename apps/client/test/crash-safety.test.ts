@@ -11,6 +11,7 @@ import {
 import { bigMessage, smallMessage, type TestMessage } from "./helpers/messages.ts";
 import { collect, runApop, spawnApop } from "./helpers/run-apop.ts";
 import {
+  fetchArgs,
   gateStore,
   PASSWORD,
   perFileServer,
@@ -23,17 +24,6 @@ import { serverMessageCount } from "./helpers/workspace.ts";
 const { pki, work, server } = perFileServer();
 
 const env = { APOP_PASSWORD: PASSWORD };
-
-function fetchArgs(port: number, user: string, destination: string[]): string[] {
-  return [
-    "fetch",
-    `pop3s://${user}@127.0.0.1:${port}`,
-    "--ca",
-    pki.caFile,
-    ...destination,
-    "--delete",
-  ];
-}
 
 /** Four messages, the third big enough to be caught in the middle. */
 function mailbox(): TestMessage[] {
@@ -61,10 +51,17 @@ describe("SIGKILL in the middle of a large message", () => {
       try {
         const local = join(work.dir, `${user.name}-${kind}`);
         const destination = kind === "maildir" ? ["--maildir", local] : ["--mbox", local];
-        const child = spawnApop(fetchArgs(slow.tlsPort, user.name, destination), {
-          home: user.home,
-          env,
-        });
+        const child = spawnApop(
+          fetchArgs(
+            { port: slow.tlsPort, user: user.name, ca: pki.caFile },
+            ...destination,
+            "--delete",
+          ),
+          {
+            home: user.home,
+            env,
+          },
+        );
         const done = collect(child);
         await gate.reached;
         // The client has been writing the big message: its bytes are on disk, not yet complete.
@@ -94,10 +91,17 @@ describe("SIGKILL in the middle of a large message", () => {
         await sessionsGone(slow);
         expect(serverMessageCount(user.serverMaildir)).toBe(messages.length);
 
-        const again = await runApop(fetchArgs(slow.tlsPort, user.name, destination), {
-          home: user.home,
-          env,
-        });
+        const again = await runApop(
+          fetchArgs(
+            { port: slow.tlsPort, user: user.name, ca: pki.caFile },
+            ...destination,
+            "--delete",
+          ),
+          {
+            home: user.home,
+            env,
+          },
+        );
         expect(again.stderr).toContain("2 new messages");
         expect(again.code).toBe(0);
         if (kind === "maildir") {
@@ -126,10 +130,18 @@ describe("SIGKILL in the middle of a large message", () => {
     const slow = await startServer({ root: work.root, pki, store });
     try {
       const local = join(work.dir, `${user.name}-Maildir`);
-      const child = spawnApop(fetchArgs(slow.tlsPort, user.name, ["--maildir", local]), {
-        home: user.home,
-        env,
-      });
+      const child = spawnApop(
+        fetchArgs(
+          { port: slow.tlsPort, user: user.name, ca: pki.caFile },
+          "--maildir",
+          local,
+          "--delete",
+        ),
+        {
+          home: user.home,
+          env,
+        },
+      );
       const done = collect(child);
       await gate.reached;
       await until(() => readdirSync(join(local, "tmp")).length > 0);
@@ -171,19 +183,33 @@ describe("a crash at every step of a delivery", () => {
       const user = work.user(messages);
       const local = join(work.dir, `${user.name}-${kind}`);
       const destination = kind === "maildir" ? ["--maildir", local] : ["--mbox", local];
-      const crashed = await runApop(fetchArgs(server.tlsPort, user.name, destination), {
-        home: user.home,
-        env: { ...env, APOP_TEST_CRASH_AT: point },
-      });
+      const crashed = await runApop(
+        fetchArgs(
+          { port: server.tlsPort, user: user.name, ca: pki.caFile },
+          ...destination,
+          "--delete",
+        ),
+        {
+          home: user.home,
+          env: { ...env, APOP_TEST_CRASH_AT: point },
+        },
+      );
       expect(crashed.signal).toBe("SIGKILL");
       await sessionsGone(server);
       // No QUIT was sent, so no DELE was committed, whatever had been written.
       expect(serverMessageCount(user.serverMaildir)).toBe(messages.length);
 
-      const again = await runApop(fetchArgs(server.tlsPort, user.name, destination), {
-        home: user.home,
-        env,
-      });
+      const again = await runApop(
+        fetchArgs(
+          { port: server.tlsPort, user: user.name, ca: pki.caFile },
+          ...destination,
+          "--delete",
+        ),
+        {
+          home: user.home,
+          env,
+        },
+      );
       expect(again.code).toBe(0);
       expect(again.stderr).not.toContain("may appear twice");
       if (point === "mbox-mid-append:2")

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { maildirProblems, readMaildir } from "./helpers/local-mail.ts";
 import { bigMessage, smallMessage, TRICKY } from "./helpers/messages.ts";
 import { runApop } from "./helpers/run-apop.ts";
-import { PASSWORD, perFileServer } from "./helpers/server.ts";
+import { fetchArgs, PASSWORD, perFileServer } from "./helpers/server.ts";
 import { serverMessageCount } from "./helpers/workspace.ts";
 
 const { pki, work, server } = perFileServer();
@@ -77,14 +77,11 @@ describe("apop fetch into a Maildir", () => {
     const messages = [smallMessage(1), smallMessage(2), smallMessage(3)];
     const user = work.user(messages);
     const local = join(work.dir, `${user.name}-Maildir`);
-    const args = [
-      "fetch",
-      `pop3s://${user.name}@127.0.0.1:${server.tlsPort}`,
-      "--ca",
-      pki.caFile,
+    const args = fetchArgs(
+      { port: server.tlsPort, user: user.name, ca: pki.caFile },
       "--maildir",
       local,
-    ];
+    );
     const env = { APOP_PASSWORD: PASSWORD };
     expect((await runApop(args, { home: user.home, env })).code).toBe(0);
     rmSync(join(user.home, "state"), { recursive: true });
@@ -98,14 +95,11 @@ describe("apop fetch into a Maildir", () => {
     const messages = [smallMessage(1), smallMessage(2)];
     const user = work.user(messages);
     const local = join(work.dir, `${user.name}-Maildir`);
-    const args = [
-      "fetch",
-      `pop3s://${user.name}@127.0.0.1:${server.tlsPort}`,
-      "--ca",
-      pki.caFile,
+    const args = fetchArgs(
+      { port: server.tlsPort, user: user.name, ca: pki.caFile },
       "--maildir",
       local,
-    ];
+    );
     const env = { APOP_PASSWORD: PASSWORD };
     expect((await runApop(args, { home: user.home, env })).code).toBe(0);
     for (const name of readdirSync(join(local, "new"))) {

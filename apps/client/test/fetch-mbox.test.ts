@@ -5,23 +5,15 @@ import { describe, expect, it } from "vitest";
 import { expectedMbox, readMboxWithoutDates } from "./helpers/local-mail.ts";
 import { bigMessage, smallMessage, TRICKY } from "./helpers/messages.ts";
 import { runApop } from "./helpers/run-apop.ts";
-import { PASSWORD, perFileServer } from "./helpers/server.ts";
+import { fetchArgs, PASSWORD, perFileServer } from "./helpers/server.ts";
 import { serverMessageCount } from "./helpers/workspace.ts";
 
 const { pki, work, server } = perFileServer();
 
 const env = { APOP_PASSWORD: PASSWORD };
 
-function fetchArgs(user: string, mbox: string, ...more: string[]): string[] {
-  return [
-    "fetch",
-    `pop3s://${user}@127.0.0.1:${server.tlsPort}`,
-    "--ca",
-    pki.caFile,
-    "--mbox",
-    mbox,
-    ...more,
-  ];
+function mboxArgs(user: string, mbox: string, ...more: string[]): string[] {
+  return fetchArgs({ port: server.tlsPort, user, ca: pki.caFile }, "--mbox", mbox, ...more);
 }
 
 describe("apop fetch into an mbox", () => {
@@ -30,18 +22,18 @@ describe("apop fetch into an mbox", () => {
     const user = work.user(messages);
     const mbox = join(work.dir, `${user.name}.mbox`);
 
-    const first = await runApop(fetchArgs(user.name, mbox), { home: user.home, env });
+    const first = await runApop(mboxArgs(user.name, mbox), { home: user.home, env });
     expect(first.stderr).toContain(`${messages.length} new messages`);
     expect(first.code).toBe(0);
     expect(readMboxWithoutDates(mbox)).toBe(expectedMbox(messages));
     expect(existsSync(`${mbox}.lock`)).toBe(false);
 
-    const second = await runApop(fetchArgs(user.name, mbox), { home: user.home, env });
+    const second = await runApop(mboxArgs(user.name, mbox), { home: user.home, env });
     expect(second.code).toBe(0);
     expect(second.stderr).toContain("no new mail");
     expect(readMboxWithoutDates(mbox)).toBe(expectedMbox(messages));
 
-    const third = await runApop(fetchArgs(user.name, mbox, "--delete"), { home: user.home, env });
+    const third = await runApop(mboxArgs(user.name, mbox, "--delete"), { home: user.home, env });
     expect(third.code).toBe(0);
     expect(serverMessageCount(user.serverMaildir)).toBe(0);
     expect(readMboxWithoutDates(mbox)).toBe(expectedMbox(messages));
@@ -54,7 +46,7 @@ describe("apop fetch into an mbox", () => {
     const before =
       "From old@example.org Thu Jan  1 00:00:00 2026\nSubject: old\n\nno final newline";
     writeFileSync(mbox, before);
-    const result = await runApop(fetchArgs(user.name, mbox), { home: user.home, env });
+    const result = await runApop(mboxArgs(user.name, mbox), { home: user.home, env });
     expect(result.code).toBe(0);
     expect(readMboxWithoutDates(mbox)).toBe(
       `${before.replace(/Thu.*2026/, "DATE")}\n\n${expectedMbox(messages)}`,
@@ -67,7 +59,7 @@ describe("apop fetch into an mbox", () => {
     const mbox = join(work.dir, `${user.name}.mbox`);
     // A pid that cannot be running: above the kernel's pid_max.
     writeFileSync(`${mbox}.lock`, `99999999 ${hostname()}\n`);
-    const result = await runApop(fetchArgs(user.name, mbox), { home: user.home, env });
+    const result = await runApop(mboxArgs(user.name, mbox), { home: user.home, env });
     expect(result.code).toBe(0);
     expect(readMboxWithoutDates(mbox)).toBe(expectedMbox(messages));
     expect(existsSync(`${mbox}.lock`)).toBe(false);
@@ -81,7 +73,7 @@ describe("apop fetch into an mbox", () => {
     // 60 KiB message spools fine, then its append stops with EFBIG after 28 KiB.
     const old = `From old@example.org Thu Jan  1 00:00:00 2026\n${"x".repeat(99 * 1024)}\n\n`;
     writeFileSync(mbox, old);
-    const failed = await runApop(fetchArgs(user.name, mbox, "--delete"), {
+    const failed = await runApop(mboxArgs(user.name, mbox, "--delete"), {
       home: user.home,
       env,
       shellPrefix: "ulimit -f 128;",
@@ -91,7 +83,7 @@ describe("apop fetch into an mbox", () => {
     expect(readFileSync(mbox, "latin1")).toBe(old);
     expect(serverMessageCount(user.serverMaildir)).toBe(1);
 
-    const retried = await runApop(fetchArgs(user.name, mbox, "--delete"), { home: user.home, env });
+    const retried = await runApop(mboxArgs(user.name, mbox, "--delete"), { home: user.home, env });
     expect(retried.code).toBe(0);
     expect(readMboxWithoutDates(mbox)).toBe(
       `${old.replace(/Thu.*2026/, "DATE")}${expectedMbox([message])}`,

@@ -97,10 +97,8 @@ function logSessionEvent(
       logger.log("debug", "command", { connection, command: event.text });
       return;
     case "command-rejected":
-      logger.log("debug", "command-rejected", {
-        connection,
-        reason: event.reason.replace(/^(Unknown command): .*/s, "$1"),
-      });
+      // Core names the kind of refusal, never the line's text (it may be a stray password).
+      logger.log("debug", "command-rejected", { connection, reason: event.reason });
       return;
     case "login-requested":
       logger.log("debug", "auth-attempt", {

@@ -12,6 +12,20 @@ import { createWorkspace, type Workspace } from "./workspace.ts";
 
 export const PASSWORD = "wonderland";
 
+/** `apop fetch pop3s://USER@127.0.0.1:PORT --ca CA ...rest`: the fetch every test runs. */
+export function fetchArgs(
+  options: { port: number; user: string; ca: string },
+  ...rest: string[]
+): string[] {
+  return [
+    "fetch",
+    `pop3s://${options.user}@127.0.0.1:${options.port}`,
+    "--ca",
+    options.ca,
+    ...rest,
+  ];
+}
+
 export interface TestServer {
   readonly server: Pop3Server;
   readonly store: MailStore;

@@ -5,7 +5,7 @@
 import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { writeMailbox, type TestMessage } from "./messages.ts";
+import { type TestMessage, writeMailbox } from "./messages.ts";
 
 export interface Workspace {
   readonly dir: string;
