@@ -3,7 +3,17 @@
 import { accessSync, constants } from "node:fs";
 import { delimiter, join } from "node:path";
 
-const commands = ["dovecot", "fetchmail", "getmail", "python3", "curl", "openssl"];
+const commands = [
+  "dovecot",
+  "fetchmail",
+  "getmail",
+  "python3",
+  "curl",
+  "openssl",
+  "haproxy",
+  "gsasl",
+  "systemd-analyze",
+];
 const chromium = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
 function executable(path) {
@@ -24,6 +34,8 @@ const found = (command) => onPath(command) || executable(join("/usr/sbin", comma
 
 const missing = commands.filter((command) => !found(command));
 if (!executable(chromium)) missing.push("chromium");
+// Debian keeps PostgreSQL's server binaries off PATH, under a versioned folder.
+if (!executable("/usr/lib/postgresql/15/bin/postgres")) missing.push("postgresql");
 
 if (missing.length > 0) {
   console.error(

@@ -4,7 +4,7 @@
 # start their own peers with their own configuration on loopback ports.
 set -euo pipefail
 
-packages=(dovecot-pop3d dovecot-core fetchmail getmail6 python3 curl openssl chromium)
+packages=(dovecot-pop3d dovecot-core fetchmail getmail6 python3 curl openssl chromium haproxy postgresql gsasl systemd)
 
 missing=()
 for package in "${packages[@]}"; do
