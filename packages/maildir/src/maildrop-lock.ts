@@ -49,12 +49,12 @@
 import { randomUUID } from "node:crypto";
 import { type FileHandle, link, open, rename, rm } from "node:fs/promises";
 import path from "node:path";
+import { isProcessAlive } from "@apop/cli-kit";
 import { StoreError } from "@apop/core";
 import {
   currentProcessIdentity,
   linuxProcessStart,
   type ProcessIdentity,
-  processExists,
   sameProcessStart,
 } from "./process-identity.ts";
 import { errnoCode } from "./to-store-error.ts";
@@ -257,7 +257,7 @@ function judge(found: FoundLock, me: ProcessIdentity, staleAfterMs: number): "st
   if (owner.pid === me.pid) {
     return sameProcessStart(owner.processStart, me.processStart) ? "in-use" : "stale";
   }
-  if (!processExists(owner.pid)) return "stale";
+  if (!isProcessAlive(owner.pid)) return "stale";
   const start = linuxProcessStart(owner.pid);
   if (
     start !== undefined &&

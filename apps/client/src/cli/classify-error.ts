@@ -1,5 +1,5 @@
+import { CliError } from "@apop/cli-kit";
 import { LocalProtocolError, Pop3Error, RemoteProtocolError } from "@apop/core";
-import { CliError } from "./cli-error.ts";
 import { ExitCode } from "./exit-code.ts";
 
 /** Where in the session a failure happened: the same `-ERR` means different things. */

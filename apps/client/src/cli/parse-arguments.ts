@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
+import { CliError } from "@apop/cli-kit";
 import type { TlsMode } from "@apop/node";
 import { z } from "zod";
-import { CliError } from "./cli-error.ts";
 import { ExitCode } from "./exit-code.ts";
 
 export const COMMANDS = ["fetch", "list", "check", "capa"] as const;

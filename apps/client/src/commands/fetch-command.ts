@@ -1,10 +1,10 @@
 import { mkdir, unlink } from "node:fs/promises";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
+import { CliError } from "@apop/cli-kit";
 import { type Pop3Client, RemoteProtocolError } from "@apop/core";
 import { classifyError } from "../cli/classify-error.ts";
 import type { CliContext } from "../cli/cli-context.ts";
-import { CliError } from "../cli/cli-error.ts";
 import { ExitCode } from "../cli/exit-code.ts";
 import { formatBytes } from "../cli/format-bytes.ts";
 import type { CliOptions } from "../cli/parse-arguments.ts";

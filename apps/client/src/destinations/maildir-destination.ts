@@ -1,12 +1,12 @@
 import { mkdir, open, readdir, rename, stat, unlink } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
+import { isProcessAlive } from "@apop/cli-kit";
 import type { Account } from "../state/account.ts";
 import { BufferedFileWriter } from "./buffered-file-writer.ts";
 import { crashPoint } from "./crash-point.ts";
 import { CrlfToLf } from "./crlf-to-lf.ts";
 import { fsyncDirectory } from "./fsync-directory.ts";
-import { isProcessAlive } from "./is-process-alive.ts";
 import { writingLocally } from "./local-write-error.ts";
 import {
   formatMaildirFileName,

@@ -1,6 +1,6 @@
+import { CliError } from "@apop/cli-kit";
 import { LocalProtocolError } from "@apop/core";
 import { parsePop3Url, type TlsMode } from "@apop/node";
-import { CliError } from "../cli/cli-error.ts";
 import { ExitCode } from "../cli/exit-code.ts";
 import type { AuthMethod, CliOptions } from "../cli/parse-arguments.ts";
 

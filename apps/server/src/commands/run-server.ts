@@ -1,6 +1,6 @@
+import { CliError } from "@apop/cli-kit";
 import { createMaildirStore } from "@apop/maildir";
 import { createPop3Server, type Pop3Server } from "@apop/node";
-import { CliError } from "../cli/cli-error.ts";
 import { ExitCode } from "../cli/exit-code.ts";
 import { formatHostPort } from "../config/host-port.ts";
 import type { ResolvedConfig } from "../config/resolve-config.ts";
@@ -95,9 +95,7 @@ async function createDemoData(dir: string): Promise<{ created: string[] }> {
   } catch (error) {
     throw new CliError({
       exitCode: ExitCode.config,
-      lines: [
-        `demo: cannot create the demo data in ${dir}: ${(error as Error).message} (see --data-dir)`,
-      ],
+      message: `demo: cannot create the demo data in ${dir}: ${(error as Error).message} (see --data-dir)`,
     });
   }
 }
@@ -134,7 +132,7 @@ function createServer(
     // The schema checks what @apop/node checks; this is a safety net, worded the same way.
     throw new CliError({
       exitCode: ExitCode.config,
-      lines: [`config: ${(error as Error).message}`],
+      message: `config: ${(error as Error).message}`,
     });
   }
 }

@@ -1,4 +1,4 @@
-import { CliError } from "../cli/cli-error.ts";
+import { CliError } from "@apop/cli-kit";
 import { ExitCode } from "../cli/exit-code.ts";
 import { lookupSystemUser, type SystemUser } from "../users/lookup-system-user.ts";
 
@@ -44,5 +44,5 @@ export function dropPrivileges(name: string): SystemUser {
 }
 
 function failure(line: string): CliError {
-  return new CliError({ exitCode: ExitCode.privileges, lines: [`apop-server: ${line}`] });
+  return new CliError({ exitCode: ExitCode.privileges, message: `apop-server: ${line}` });
 }

@@ -1,6 +1,6 @@
 import { statSync } from "node:fs";
 import os from "node:os";
-import { CliError } from "../cli/cli-error.ts";
+import { CliError } from "@apop/cli-kit";
 import { ExitCode } from "../cli/exit-code.ts";
 import { readTlsFiles } from "../config/read-tls-files.ts";
 import type { ServerConfig } from "../config/server-config-schema.ts";
@@ -61,7 +61,8 @@ export async function prepareServer(config: ServerConfig): Promise<PreparedServe
       `hostname: the system host name ${JSON.stringify(hostname)} cannot go into an APOP timestamp; set --hostname`,
     );
   }
-  if (problems.length > 0) throw new CliError({ exitCode: ExitCode.config, lines: problems });
+  if (problems.length > 0)
+    throw new CliError({ exitCode: ExitCode.config, message: problems.join("\n") });
   return { config, users, tls, hostname, warnings };
 }
 
