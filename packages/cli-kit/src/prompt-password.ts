@@ -48,9 +48,11 @@ export function promptPassword(options: {
     };
     const onData = (chunk: string): void => {
       for (const char of chunk) {
-        if (char === "\r" || char === "\n") return finish(null);
-        if (char === "\u0003") return finish("interrupt");
-        if (char === "\u0004") return finish(typed === "" ? "end-of-input" : null);
+        const stop = stopOf(char, typed);
+        if (stop !== undefined) {
+          finish(stop);
+          return;
+        }
         if (char === "\u007f" || char === "\b") typed = [...typed].slice(0, -1).join("");
         else if (char >= " ") typed += char;
       }
@@ -62,4 +64,12 @@ export function promptPassword(options: {
     input.resume();
     output.write(options.prompt);
   });
+}
+
+/** What a character ends the prompt with: `null` for success, `undefined` when it does not. */
+function stopOf(char: string, typed: string): PromptStop | null | undefined {
+  if (char === "\r" || char === "\n") return null;
+  if (char === "\u0003") return "interrupt";
+  if (char === "\u0004") return typed === "" ? "end-of-input" : null;
+  return undefined;
 }
