@@ -91,7 +91,7 @@ class DenoPop3Server implements Pop3Server {
 
   constructor(options: ResolvedServeOptions) {
     this.#options = options;
-    const { hostname, port, certificate } = options;
+    const { host, port, certificate } = options;
     // Made once, so a certificate node:tls refuses fails here, not at the first client.
     const tlsServer =
       certificate === null
@@ -99,7 +99,7 @@ class DenoPop3Server implements Pop3Server {
         : startTlsServer(tls.createSecureContext({ ...certificate, minVersion: "TLSv1.2" }));
     this.#tlsServer = tlsServer;
     this.#startTls = options.starttls ? tlsServer : null;
-    this.#listener = Deno.listen({ hostname, port });
+    this.#listener = Deno.listen({ hostname: host, port });
     this.#host = new ServerHost({ options, randomBytes });
     this.finished = new Promise((resolve) => {
       this.#finished = resolve;

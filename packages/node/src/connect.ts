@@ -14,11 +14,13 @@ export type { TlsMode } from "@apop/core";
 
 /**
  * Core's `ClientConnectOptions` (`port`, `tls`, the timeouts, `limits`, `maxMessageOctets`,
- * `clock`: default `nodeClock`), plus the host and Node's TLS trust settings.
+ * `clock`: default `nodeClock`), plus the host and the TLS trust settings. @apop/deno's
+ * `connect` takes the same names with the same meanings.
  */
 export interface ConnectOptions extends ClientConnectOptions {
+  /** The server's host name or IP address; the certificate must name it. */
   readonly host: string;
-  /** Trusted CA certificates (PEM) instead of Node's default store. */
+  /** CA certificates (PEM) trusted in addition to Node's root store. */
   readonly ca?: string | Buffer | readonly (string | Buffer)[];
   /**
    * Verify the server's certificate: chain, expiry and host name. Default true. Setting it

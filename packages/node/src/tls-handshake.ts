@@ -8,7 +8,7 @@ export interface ClientTlsOptions {
   readonly host: string;
   /** The name sent in SNI and checked against the certificate. Default: `host` unless it is an IP address. */
   readonly servername?: string | undefined;
-  /** Trusted CA certificates (PEM) in place of Node's default store. */
+  /** CA certificates (PEM) trusted in addition to Node's root store (as on Deno). */
   readonly ca?: string | Buffer | readonly (string | Buffer)[] | undefined;
   /** Verify the chain, the expiry and the host name. Default true (RFC 8314 section 5.3). */
   readonly rejectUnauthorized?: boolean | undefined;
@@ -111,8 +111,17 @@ function clientConnectOptions(socket: net.Socket, client: ClientTlsOptions): tls
     socket,
     host: client.host,
     ...(servername === undefined ? {} : { servername }),
-    ...(client.ca === undefined ? {} : { ca: client.ca as string | Buffer | (string | Buffer)[] }),
+    ...(client.ca === undefined ? {} : { ca: trustedCas(client.ca) }),
     rejectUnauthorized,
     minVersion: "TLSv1.2",
   };
+}
+
+/**
+ * The CAs a client trusts given `ca`: Node's root store plus `ca`. Node's own `ca` option
+ * replaces the root store; apop's adds to it, as Deno's `caCerts` does, so the option means
+ * one thing on every runtime.
+ */
+export function trustedCas(ca: NonNullable<ClientTlsOptions["ca"]>): (string | Buffer)[] {
+  return [...tls.rootCertificates, ...(Array.isArray(ca) ? ca : [ca as string | Buffer])];
 }

@@ -25,8 +25,8 @@ describe("createPop3Server options", () => {
   it.each([
     ["store", { store: {} }],
     ["authenticator", { authenticator: null }],
-    ["hostname", { hostname: "has space" }],
-    ["hostname", { hostname: "<bad>" }],
+    ["serverName", { serverName: "has space" }],
+    ["serverName", { serverName: "<bad>" }],
     ["tls", { tls: { key: "", cert: "" } }],
     ["tls", { tls: { key: "not pem", cert: "not pem" } }],
     ["maxConnections", { maxConnections: 0 }],
@@ -45,6 +45,15 @@ describe("createPop3Server options", () => {
       createPop3Server({ ...base, ...(override as Partial<Pop3ServerOptions>) }),
     );
     expect(message.startsWith(name)).toBe(true);
+  });
+
+  it("refuses hostname, naming serverName (APOP) and host (bind) instead, as @apop/deno does", () => {
+    const message = invalidArgument(() =>
+      createPop3Server({ ...base, hostname: "pop.test" } as Pop3ServerOptions),
+    );
+    expect(message).toBe(
+      "hostname is not an option: the APOP name is serverName, the address to bind listen's host",
+    );
   });
 
   it("refuses implicit TLS without a certificate, and a bad port", async () => {

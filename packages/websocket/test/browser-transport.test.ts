@@ -96,10 +96,10 @@ describe("WebSocketTransport", () => {
     await transport.close();
   });
 
-  it("gives up waiting for the description after timeoutMs", async () => {
+  it("gives up waiting for the description after connectTimeoutMs", async () => {
     const { url } = await fakeBridge(() => {});
     const { WebSocket } = nodeWebSocket();
-    await expect(connectBridge({ url, WebSocket, timeoutMs: 100 })).rejects.toThrow(
+    await expect(connectBridge({ url, WebSocket, connectTimeoutMs: 100 })).rejects.toThrow(
       /did not describe the POP3 server within 100 ms/,
     );
   });

@@ -52,7 +52,7 @@ export async function startServer(options: {
     onEvent: (event) => events.push(event),
     authenticator: { lookup: () => ({ kind: "clear", secret: PASSWORD }) },
     tls: { key: options.pki.key, cert: options.pki.cert },
-    hostname: "pop.test",
+    serverName: "pop.test",
     authFailureDelayMs: 0,
   });
   const plain = await server.listen({ host: "127.0.0.1", port: 0 });

@@ -116,7 +116,7 @@ function createServer(
       authenticator: directory,
       ...(prepared.tls === undefined ? {} : { tls: prepared.tls }),
       allowPlaintextAuth: config.allowPlaintextAuth,
-      hostname: prepared.hostname,
+      serverName: prepared.hostname,
       limits: {
         idleTimeoutMs: limits.idleTimeoutSeconds * 1000,
         authorizationTimeoutMs: limits.loginTimeoutSeconds * 1000,

@@ -123,7 +123,7 @@ export async function startServer<S extends MailStore = MemoryStore>(
   const events: Pop3ServerEvent[] = [];
   const server = createPop3Server({
     authenticator,
-    hostname: "pop.test",
+    serverName: "pop.test",
     authFailureDelayMs: 0,
     ...options,
     store,

@@ -6,7 +6,7 @@ import type { WebSocketTransport } from "./websocket-transport.ts";
 
 export interface ConnectBridgeClientOptions extends ConnectBridgeOptions {
   /** Longest wait for any bytes of a reply, in ms (core's `Pop3Client`). Default 60 s. */
-  readonly replyTimeoutMs?: number;
+  readonly timeoutMs?: number;
   readonly limits?: Partial<Limits>;
   /** Largest message or listing accepted, in octets. Default: no limit. */
   readonly maxMessageOctets?: number;
@@ -26,7 +26,7 @@ export async function connectBridgeClient(options: ConnectBridgeClientOptions): 
   const client = await Pop3Client.connect({
     transport,
     clock: browserClock,
-    ...(options.replyTimeoutMs === undefined ? {} : { timeoutMs: options.replyTimeoutMs }),
+    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
     ...(options.limits === undefined ? {} : { limits: options.limits }),
     ...(options.maxMessageOctets === undefined
       ? {}

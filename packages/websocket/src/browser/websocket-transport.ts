@@ -12,7 +12,7 @@ export interface WebSocketTransportOptions {
   /** Default `globalThis.WebSocket`. */
   readonly WebSocket?: WebSocketConstructor;
   /** Longest wait for the upstream description, in ms. Default 45 s (the bridge allows 30). */
-  readonly timeoutMs?: number;
+  readonly connectTimeoutMs?: number;
   /** Octets queued in the WebSocket before `write` waits. Default 1 MiB. */
   readonly highWaterMark?: number;
 }
@@ -57,7 +57,7 @@ export class WebSocketTransport implements Transport {
   /**
    * Opens the WebSocket and waits for the upstream description. Rejects with `BridgeError`
    * when the bridge closes first (its code and reason), sends something else first, or the
-   * wait passes `timeoutMs`.
+   * wait passes `connectTimeoutMs`.
    */
   static open(options: WebSocketTransportOptions): Promise<WebSocketTransport> {
     const url = new URL(String(options.url));
@@ -67,7 +67,7 @@ export class WebSocketTransport implements Transport {
       url,
       options.highWaterMark ?? 1024 * 1024,
     );
-    const timeoutMs = options.timeoutMs ?? 45_000;
+    const timeoutMs = options.connectTimeoutMs ?? 45_000;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         transport.#ws.close(CLOSE_CODES.normal, "no upstream description in time");

@@ -48,7 +48,7 @@ export async function startPop3(
   const server = createPop3Server({
     store,
     authenticator,
-    hostname: "pop.test",
+    serverName: "pop.test",
     authFailureDelayMs: 0,
     tls: { key: pki.key, cert: pki.cert },
     ...(options.maxConnections === undefined ? {} : { maxConnections: options.maxConnections }),
