@@ -6,10 +6,10 @@
  */
 import { Pop3Error, RemoteProtocolError } from "@apop/core";
 import { afterEach, describe, expect, it } from "vitest";
+import { type RawPeer, rawServer } from "../../../tooling/vitest/raw-peer.ts";
 import { ManualClock } from "../../core/test/helpers/manual-clock.ts";
 import { connect } from "../src/index.ts";
 import { until } from "./helpers/fixtures.ts";
-import { type RawPeer, rawServer } from "./helpers/raw-peer.ts";
 
 type Script = (peer: RawPeer, line: string) => Promise<void> | void;
 

@@ -2,10 +2,10 @@ import * as net from "node:net";
 import { RemoteProtocolError } from "@apop/core";
 import { describe, expect, it } from "vitest";
 import { perFileTestPki } from "../../../tooling/vitest/per-file.ts";
+import { RawPeer } from "../../../tooling/vitest/raw-peer.ts";
 import { ManualClock } from "../../core/test/helpers/manual-clock.ts";
 import { NodeSocketTransport } from "../src/index.ts";
 import { text, until } from "./helpers/fixtures.ts";
-import { RawPeer } from "./helpers/raw-peer.ts";
 
 const pki = perFileTestPki();
 

@@ -1,10 +1,10 @@
 import { apopDigest, MemoryStore, Pop3Error } from "@apop/core";
 import { describe, expect, it } from "vitest";
 import { perFileTestPki } from "../../../tooling/vitest/per-file.ts";
+import { RawPeer } from "../../../tooling/vitest/raw-peer.ts";
 import { ManualClock } from "../../core/test/helpers/manual-clock.ts";
 import { connect } from "../src/index.ts";
 import { latin1, startServer, until } from "./helpers/fixtures.ts";
-import { RawPeer } from "./helpers/raw-peer.ts";
 
 const pki = perFileTestPki();
 

@@ -1,10 +1,10 @@
 import { RemoteProtocolError } from "@apop/core";
 import { describe, expect, it } from "vitest";
 import { perFileTestPki } from "../../../tooling/vitest/per-file.ts";
+import { RawPeer, rawServer } from "../../../tooling/vitest/raw-peer.ts";
 import { ManualClock } from "../../core/test/helpers/manual-clock.ts";
 import { connect } from "../src/index.ts";
 import { startServer, until } from "./helpers/fixtures.ts";
-import { RawPeer, rawServer } from "./helpers/raw-peer.ts";
 
 const pki = perFileTestPki();
 

@@ -2,6 +2,7 @@ import * as net from "node:net";
 import { LocalProtocolError } from "@apop/core";
 import { describe, expect, it } from "vitest";
 import { perFileTestPki } from "../../../tooling/vitest/per-file.ts";
+import { type RawPeer, rawServer } from "../../../tooling/vitest/raw-peer.ts";
 import {
   type BridgeEvent,
   type BridgeOptions,
@@ -49,6 +50,22 @@ async function setup(
   return { pop3, url: `ws://127.0.0.1:${bridge.address?.port}/pop3`, events };
 }
 
+/** A clear-text POP3 server that answers each command line with `reply(line)`, recording them. */
+async function scriptedServer(
+  reply: (line: string, peer: RawPeer) => Promise<void>,
+): Promise<{ port: number; commands: string[] }> {
+  const commands: string[] = [];
+  const server = await rawServer(async (peer) => {
+    await peer.write("+OK scripted <1.2@pop.test>\r\n");
+    for (let line = await peer.readLine(); line !== null; line = await peer.readLine()) {
+      commands.push(line);
+      await reply(line, peer);
+    }
+  });
+  cleanups.push(() => server.close());
+  return { port: server.port, commands };
+}
+
 function peer(url: string, options: { origin?: string; ca?: string } = { origin: ORIGIN }): WsPeer {
   const created = new WsPeer(url, options);
   cleanups.push(async () => created.ws.terminate());
@@ -72,8 +89,9 @@ describe("the bridge's framing", () => {
     expect(hello.greeting).toMatch(/^\+OK .*<[^>]+@pop\.test>$/);
     expect(second?.text).toBe(false);
     expect(second?.data.toString("latin1")).toBe(`${hello.greeting}\r\n`);
-    // The bridge's own STLS exchange never reaches the page; the server is inside TLS.
-    expect(commandsSeen(pop3.events)).toEqual(["STLS"]);
+    // The bridge's own CAPA and STLS (core's requireTls) never reach the page; the server is
+    // inside TLS.
+    expect(commandsSeen(pop3.events)).toEqual(["CAPA", "STLS"]);
     expect(pop3.server.connections()[0]?.secure).toBe(true);
 
     page.ws.send(latin1("CAPA\r\n"));
@@ -120,7 +138,7 @@ describe("the bridge's framing", () => {
     expect(page.closeCode).toBe(CLOSE_CODES.unsupportedData);
     expect(page.closeReason).toMatch(/text frames are not accepted/);
     await until(() => pop3.events.some((event) => event.type === "connection-closed"), "the close");
-    expect(commandsSeen(pop3.events)).toEqual(["STLS"]);
+    expect(commandsSeen(pop3.events)).toEqual(["CAPA", "STLS"]);
   });
 
   it("closes with 1009 on a frame over maxFrameBytes", async () => {
@@ -256,7 +274,7 @@ describe("the hop to the server", () => {
     expect(commandsSeen(pop3.events)).not.toContain("USER");
   });
 
-  it("closes with 4502 when the server is down or refuses STLS, and 4504 when it never greets", async () => {
+  it("closes with 4502 when the server is down or cannot do STLS, and 4504 when it never greets", async () => {
     const down = await countingServer();
     const downPort = down.port;
     await down.close();
@@ -265,6 +283,12 @@ describe("the hop to the server", () => {
       socket.write("+OK no TLS here\r\n");
       socket.on("data", () => socket.write("-ERR not today\r\n"));
     });
+    // Lists STLS in CAPA, then refuses it.
+    const teasing = await scriptedServer((line, peer) =>
+      peer.write(line === "CAPA" ? "+OK\r\nSTLS\r\n.\r\n" : "-ERR not today\r\n"),
+    );
+    // Has no STLS in CAPA: the bridge must not even send STLS.
+    const bare = await scriptedServer((_, peer) => peer.write("+OK\r\nUSER\r\n.\r\n"));
     // Reads (so it sees the bridge hang up) but never answers.
     const silent = net.createServer((socket) => socket.on("error", () => {}).resume());
     for (const server of [refusing, silent]) {
@@ -278,12 +302,17 @@ describe("the hop to the server", () => {
         { name: "down", host: "127.0.0.1", port: downPort, tls: "none" },
         { name: "refusing", host: "127.0.0.1", port: portOf(refusing), tls: "starttls" },
         { name: "silent", host: "127.0.0.1", port: portOf(silent), tls: "implicit" },
+        { name: "teasing", host: "127.0.0.1", port: teasing.port, tls: "starttls" },
+        { name: "bare", host: "127.0.0.1", port: bare.port, tls: "starttls" },
       ],
     });
     const expected = [
       ["down", CLOSE_CODES.upstreamFailed, /^could not reach 127\.0\.0\.1:\d+: .*ECONNREFUSED/],
-      ["refusing", CLOSE_CODES.upstreamFailed, /refused STLS: not today$/],
+      // Core's requireTls: a refused CAPA cannot confirm STLS (RFC 2595 section 4).
+      ["refusing", CLOSE_CODES.upstreamFailed, /cannot do STLS: the server refused CAPA/],
       ["silent", CLOSE_CODES.upstreamTimeout, /did not get ready within 300 ms/],
+      ["teasing", CLOSE_CODES.upstreamFailed, /cannot do STLS: the server refused STLS: not/],
+      ["bare", CLOSE_CODES.upstreamFailed, /cannot do STLS: the server does not offer STLS/],
     ] as const;
     for (const [target, code, reason] of expected) {
       const page = peer(`${url}?target=${target}`);
@@ -292,6 +321,37 @@ describe("the hop to the server", () => {
       expect(page.closeReason).toMatch(reason);
       expect(page.frames).toEqual([]);
     }
+    expect(teasing.commands).toEqual(["CAPA", "STLS"]);
+    expect(bare.commands).toEqual(["CAPA"]);
+  });
+
+  it("drops what a server sends in clear behind its STLS +OK (CVE-2011-0411's response side)", async () => {
+    let secure = false;
+    const injecting = await scriptedServer(async (line, peer) => {
+      if (line === "STLS") {
+        // The forged reply rides behind the +OK, in the same segment.
+        await peer.write("+OK begin TLS\r\n+OK forged\r\nFORGED\r\n.\r\n");
+        await peer.startTls({ side: "server", key: pki.key, cert: pki.cert });
+        secure = true;
+      } else await peer.write(secure ? "+OK\r\nUSER\r\n.\r\n" : "+OK\r\nSTLS\r\n.\r\n");
+    });
+    const { url } = await setup({
+      targets: [
+        {
+          name: "injecting",
+          host: "127.0.0.1",
+          port: injecting.port,
+          tls: "starttls",
+          ca: pki.ca,
+        },
+      ],
+    });
+    const page = peer(`${url}?target=injecting`);
+    await until(() => page.frames.length >= 2, "the description and the greeting");
+    page.ws.send(latin1("CAPA\r\n"));
+    await until(() => page.binaryText.includes("\r\n.\r\n"), "the CAPA listing");
+    expect(page.binaryText).toBe("+OK scripted <1.2@pop.test>\r\n+OK\r\nUSER\r\n.\r\n");
+    expect(injecting.commands).toEqual(["CAPA", "STLS", "CAPA"]);
   });
 
   it("a page that vanishes mid-RETR: the server sees a plain disconnect and applies no deletes", async () => {
