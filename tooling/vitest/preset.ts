@@ -11,9 +11,7 @@ type CoverageOptions = {
  * `.vitest-results/` so that `.ci/run` can count passes and failures across the repo
  * (CI does not read vitest's own summary line).
  */
-export function apopVitest(
-  options: { coverage?: CoverageOptions; testTimeout?: number } = {},
-): ViteUserConfig {
+export function apopVitest(options: { coverage?: CoverageOptions; testTimeout?: number } = {}): ViteUserConfig {
   const name = process.env.npm_package_name?.replace(/[@/]/g, "_") ?? "package";
   return {
     test: {

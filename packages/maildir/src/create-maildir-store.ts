@@ -1,11 +1,11 @@
 import { mkdir, stat } from "node:fs/promises";
 import path from "node:path";
-import { type Maildrop, type MailStore, type MessageInfo, StoreError } from "@apop/core";
+import { type MailStore, type Maildrop, type MessageInfo, StoreError } from "@apop/core";
 import { countWireSize } from "./count-wire-size.ts";
 import { EmptyMaildrop } from "./empty-maildrop.ts";
+import { acquireMaildropLock, lockTimings, type MaildropLockTimings } from "./maildrop-lock.ts";
 import { MaildirMaildrop } from "./maildir-maildrop.ts";
 import { maildirUserPath } from "./maildir-user-path.ts";
-import { acquireMaildropLock, lockTimings, type MaildropLockTimings } from "./maildrop-lock.ts";
 import { mapLimit } from "./map-limit.ts";
 import { pop3Uid, uniqueUids } from "./pop3-uid.ts";
 import { type MaildirEntry, scanMaildir } from "./scan-maildir.ts";

@@ -8,10 +8,10 @@
  * that stops early makes the client read and drop the rest, so the next reply is read right.
  */
 import { apopDigest } from "../auth/apop.ts";
+import type { SaslClientMechanism } from "../auth/sasl/sasl-mechanism.ts";
 import { cramMd5Client } from "../auth/sasl/cram-md5.ts";
 import { loginClient } from "../auth/sasl/login.ts";
 import { plainClient } from "../auth/sasl/plain.ts";
-import type { SaslClientMechanism } from "../auth/sasl/sasl-mechanism.ts";
 import { concatBytes } from "../bytes/ascii.ts";
 import { decodeBase64, encodeBase64 } from "../bytes/base64.ts";
 import { LocalProtocolError } from "../errors/local-protocol-error.ts";

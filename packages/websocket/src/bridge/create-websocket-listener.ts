@@ -4,8 +4,17 @@ import type { Duplex } from "node:stream";
 import type * as tls from "node:tls";
 import type { Pop3Server } from "@apop/node";
 import { WebSocketServer } from "ws";
-import { closeWebServer, openWebServer, type WebEndpointOptions } from "./open-web-server.ts";
-import { checkUpgrade, invalid, refuseUpgrade, resolveAllowedOrigins } from "./upgrade-gate.ts";
+import {
+  closeWebServer,
+  openWebServer,
+  type WebEndpointOptions,
+} from "./open-web-server.ts";
+import {
+  checkUpgrade,
+  invalid,
+  refuseUpgrade,
+  resolveAllowedOrigins,
+} from "./upgrade-gate.ts";
 import { WebSocketServerTransport } from "./websocket-server-transport.ts";
 
 export interface WebSocketListenerOptions extends WebEndpointOptions {

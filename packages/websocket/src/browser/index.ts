@@ -2,19 +2,6 @@
  * @apop/websocket/browser: core's POP3 client in a web page, over a WebSocket to a bridge
  * (or to a POP3 server's own WebSocket listener). Core is bundled in: no Node APIs here.
  */
-
-// The client side of core, from this same bundle (a second copy of core would not match it).
-export {
-  ApopError,
-  LocalProtocolError,
-  type LoginMethod,
-  type LoginOptions,
-  Pop3Client,
-  Pop3Error,
-  RemoteProtocolError,
-  type ScanListing,
-  type UniqueIdListing,
-} from "@apop/core";
 export { CLOSE_CODES, type CloseCode } from "../protocol/close-codes.ts";
 export type { UpstreamHello } from "../protocol/upstream-hello.ts";
 export { BridgeError } from "./bridge-error.ts";
@@ -26,3 +13,16 @@ export {
   WebSocketTransport,
   type WebSocketTransportOptions,
 } from "./websocket-transport.ts";
+
+// The client side of core, from this same bundle (a second copy of core would not match it).
+export {
+  ApopError,
+  type LoginMethod,
+  type LoginOptions,
+  LocalProtocolError,
+  Pop3Client,
+  Pop3Error,
+  RemoteProtocolError,
+  type ScanListing,
+  type UniqueIdListing,
+} from "@apop/core";
