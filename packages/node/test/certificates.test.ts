@@ -1,7 +1,7 @@
 import { rootCertificates } from "node:tls";
 import { MemoryStore } from "@apop/core";
 import { describe, expect, it } from "vitest";
-import { perFileTestPki } from "../../../tooling/vitest/per-file.ts";
+import { perFileTestPki } from "@apop/vitest-preset/per-file";
 import { connect, createPop3Server } from "../src/index.ts";
 import { trustedCas } from "../src/tls-handshake.ts";
 import {

@@ -1,6 +1,6 @@
 import { LocalProtocolError, MemoryStore } from "@apop/core";
 import { describe, expect, it } from "vitest";
-import { perFileTestPki } from "../../../tooling/vitest/per-file.ts";
+import { perFileTestPki } from "@apop/vitest-preset/per-file";
 import { connect, connectUrl, createPop3Server, type Pop3ServerOptions } from "../src/index.ts";
 import { authenticator, perFileTlsServer, startServer } from "./helpers/fixtures.ts";
 

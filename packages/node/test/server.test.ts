@@ -1,7 +1,7 @@
 import { apopDigest, MemoryStore, Pop3Error } from "@apop/core";
 import { describe, expect, it } from "vitest";
-import { perFileTestPki } from "../../../tooling/vitest/per-file.ts";
-import { RawPeer } from "../../../tooling/vitest/raw-peer.ts";
+import { perFileTestPki } from "@apop/vitest-preset/per-file";
+import { RawPeer } from "@apop/vitest-preset/raw-peer";
 import { ManualClock } from "../../core/test/helpers/manual-clock.ts";
 import { connect } from "../src/index.ts";
 import { latin1, startServer, until } from "./helpers/fixtures.ts";

@@ -1,7 +1,7 @@
 import { RemoteProtocolError } from "@apop/core";
 import { describe, expect, it } from "vitest";
-import { perFileTestPki } from "../../../tooling/vitest/per-file.ts";
-import { RawPeer, rawServer } from "../../../tooling/vitest/raw-peer.ts";
+import { perFileTestPki } from "@apop/vitest-preset/per-file";
+import { RawPeer, rawServer } from "@apop/vitest-preset/raw-peer";
 import { ManualClock } from "../../core/test/helpers/manual-clock.ts";
 import { connect } from "../src/index.ts";
 import { startServer, until } from "./helpers/fixtures.ts";

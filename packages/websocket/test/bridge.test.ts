@@ -1,8 +1,8 @@
 import * as net from "node:net";
 import { LocalProtocolError } from "@apop/core";
 import { describe, expect, it } from "vitest";
-import { perFileTestPki } from "../../../tooling/vitest/per-file.ts";
-import { type RawPeer, rawServer } from "../../../tooling/vitest/raw-peer.ts";
+import { perFileTestPki } from "@apop/vitest-preset/per-file";
+import { type RawPeer, rawServer } from "@apop/vitest-preset/raw-peer";
 import {
   type BridgeEvent,
   type BridgeOptions,

@@ -7,7 +7,7 @@ import type { Maildrop, MailStore } from "@apop/core";
 import { createMaildirStore } from "@apop/maildir";
 import { createPop3Server, type Pop3Server, type Pop3ServerEvent } from "@apop/node";
 import type { TestPki } from "../../../../tooling/test-pki/test-pki.ts";
-import { perFile, perFileTestPki } from "../../../../tooling/vitest/per-file.ts";
+import { perFile, perFileTestPki } from "@apop/vitest-preset/per-file";
 import { createWorkspace, type Workspace } from "./workspace.ts";
 
 export const PASSWORD = "wonderland";

@@ -3,7 +3,7 @@
  */
 import { type Authenticator, type Credential, type MailStore, MemoryStore } from "@apop/core";
 import type { TestPki } from "../../../../tooling/test-pki/test-pki.ts";
-import { perFile } from "../../../../tooling/vitest/per-file.ts";
+import { perFile } from "@apop/vitest-preset/per-file";
 import {
   createPop3Server,
   type Pop3Server,
