@@ -1,6 +1,7 @@
 import { chmodSync, chownSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { connect } from "@apop/node";
+import { needs } from "@apop/vitest-preset/needs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { lookupSystemUser } from "../src/users/lookup-system-user.ts";
 import { createFixture, type Fixture } from "./helpers/fixture.ts";
@@ -38,7 +39,10 @@ function uidsOf(pid: number): number[] {
   return (/^Uid:\s+(.*)$/m.exec(status)?.[1] ?? "").split(/\s+/).map(Number);
 }
 
-describe.runIf(isRoot && nobody !== null && process.platform === "linux")("--user as root", () => {
+needs({
+  met: isRoot && nobody !== null && process.platform === "linux",
+  what: "root on Linux with a `nobody` user (CI runs as root)",
+}).describe("--user as root", () => {
   it("binds, drops to the user for good, and serves only what that user may read", async () => {
     const { uid, gid } = nobody as NonNullable<typeof nobody>;
     // The service account owns alice's Maildir; erin's stays root's and closed.

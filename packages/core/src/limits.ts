@@ -1,7 +1,8 @@
 /**
  * Every size and abuse limit of the protocol, in one place (imapflow `limits.js`). Each has an
- * RFC-minded default and can be overridden per session; the adapters validate overrides with
- * zod at their option boundary, never in the byte path. Breaching one yields an event or an
+ * RFC-minded default and can be overridden per session; overrides are checked where options
+ * come in (`resolveServerHostOptions` for a server's, `resolveLimits` below, with its RFC
+ * floors, when a session starts), never in the byte path. Breaching one yields an event or an
  * error whose `limit` names the field below.
  */
 export interface Limits {

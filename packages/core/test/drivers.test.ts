@@ -19,7 +19,7 @@ import { createMemoryLink, type MemoryTransport } from "./helpers/memory-link.ts
 const ascii = (text: string): Uint8Array => Uint8Array.from(text, (c) => c.charCodeAt(0));
 const text = (bytes: Uint8Array): string => String.fromCharCode(...bytes);
 
-/** Messages that trip naive stuffing and line handling (features.md, security class 6). */
+/** Messages that trip naive stuffing and line handling (RFC 1939 section 3). */
 const TRICKY: Record<string, { stored: string; arrives: string }> = {
   empty: { stored: "", arrives: "" },
   dotLines: { stored: ".\r\n..\r\n.x\r\nend\r\n", arrives: ".\r\n..\r\n.x\r\nend\r\n" },

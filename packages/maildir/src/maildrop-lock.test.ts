@@ -1,15 +1,16 @@
 import { spawnSync } from "node:child_process";
 import {
   existsSync,
+  readdirSync,
   readFileSync,
   rmSync,
-  readdirSync,
   statSync,
   utimesSync,
   writeFileSync,
 } from "node:fs";
 import path from "node:path";
 import { StoreError } from "@apop/core";
+import { needs } from "@apop/vitest-preset/needs";
 import { describe, expect, it } from "vitest";
 import { makeMaildir, makeRoot, rejection } from "../test/fixture.ts";
 import {
@@ -129,7 +130,7 @@ describe("acquireMaildropLock", () => {
     await lock.release();
   });
 
-  it.runIf(process.platform === "linux")(
+  needs({ met: process.platform === "linux", what: "Linux (/proc/<pid>/stat)" }).it(
     "takes over a fresh lock whose pid now belongs to a process started at another time",
     async () => {
       const maildir = makeMaildir(makeRoot(), "u");

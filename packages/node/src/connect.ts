@@ -24,7 +24,7 @@ export interface ConnectOptions extends ClientConnectOptions {
   readonly ca?: string | Buffer | readonly (string | Buffer)[];
   /**
    * Verify the server's certificate: chain, expiry and host name. Default true. Setting it
-   * false is explicit and emits a process warning once (features.md, security class 5).
+   * false is explicit and emits a process warning once (RFC 8314 section 5.3: verify by default).
    */
   readonly rejectUnauthorized?: boolean;
   /** The name checked against the certificate and sent in SNI. Default: `host`. */

@@ -97,7 +97,7 @@ let warnedInsecure = false;
 function clientConnectOptions(socket: net.Socket, client: ClientTlsOptions): tls.ConnectionOptions {
   const rejectUnauthorized = client.rejectUnauthorized ?? true;
   if (!rejectUnauthorized && !warnedInsecure) {
-    // Turning verification off must be explicit and noisy (features.md, security class 5).
+    // Turning verification off must be explicit and noisy (RFC 8314 section 5.3).
     warnedInsecure = true;
     process.emitWarning(
       "TLS certificate verification is disabled (rejectUnauthorized: false): the server's identity is not checked",

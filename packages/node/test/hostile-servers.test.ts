@@ -6,7 +6,7 @@
  */
 import { Pop3Error, RemoteProtocolError } from "@apop/core";
 import { afterEach, describe, expect, it } from "vitest";
-import { type RawPeer, rawServer } from "../../../tooling/vitest/raw-peer.ts";
+import { type RawPeer, rawServer } from "@apop/vitest-preset/raw-peer";
 import { ManualClock } from "../../core/test/helpers/manual-clock.ts";
 import { connect } from "../src/index.ts";
 import { until } from "./helpers/fixtures.ts";
@@ -106,7 +106,7 @@ describe("greetings", () => {
   });
 });
 
-describe("unsolicited data (EAST `unsolicited`, features.md class 7)", () => {
+describe("unsolicited data (EAST `unsolicited`)", () => {
   it("a scan listing sent right after the greeting is never taken as the reply to CAPA", async () => {
     const server = await scripted("+OK ready\r\n", (peer, line) =>
       peer.write(line === "CAPA" ? "+OK\r\nUSER\r\n.\r\n" : "+OK\r\n"),

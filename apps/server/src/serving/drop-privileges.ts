@@ -9,7 +9,7 @@ import { lookupSystemUser, type SystemUser } from "../users/lookup-system-user.t
  *
  * Throws `CliError` (exit 4) when the user is unknown, when the process is not root and is
  * not already that user, or when any step fails; and, as a last check, when the process is
- * still root afterwards (features.md: a failed drop must never go on as root).
+ * still root afterwards: a failed drop must never go on as root.
  */
 export function dropPrivileges(name: string): SystemUser {
   const target = lookupSystemUser(name);

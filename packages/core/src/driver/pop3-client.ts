@@ -544,7 +544,7 @@ export class Pop3Client {
    * then is seen as what it is: unsolicited (the session throws `unexpected-data`), or the
    * end of the connection. Without it, bytes that arrived between two commands would sit in
    * the transport and be read as the reply to the next one (EAST `unsolicited` cases;
-   * features.md, security class 7). The next command fails with what was found. When a
+   * RFC 2449 section 6.6: replies come in order). The next command fails with what was found. When a
    * command is sent before the read completes, `#next` takes the read over as usual.
    */
   #watchIdle(): void {

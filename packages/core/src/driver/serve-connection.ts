@@ -23,7 +23,7 @@ import type { Clock, Transport } from "./transport.ts";
 /**
  * The session's events as the driver reports them, plus its own, for logs. None carries a
  * secret: `login-requested` is reported without its proof (a password, or a digest with its
- * challenge, which would allow an offline dictionary attack; features.md, class 12).
+ * challenge, which would allow an offline dictionary attack).
  */
 export type ServeEvent =
   | Exclude<ServerEvent, { readonly type: "login-requested" }>

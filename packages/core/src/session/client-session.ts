@@ -15,7 +15,7 @@
  * - `continuation-received` for a SASL challenge during AUTH; answer with `sendSaslResponse`.
  *
  * Bytes that arrive with nothing pending are a protocol violation (a forged or unsolicited
- * reply; features.md, security class 7): `receive` throws `RemoteProtocolError` and the
+ * reply; RFC 2449 section 6.6: replies come in order): `receive` throws `RemoteProtocolError` and the
  * session is closed.
  *
  * After a successful STLS reply the session throws away whatever the server sent behind it
@@ -234,7 +234,7 @@ export class ClientSession {
     // RFC 2595 section 4: nothing the server sends between its STLS reply and the handshake counts.
     if (this.#awaitingTls) return [];
     // A server only ever answers: a byte with no command pending is not part of any reply, even
-    // before its line is complete (EAST `unsolicited` cases; features.md, security class 7).
+    // before its line is complete (EAST `unsolicited` cases).
     if (this.#idle()) throw this.#unsolicited(chunk);
     const events: ClientEvent[] = [];
     let input: Uint8Array | null = chunk;

@@ -53,7 +53,7 @@ export interface ServerPolicy {
   readonly saslMechanisms?: readonly SaslServerMechanism[];
   /**
    * Allow USER/PASS and the SASL mechanisms that send a password on a connection without TLS.
-   * Default false (RFC 2595 section 2.3; features.md 2595-6).
+   * Default false (RFC 2595 section 2.3).
    */
   readonly allowPlaintextAuth?: boolean;
   /** TLS is possible on this connection, so STLS is on offer until it is active. */
@@ -440,7 +440,7 @@ export class ServerSession {
       if (!parsed.ok) {
         this.#reply(false, parsed.message);
         // The event names the kind of problem only: the line itself may be a password typed
-        // at the wrong prompt, and events go to logs (features.md, class 12).
+        // at the wrong prompt, and events go to logs.
         this.#countBad(events, parsed.reason);
         continue;
       }
@@ -606,7 +606,7 @@ export class ServerSession {
     this.#user = null;
     const offered = this.#offeredMechanisms();
     if (command.mechanism === undefined) {
-      // The RFC 1734 listing that Outlook still sends (features.md 5034-9).
+      // The RFC 1734 listing that Outlook still sends.
       this.#replyLines(
         true,
         "Supported SASL mechanisms",
