@@ -76,6 +76,7 @@ export async function runServer(options: {
     ),
     ...directory.summary(),
     allowPlaintextAuth: config.allowPlaintextAuth,
+    proxyProtocolTrusted: config.proxyProtocol.trusted,
     demo: demoDir !== undefined,
   });
   if (demoDir !== undefined && demo !== null) {
@@ -128,6 +129,10 @@ function createServer(
       authFailureDelayMs: Math.round(limits.authFailureDelaySeconds * 1000),
       maxConnections: limits.maxConnections,
       maxConnectionsPerAddress: limits.maxConnectionsPerAddress,
+      proxyProtocol: {
+        trusted: config.proxyProtocol.trusted,
+        headerTimeoutMs: Math.round(config.proxyProtocol.headerTimeoutSeconds * 1000),
+      },
       onEvent: logServerEvents(logger),
     });
   } catch (error) {

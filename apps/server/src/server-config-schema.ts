@@ -1,3 +1,4 @@
+import { DEFAULT_PROXY_HEADER_TIMEOUT_MS, TrustedSources } from "@apop/core";
 import { z } from "zod";
 import { parseHostPort } from "./host-port.ts";
 import { settingSources } from "./settings.ts";
@@ -90,6 +91,32 @@ const limits = z
     maxBadCommands: 10,
   });
 
+/** PROXY protocol: off unless some balancer is trusted. Core checks each prefix. */
+const proxyProtocol = z
+  .strictObject({
+    trusted: z
+      .array(
+        z.string().refine(
+          (source) => {
+            try {
+              return !new TrustedSources([source]).empty;
+            } catch {
+              return false;
+            }
+          },
+          { error: "expected an IP address or prefix (10.0.0.0/8, fd00::/8)" },
+        ),
+        { error: "expected a list of IP addresses or prefixes" },
+      )
+      .default([]),
+    headerTimeoutSeconds: z
+      .number({ error: "expected a number of seconds above 0, at most 60" })
+      .gt(0, { error: "expected a number of seconds above 0, at most 60" })
+      .max(60, { error: "expected a number of seconds above 0, at most 60" })
+      .default(DEFAULT_PROXY_HEADER_TIMEOUT_MS / 1000),
+  })
+  .default({ trusted: [], headerTimeoutSeconds: DEFAULT_PROXY_HEADER_TIMEOUT_MS / 1000 });
+
 /**
  * The server's configuration, as the JSON config file holds it after the environment and the
  * flags are laid over it (README.md, "Configuration"). Unknown keys are problems, so a typo is
@@ -119,6 +146,7 @@ export const serverConfigSchema = z
       .optional(),
     logLevel: z.enum(LOG_LEVELS, { error: "expected debug, info, warn or error" }).default("info"),
     limits,
+    proxyProtocol,
     shutdownGraceSeconds: seconds({ max: 3600, default: 30 }),
   })
   .superRefine((config, ctx) => {
