@@ -91,6 +91,16 @@ const limits = z
     maxBadCommands: 10,
   });
 
+/**
+ * `PORT` alone, `HOST:PORT`, or the object form. Without a host it binds loopback (the
+ * metrics are for the operator); `*:PORT` says every interface, on purpose.
+ */
+const adminListener = z.preprocess((value) => {
+  if (typeof value !== "string") return value;
+  if (/^\d+$/.test(value)) return { port: Number(value) };
+  return value.startsWith("*:") ? `[::]:${value.slice(2)}` : value;
+}, listener);
+
 /** PROXY protocol: off unless some balancer is trusted. Core checks each prefix. */
 const proxyProtocol = z
   .strictObject({
@@ -146,6 +156,7 @@ export const serverConfigSchema = z
       .optional(),
     logLevel: z.enum(LOG_LEVELS, { error: "expected debug, info, warn or error" }).default("info"),
     limits,
+    adminListen: adminListener.optional(),
     proxyProtocol,
     shutdownGraceSeconds: seconds({ max: 3600, default: 30 }),
   })

@@ -154,6 +154,13 @@ export const SETTINGS: readonly Setting[] = [
     help: "unknown or malformed commands before the connection is closed (default 10)",
   },
   {
+    key: "adminListen",
+    flag: "admin-listen",
+    kind: "string",
+    value: "[HOST:]PORT",
+    help: "HTTP admin listener with /metrics (Prometheus) and /health; loopback unless HOST is given; off by default",
+  },
+  {
     key: "proxyProtocol.trusted",
     flag: "proxy-protocol-trusted",
     kind: "list",
