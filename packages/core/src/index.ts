@@ -57,6 +57,7 @@ export {
 export {
   type AdmitOptions,
   type CloseHostOptions,
+  type ProxiedPeer,
   type ServeHostedOptions,
   ServerHost,
   type ServerHostConnection,
@@ -71,6 +72,30 @@ export {
   type ServerHostOptions,
 } from "./driver/server-host-options.ts";
 export type { Clock, Transport } from "./driver/transport.ts";
+
+// PROXY protocol (HAProxy's specification, v1 and v2): the header a balancer sends first.
+export { formatProxyHeader } from "./proxy/format-proxy-header.ts";
+export {
+  PROXY_V1_MAX_OCTETS,
+  PROXY_V2_MAX_PAYLOAD,
+  PROXY_V2_SIGNATURE,
+  type ProxyEndpoints,
+  type ProxyHeader,
+  type ProxyHeaderParse,
+  parseProxyHeader,
+} from "./proxy/parse-proxy-header.ts";
+export {
+  DEFAULT_PROXY_HEADER_TIMEOUT_MS,
+  type ProxyProtocolOptions,
+  type ResolvedProxyProtocol,
+} from "./proxy/proxy-protocol-options.ts";
+export {
+  type ProxyHeaderOutcome,
+  type ProxyRefusal,
+  readProxyHeader,
+} from "./proxy/read-proxy-header.ts";
+export { refuseProxyHeader } from "./proxy/refuse-proxy-header.ts";
+export { TrustedSources } from "./proxy/trusted-sources.ts";
 
 // Grammar.
 export {

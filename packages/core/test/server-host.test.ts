@@ -109,6 +109,7 @@ describe("ServerHost", () => {
       remotePort: 40000,
       localPort: 110,
       implicitTls: false,
+      proxiedBy: null,
     });
     const session = events.filter((e) => e.type === "session-event");
     expect(session.every((e) => e.connection === 1)).toBe(true);

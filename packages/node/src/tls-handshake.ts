@@ -1,4 +1,5 @@
 import * as net from "node:net";
+import type { Duplex } from "node:stream";
 import * as tls from "node:tls";
 import { type Clock, RemoteProtocolError } from "@apop/core";
 
@@ -15,8 +16,11 @@ export interface ClientTlsOptions {
 }
 
 export type HandshakeTlsOptions = {
-  /** A connected TCP socket nobody else reads from. */
-  readonly socket: net.Socket;
+  /**
+   * A connected TCP socket nobody else reads from (on the server side, also a stream over
+   * one: `prependBytes`, after a PROXY header).
+   */
+  readonly socket: net.Socket | Duplex;
   /** Give up (and destroy the socket) after this long: fetchmail CVE-2011-1947. */
   readonly timeoutMs: number;
   readonly clock: Clock;
@@ -94,7 +98,10 @@ export function handshakeTls(options: HandshakeTlsOptions): Promise<tls.TLSSocke
 
 let warnedInsecure = false;
 
-function clientConnectOptions(socket: net.Socket, client: ClientTlsOptions): tls.ConnectionOptions {
+function clientConnectOptions(
+  socket: net.Socket | Duplex,
+  client: ClientTlsOptions,
+): tls.ConnectionOptions {
   const rejectUnauthorized = client.rejectUnauthorized ?? true;
   if (!rejectUnauthorized && !warnedInsecure) {
     // Turning verification off must be explicit and noisy (RFC 8314 section 5.3).

@@ -1,3 +1,4 @@
+import { DEFAULT_PROXY_HEADER_TIMEOUT_MS, TrustedSources } from "@apop/core";
 import { z } from "zod";
 import { parseHostPort } from "./host-port.ts";
 import { settingSources } from "./settings.ts";
@@ -91,6 +92,42 @@ const limits = z
   });
 
 /**
+ * `PORT` alone, `HOST:PORT`, or the object form. Without a host it binds loopback (the
+ * metrics are for the operator); `*:PORT` says every interface, on purpose.
+ */
+const adminListener = z.preprocess((value) => {
+  if (typeof value !== "string") return value;
+  if (/^\d+$/.test(value)) return { port: Number(value) };
+  return value.startsWith("*:") ? `[::]:${value.slice(2)}` : value;
+}, listener);
+
+/** PROXY protocol: off unless some balancer is trusted. Core checks each prefix. */
+const proxyProtocol = z
+  .strictObject({
+    trusted: z
+      .array(
+        z.string().refine(
+          (source) => {
+            try {
+              return !new TrustedSources([source]).empty;
+            } catch {
+              return false;
+            }
+          },
+          { error: "expected an IP address or prefix (10.0.0.0/8, fd00::/8)" },
+        ),
+        { error: "expected a list of IP addresses or prefixes" },
+      )
+      .default([]),
+    headerTimeoutSeconds: z
+      .number({ error: "expected a number of seconds above 0, at most 60" })
+      .gt(0, { error: "expected a number of seconds above 0, at most 60" })
+      .max(60, { error: "expected a number of seconds above 0, at most 60" })
+      .default(DEFAULT_PROXY_HEADER_TIMEOUT_MS / 1000),
+  })
+  .default({ trusted: [], headerTimeoutSeconds: DEFAULT_PROXY_HEADER_TIMEOUT_MS / 1000 });
+
+/**
  * The server's configuration, as the JSON config file holds it after the environment and the
  * flags are laid over it (README.md, "Configuration"). Unknown keys are problems, so a typo is
  * caught at start rather than silently ignored.
@@ -119,6 +156,8 @@ export const serverConfigSchema = z
       .optional(),
     logLevel: z.enum(LOG_LEVELS, { error: "expected debug, info, warn or error" }).default("info"),
     limits,
+    adminListen: adminListener.optional(),
+    proxyProtocol,
     shutdownGraceSeconds: seconds({ max: 3600, default: 30 }),
   })
   .superRefine((config, ctx) => {

@@ -4,6 +4,7 @@
  * problems ("set it with ...") and `--help` are all generated from it, so the three ways to
  * configure the server cannot drift apart.
  */
+import { DEFAULT_PROXY_HEADER_TIMEOUT_MS } from "@apop/core";
 
 /** How a flag or environment string turns into a config value. */
 export type SettingKind =
@@ -151,6 +152,27 @@ export const SETTINGS: readonly Setting[] = [
     kind: "number",
     value: "N",
     help: "unknown or malformed commands before the connection is closed (default 10)",
+  },
+  {
+    key: "adminListen",
+    flag: "admin-listen",
+    kind: "string",
+    value: "[HOST:]PORT",
+    help: "HTTP admin listener with /metrics (Prometheus) and /health; loopback unless HOST is given; off by default",
+  },
+  {
+    key: "proxyProtocol.trusted",
+    flag: "proxy-protocol-trusted",
+    kind: "list",
+    value: "PREFIX",
+    help: "load balancers whose PROXY v1/v2 header names the client (10.0.0.0/8, ::1); repeatable; off by default",
+  },
+  {
+    key: "proxyProtocol.headerTimeoutSeconds",
+    flag: "proxy-protocol-header-timeout-seconds",
+    kind: "number",
+    value: "SECONDS",
+    help: `how long a trusted balancer has to send its PROXY header (default ${DEFAULT_PROXY_HEADER_TIMEOUT_MS / 1000})`,
   },
   {
     key: "shutdownGraceSeconds",

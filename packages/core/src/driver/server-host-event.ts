@@ -1,3 +1,4 @@
+import type { ProxyRefusal } from "../proxy/read-proxy-header.ts";
 import type { ServerCloseReason } from "../session/server-events.ts";
 import type { ConnectionLimit } from "./connection-admission.ts";
 import type { ServeEvent } from "./serve-connection.ts";
@@ -26,6 +27,23 @@ export type ServerHostEvent<Stats extends ConnectionStats = ConnectionStats> =
       readonly remotePort: number;
       readonly localPort: number;
       readonly implicitTls: boolean;
+      /**
+       * The balancer's address when a PROXY header named the client (`remoteAddress` is then
+       * the client's), or when a v2 LOCAL header said the balancer speaks for itself.
+       */
+      readonly proxiedBy: string | null;
+    }
+  /**
+   * A PROXY header problem (`proxyProtocol`): a trusted balancer sent none, a broken one or
+   * none in time, or an untrusted peer sent one. The connection was closed. `remoteAddress`
+   * is the peer's own.
+   */
+  | {
+      readonly type: "proxy-refused";
+      readonly remoteAddress: string;
+      readonly remotePort: number;
+      readonly refusal: ProxyRefusal;
+      readonly detail: string;
     }
   /**
    * A connection over a limit. On a plain listener it got `-ERR [SYS/TEMP]` and was closed;

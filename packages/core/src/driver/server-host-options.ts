@@ -5,6 +5,11 @@ import { plainServer } from "../auth/sasl/plain.ts";
 import type { SaslServerMechanism } from "../auth/sasl/sasl-mechanism.ts";
 import { LocalProtocolError } from "../errors/local-protocol-error.ts";
 import { DEFAULT_LIMITS, type Limits } from "../limits.ts";
+import {
+  type ProxyProtocolOptions,
+  type ResolvedProxyProtocol,
+  resolveProxyProtocol,
+} from "../proxy/proxy-protocol-options.ts";
 import type { ServerPolicy } from "../session/server-session.ts";
 import type { MailStore } from "../store/mail-store.ts";
 import type { ConnectionStats, ServerHostEvent } from "./server-host-event.ts";
@@ -47,6 +52,8 @@ export interface ServerHostOptions<Stats extends ConnectionStats = ConnectionSta
   readonly maxConnections?: number;
   /** Open connections from one IP address, on every listener of this server. Default 20. */
   readonly maxConnectionsPerAddress?: number;
+  /** PROXY protocol v1/v2 from trusted balancers, on every listener. Default off. */
+  readonly proxyProtocol?: ProxyProtocolOptions;
   /** Structured events for logs. Never carries a password. Must not throw (errors are ignored). */
   readonly onEvent?: (event: ServerHostEvent<Stats>) => void;
   /** Time for sessions, handshakes and the shutdown grace. Default: the runtime's clock. */
@@ -65,6 +72,8 @@ export interface ResolvedServerHostOptions<Stats extends ConnectionStats = Conne
   readonly tlsHandshakeTimeoutMs: number;
   readonly maxConnections: number;
   readonly maxConnectionsPerAddress: number;
+  /** Null when off. */
+  readonly proxyProtocol: ResolvedProxyProtocol | null;
   /** The caller's `onEvent`, made safe: what it throws is ignored. */
   readonly onEvent: (event: ServerHostEvent<Stats>) => void;
   readonly clock: Clock;
@@ -152,6 +161,7 @@ export function resolveServerHostOptions<Stats extends ConnectionStats, NameOpti
     if (!isPositive(value)) fail(`limits.${name}`, "must be a positive integer");
   }
   const onEvent = options.onEvent;
+  const proxyProtocol = resolveProxyProtocol(options.proxyProtocol);
   return {
     store,
     authenticator,
@@ -170,6 +180,7 @@ export function resolveServerHostOptions<Stats extends ConnectionStats, NameOpti
     tlsHandshakeTimeoutMs: options.tlsHandshakeTimeoutMs ?? 30_000,
     maxConnections: options.maxConnections ?? 1000,
     maxConnectionsPerAddress: options.maxConnectionsPerAddress ?? 20,
+    proxyProtocol,
     onEvent:
       onEvent === undefined
         ? () => {}

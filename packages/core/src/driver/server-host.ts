@@ -4,6 +4,9 @@
  * `createPop3Server`, @apop/deno's `serve`) keeps only the other half: listeners, sockets,
  * TLS handshakes. Per connection it calls, in order:
  *
+ * 0. with `proxyProtocol` on and a peer that `proxyMode` says must send one, `readProxyHeader`
+ *    before anything else (null: the connection is refused; drop it), then admit the client
+ *    it names;
  * 1. `admit` with the peer and a `run` callback; over a cap it gets null and closes the
  *    connection (a plain one through `refuse`: one `-ERR [SYS/TEMP]` line first);
  * 2. inside `run`: its TLS handshake, if any, then `serve` with the transport, or
@@ -14,6 +17,8 @@
  * are not applied: RFC 1939 section 6).
  */
 import { LocalProtocolError } from "../errors/local-protocol-error.ts";
+import { readProxyHeader } from "../proxy/read-proxy-header.ts";
+import { refuseProxyHeader } from "../proxy/refuse-proxy-header.ts";
 import {
   ConnectionAdmission,
   normalizeRemoteAddress,
@@ -59,6 +64,8 @@ export interface AdmitOptions {
   readonly localPort: number;
   /** Whether the connection is (or will be, after its handshake) TLS from the first byte. */
   readonly implicitTls: boolean;
+  /** From `readProxyHeader`: the balancer, when `remoteAddress` is the client it named. */
+  readonly proxiedBy?: string | null;
   /** Drops the connection at once (the socket), until `serve` hands over a transport. */
   readonly abort: () => void;
   /**
@@ -90,7 +97,18 @@ export interface CloseHostOptions {
   readonly stopAccepting?: () => Promise<void>;
 }
 
+/** The client a PROXY header named, to `admit` in place of the balancer. */
+export interface ProxiedPeer {
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  /** The balancer's own address. */
+  readonly proxiedBy: string;
+  /** Octets after the header: the client's first data (a TLS hello, say). Put them back. */
+  readonly rest: Uint8Array;
+}
+
 interface Tracked<Stats> extends ServerHostConnection {
+  proxiedBy: string | null;
   abort: () => void;
   transport: Transport | null;
   stats: (() => Stats | null) | null;
@@ -125,6 +143,55 @@ export class ServerHost<Stats extends ConnectionStats = ConnectionStats> {
   /** True once `close` was called: the runtime accepts nothing more. */
   get closing(): boolean {
     return this.#stopping;
+  }
+
+  /**
+   * What to do with a new connection from `remoteAddress` (as the runtime reports it) before
+   * `admit`: `read-header` (a trusted balancer: `readProxyHeader` first), or `admit` (PROXY
+   * protocol off, or a peer that is not trusted: `serve` then refuses a header it sends).
+   */
+  proxyMode(remoteAddress: string): "read-header" | "admit" {
+    const proxy = this.#options.proxyProtocol;
+    return proxy?.trusted.has(normalizeRemoteAddress(remoteAddress)) ? "read-header" : "admit";
+  }
+
+  /**
+   * Reads a trusted balancer's PROXY header within the header timeout (`proxyProtocol`),
+   * through the runtime's `read` (the raw socket's next chunk, null once closed). Resolves to
+   * the client to admit, or to null after reporting `proxy-refused`: the runtime then drops
+   * the connection. A v2 LOCAL header (a health check) or v1 UNKNOWN admits the balancer
+   * itself. Never rejects unless `read` does.
+   */
+  async readProxyHeader(options: {
+    readonly remoteAddress: string;
+    readonly remotePort: number;
+    readonly read: () => Promise<Uint8Array | null>;
+  }): Promise<ProxiedPeer | null> {
+    const peer = normalizeRemoteAddress(options.remoteAddress);
+    const proxy = this.#options.proxyProtocol;
+    if (proxy === null) return null;
+    const outcome = await readProxyHeader({
+      read: options.read,
+      clock: this.#options.clock,
+      timeoutMs: proxy.headerTimeoutMs,
+    });
+    if (!outcome.ok) {
+      this.#options.onEvent({
+        type: "proxy-refused",
+        remoteAddress: peer,
+        remotePort: options.remotePort,
+        refusal: outcome.refusal,
+        detail: outcome.detail,
+      });
+      return null;
+    }
+    const named = outcome.header.endpoints;
+    return {
+      remoteAddress: named === null ? peer : named.sourceAddress,
+      remotePort: named === null ? options.remotePort : named.sourcePort,
+      proxiedBy: peer,
+      rest: outcome.rest,
+    };
   }
 
   /** Open connections, counting those still in their TLS handshake. */
@@ -162,6 +229,7 @@ export class ServerHost<Stats extends ConnectionStats = ConnectionStats> {
       id: this.#nextId++,
       remoteAddress,
       remotePort,
+      proxiedBy: options.proxiedBy ?? null,
       abort: options.abort,
       transport: null,
       stats: null,
@@ -177,6 +245,7 @@ export class ServerHost<Stats extends ConnectionStats = ConnectionStats> {
       remotePort,
       localPort: options.localPort,
       implicitTls: options.implicitTls,
+      proxiedBy: connection.proxiedBy,
     });
     let running: Promise<void>;
     try {
@@ -228,12 +297,26 @@ export class ServerHost<Stats extends ConnectionStats = ConnectionStats> {
    */
   async serve(connection: ServerHostConnection, options: ServeHostedOptions<Stats>): Promise<void> {
     const tracked = this.#connections.get(connection.id);
-    const { transport } = options;
     if (tracked === undefined) {
-      await transport.close().catch(() => {});
+      await options.transport.close().catch(() => {});
       return;
     }
     const host = this.#options;
+    // A peer that is not a trusted balancer does not get to name another client.
+    const transport =
+      host.proxyProtocol === null || tracked.proxiedBy !== null
+        ? options.transport
+        : refuseProxyHeader({
+            transport: options.transport,
+            onHeader: (detail) =>
+              host.onEvent({
+                type: "proxy-refused",
+                remoteAddress: tracked.remoteAddress,
+                remotePort: tracked.remotePort,
+                refusal: "untrusted",
+                detail,
+              }),
+          });
     tracked.transport = transport;
     tracked.stats = options.stats ?? null;
     if (options.abort !== undefined) tracked.abort = options.abort;

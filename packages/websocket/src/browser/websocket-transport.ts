@@ -70,7 +70,11 @@ export class WebSocketTransport implements Transport {
     const timeoutMs = options.connectTimeoutMs ?? 45_000;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
-        transport.#ws.close(CLOSE_CODES.normal, "no upstream description in time");
+        try {
+          transport.#ws.close(CLOSE_CODES.normal, "no upstream description in time");
+        } catch {
+          // Still connecting: Node's `ws` throws there (browsers abort quietly); it is dropped.
+        }
         transport.#hello(
           new BridgeError({
             message: `the bridge did not describe the POP3 server within ${timeoutMs} ms`,
