@@ -120,6 +120,22 @@ describe("createMaildirStore: the snapshot", () => {
   });
 });
 
+describe("createMaildirStore: what an open maildrop holds", () => {
+  it("keeps no file descriptor between commands: an idle session costs its socket alone", async () => {
+    const root = makeRoot();
+    for (let i = 0; i < 40; i++) makeMaildir(root, `u${i}`, [{ name: `1700000000.m${i}.host` }]);
+    const store = createMaildirStore({ root });
+    const before = readdirSync("/proc/self/fd").length;
+    const drops = await Promise.all(Array.from({ length: 40 }, (_, i) => store.open(`u${i}`)));
+    expect(readdirSync("/proc/self/fd").length - before).toBeLessThan(4);
+    // Still reads and deletes as before.
+    expect((await readAll(drops[0]!.read(0))).text.length).toBeGreaterThan(0);
+    await drops[0]!.commit([0]);
+    expect(readdirSync(path.join(root, "u0", "new"))).toEqual([]);
+    await Promise.all(drops.slice(1).map((drop) => drop.release()));
+  });
+});
+
 describe("createMaildirStore: sizes", () => {
   it.each([
     ["CRLF", "a\r\nb\r\n", 6],

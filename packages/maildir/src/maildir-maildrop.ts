@@ -6,7 +6,7 @@ import { filePath, listNames, openMessageFile, sameFile } from "./file-names.ts"
 import type { MaildirFolders } from "./maildir-folders.ts";
 import type { MaildropLock } from "./maildrop-lock.ts";
 import { parseMaildirName } from "./parse-maildir-name.ts";
-import type { MaildirEntry } from "./scan-maildir.ts";
+import { entryPath, type MaildirEntry } from "./scan-maildir.ts";
 import { errnoCode, toStoreError } from "./to-store-error.ts";
 
 /**
@@ -17,8 +17,10 @@ import { errnoCode, toStoreError } from "./to-store-error.ts";
  * another mail client): `read` and `commit` then look for its unique name in `cur/` and
  * `new/`. A message that is gone for good makes `read` fail with `sys-temp` and is no error
  * for `commit`. Only the very file listed (same device and inode; a rename keeps both) is
- * ever read or deleted, and only through the folders pinned at open (`MaildirFolders`): a
- * folder swapped for a link since then makes `read` fail and `commit` delete nothing.
+ * ever read or deleted. Deletes go through the folders pinned again for `commit`
+ * (`MaildirFolders.pin`, which checks they are the directories seen at login): a folder
+ * swapped for a link since then makes `commit` delete nothing; a `read` through it finds no
+ * file with the listed device and inode and fails.
  */
 export class MaildirMaildrop implements Maildrop {
   readonly messages: readonly MessageInfo[];
@@ -64,11 +66,11 @@ export class MaildirMaildrop implements Maildrop {
 
   async #openMessage(index: number): Promise<FileHandle> {
     const entry = this.#entry(index);
-    await this.#folders.verify(entry.dir);
     try {
       // Not the listed regular file any more (a symlink, a FIFO or another file put in its
-      // place): treated as vanished.
-      const opened = await openMessageFile(entry.path, entry);
+      // place, or a folder swapped for a link: no file elsewhere has the listed device and
+      // inode): treated as vanished.
+      const opened = await openMessageFile(entryPath({ folders: this.#folders, entry }), entry);
       if (opened !== undefined) return opened.handle;
     } catch (error) {
       if (errnoCode(error) !== "ENOENT") {
@@ -106,6 +108,7 @@ export class MaildirMaildrop implements Maildrop {
         });
       }
       // A folder swapped since login: delete nothing rather than unlink in its new target.
+      await this.#folders.pin();
       await this.#folders.verify("cur");
       await this.#folders.verify("new");
       const failures: unknown[] = [];
@@ -141,7 +144,8 @@ export class MaildirMaildrop implements Maildrop {
     const entry = this.#entry(index);
     try {
       await this.#folders.verify(entry.dir);
-      if (await this.#unlinkIfListed(entry.path, entry)) return undefined;
+      const file = entryPath({ folders: this.#folders, entry });
+      if (await this.#unlinkIfListed(file, entry)) return undefined;
     } catch (error) {
       if (errnoCode(error) !== "ENOENT") return error;
     }
@@ -184,9 +188,8 @@ export class MaildirMaildrop implements Maildrop {
           parseMaildirName(name).uniqueName === entry.uniqueName &&
           !others.has(`${dir}/${name}`)
         ) {
-          const file = filePath(folder, name);
-          this.#entries[index] = { ...entry, dir, path: file, fileName: name };
-          return file;
+          this.#entries[index] = { ...entry, dir, fileName: name };
+          return filePath(folder, name);
         }
       }
     }

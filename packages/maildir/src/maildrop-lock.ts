@@ -111,6 +111,13 @@ export async function acquireMaildropLock(
     readonly maildir: string;
     /** The Maildir's `tmp/` (default `<maildir>/tmp`), e.g. a pinned one (`MaildirFolders`). */
     readonly tmp?: string;
+    /**
+     * The Maildir by the path the held lock is later checked, refreshed and released through
+     * (default `maildir`). When `maildir` is reached through a descriptor that is closed after
+     * login (`/proc/self/fd/N`), this must be its real path: the descriptor number may belong
+     * to another session's folder by then.
+     */
+    readonly heldMaildir?: string;
   } & MaildropLockTimings,
 ): Promise<MaildropLock> {
   const { staleAfterMs, refreshMs } = lockTimings(options);
@@ -131,7 +138,10 @@ export async function acquireMaildropLock(
   // after that means someone else holds a live lock.
   for (let round = 0; round < 4; round++) {
     const created = await createLockFile({ file, tmp, token, content });
-    if (created !== undefined) return new HeldLock({ file, identity: created, content, refreshMs });
+    if (created !== undefined) {
+      const held = path.join(options.heldMaildir ?? options.maildir, LOCK_FILE);
+      return new HeldLock({ file: held, identity: created, content, refreshMs });
+    }
     const found = await inspectLock(file);
     if (found === undefined) continue;
     if (judge(found, me, staleAfterMs) === "in-use") break;
