@@ -424,7 +424,22 @@ export class Pop3Client {
           continue;
         }
         bodyOpen = true;
-        yield { message, body: this.#openBody(() => (bodyOpen = false)) };
+        const body = this.#openBody({
+          ended: () => {
+            bodyOpen = false;
+          },
+          // A body that failed (cut off past its limit, or the connection broke) leaves
+          // nothing to drop: the connection is done for.
+          failed: () => {
+            lined = false;
+          },
+        });
+        yield { message, body };
+        if (!lined)
+          throw new LocalProtocolError({
+            code: "invalid-state",
+            message: "the connection failed while a message was read",
+          });
         await dropBody();
       }
     } catch (error) {
@@ -610,20 +625,30 @@ export class Pop3Client {
     return this.#session.capabilities?.has("PIPELINING") === true;
   }
 
-  /** The body of the reply just received, as it streams; `ended` is called at its end. */
-  #openBody(ended: () => void): AsyncIterable<Uint8Array> {
+  /**
+   * The body of the reply just received, as it streams: `ended` is called at its end,
+   * `failed` when reading it threw.
+   */
+  #openBody(on: { ended: () => void; failed: () => void }): AsyncIterable<Uint8Array> {
     const next = (): Promise<ClientEvent> => this.#next();
     let done = false;
     return {
       async *[Symbol.asyncIterator]() {
         while (!done) {
-          const event = await next();
+          let event: ClientEvent;
+          try {
+            event = await next();
+            if (event.type !== "body-end" && event.type !== "body-chunk") throw unexpected(event);
+          } catch (error) {
+            done = true;
+            on.failed();
+            throw error;
+          }
           if (event.type === "body-end") {
             done = true;
-            ended();
+            on.ended();
             return;
           }
-          if (event.type !== "body-chunk") throw unexpected(event);
           yield event.data;
         }
       },
