@@ -320,6 +320,99 @@ describe("serveConnection with Pop3Client", () => {
   });
 });
 
+describe("Pop3Client pipelined RETR and DELE (RFC 2449 section 6.6)", () => {
+  const writesWith = (written: readonly Uint8Array[], keyword: string): number[] =>
+    written.map((bytes) => text(bytes).split(`${keyword} `).length - 1).filter((n) => n > 0);
+
+  it("retrEach streams every message byte for byte, several RETRs per write", async () => {
+    const { link, served } = setup();
+    const client = await Pop3Client.connect({ transport: link.client, clock: realClock });
+    await client.apop("alice", "wonderland");
+    const names = Object.keys(TRICKY);
+    const got: string[] = [];
+    for await (const item of client.retrEach({ messages: names.map((_, i) => i + 1) })) {
+      if (item.error !== undefined) throw item.error;
+      got.push(await collect(item.body));
+    }
+    expect(got).toEqual(names.map((name) => (TRICKY[name] as { arrives: string }).arrives));
+    expect(Math.max(...writesWith(link.client.written, "RETR"))).toBe(names.length);
+    await client.quit();
+    expect((await served).reason).toBe("quit");
+  });
+
+  it("retrEach sends one RETR at a time to a server without PIPELINING", async () => {
+    const { link } = setup({ policy: { pipelining: false } });
+    const client = await Pop3Client.connect({ transport: link.client, clock: realClock });
+    await client.apop("alice", "wonderland");
+    let count = 0;
+    for await (const item of client.retrEach({ messages: [1, 2, 3] })) {
+      if (item.body !== undefined) await collect(item.body);
+      count++;
+    }
+    expect(count).toBe(3);
+    expect(writesWith(link.client.written, "RETR")).toEqual([1, 1, 1]);
+    await client.quit();
+  });
+
+  it("retrEach: -ERR is an item, an unread body is dropped, and breaking off leaves the client in step", async () => {
+    const store = new MemoryStore({
+      mailboxes: { alice: [ascii("one\r\n".repeat(500)), ascii("two\r\n"), ascii("three\r\n")] },
+      chunkSize: 64,
+    });
+    const { link } = setup({ store });
+    const client = await Pop3Client.connect({ transport: link.client, clock: realClock });
+    await client.apop("alice", "wonderland");
+    await client.dele(2);
+    const items: string[] = [];
+    for await (const item of client.retrEach({ messages: [1, 2, 3] })) {
+      // Message 1's body is never read: asking for the next item drops it.
+      if (item.error !== undefined) items.push(`${item.message}: ${item.error.message}`);
+      else
+        items.push(
+          item.message === 1 ? "1: unread" : `${item.message}: ${await collect(item.body)}`,
+        );
+    }
+    expect(items[0]).toBe("1: unread");
+    expect(items[1]).toMatch(/^2: /);
+    expect(items[2]).toBe("3: three\r\n");
+    for await (const item of client.retrEach({ messages: [1, 3] })) {
+      expect(item.message).toBe(1);
+      break;
+    }
+    expect(await client.list(3)).toEqual({ message: 3, size: 7 });
+    await client.quit();
+  });
+
+  it("deleEach marks every message in one write and reports the ones refused", async () => {
+    const { store, link, served } = setup();
+    const client = await Pop3Client.connect({ transport: link.client, clock: realClock });
+    await client.apop("alice", "wonderland");
+    await client.dele(2);
+    const refused = await client.deleEach({ messages: [1, 2, 3] });
+    expect(refused.map((r) => r.message)).toEqual([2]);
+    expect(refused[0]?.error).toBeInstanceOf(Pop3Error);
+    expect(Math.max(...writesWith(link.client.written, "DELE"))).toBe(3);
+    await client.quit();
+    await served;
+    expect(store.messages("alice")).toHaveLength(Object.keys(TRICKY).length - 3);
+  });
+
+  it("refuses a bad message number or window before sending anything", async () => {
+    const { link } = setup();
+    const client = await Pop3Client.connect({ transport: link.client, clock: realClock });
+    await client.apop("alice", "wonderland");
+    const before = link.client.written.length;
+    await expect(client.deleEach({ messages: [0] })).rejects.toMatchObject({
+      code: "invalid-argument",
+    });
+    await expect(client.retrEach({ messages: [1], window: 0 }).next()).rejects.toMatchObject({
+      code: "invalid-argument",
+    });
+    expect(link.client.written.length).toBe(before);
+    await client.quit();
+  });
+});
+
 describe("STARTTLS injection", () => {
   it("the server never runs commands that arrived in clear behind STLS (CVE-2011-0411)", async () => {
     const { link, served } = setup({ policy: { allowPlaintextAuth: true } });

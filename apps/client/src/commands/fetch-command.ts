@@ -28,6 +28,11 @@ const ACCOUNT_LOCK_REFRESH_MS = 60 * 1000;
 const ACCOUNT_LOCK_STALE_MS = 10 * 60 * 1000;
 /** A Maildir run saves the state file at most this often (the Maildir is the real record). */
 const MAILDIR_STATE_SAVE_MS = 2000;
+/**
+ * Messages staged in a Maildir before one sync of `new/` makes them all durable (and
+ * deletable): fewer directory syncs, and no more files open at once than this.
+ */
+const MAILDIR_BATCH = 32;
 
 /**
  * The most a RETR may send for a message LIST gave as `size` octets: twice that (a server
@@ -58,10 +63,11 @@ type Destination =
  *    latch, and for a Maildir read the UIDs already in `new/` and `cur/`;
  * 3. log in, LIST and UIDL. A message is "local" when its UID is in the state file or in the
  *    Maildir;
- * 4. for each message in order: if local, DELE it (only with `--delete`); else RETR it into
- *    the destination, which returns only once the message is written, fsync'd and (Maildir)
- *    renamed into `new/` with the directory fsync'd, or (mbox) appended, fsync'd and recorded
- *    in the state file; then DELE it (only with `--delete`);
+ * 4. RETR the messages not local, pipelined when the server offers PIPELINING, each into the
+ *    destination: (Maildir) written to `tmp/`, fsync'd and renamed into `new/` while the next
+ *    one arrives, then, for a batch of them, `new/` fsync'd once and only then recorded; (mbox)
+ *    appended, fsync'd and recorded in the state file. With `--delete`, DELE what was local
+ *    before and what is now durable, and nothing else;
  * 5. save the state file (UIDs, TLS used), fsync'd;
  * 6. QUIT, which is the only thing that makes the server apply the DELEs (RFC 1939 section 6).
  *
@@ -217,47 +223,78 @@ async function runSession(run: {
       progress.bar = bar;
       let lastSave = Date.now();
 
-      for (const message of listing.messages) {
-        stopIfSignalled();
-        if (!isLocal(message)) {
+      // With --delete, what is already local may go at once; what is fetched, once durable.
+      const deletable = options.delete ? listing.messages.filter(isLocal).map((m) => m.number) : [];
+      const byNumber = new Map(listing.messages.map((m) => [m.number, m]));
+      // Staged Maildir messages: written, being synced and renamed while the next ones arrive.
+      let staged: { message: ListedMessage; renamed: Promise<void> }[] = [];
+      const settle = async (): Promise<void> => {
+        if (destination.kind !== "maildir" || staged.length === 0) return;
+        const batch = staged;
+        staged = [];
+        const failed = (await Promise.allSettled(batch.map((s) => s.renamed))).find(
+          (result) => result.status === "rejected",
+        );
+        if (failed !== undefined) throw failed.reason;
+        // One directory sync makes every rename of the batch durable; only then are they
+        // recorded, and only then may they be deleted on the server.
+        await destination.maildir.syncNew();
+        for (const { message } of batch) {
           const tracked = trackedUid(listing, message);
-          const uid = tracked ?? `no-uidl:${now.toISOString()}:${message.number}`;
-          const limit = retrLimit(message.size);
-          const body = client.retr(message.number, { maxOctets: limit });
-          const onBytes = (count: number): void => {
-            fetchedBytes += count;
-            bar.addBytes(count);
-          };
-          try {
-            if (destination.kind === "maildir") {
-              await destination.maildir.deliver({ uid, body, onBytes });
-              if (tracked !== null) state.record(tracked, message.size, new Date());
-              if (Date.now() - lastSave >= MAILDIR_STATE_SAVE_MS) {
-                await state.save();
-                lastSave = Date.now();
-              }
-            } else {
-              await destination.mbox.deliver({ uid, size: message.size, body, onBytes });
-            }
-          } catch (error) {
-            if (RemoteProtocolError.isInstance(error) && error.code === "message-too-large") {
-              throw new CliError({
-                exitCode: ExitCode.protocol,
-                message: `${server} sent more than ${limit} octets for message ${message.number}, which LIST gave as ${message.size} octets; stopped, and kept nothing of it`,
-                cause: error,
-              });
-            }
-            throw error;
+          if (tracked !== null) state.record(tracked, message.size, new Date());
+          if (options.delete) deletable.push(message.number);
+        }
+        if (Date.now() - lastSave >= MAILDIR_STATE_SAVE_MS) {
+          await state.save();
+          lastSave = Date.now();
+        }
+      };
+
+      // RETRs are pipelined (RFC 2449 section 6.6) when the server offers it: the next
+      // message is on its way while this one is written and synced.
+      const items = client.retrEach({
+        messages: wanted.map((m) => m.number),
+        maxOctets: (number) => retrLimit((byNumber.get(number) as ListedMessage).size),
+      });
+      for await (const item of items) {
+        stopIfSignalled();
+        if (item.error !== undefined) throw item.error;
+        const message = byNumber.get(item.message) as ListedMessage;
+        const tracked = trackedUid(listing, message);
+        const uid = tracked ?? `no-uidl:${now.toISOString()}:${message.number}`;
+        const onBytes = (count: number): void => {
+          fetchedBytes += count;
+          bar.addBytes(count);
+        };
+        try {
+          if (destination.kind === "maildir") {
+            const { renamed } = await destination.maildir.stage({ uid, body: item.body, onBytes });
+            staged.push({ message, renamed });
+            if (staged.length >= MAILDIR_BATCH) await settle();
+          } else {
+            await destination.mbox.deliver({ uid, size: message.size, body: item.body, onBytes });
+            if (options.delete) deletable.push(message.number);
           }
-          fetched++;
-          bar.messageDone();
+        } catch (error) {
+          if (RemoteProtocolError.isInstance(error) && error.code === "message-too-large") {
+            throw new CliError({
+              exitCode: ExitCode.protocol,
+              message: `${server} sent more than ${retrLimit(message.size)} octets for message ${message.number}, which LIST gave as ${message.size} octets; stopped, and kept nothing of it`,
+              cause: error,
+            });
+          }
+          throw error;
         }
-        if (options.delete) {
-          stopIfSignalled();
-          // Only now: the message is durable locally (just written, or by an earlier run).
-          await client.dele(message.number);
-          deleted++;
-        }
+        fetched++;
+        bar.messageDone();
+      }
+      await settle();
+      if (deletable.length > 0) {
+        stopIfSignalled();
+        // Only now: every one of them is durable locally (just written, or by an earlier run).
+        const refused = await client.deleEach({ messages: deletable });
+        if (refused[0] !== undefined) throw refused[0].error;
+        deleted += deletable.length;
       }
       bar.clear();
       if (client.secure) state.tlsUsed = true;

@@ -66,6 +66,34 @@ export interface LoginOptions {
   readonly allowPlaintext?: boolean;
 }
 
+/**
+ * Commands `retrEach` and `deleEach` keep on the wire at once when the server pipelines (RFC
+ * 2449 section 6.6 sets no number). A command line is a few octets, so this many stay far
+ * below any server's input buffer, and one round trip then carries this many replies.
+ */
+export const PIPELINE_WINDOW = 32;
+
+export interface RetrEachOptions {
+  /** Message numbers, in the order the messages should come. */
+  readonly messages: readonly number[];
+  /** Most commands on the wire at once when the server offers PIPELINING. Default `PIPELINE_WINDOW`. */
+  readonly window?: number;
+  /** The most octets a message may have (as `retr`'s `maxOctets`), per message number. */
+  readonly maxOctets?: (message: number) => number | undefined;
+}
+
+/**
+ * One message of `retrEach`: its body as it streams (unstuffed), or the server's `-ERR` as a
+ * `Pop3Error`. Read `body` to its end (or stop reading it) before asking for the next item.
+ */
+export type RetrEachItem =
+  | {
+      readonly message: number;
+      readonly body: AsyncIterable<Uint8Array>;
+      readonly error?: undefined;
+    }
+  | { readonly message: number; readonly body?: undefined; readonly error: Pop3Error };
+
 type Reply = { readonly status: StatusLine; readonly lines?: readonly string[] };
 
 export class Pop3Client {
@@ -344,6 +372,130 @@ export class Pop3Client {
     return this.#simple({ keyword: "DELE", message });
   }
 
+  /**
+   * RETR for several messages, each streamed (RFC 1939 section 7). When the server lists
+   * PIPELINING (RFC 2449 section 6.6), up to `window` RETRs are on the wire at once, so the
+   * next message is already coming while this one is written to disk; without it, one at a
+   * time. With no capabilities known yet, CAPA is asked first.
+   *
+   * Items come in the order of `messages`. A `-ERR` for one message is an item with `error`,
+   * not a throw; a broken connection (or a body past `maxOctets`) throws. The client is held
+   * while the iteration runs. A body not read to its end is read and dropped when the next
+   * item is asked for; stopping early (`break`) reads and drops the replies still on the wire
+   * (at most `window`), so the next command lines up with its reply.
+   *
+   * Throws `LocalProtocolError` `invalid-argument` for a message number below 1 or a `window`
+   * below 1, before anything is sent.
+   */
+  async *retrEach(options: RetrEachOptions): AsyncGenerator<RetrEachItem, void, undefined> {
+    const { messages, maxOctets } = options;
+    const window = checkedWindow(messages, options.window);
+    const release = await this.#acquire();
+    // Replies still owed by the server for commands sent, and whether the current one's body
+    // is still being read.
+    let owed = 0;
+    let bodyOpen = false;
+    let lined = true;
+    const dropBody = async (): Promise<void> => {
+      while (bodyOpen) {
+        const event = await this.#next();
+        if (event.type === "body-end") bodyOpen = false;
+        else if (event.type !== "body-chunk") throw unexpected(event);
+      }
+    };
+    try {
+      const depth = (await this.#pipelines()) ? window : 1;
+      let sent = 0;
+      for (const message of messages) {
+        for (; owed < depth && sent < messages.length; sent++, owed++) {
+          const number = messages[sent] as number;
+          const limit = maxOctets?.(number);
+          this.#session.send(
+            { keyword: "RETR", message: number },
+            limit === undefined ? {} : { maxBodyOctets: limit },
+          );
+        }
+        await this.#flush();
+        const event = await this.#next();
+        if (event.type !== "response-received") throw unexpected(event);
+        owed--;
+        if (!event.status.ok) {
+          yield { message, error: replyError(event.command, event.status) };
+          continue;
+        }
+        bodyOpen = true;
+        const body = this.#openBody({
+          ended: () => {
+            bodyOpen = false;
+          },
+          // A body that failed (cut off past its limit, or the connection broke) leaves
+          // nothing to drop: the connection is done for.
+          failed: () => {
+            lined = false;
+          },
+        });
+        yield { message, body };
+        if (!lined)
+          throw new LocalProtocolError({
+            code: "invalid-state",
+            message: "the connection failed while a message was read",
+          });
+        await dropBody();
+      }
+    } catch (error) {
+      // The connection is broken (the session is closed): nothing left to read.
+      lined = false;
+      throw error;
+    } finally {
+      try {
+        if (lined) {
+          await dropBody();
+          for (; owed > 0; owed--) {
+            const event = await this.#next();
+            bodyOpen = event.type === "response-received" && event.status.ok;
+            await dropBody();
+          }
+        }
+      } catch {
+        // The connection broke while the rest was dropped: the next command says so.
+      } finally {
+        release();
+      }
+    }
+  }
+
+  /**
+   * DELE for several messages (RFC 1939 section 6), pipelined like `retrEach`. Resolves with
+   * the messages the server refused (`-ERR`, for example already deleted), each with its
+   * `Pop3Error`; an empty list when every one is marked. A broken connection throws.
+   */
+  async deleEach(options: {
+    readonly messages: readonly number[];
+    readonly window?: number;
+  }): Promise<{ readonly message: number; readonly error: Pop3Error }[]> {
+    const { messages } = options;
+    const window = checkedWindow(messages, options.window);
+    return this.#exclusive(async () => {
+      const depth = (await this.#pipelines()) ? window : 1;
+      const refused: { message: number; error: Pop3Error }[] = [];
+      let sent = 0;
+      let owed = 0;
+      for (const message of messages) {
+        for (; owed < depth && sent < messages.length; sent++, owed++) {
+          this.#session.send({ keyword: "DELE", message: messages[sent] as number });
+        }
+        await this.#flush();
+        const event = await this.#next();
+        if (event.type !== "response-received") throw unexpected(event);
+        owed--;
+        if (!event.status.ok) {
+          refused.push({ message, error: replyError(event.command, event.status) });
+        }
+      }
+      return refused;
+    });
+  }
+
   rset(): Promise<void> {
     return this.#simple({ keyword: "RSET" });
   }
@@ -464,6 +616,45 @@ export class Pop3Client {
     };
   }
 
+  /** Whether the server pipelines (RFC 2449 section 6.6); asks CAPA once if nothing is known. */
+  async #pipelines(): Promise<boolean> {
+    this.#throwIfBroken();
+    if (this.#session.capabilities === null) {
+      await this.#command({ keyword: "CAPA" }, { allowError: true });
+    }
+    return this.#session.capabilities?.has("PIPELINING") === true;
+  }
+
+  /**
+   * The body of the reply just received, as it streams: `ended` is called at its end,
+   * `failed` when reading it threw.
+   */
+  #openBody(on: { ended: () => void; failed: () => void }): AsyncIterable<Uint8Array> {
+    const next = (): Promise<ClientEvent> => this.#next();
+    let done = false;
+    return {
+      async *[Symbol.asyncIterator]() {
+        while (!done) {
+          let event: ClientEvent;
+          try {
+            event = await next();
+            if (event.type !== "body-end" && event.type !== "body-chunk") throw unexpected(event);
+          } catch (error) {
+            done = true;
+            on.failed();
+            throw error;
+          }
+          if (event.type === "body-end") {
+            done = true;
+            on.ended();
+            return;
+          }
+          yield event.data;
+        }
+      },
+    };
+  }
+
   #simple(command: Command): Promise<void> {
     return this.#exclusive(async () => {
       await this.#command(command);
@@ -482,8 +673,13 @@ export class Pop3Client {
       : { status: event.status, lines: event.lines };
   }
 
+  /** Writes what the session queued, in one write: pipelined commands leave in one segment. */
   async #flush(): Promise<void> {
-    for (const bytes of this.#session.takeOutput()) await this.#transport.write(bytes);
+    const output = this.#session.takeOutput();
+    if (output.length === 0) return;
+    await this.#transport.write(
+      output.length === 1 ? (output[0] as Uint8Array) : concatBytes(output),
+    );
   }
 
   /** The next event, reading from the transport as needed, with the inactivity timeout. */
@@ -635,4 +831,17 @@ function parsed<T>(value: T | null, keyword: string, text: string): T {
     });
   }
   return value;
+}
+
+/** The pipeline window, checked with the message numbers; throws before anything is sent. */
+function checkedWindow(messages: readonly number[], window = PIPELINE_WINDOW): number {
+  const bad = messages.find((message) => !(Number.isSafeInteger(message) && message >= 1));
+  const problem = !(Number.isSafeInteger(window) && window >= 1)
+    ? `window must be a positive integer, got ${window}`
+    : bad !== undefined
+      ? `not a message number: ${bad}`
+      : null;
+  if (problem !== null)
+    throw new LocalProtocolError({ code: "invalid-argument", message: problem });
+  return window;
 }

@@ -157,6 +157,10 @@ export async function serveConnection(options: ServeConnectionOptions): Promise<
   ): Promise<ServerEvent[]> => {
     const source = (maildrop as Maildrop).read(event.index)[Symbol.asyncIterator]();
     let octets = 0;
+    // Encoded bytes wait in the session until at least FLUSH_OCTETS are there: a message
+    // that fits goes out with its status line and terminator in one write (the work loop's
+    // flush after `endBody`), a large one a chunk per write while the store reads the next.
+    let waiting = 0;
     try {
       for (;;) {
         let next: IteratorResult<Uint8Array>;
@@ -169,9 +173,13 @@ export async function serveConnection(options: ServeConnectionOptions): Promise<
         }
         if (next.done === true) break;
         octets += next.value.length;
+        waiting += next.value.length;
         const more = session.sendBody(next.value);
-        await flush();
         if (!more) break;
+        if (waiting >= FLUSH_OCTETS) {
+          await flush();
+          waiting = 0;
+        }
       }
     } finally {
       // Stops the store's stream early (TOP, or a failed write); a no-op once it has ended.
@@ -269,6 +277,8 @@ export async function serveConnection(options: ServeConnectionOptions): Promise<
 }
 
 const EMPTY = new Uint8Array(0);
+/** How much of a message may wait in the session before it is written (see `sendMessage`). */
+const FLUSH_OCTETS = 64 * 1024;
 const TIMED_OUT: unique symbol = Symbol("timed out");
 
 /** A promise that resolves to TIMED_OUT at the session's deadline (never, if it has none). */
