@@ -1,3 +1,4 @@
+import { apopHostNameProblem } from "@apop/core";
 import { z } from "zod";
 import { parseHostPort } from "./host-port.ts";
 import { settingSources } from "./settings.ts";
@@ -110,11 +111,12 @@ export const serverConfigSchema = z
       .string({ error: "expected a system user name" })
       .min(1, { error: "expected a system user name" })
       .optional(),
-    // It goes into the APOP timestamp `<pid.clock@hostname>`, which clients check strictly.
+    // It goes into the APOP timestamp `<clock.random@hostname>`; core's rule decides.
     hostname: z
       .string({ error: "expected a host name" })
-      .regex(/^[\x21-\x3b\x3d\x3f-\x7e]+$/, {
-        error: "expected printable ASCII without spaces, '<' or '>'",
+      .superRefine((name, ctx) => {
+        const problem = apopHostNameProblem(name);
+        if (problem !== null) ctx.addIssue({ code: "custom", message: problem });
       })
       .optional(),
     logLevel: z.enum(LOG_LEVELS, { error: "expected debug, info, warn or error" }).default("info"),

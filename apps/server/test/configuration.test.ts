@@ -208,6 +208,21 @@ describe("bad configuration", () => {
       `maildirRoot: ${missing}: ENOENT: no such file or directory, stat '${missing}'`,
     ]);
   });
+
+  it("refuses an APOP host name with '@', which no greeting could carry (issue 10, bug 1)", async () => {
+    const lines = expectConfigFailure(
+      await runCli([
+        "check-config",
+        ...base(),
+        "--listen",
+        "127.0.0.1:0",
+        "--hostname",
+        "mail@example.org",
+      ]),
+    );
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/hostname.*'@'/);
+  });
 });
 
 describe("check-config", () => {

@@ -248,6 +248,17 @@ describe("serveConnection with Pop3Client", () => {
     }
   });
 
+  it("auto login with allowPlaintext still picks CRAM-MD5 in clear: the flag permits, never prefers (issue 10, bug 2)", async () => {
+    const { link, events } = setup({ policy: { allowPlaintextAuth: true } });
+    const client = await Pop3Client.connect({ transport: link.client, clock: realClock });
+    expect(saslOffered(await client.capa())).toEqual(["PLAIN", "LOGIN", "CRAM-MD5"]);
+    await client.login({ user: "alice", password: "wonderland", allowPlaintext: true });
+    expect(events).toContainEqual(
+      expect.objectContaining({ type: "login-succeeded", mechanism: "CRAM-MD5" }),
+    );
+    await client.quit();
+  });
+
   it("auto login falls back to APOP when the server offers no SASL, and refuses a plaintext-only server", async () => {
     const withApop = setup({ policy: { saslMechanisms: [] } });
     const client = await Pop3Client.connect({ transport: withApop.link.client, clock: realClock });
@@ -455,3 +466,7 @@ describe("serveConnection events", () => {
     expect(logged).not.toContain("proof");
   });
 });
+
+function saslOffered(capabilities: ReadonlyMap<string, readonly string[]> | null): string[] {
+  return [...(capabilities?.get("SASL") ?? [])];
+}

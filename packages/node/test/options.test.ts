@@ -27,6 +27,8 @@ describe("createPop3Server options", () => {
     ["authenticator", { authenticator: null }],
     ["hostname", { hostname: "has space" }],
     ["hostname", { hostname: "<bad>" }],
+    // The timestamp `<clock.random@mail@example.org>` would have two '@' (issue 10, bug 1).
+    ["hostname", { hostname: "mail@example.org" }],
     ["tls", { tls: { key: "", cert: "" } }],
     ["tls", { tls: { key: "not pem", cert: "not pem" } }],
     ["maxConnections", { maxConnections: 0 }],

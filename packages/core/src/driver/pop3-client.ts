@@ -8,16 +8,17 @@
  * that stops early makes the client read and drop the rest, so the next reply is read right.
  */
 import { apopDigest } from "../auth/apop.ts";
-import type { SaslClientMechanism } from "../auth/sasl/sasl-mechanism.ts";
+import { chooseLoginMethod, type LoginMethod } from "../auth/choose-login-method.ts";
 import { cramMd5Client } from "../auth/sasl/cram-md5.ts";
 import { loginClient } from "../auth/sasl/login.ts";
 import { plainClient } from "../auth/sasl/plain.ts";
+import type { SaslClientMechanism } from "../auth/sasl/sasl-mechanism.ts";
 import { concatBytes } from "../bytes/ascii.ts";
 import { decodeBase64, encodeBase64 } from "../bytes/base64.ts";
 import { LocalProtocolError } from "../errors/local-protocol-error.ts";
 import { Pop3Error } from "../errors/pop3-error.ts";
 import { RemoteProtocolError } from "../errors/remote-protocol-error.ts";
-import { type Capabilities, saslMechanisms } from "../grammar/capabilities.ts";
+import type { Capabilities } from "../grammar/capabilities.ts";
 import type { Command } from "../grammar/command.ts";
 import {
   type MaildropSize,
@@ -32,9 +33,6 @@ import type { Limits } from "../limits.ts";
 import { type ClientEvent, ClientSession } from "../session/client-session.ts";
 import type { SessionState } from "../session/states.ts";
 import type { Clock, Transport } from "./transport.ts";
-
-/** The login methods `login` knows; `auto` picks the strongest the server offers. */
-export type LoginMethod = "auto" | "apop" | "user" | "plain" | "login" | "cram-md5";
 
 export interface Pop3ClientOptions {
   readonly transport: Transport;
@@ -61,7 +59,8 @@ export interface LoginOptions {
   /**
    * Allow a password to travel in clear (USER/PASS, PLAIN, LOGIN) on a connection without
    * TLS. Default false: such a login throws `LocalProtocolError` `not-supported` instead
-   * (RFC 2595 section 2.3; RFC 8314).
+   * (RFC 2595 section 2.3; RFC 8314). It permits, never prefers: `auto` still picks CRAM-MD5
+   * or APOP when the server offers either.
    */
   readonly allowPlaintext?: boolean;
 }
@@ -197,9 +196,9 @@ export class Pop3Client {
   }
 
   /**
-   * Logs in. `auto` (the default) picks, among what the server offers: on TLS, SASL PLAIN,
-   * then USER/PASS; then CRAM-MD5, then APOP (both keep the password off the wire); and in
-   * clear a password-sending method only with `allowPlaintext`.
+   * Logs in. `auto` (the default) asks `chooseLoginMethod`: inside TLS, PLAIN, then USER/PASS;
+   * in clear, CRAM-MD5 or APOP (both keep the password off the wire), and a password-sending
+   * method only when neither is offered and `allowPlaintext` is set.
    */
   async login(options: LoginOptions): Promise<void> {
     const method = options.method ?? "auto";
@@ -379,21 +378,17 @@ export class Pop3Client {
   // ---------------------------------------------------------------------------------------
 
   async #chooseMethod(options: LoginOptions): Promise<Exclude<LoginMethod, "auto">> {
-    const capabilities =
-      this.#session.capabilities ?? (await this.capa()) ?? new Map<string, readonly string[]>();
-    const sasl = saslMechanisms(capabilities);
-    const plaintextOk = this.secure || options.allowPlaintext === true;
-    if (plaintextOk && sasl.includes("PLAIN")) return "plain";
-    if (plaintextOk && capabilities.has("USER")) return "user";
-    if (sasl.includes("CRAM-MD5")) return "cram-md5";
-    if (this.#greeting.timestamp !== null) return "apop";
-    if (plaintextOk && sasl.includes("LOGIN")) return "login";
-    // RFC 1939 servers without CAPA still take USER/PASS.
-    if (plaintextOk) return "user";
+    const capabilities = this.#session.capabilities ?? (await this.capa());
+    const chosen = chooseLoginMethod({
+      offer: { capabilities, apopTimestamp: this.#greeting.timestamp !== null },
+      secure: this.secure,
+      allowPlaintext: options.allowPlaintext === true,
+    });
+    if (chosen !== null) return chosen;
     throw new LocalProtocolError({
       code: "not-supported",
       message:
-        "no login method keeps the password safe on this connection: the server offers neither TLS-free CRAM-MD5 nor APOP (use STLS or implicit TLS)",
+        "no login method keeps the password safe on this connection: the server offers neither CRAM-MD5 nor APOP (use STLS or implicit TLS, or allow plaintext)",
     });
   }
 

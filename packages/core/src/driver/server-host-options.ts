@@ -1,3 +1,4 @@
+import { apopHostNameProblem } from "../auth/apop.ts";
 import type { Authenticator } from "../auth/credential.ts";
 import { cramMd5Server } from "../auth/sasl/cram-md5.ts";
 import { loginServer } from "../auth/sasl/login.ts";
@@ -94,8 +95,8 @@ export interface ResolveServerHostOptionsInput<
  * (`limits.commandLine is not a known limit`). The runtime checks what is its own (listener,
  * TLS material) after this.
  *
- * - The APOP host name goes into `<pid.clock@name>`, which must be a strict msg-id or clients
- *   refuse APOP (RFC 1939 section 7): printable ASCII without spaces, `<` or `>`.
+ * - The APOP host name goes into `<clock.random@name>`, which must be a strict msg-id or
+ *   clients refuse APOP (RFC 1939 section 7): `apopHostNameProblem` decides.
  * - `limits` entries must be known names with positive integers; core's own floors
  *   (`resolveLimits`) still apply on top.
  * - `onEvent` comes back wrapped: one throwing logger must not take a session down with it.
@@ -111,9 +112,9 @@ export function resolveServerHostOptions<Stats extends ConnectionStats, NameOpti
     fail("authenticator", "must have a lookup(user) method");
   }
   const serverName: unknown = options[serverNameOption] ?? args.defaultServerName();
-  if (typeof serverName !== "string" || !/^[\x21-\x3b\x3d\x3f-\x7e]+$/.test(serverName)) {
-    fail(serverNameOption, "must be printable ASCII without spaces, '<' or '>'");
-  }
+  if (typeof serverName !== "string") fail(serverNameOption, "must be a string");
+  const problem = apopHostNameProblem(serverName);
+  if (problem !== null) fail(serverNameOption, `cannot go into an APOP timestamp: ${problem}`);
   const saslMechanisms = options.saslMechanisms ?? [plainServer, loginServer, cramMd5Server];
   if (
     !Array.isArray(saslMechanisms) ||

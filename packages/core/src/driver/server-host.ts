@@ -63,7 +63,8 @@ export interface AdmitOptions {
   readonly abort: () => void;
   /**
    * Runs the admitted connection to its end: the TLS handshake if any, then `serve` (or
-   * `handshakeFailed`). The connection is counted out once it settles; a rejection is ignored.
+   * `handshakeFailed`). The connection is counted out once it settles; a rejection aborts it
+   * at once and is reported as `connection-failed` with the error.
    */
   readonly run: (connection: ServerHostConnection) => Promise<void>;
 }
@@ -185,7 +186,19 @@ export class ServerHost<Stats extends ConnectionStats = ConnectionStats> {
       running = Promise.reject(error);
     }
     connection.done = running
-      .catch(() => {})
+      .catch((error: unknown) => {
+        // Whatever threw (the session could not start, a runtime bug) must not leave an open
+        // socket that never greets nor closes: drop it now and say why.
+        try {
+          connection.abort();
+        } catch {}
+        this.#options.onEvent({
+          type: "connection-failed",
+          connection: connection.id,
+          remoteAddress,
+          error: error instanceof Error ? error : new Error(String(error)),
+        });
+      })
       .finally(() => {
         this.#connections.delete(connection.id);
         this.#admission.release(remoteAddress);

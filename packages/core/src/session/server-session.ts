@@ -21,8 +21,8 @@
 import { createApopTimestamp } from "../auth/apop.ts";
 import { findMechanism } from "../auth/sasl/find-mechanism.ts";
 import type { SaslServerExchange, SaslServerMechanism } from "../auth/sasl/sasl-mechanism.ts";
-import { decodeBase64, encodeBase64 } from "../bytes/base64.ts";
 import { latin1ToString } from "../bytes/ascii.ts";
+import { decodeBase64, encodeBase64 } from "../bytes/base64.ts";
 import { LineReader } from "../bytes/line-reader.ts";
 import { encodeUtf8 } from "../bytes/utf8.ts";
 import { LocalProtocolError } from "../errors/local-protocol-error.ts";
