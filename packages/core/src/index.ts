@@ -154,10 +154,15 @@ export {
   type ServerSessionOptions,
 } from "./session/server-session.ts";
 export {
+  EVENT_SOURCES,
+  EVENT_TRANSITIONS,
   nextState,
   renderStateDiagram,
+  SESSION_EVENTS,
   SESSION_STATES,
+  type SessionEvent,
   type SessionState,
+  stateAfter,
   TRANSITIONS,
 } from "./session/states.ts";
 export type { Maildrop, MailStore, MessageInfo } from "./store/mail-store.ts";

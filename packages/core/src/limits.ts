@@ -52,6 +52,12 @@ export interface Limits {
    */
   readonly idleTimeoutMs: number;
   /**
+   * Longest silence a client session waits through while the server owes it a reply (or the
+   * greeting), in ms; any bytes of the reply restart it, so a slow reply that keeps moving is
+   * not cut off. Default 60 s.
+   */
+  readonly replyTimeoutMs: number;
+  /**
    * Octets of pipelined input a server session holds while it waits for the host (an
    * authentication or a message body in progress). Past it the session stops reading: the
    * host sees `inputPaused` and applies backpressure. Default 64 KiB.
@@ -72,6 +78,7 @@ export const DEFAULT_LIMITS: Limits = {
   authorizationTimeoutMs: 60 * 1000,
   loginDeadlineMs: 3 * 60 * 1000,
   idleTimeoutMs: MIN_IDLE_TIMEOUT_MS,
+  replyTimeoutMs: 60 * 1000,
   pipelinedInputOctets: 64 * 1024,
 };
 

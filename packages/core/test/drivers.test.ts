@@ -169,7 +169,11 @@ describe("serveConnection with Pop3Client", () => {
   it("waits the same failure delay for an unknown user as for a wrong password", async () => {
     const clock = new ManualClock();
     const { link } = setup({ clock, authFailureDelayMs: 2000 });
-    const client = await Pop3Client.connect({ transport: link.client, clock, timeoutMs: 60_000 });
+    const client = await Pop3Client.connect({
+      transport: link.client,
+      clock,
+      limits: { replyTimeoutMs: 60_000 },
+    });
     for (const user of ["alice", "nobody"]) {
       let settled = false;
       const attempt = client.apop(user, "wrong").catch(() => {
@@ -300,7 +304,7 @@ describe("serveConnection with Pop3Client", () => {
     const client = await Pop3Client.connect({
       transport: link.client,
       clock,
-      timeoutMs: 3_600_000,
+      limits: { replyTimeoutMs: 3_600_000 },
     });
     await client.apop("alice", "wonderland");
     await client.dele(1);
@@ -318,7 +322,11 @@ describe("serveConnection with Pop3Client", () => {
     const clock = new ManualClock();
     const link = createMemoryLink();
     await link.server.write(ascii("+OK hello\r\n"));
-    const client = await Pop3Client.connect({ transport: link.client, clock, timeoutMs: 5000 });
+    const client = await Pop3Client.connect({
+      transport: link.client,
+      clock,
+      limits: { replyTimeoutMs: 5000 },
+    });
     const capa = client.capa().catch((e: unknown) => e);
     await new Promise((resolve) => setTimeout(resolve, 10));
     clock.advance(4999);

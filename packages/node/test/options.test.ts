@@ -99,7 +99,7 @@ describe("connect options", () => {
     [{ host: "", tls: "none" }],
     [{ host: "h", tls: "maybe" }],
     [{ host: "h", tls: "none", port: 0 }],
-    [{ host: "h", tls: "none", timeoutMs: -1 }],
+    [{ host: "h", tls: "none", replyTimeoutMs: -1 }],
   ])("refuses %j", async (options) => {
     const error = await connect(options as never).catch((e: unknown) => e);
     expect(LocalProtocolError.isInstance(error) && error.code).toBe("invalid-argument");

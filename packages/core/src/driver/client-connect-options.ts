@@ -24,8 +24,11 @@ export interface ClientConnectOptions {
   readonly connectTimeoutMs?: number;
   /** Longest TLS handshake, in ms. Default 30 s (fetchmail CVE-2011-1947). */
   readonly tlsHandshakeTimeoutMs?: number;
-  /** Longest wait for any bytes of a reply, in ms (core's `Pop3Client`). Default 60 s. */
-  readonly timeoutMs?: number;
+  /**
+   * Longest silence while a reply is owed, in ms: core's `Limits.replyTimeoutMs`, which it
+   * sets (it wins over `limits.replyTimeoutMs`). Default 60 s.
+   */
+  readonly replyTimeoutMs?: number;
   readonly limits?: Partial<Limits>;
   /** Largest message or listing accepted, in octets. Default: no limit. */
   readonly maxMessageOctets?: number;
@@ -82,7 +85,7 @@ export function resolveClientConnectOptions<HostOption extends string>(
   if (!(Number.isSafeInteger(port) && port > 0 && port <= 65535)) {
     throw invalid(`port must be an integer from 1 to 65535, got ${String(port)}`);
   }
-  for (const key of ["connectTimeoutMs", "tlsHandshakeTimeoutMs", "timeoutMs"] as const) {
+  for (const key of ["connectTimeoutMs", "tlsHandshakeTimeoutMs", "replyTimeoutMs"] as const) {
     const value = options[key];
     if (value !== undefined && !(Number.isFinite(value) && value > 0)) {
       throw invalid(`${key} must be a positive number of ms`);
@@ -98,8 +101,16 @@ export function resolveClientConnectOptions<HostOption extends string>(
     clock,
     client: {
       clock,
-      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
-      ...(options.limits === undefined ? {} : { limits: options.limits }),
+      ...(options.limits === undefined && options.replyTimeoutMs === undefined
+        ? {}
+        : {
+            limits: {
+              ...options.limits,
+              ...(options.replyTimeoutMs === undefined
+                ? {}
+                : { replyTimeoutMs: options.replyTimeoutMs }),
+            },
+          }),
       ...(options.maxMessageOctets === undefined
         ? {}
         : { maxMessageOctets: options.maxMessageOctets }),

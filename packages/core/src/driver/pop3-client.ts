@@ -37,8 +37,11 @@ import type { Clock, Transport } from "./transport.ts";
 export interface Pop3ClientOptions {
   readonly transport: Transport;
   readonly clock: Clock;
-  /** Longest wait for any bytes of a reply, in ms. A slow reply that keeps moving is not cut off. Default 60 s. */
-  readonly timeoutMs?: number;
+  /**
+   * Core's limits. `replyTimeoutMs` is the longest wait for any bytes of a reply (a slow reply
+   * that keeps moving is not cut off); the session keeps that time, the client only arms a
+   * timer at its `nextDeadline()`.
+   */
   readonly limits?: Partial<Limits>;
   /**
    * Largest message or listing accepted, in octets. Default: no limit for messages (they
@@ -70,7 +73,6 @@ type Reply = { readonly status: StatusLine; readonly lines?: readonly string[] }
 export class Pop3Client {
   readonly #transport: Transport;
   readonly #clock: Clock;
-  readonly #timeoutMs: number;
   readonly #session: ClientSession;
   #events: ClientEvent[] = [];
   #lock: Promise<void> = Promise.resolve();
@@ -85,8 +87,8 @@ export class Pop3Client {
   private constructor(options: Pop3ClientOptions) {
     this.#transport = options.transport;
     this.#clock = options.clock;
-    this.#timeoutMs = options.timeoutMs ?? 60_000;
     this.#session = new ClientSession({
+      now: options.clock.now(),
       ...(options.limits === undefined ? {} : { limits: options.limits }),
       ...(options.maxMessageOctets === undefined
         ? {}
@@ -258,7 +260,11 @@ export class Pop3Client {
     return this.#exclusive(async () => {
       const exchange = mechanism.start({ user: credentials.user, password: credentials.password });
       const initial = exchange.initialResponse();
-      this.#session.sendAuth(mechanism.name, initial === null ? null : encodeBase64(initial));
+      this.#session.sendAuth(
+        mechanism.name,
+        initial === null ? null : encodeBase64(initial),
+        this.#clock.now(),
+      );
       await this.#flush();
       for (;;) {
         const event = await this.#next();
@@ -408,7 +414,11 @@ export class Pop3Client {
         const start = async (): Promise<void> => {
           release = await this.#acquire();
           this.#throwIfBroken();
-          this.#session.send(command, maxOctets === undefined ? {} : { maxBodyOctets: maxOctets });
+          const now = this.#clock.now();
+          this.#session.send(
+            command,
+            maxOctets === undefined ? { now } : { now, maxBodyOctets: maxOctets },
+          );
           await this.#flush();
           const event = await this.#next();
           if (event.type !== "response-received") throw unexpected(event);
@@ -467,7 +477,7 @@ export class Pop3Client {
 
   /** Sends one command and reads its whole reply (status line and listing lines). */
   async #command(command: Command, options: { allowError?: boolean } = {}): Promise<Reply> {
-    this.#session.send(command);
+    this.#session.send(command, { now: this.#clock.now() });
     await this.#flush();
     const event = await this.#next();
     if (event.type !== "response-received") throw unexpected(event);
@@ -481,7 +491,7 @@ export class Pop3Client {
     for (const bytes of this.#session.takeOutput()) await this.#transport.write(bytes);
   }
 
-  /** The next event, reading from the transport as needed, with the inactivity timeout. */
+  /** The next event, reading from the transport as needed, until the session's deadline. */
   async #next(): Promise<ClientEvent> {
     for (;;) {
       const event = this.#events.shift();
@@ -491,9 +501,18 @@ export class Pop3Client {
         return event;
       }
       this.#reading ??= this.#transport.read();
-      const chunk = await withTimeout(this.#reading, this.#clock, this.#timeoutMs, () =>
-        this.#transport.close(),
-      );
+      const chunk = await untilDeadline(this.#reading, this.#clock, this.#session.nextDeadline());
+      if (chunk === TIMED_OUT) {
+        try {
+          this.#session.handleTimeout(this.#clock.now());
+        } catch (error) {
+          // The session is closed: so is the connection, and every later call says why.
+          this.#broken = error as Error;
+          void this.#transport.close().catch(() => {});
+          throw error;
+        }
+        continue;
+      }
       this.#reading = null;
       let events: ClientEvent[];
       try {
@@ -584,27 +603,21 @@ export class Pop3Client {
   }
 }
 
-async function withTimeout<T>(
+const TIMED_OUT: unique symbol = Symbol("timed out");
+
+/** Waits for `promise`, or until the clock reaches `deadline` (never, when it is null). */
+async function untilDeadline<T>(
   promise: Promise<T>,
   clock: Clock,
-  ms: number,
-  onTimeout: () => Promise<void>,
-): Promise<T> {
+  deadline: number | null,
+): Promise<T | typeof TIMED_OUT> {
+  if (deadline === null) return promise;
   let cancel = (): void => {};
-  const timeout = new Promise<never>((_, reject) => {
-    cancel = clock.setTimer(ms, () => {
-      // Reject before closing: the close resolves the pending read, which must not win the race.
-      reject(
-        new RemoteProtocolError({
-          code: "timeout",
-          message: `no reply from the server within ${ms} ms`,
-        }),
-      );
-      void onTimeout().catch(() => {});
-    });
+  const timer = new Promise<typeof TIMED_OUT>((resolve) => {
+    cancel = clock.setTimer(Math.max(0, deadline - clock.now()), () => resolve(TIMED_OUT));
   });
   try {
-    return await Promise.race([promise, timeout]);
+    return await Promise.race([promise, timer]);
   } finally {
     cancel();
   }

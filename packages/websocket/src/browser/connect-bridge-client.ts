@@ -26,8 +26,16 @@ export async function connectBridgeClient(options: ConnectBridgeClientOptions): 
   const client = await Pop3Client.connect({
     transport,
     clock: browserClock,
-    ...(options.replyTimeoutMs === undefined ? {} : { timeoutMs: options.replyTimeoutMs }),
-    ...(options.limits === undefined ? {} : { limits: options.limits }),
+    ...(options.limits === undefined && options.replyTimeoutMs === undefined
+      ? {}
+      : {
+          limits: {
+            ...options.limits,
+            ...(options.replyTimeoutMs === undefined
+              ? {}
+              : { replyTimeoutMs: options.replyTimeoutMs }),
+          },
+        }),
     ...(options.maxMessageOctets === undefined
       ? {}
       : { maxMessageOctets: options.maxMessageOctets }),
