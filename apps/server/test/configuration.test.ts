@@ -77,7 +77,7 @@ describe("bad configuration", () => {
       },
       "bad.json",
     );
-    const result = await runCli(["--config", config, "--max-auth-failures", "many"], {
+    const result = await runCli(["--config", config, "--auth-failures", "many"], {
       env: { APOP_SERVER_IDLE_TIMEOUT: "60" },
     });
     const lines = expectConfigFailure(result);
@@ -91,7 +91,7 @@ describe("bad configuration", () => {
         `config: logLevel: expected debug, info, warn or error (from ${config})`,
         `config: limits.idleTimeoutSeconds: expected a whole number of at least 600 (RFC 1939 section 3: the autologout timer is at least 10 minutes) (from APOP_SERVER_IDLE_TIMEOUT)`,
         `config: limits.maxConnections: expected a whole number of at least 1 (from ${config})`,
-        "config: limits.maxAuthFailures: expected a whole number of at least 1 (from --max-auth-failures)",
+        "config: limits.authFailures: expected a whole number of at least 1 (from --auth-failures)",
         `config: limits.bogus: unknown setting (from ${config})`,
       ]),
     );

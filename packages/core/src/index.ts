@@ -124,6 +124,7 @@ export {
 } from "./grammar/listings.ts";
 export { type MultilineChunk, MultilineDecoder } from "./grammar/multiline-decoder.ts";
 export { MultilineEncoder } from "./grammar/multiline-encoder.ts";
+export { type Pop3Url, parsePop3Url } from "./grammar/pop3-url.ts";
 export {
   formatContinuation,
   formatStatusLine,
@@ -135,7 +136,14 @@ export {
 } from "./grammar/status-line.ts";
 export { WireSizeCounter, wireSize } from "./grammar/wire-size.ts";
 // Limits and the store contract.
-export { DEFAULT_LIMITS, type Limits, MIN_IDLE_TIMEOUT_MS, resolveLimits } from "./limits.ts";
+export { DEFAULTS, defaultPort } from "./defaults.ts";
+export {
+  DEFAULT_LIMITS,
+  type Limits,
+  MIN_COMMAND_LINE_OCTETS,
+  MIN_IDLE_TIMEOUT_MS,
+  resolveLimits,
+} from "./limits.ts";
 // Sessions: the two state machines, and the table they share.
 export {
   type ClientEvent,

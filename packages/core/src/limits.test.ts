@@ -19,6 +19,7 @@ describe("resolveLimits", () => {
       loginDeadlineMs: 6,
       idleTimeoutMs: MIN_IDLE_TIMEOUT_MS + 1,
       replyTimeoutMs: 8,
+      replyBudgetOctets: 9,
       pipelinedInputOctets: 7,
     };
     expect(resolveLimits(overrides)).toEqual(overrides);

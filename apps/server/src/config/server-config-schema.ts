@@ -1,6 +1,7 @@
-import { apopHostNameProblem } from "@apop/core";
+import { apopHostNameProblem, MIN_IDLE_TIMEOUT_MS } from "@apop/core";
 import { z } from "zod";
 import { parseHostPort } from "./host-port.ts";
+import { LIMIT_DEFAULTS, SHUTDOWN_GRACE_DEFAULT_SECONDS } from "./limit-defaults.ts";
 import { settingSources } from "./settings.ts";
 
 /** The three log levels below `error`, and `error`; each includes the ones after it. */
@@ -70,26 +71,25 @@ const seconds = (options: { max: number; default: number }) => {
 const limits = z
   .strictObject({
     idleTimeoutSeconds: wholeNumber({
-      min: 600,
-      default: 600,
+      min: MIN_IDLE_TIMEOUT_MS / 1000,
+      default: LIMIT_DEFAULTS.idleTimeoutSeconds,
       why: "RFC 1939 section 3: the autologout timer is at least 10 minutes",
     }),
-    loginTimeoutSeconds: wholeNumber({ min: 1, default: 60 }),
-    maxConnections: wholeNumber({ min: 1, default: 1000 }),
-    maxConnectionsPerAddress: wholeNumber({ min: 1, default: 20 }),
-    authFailureDelaySeconds: seconds({ max: 60, default: 2 }),
-    maxAuthFailures: wholeNumber({ min: 1, default: 3 }),
-    maxBadCommands: wholeNumber({ min: 1, default: 10 }),
+    authorizationTimeoutSeconds: wholeNumber({
+      min: 1,
+      default: LIMIT_DEFAULTS.authorizationTimeoutSeconds,
+    }),
+    loginDeadlineSeconds: wholeNumber({ min: 1, default: LIMIT_DEFAULTS.loginDeadlineSeconds }),
+    maxConnections: wholeNumber({ min: 1, default: LIMIT_DEFAULTS.maxConnections }),
+    maxConnectionsPerAddress: wholeNumber({
+      min: 1,
+      default: LIMIT_DEFAULTS.maxConnectionsPerAddress,
+    }),
+    authFailureDelaySeconds: seconds({ max: 60, default: LIMIT_DEFAULTS.authFailureDelaySeconds }),
+    authFailures: wholeNumber({ min: 1, default: LIMIT_DEFAULTS.authFailures }),
+    badCommands: wholeNumber({ min: 1, default: LIMIT_DEFAULTS.badCommands }),
   })
-  .default({
-    idleTimeoutSeconds: 600,
-    loginTimeoutSeconds: 60,
-    maxConnections: 1000,
-    maxConnectionsPerAddress: 20,
-    authFailureDelaySeconds: 2,
-    maxAuthFailures: 3,
-    maxBadCommands: 10,
-  });
+  .default({ ...LIMIT_DEFAULTS });
 
 /**
  * The server's configuration, as the JSON config file holds it after the environment and the
@@ -121,7 +121,7 @@ export const serverConfigSchema = z
       .optional(),
     logLevel: z.enum(LOG_LEVELS, { error: "expected debug, info, warn or error" }).default("info"),
     limits,
-    shutdownGraceSeconds: seconds({ max: 3600, default: 30 }),
+    shutdownGraceSeconds: seconds({ max: 3600, default: SHUTDOWN_GRACE_DEFAULT_SECONDS }),
   })
   .superRefine((config, ctx) => {
     if (config.listen.length === 0 && config.tlsListen.length === 0) {

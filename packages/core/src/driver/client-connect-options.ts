@@ -1,3 +1,4 @@
+import { DEFAULTS, defaultPort } from "../defaults.ts";
 import { LocalProtocolError } from "../errors/local-protocol-error.ts";
 import type { Limits } from "../limits.ts";
 import type { Pop3ClientOptions } from "./pop3-client.ts";
@@ -20,7 +21,7 @@ export interface ClientConnectOptions {
   /** Default 995 for `implicit`, 110 otherwise. */
   readonly port?: number;
   readonly tls: TlsMode;
-  /** Longest wait for the TCP connection, in ms. Default 30 s. */
+  /** Longest wait for the TCP connection, in ms. Default `DEFAULTS.connectTimeoutMs` (30 s). */
   readonly connectTimeoutMs?: number;
   /** Longest TLS handshake, in ms. Default 30 s (fetchmail CVE-2011-1947). */
   readonly tlsHandshakeTimeoutMs?: number;
@@ -81,7 +82,7 @@ export function resolveClientConnectOptions<HostOption extends string>(
   if (mode !== "implicit" && mode !== "starttls" && mode !== "none") {
     throw invalid("tls must be 'implicit', 'starttls' or 'none'");
   }
-  const port = options.port ?? (mode === "implicit" ? 995 : 110);
+  const port = options.port ?? defaultPort({ implicitTls: mode === "implicit" });
   if (!(Number.isSafeInteger(port) && port > 0 && port <= 65535)) {
     throw invalid(`port must be an integer from 1 to 65535, got ${String(port)}`);
   }
@@ -96,8 +97,8 @@ export function resolveClientConnectOptions<HostOption extends string>(
     host,
     port,
     tls: mode,
-    connectTimeoutMs: options.connectTimeoutMs ?? 30_000,
-    tlsHandshakeTimeoutMs: options.tlsHandshakeTimeoutMs ?? 30_000,
+    connectTimeoutMs: options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs,
+    tlsHandshakeTimeoutMs: options.tlsHandshakeTimeoutMs ?? DEFAULTS.tlsHandshakeTimeoutMs,
     clock,
     client: {
       clock,

@@ -13,6 +13,7 @@
 import type { Authenticator } from "../auth/credential.ts";
 import { verifyProof } from "../auth/verify-proof.ts";
 import { concatBytes } from "../bytes/ascii.ts";
+import { DEFAULTS } from "../defaults.ts";
 import { StoreError } from "../errors/store-error.ts";
 import { type Limits, resolveLimits } from "../limits.ts";
 import type { LoginOutcome, ServerCloseReason, ServerEvent } from "../session/server-events.ts";
@@ -100,7 +101,7 @@ export async function serveConnection(options: ServeConnectionOptions): Promise<
     throw error;
   }
   const emit = options.onEvent ?? (() => {});
-  const failureDelay = options.authFailureDelayMs ?? 2000;
+  const failureDelay = options.authFailureDelayMs ?? DEFAULTS.authFailureDelayMs;
   let maildrop: Maildrop | null = null;
   let updated = false;
   let user: string | null = null;

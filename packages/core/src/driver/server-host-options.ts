@@ -1,5 +1,6 @@
 import { apopHostNameProblem } from "../auth/apop.ts";
 import type { Authenticator } from "../auth/credential.ts";
+import { DEFAULTS } from "../defaults.ts";
 import { cramMd5Server } from "../auth/sasl/cram-md5.ts";
 import { loginServer } from "../auth/sasl/login.ts";
 import { plainServer } from "../auth/sasl/plain.ts";
@@ -167,10 +168,10 @@ export function resolveServerHostOptions<Stats extends ConnectionStats, NameOpti
       ...(options.loginDelay === undefined ? {} : { loginDelay: options.loginDelay }),
     },
     limits,
-    authFailureDelayMs: options.authFailureDelayMs ?? 2000,
-    tlsHandshakeTimeoutMs: options.tlsHandshakeTimeoutMs ?? 30_000,
-    maxConnections: options.maxConnections ?? 1000,
-    maxConnectionsPerAddress: options.maxConnectionsPerAddress ?? 20,
+    authFailureDelayMs: options.authFailureDelayMs ?? DEFAULTS.authFailureDelayMs,
+    tlsHandshakeTimeoutMs: options.tlsHandshakeTimeoutMs ?? DEFAULTS.tlsHandshakeTimeoutMs,
+    maxConnections: options.maxConnections ?? DEFAULTS.maxConnections,
+    maxConnectionsPerAddress: options.maxConnectionsPerAddress ?? DEFAULTS.maxConnectionsPerAddress,
     onEvent:
       onEvent === undefined
         ? () => {}

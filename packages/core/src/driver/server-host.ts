@@ -13,6 +13,7 @@
  * grace period, then drops the rest (a dropped session never enters UPDATE, so its deletions
  * are not applied: RFC 1939 section 6).
  */
+import { DEFAULTS } from "../defaults.ts";
 import { LocalProtocolError } from "../errors/local-protocol-error.ts";
 import {
   ConnectionAdmission,
@@ -282,7 +283,7 @@ export class ServerHost<Stats extends ConnectionStats = ConnectionStats> {
    * call's promise. Throws `LocalProtocolError` `invalid-argument` for a bad `graceMs`.
    */
   close(options: CloseHostOptions = {}): Promise<void> {
-    const graceMs = options.graceMs ?? 30_000;
+    const graceMs = options.graceMs ?? DEFAULTS.shutdownGraceMs;
     if (!(Number.isFinite(graceMs) && graceMs >= 0)) {
       throw new LocalProtocolError({ code: "invalid-argument", message: "graceMs must be >= 0" });
     }

@@ -43,7 +43,7 @@ import { type Capabilities, parseCapabilities } from "../grammar/capabilities.ts
 import { type Command, formatCommand } from "../grammar/command.ts";
 import { MultilineDecoder } from "../grammar/multiline-decoder.ts";
 import { parseContinuation, parseStatusLine, type StatusLine } from "../grammar/status-line.ts";
-import { type Limits, resolveLimits } from "../limits.ts";
+import { type Limits, MIN_COMMAND_LINE_OCTETS, resolveLimits } from "../limits.ts";
 import { nextState, type SessionEvent, type SessionState, stateAfter } from "./states.ts";
 
 export type ClientEvent =
@@ -199,7 +199,7 @@ export class ClientSession {
       initialResponse === null
         ? null
         : `AUTH ${mechanism} ${initialResponse === "" ? "=" : initialResponse}`;
-    if (line !== null && line.length + 2 <= 255) {
+    if (line !== null && line.length + 2 <= MIN_COMMAND_LINE_OCTETS) {
       this.send(
         {
           keyword: "AUTH",

@@ -132,12 +132,6 @@ type ServerState =
 
 const LANGUAGES: ReadonlyMap<string, string> = new Map([["en", "English"]]);
 
-/**
- * Octets of replies the session produces from buffered input before it waits for the host to
- * take them (`hasDeferredInput`). One reply may exceed it (a long listing); many cannot.
- */
-const REPLY_BUDGET_OCTETS = 64 * 1024;
-
 export class ServerSession {
   readonly #limits: Limits;
   readonly #policy: ServerPolicy;
@@ -243,7 +237,7 @@ export class ServerSession {
 
   /**
    * True when the session stopped taking commands from its buffered input because its
-   * replies reached the reply budget (64 KiB) before the host took them. The host writes
+   * replies reached `Limits.replyBudgetOctets` (64 KiB by default) before the host took them. The host writes
    * what `takeOutput` gives (waiting for the transport, which is the backpressure), then calls
    * `resume`; until then it should not read more input.
    */
@@ -431,7 +425,7 @@ export class ServerSession {
       // taken (and written) the output and calls `resume`; a client that pipelines and never
       // reads then meets TCP backpressure instead of growing our memory (RFC 2449 section 6.6
       // asks clients not to deadlock; it does not oblige the server to buffer for them).
-      if (this.#outputOctets >= REPLY_BUDGET_OCTETS) {
+      if (this.#outputOctets >= this.#limits.replyBudgetOctets) {
         this.#deferred = this.#reader.buffered > 0;
         break;
       }
