@@ -169,7 +169,11 @@ describe("serveConnection with Pop3Client", () => {
   it("waits the same failure delay for an unknown user as for a wrong password", async () => {
     const clock = new ManualClock();
     const { link } = setup({ clock, authFailureDelayMs: 2000 });
-    const client = await Pop3Client.connect({ transport: link.client, clock, timeoutMs: 60_000 });
+    const client = await Pop3Client.connect({
+      transport: link.client,
+      clock,
+      limits: { replyTimeoutMs: 60_000 },
+    });
     for (const user of ["alice", "nobody"]) {
       let settled = false;
       const attempt = client.apop(user, "wrong").catch(() => {
@@ -248,6 +252,17 @@ describe("serveConnection with Pop3Client", () => {
     }
   });
 
+  it("auto login with allowPlaintext still picks CRAM-MD5 in clear: the flag permits, never prefers (issue 10, bug 2)", async () => {
+    const { link, events } = setup({ policy: { allowPlaintextAuth: true } });
+    const client = await Pop3Client.connect({ transport: link.client, clock: realClock });
+    expect(saslOffered(await client.capa())).toEqual(["PLAIN", "LOGIN", "CRAM-MD5"]);
+    await client.login({ user: "alice", password: "wonderland", allowPlaintext: true });
+    expect(events).toContainEqual(
+      expect.objectContaining({ type: "login-succeeded", mechanism: "CRAM-MD5" }),
+    );
+    await client.quit();
+  });
+
   it("auto login falls back to APOP when the server offers no SASL, and refuses a plaintext-only server", async () => {
     const withApop = setup({ policy: { saslMechanisms: [] } });
     const client = await Pop3Client.connect({ transport: withApop.link.client, clock: realClock });
@@ -289,7 +304,7 @@ describe("serveConnection with Pop3Client", () => {
     const client = await Pop3Client.connect({
       transport: link.client,
       clock,
-      timeoutMs: 3_600_000,
+      limits: { replyTimeoutMs: 3_600_000 },
     });
     await client.apop("alice", "wonderland");
     await client.dele(1);
@@ -307,7 +322,11 @@ describe("serveConnection with Pop3Client", () => {
     const clock = new ManualClock();
     const link = createMemoryLink();
     await link.server.write(ascii("+OK hello\r\n"));
-    const client = await Pop3Client.connect({ transport: link.client, clock, timeoutMs: 5000 });
+    const client = await Pop3Client.connect({
+      transport: link.client,
+      clock,
+      limits: { replyTimeoutMs: 5000 },
+    });
     const capa = client.capa().catch((e: unknown) => e);
     await new Promise((resolve) => setTimeout(resolve, 10));
     clock.advance(4999);
@@ -548,3 +567,7 @@ describe("serveConnection events", () => {
     expect(logged).not.toContain("proof");
   });
 });
+
+function saslOffered(capabilities: ReadonlyMap<string, readonly string[]> | null): string[] {
+  return [...(capabilities?.get("SASL") ?? [])];
+}

@@ -237,6 +237,49 @@ describe("ServerHost", () => {
     expect(host.connectionCount).toBe(0);
   });
 
+  it("closes a connection whose session cannot start at once, and reports connection-failed with the error", async () => {
+    const { resolved, events } = setup();
+    // The random source fails while the greeting's APOP timestamp is made.
+    const host = new ServerHost({
+      options: resolved,
+      randomBytes: () => {
+        throw new Error("no entropy");
+      },
+    });
+    const { link, done, aborts } = open(host);
+    await done;
+    expect(link.server.closed).toBe(true);
+    expect(link.server.written).toEqual([]);
+    expect(aborts()).toBe(1);
+    expect(host.connectionCount).toBe(0);
+    const failed = events.at(-1);
+    expect(failed).toMatchObject({
+      type: "connection-failed",
+      connection: 1,
+      remoteAddress: "192.0.2.1",
+    });
+    expect(failed?.type === "connection-failed" && failed.error.message).toBe("no entropy");
+  });
+
+  it("reports a run that throws or rejects as connection-failed and aborts it", async () => {
+    const { host, events } = setup();
+    let aborted = 0;
+    await admit(host, {
+      abort: () => aborted++,
+      run: async () => {
+        throw new Error("asynchronous");
+      },
+    });
+    expect(aborted).toBe(1);
+    expect(events.map((e) => e.type)).toEqual(["connection-opened", "connection-failed"]);
+  });
+
+  it("refuses an APOP host name with '@' when the options are resolved (the timestamp would have two)", () => {
+    expect(() => setup({ serverName: "mail@example.org" } as Parameters<typeof setup>[0])).toThrow(
+      /^serverName cannot go into an APOP timestamp: .*'@'/,
+    );
+  });
+
   it("closes a transport handed to serve for a connection it does not know", async () => {
     const { host, events } = setup();
     const link = createMemoryLink();

@@ -1,5 +1,6 @@
 import {
   type ConnectionStats,
+  defaultPort,
   LocalProtocolError,
   type ResolvedServerHostOptions,
   resolveServerHostOptions,
@@ -69,7 +70,7 @@ export function resolveServeOptions(options: ServeOptions): ResolvedServeOptions
   if (typeof host !== "string" || host === "") fail("host", "must be a non-empty string");
   const implicitTls = options.implicitTls ?? false;
   if (typeof implicitTls !== "boolean") fail("implicitTls", "must be a boolean");
-  const port = options.port ?? (implicitTls ? 995 : 110);
+  const port = options.port ?? defaultPort({ implicitTls });
   if (!(Number.isSafeInteger(port) && port >= 0 && port <= 65535)) {
     fail("port", `must be an integer from 0 to 65535, got ${String(port)}`);
   }

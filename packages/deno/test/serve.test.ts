@@ -182,6 +182,31 @@ Deno.test("a silent client on implicit TLS is dropped after tlsHandshakeTimeoutM
   }
 });
 
+Deno.test("a connection whose session cannot start is closed at once and reported as connection-failed", async () => {
+  // A clock that says NaN makes the greeting's APOP timestamp throw (createApopTimestamp).
+  const servers = startServers({
+    clock: {
+      now: () => Number.NaN,
+      setTimer: (ms, callback) => {
+        const handle = setTimeout(callback, ms);
+        return () => clearTimeout(handle);
+      },
+    },
+  });
+  try {
+    const peer = await Deno.connect({ hostname: "127.0.0.1", port: servers.plain.port });
+    equal(await peer.read(new Uint8Array(10)), null, "closed without a greeting");
+    peer.close();
+    await until(() => servers.plain.connectionCount === 0, "the connection to be counted out");
+    const failed = servers.events.find((e) => e.type === "connection-failed");
+    ok(failed?.type === "connection-failed");
+    ok(failed.error instanceof RangeError);
+    match(failed.error.message, /now must be/);
+  } finally {
+    await servers.close();
+  }
+});
+
 Deno.test("an AbortSignal closes the server; `await using` too", async () => {
   const controller = new AbortController();
   const server = serve({
@@ -214,6 +239,8 @@ Deno.test("bad options fail at once with invalid-argument", async () => {
     ["host", { host: "" }],
     ["hostname", { hostname: "127.0.0.1" }],
     ["serverName", { serverName: "a b" }],
+    // `<clock.random@mail@example.org>` would have two '@' (issue 10, bug 1).
+    ["serverName", { serverName: "mail@example.org" }],
     ["limits.nope", { limits: { nope: 1 } }],
     ["store", { store: {} }],
   ];

@@ -233,7 +233,7 @@ describe("multi-line replies", () => {
     const server = await scripted("+OK ready\r\n", async (peer, line) => {
       if (line === "RETR 1") await peer.write("+OK\r\nfirst line\n.\nsecond\n.\n");
     });
-    const client = await loggedIn(server.port, { clock, timeoutMs: 5000 });
+    const client = await loggedIn(server.port, { clock, replyTimeoutMs: 5000 });
     const chunks: string[] = [];
     const reading = (async () => {
       for await (const chunk of client.retr(1)) chunks.push(text(chunk));
@@ -295,7 +295,7 @@ describe("multi-line replies", () => {
     const server = await scripted("+OK ready\r\n", async (peer, line) => {
       if (line === "LIST") await peer.write("+OK\r\n1 100\r\n2 2");
     });
-    const client = await loggedIn(server.port, { clock, timeoutMs: 30_000 });
+    const client = await loggedIn(server.port, { clock, replyTimeoutMs: 30_000 });
     const listing = failure(client.list());
     await until(() => server.lines.includes("LIST"), "LIST to arrive");
     await new Promise((resolve) => setTimeout(resolve, 20));

@@ -27,6 +27,8 @@ describe("createPop3Server options", () => {
     ["authenticator", { authenticator: null }],
     ["serverName", { serverName: "has space" }],
     ["serverName", { serverName: "<bad>" }],
+    // The timestamp `<clock.random@mail@example.org>` would have two '@' (issue 10, bug 1).
+    ["serverName", { serverName: "mail@example.org" }],
     ["tls", { tls: { key: "", cert: "" } }],
     ["tls", { tls: { key: "not pem", cert: "not pem" } }],
     ["maxConnections", { maxConnections: 0 }],
@@ -106,7 +108,7 @@ describe("connect options", () => {
     [{ host: "", tls: "none" }],
     [{ host: "h", tls: "maybe" }],
     [{ host: "h", tls: "none", port: 0 }],
-    [{ host: "h", tls: "none", timeoutMs: -1 }],
+    [{ host: "h", tls: "none", replyTimeoutMs: -1 }],
   ])("refuses %j", async (options) => {
     const error = await connect(options as never).catch((e: unknown) => e);
     expect(LocalProtocolError.isInstance(error) && error.code).toBe("invalid-argument");

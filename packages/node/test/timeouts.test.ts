@@ -107,7 +107,7 @@ describe("client timeouts (injected clock)", () => {
       port: silent.port,
       tls: "none",
       clock,
-      timeoutMs: 5000,
+      replyTimeoutMs: 5000,
     });
     const capa = client.capa().catch((e: unknown) => e);
     await settle();
@@ -129,7 +129,7 @@ describe("client timeouts (injected clock)", () => {
       port: mute.port,
       tls: "none",
       clock,
-      timeoutMs: 5000,
+      replyTimeoutMs: 5000,
     }).catch((e: unknown) => e);
     await until(() => mute.peers.length === 1, "the connection");
     await settle();

@@ -57,7 +57,7 @@ export async function openSession(options: {
       ...(insecure ? { rejectUnauthorized: false } : {}),
       connectTimeoutMs: timeoutMs,
       tlsHandshakeTimeoutMs: timeoutMs,
-      timeoutMs,
+      replyTimeoutMs: timeoutMs,
     });
   } catch (error) {
     throw classifyError({ error, phase: "connect", server });

@@ -159,9 +159,10 @@ function createServer(
       serverName: prepared.hostname,
       limits: {
         idleTimeoutMs: limits.idleTimeoutSeconds * 1000,
-        authorizationTimeoutMs: limits.loginTimeoutSeconds * 1000,
-        authFailures: limits.maxAuthFailures,
-        badCommands: limits.maxBadCommands,
+        authorizationTimeoutMs: limits.authorizationTimeoutSeconds * 1000,
+        loginDeadlineMs: limits.loginDeadlineSeconds * 1000,
+        authFailures: limits.authFailures,
+        badCommands: limits.badCommands,
       },
       authFailureDelayMs: Math.round(limits.authFailureDelaySeconds * 1000),
       maxConnections: limits.maxConnections,

@@ -1,6 +1,12 @@
-import { DEFAULT_PROXY_HEADER_TIMEOUT_MS, TrustedSources } from "@apop/core";
+import {
+  apopHostNameProblem,
+  DEFAULT_PROXY_HEADER_TIMEOUT_MS,
+  MIN_IDLE_TIMEOUT_MS,
+  TrustedSources,
+} from "@apop/core";
 import { z } from "zod";
 import { parseHostPort } from "./host-port.ts";
+import { LIMIT_DEFAULTS, SHUTDOWN_GRACE_DEFAULT_SECONDS } from "./limit-defaults.ts";
 import { settingSources } from "./settings.ts";
 
 /** The three log levels below `error`, and `error`; each includes the ones after it. */
@@ -70,26 +76,25 @@ const seconds = (options: { max: number; default: number }) => {
 const limits = z
   .strictObject({
     idleTimeoutSeconds: wholeNumber({
-      min: 600,
-      default: 600,
+      min: MIN_IDLE_TIMEOUT_MS / 1000,
+      default: LIMIT_DEFAULTS.idleTimeoutSeconds,
       why: "RFC 1939 section 3: the autologout timer is at least 10 minutes",
     }),
-    loginTimeoutSeconds: wholeNumber({ min: 1, default: 60 }),
-    maxConnections: wholeNumber({ min: 1, default: 1000 }),
-    maxConnectionsPerAddress: wholeNumber({ min: 1, default: 20 }),
-    authFailureDelaySeconds: seconds({ max: 60, default: 2 }),
-    maxAuthFailures: wholeNumber({ min: 1, default: 3 }),
-    maxBadCommands: wholeNumber({ min: 1, default: 10 }),
+    authorizationTimeoutSeconds: wholeNumber({
+      min: 1,
+      default: LIMIT_DEFAULTS.authorizationTimeoutSeconds,
+    }),
+    loginDeadlineSeconds: wholeNumber({ min: 1, default: LIMIT_DEFAULTS.loginDeadlineSeconds }),
+    maxConnections: wholeNumber({ min: 1, default: LIMIT_DEFAULTS.maxConnections }),
+    maxConnectionsPerAddress: wholeNumber({
+      min: 1,
+      default: LIMIT_DEFAULTS.maxConnectionsPerAddress,
+    }),
+    authFailureDelaySeconds: seconds({ max: 60, default: LIMIT_DEFAULTS.authFailureDelaySeconds }),
+    authFailures: wholeNumber({ min: 1, default: LIMIT_DEFAULTS.authFailures }),
+    badCommands: wholeNumber({ min: 1, default: LIMIT_DEFAULTS.badCommands }),
   })
-  .default({
-    idleTimeoutSeconds: 600,
-    loginTimeoutSeconds: 60,
-    maxConnections: 1000,
-    maxConnectionsPerAddress: 20,
-    authFailureDelaySeconds: 2,
-    maxAuthFailures: 3,
-    maxBadCommands: 10,
-  });
+  .default({ ...LIMIT_DEFAULTS });
 
 /**
  * `PORT` alone, `HOST:PORT`, or the object form. Without a host it binds loopback (the
@@ -147,18 +152,19 @@ export const serverConfigSchema = z
       .string({ error: "expected a system user name" })
       .min(1, { error: "expected a system user name" })
       .optional(),
-    // It goes into the APOP timestamp `<pid.clock@hostname>`, which clients check strictly.
+    // It goes into the APOP timestamp `<clock.random@hostname>`; core's rule decides.
     hostname: z
       .string({ error: "expected a host name" })
-      .regex(/^[\x21-\x3b\x3d\x3f-\x7e]+$/, {
-        error: "expected printable ASCII without spaces, '<' or '>'",
+      .superRefine((name, ctx) => {
+        const problem = apopHostNameProblem(name);
+        if (problem !== null) ctx.addIssue({ code: "custom", message: problem });
       })
       .optional(),
     logLevel: z.enum(LOG_LEVELS, { error: "expected debug, info, warn or error" }).default("info"),
     limits,
     adminListen: adminListener.optional(),
     proxyProtocol,
-    shutdownGraceSeconds: seconds({ max: 3600, default: 30 }),
+    shutdownGraceSeconds: seconds({ max: 3600, default: SHUTDOWN_GRACE_DEFAULT_SECONDS }),
   })
   .superRefine((config, ctx) => {
     if (config.listen.length === 0 && config.tlsListen.length === 0) {

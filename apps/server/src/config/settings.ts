@@ -6,6 +6,9 @@
  */
 import { DEFAULT_PROXY_HEADER_TIMEOUT_MS } from "@apop/core";
 
+import { MIN_IDLE_TIMEOUT_MS } from "@apop/core";
+import { LIMIT_DEFAULTS, SHUTDOWN_GRACE_DEFAULT_SECONDS } from "./limit-defaults.ts";
+
 /** How a flag or environment string turns into a config value. */
 export type SettingKind =
   /** A file or directory; relative paths resolve against the config file's folder or the cwd. */
@@ -109,49 +112,56 @@ export const SETTINGS: readonly Setting[] = [
     flag: "idle-timeout",
     kind: "number",
     value: "SECONDS",
-    help: "autologout after login, at least 600 (default 600)",
+    help: `autologout after login, at least ${MIN_IDLE_TIMEOUT_MS / 1000} (default ${LIMIT_DEFAULTS.idleTimeoutSeconds})`,
   },
   {
-    key: "limits.loginTimeoutSeconds",
-    flag: "login-timeout",
+    key: "limits.authorizationTimeoutSeconds",
+    flag: "authorization-timeout",
     kind: "number",
     value: "SECONDS",
-    help: "inactivity allowed before login (default 60)",
+    help: `inactivity allowed before login (default ${LIMIT_DEFAULTS.authorizationTimeoutSeconds})`,
+  },
+  {
+    key: "limits.loginDeadlineSeconds",
+    flag: "login-deadline",
+    kind: "number",
+    value: "SECONDS",
+    help: `time from the greeting to a login, however busy (default ${LIMIT_DEFAULTS.loginDeadlineSeconds})`,
   },
   {
     key: "limits.maxConnections",
     flag: "max-connections",
     kind: "number",
     value: "N",
-    help: "open connections in total (default 1000)",
+    help: `open connections in total (default ${LIMIT_DEFAULTS.maxConnections})`,
   },
   {
     key: "limits.maxConnectionsPerAddress",
     flag: "max-connections-per-address",
     kind: "number",
     value: "N",
-    help: "open connections from one IP address (default 20)",
+    help: `open connections from one IP address (default ${LIMIT_DEFAULTS.maxConnectionsPerAddress})`,
   },
   {
     key: "limits.authFailureDelaySeconds",
     flag: "auth-failure-delay",
     kind: "number",
     value: "SECONDS",
-    help: "wait before each failed login's -ERR (default 2)",
+    help: `wait before each failed login's -ERR (default ${LIMIT_DEFAULTS.authFailureDelaySeconds})`,
   },
   {
-    key: "limits.maxAuthFailures",
-    flag: "max-auth-failures",
+    key: "limits.authFailures",
+    flag: "auth-failures",
     kind: "number",
     value: "N",
-    help: "failed logins before the connection is closed (default 3)",
+    help: `failed logins before the connection is closed (default ${LIMIT_DEFAULTS.authFailures})`,
   },
   {
-    key: "limits.maxBadCommands",
-    flag: "max-bad-commands",
+    key: "limits.badCommands",
+    flag: "bad-commands",
     kind: "number",
     value: "N",
-    help: "unknown or malformed commands before the connection is closed (default 10)",
+    help: `unknown or malformed commands before the connection is closed (default ${LIMIT_DEFAULTS.badCommands})`,
   },
   {
     key: "adminListen",
@@ -179,7 +189,7 @@ export const SETTINGS: readonly Setting[] = [
     flag: "shutdown-grace",
     kind: "number",
     value: "SECONDS",
-    help: "on SIGTERM/SIGINT, time sessions get to finish (default 30)",
+    help: `on SIGTERM/SIGINT, time sessions get to finish (default ${SHUTDOWN_GRACE_DEFAULT_SECONDS})`,
   },
 ];
 

@@ -81,6 +81,14 @@ export function logServerEvents(logger: Logger): (event: Pop3ServerEvent) => voi
         });
         return;
       }
+      case "connection-failed":
+        tallies.delete(event.connection);
+        logger.log("error", "connection-failed", {
+          connection: event.connection,
+          remote: event.remoteAddress,
+          error: event.error,
+        });
+        return;
       case "listener-error":
         logger.log("error", "listener-error", { error: event.error });
         return;

@@ -8,16 +8,17 @@
  * that stops early makes the client read and drop the rest, so the next reply is read right.
  */
 import { apopDigest } from "../auth/apop.ts";
-import type { SaslClientMechanism } from "../auth/sasl/sasl-mechanism.ts";
+import { chooseLoginMethod, type LoginMethod } from "../auth/choose-login-method.ts";
 import { cramMd5Client } from "../auth/sasl/cram-md5.ts";
 import { loginClient } from "../auth/sasl/login.ts";
 import { plainClient } from "../auth/sasl/plain.ts";
+import type { SaslClientMechanism } from "../auth/sasl/sasl-mechanism.ts";
 import { concatBytes } from "../bytes/ascii.ts";
 import { decodeBase64, encodeBase64 } from "../bytes/base64.ts";
 import { LocalProtocolError } from "../errors/local-protocol-error.ts";
 import { Pop3Error } from "../errors/pop3-error.ts";
 import { RemoteProtocolError } from "../errors/remote-protocol-error.ts";
-import { type Capabilities, saslMechanisms } from "../grammar/capabilities.ts";
+import type { Capabilities } from "../grammar/capabilities.ts";
 import type { Command } from "../grammar/command.ts";
 import {
   type MaildropSize,
@@ -33,14 +34,14 @@ import { type ClientEvent, ClientSession } from "../session/client-session.ts";
 import type { SessionState } from "../session/states.ts";
 import type { Clock, Transport } from "./transport.ts";
 
-/** The login methods `login` knows; `auto` picks the strongest the server offers. */
-export type LoginMethod = "auto" | "apop" | "user" | "plain" | "login" | "cram-md5";
-
 export interface Pop3ClientOptions {
   readonly transport: Transport;
   readonly clock: Clock;
-  /** Longest wait for any bytes of a reply, in ms. A slow reply that keeps moving is not cut off. Default 60 s. */
-  readonly timeoutMs?: number;
+  /**
+   * Core's limits. `replyTimeoutMs` is the longest wait for any bytes of a reply (a slow reply
+   * that keeps moving is not cut off); the session keeps that time, the client only arms a
+   * timer at its `nextDeadline()`.
+   */
   readonly limits?: Partial<Limits>;
   /**
    * Largest message or listing accepted, in octets. Default: no limit for messages (they
@@ -61,7 +62,8 @@ export interface LoginOptions {
   /**
    * Allow a password to travel in clear (USER/PASS, PLAIN, LOGIN) on a connection without
    * TLS. Default false: such a login throws `LocalProtocolError` `not-supported` instead
-   * (RFC 2595 section 2.3; RFC 8314).
+   * (RFC 2595 section 2.3; RFC 8314). It permits, never prefers: `auto` still picks CRAM-MD5
+   * or APOP when the server offers either.
    */
   readonly allowPlaintext?: boolean;
 }
@@ -99,7 +101,6 @@ type Reply = { readonly status: StatusLine; readonly lines?: readonly string[] }
 export class Pop3Client {
   readonly #transport: Transport;
   readonly #clock: Clock;
-  readonly #timeoutMs: number;
   readonly #session: ClientSession;
   #events: ClientEvent[] = [];
   #lock: Promise<void> = Promise.resolve();
@@ -114,8 +115,8 @@ export class Pop3Client {
   private constructor(options: Pop3ClientOptions) {
     this.#transport = options.transport;
     this.#clock = options.clock;
-    this.#timeoutMs = options.timeoutMs ?? 60_000;
     this.#session = new ClientSession({
+      now: options.clock.now(),
       ...(options.limits === undefined ? {} : { limits: options.limits }),
       ...(options.maxMessageOctets === undefined
         ? {}
@@ -225,9 +226,9 @@ export class Pop3Client {
   }
 
   /**
-   * Logs in. `auto` (the default) picks, among what the server offers: on TLS, SASL PLAIN,
-   * then USER/PASS; then CRAM-MD5, then APOP (both keep the password off the wire); and in
-   * clear a password-sending method only with `allowPlaintext`.
+   * Logs in. `auto` (the default) asks `chooseLoginMethod`: inside TLS, PLAIN, then USER/PASS;
+   * in clear, CRAM-MD5 or APOP (both keep the password off the wire), and a password-sending
+   * method only when neither is offered and `allowPlaintext` is set.
    */
   async login(options: LoginOptions): Promise<void> {
     const method = options.method ?? "auto";
@@ -287,7 +288,11 @@ export class Pop3Client {
     return this.#exclusive(async () => {
       const exchange = mechanism.start({ user: credentials.user, password: credentials.password });
       const initial = exchange.initialResponse();
-      this.#session.sendAuth(mechanism.name, initial === null ? null : encodeBase64(initial));
+      this.#session.sendAuth(
+        mechanism.name,
+        initial === null ? null : encodeBase64(initial),
+        this.#clock.now(),
+      );
       await this.#flush();
       for (;;) {
         const event = await this.#next();
@@ -531,21 +536,17 @@ export class Pop3Client {
   // ---------------------------------------------------------------------------------------
 
   async #chooseMethod(options: LoginOptions): Promise<Exclude<LoginMethod, "auto">> {
-    const capabilities =
-      this.#session.capabilities ?? (await this.capa()) ?? new Map<string, readonly string[]>();
-    const sasl = saslMechanisms(capabilities);
-    const plaintextOk = this.secure || options.allowPlaintext === true;
-    if (plaintextOk && sasl.includes("PLAIN")) return "plain";
-    if (plaintextOk && capabilities.has("USER")) return "user";
-    if (sasl.includes("CRAM-MD5")) return "cram-md5";
-    if (this.#greeting.timestamp !== null) return "apop";
-    if (plaintextOk && sasl.includes("LOGIN")) return "login";
-    // RFC 1939 servers without CAPA still take USER/PASS.
-    if (plaintextOk) return "user";
+    const capabilities = this.#session.capabilities ?? (await this.capa());
+    const chosen = chooseLoginMethod({
+      offer: { capabilities, apopTimestamp: this.#greeting.timestamp !== null },
+      secure: this.secure,
+      allowPlaintext: options.allowPlaintext === true,
+    });
+    if (chosen !== null) return chosen;
     throw new LocalProtocolError({
       code: "not-supported",
       message:
-        "no login method keeps the password safe on this connection: the server offers neither TLS-free CRAM-MD5 nor APOP (use STLS or implicit TLS)",
+        "no login method keeps the password safe on this connection: the server offers neither CRAM-MD5 nor APOP (use STLS or implicit TLS, or allow plaintext)",
     });
   }
 
@@ -565,7 +566,11 @@ export class Pop3Client {
         const start = async (): Promise<void> => {
           release = await this.#acquire();
           this.#throwIfBroken();
-          this.#session.send(command, maxOctets === undefined ? {} : { maxBodyOctets: maxOctets });
+          const now = this.#clock.now();
+          this.#session.send(
+            command,
+            maxOctets === undefined ? { now } : { now, maxBodyOctets: maxOctets },
+          );
           await this.#flush();
           const event = await this.#next();
           if (event.type !== "response-received") throw unexpected(event);
@@ -663,7 +668,7 @@ export class Pop3Client {
 
   /** Sends one command and reads its whole reply (status line and listing lines). */
   async #command(command: Command, options: { allowError?: boolean } = {}): Promise<Reply> {
-    this.#session.send(command);
+    this.#session.send(command, { now: this.#clock.now() });
     await this.#flush();
     const event = await this.#next();
     if (event.type !== "response-received") throw unexpected(event);
@@ -682,7 +687,7 @@ export class Pop3Client {
     );
   }
 
-  /** The next event, reading from the transport as needed, with the inactivity timeout. */
+  /** The next event, reading from the transport as needed, until the session's deadline. */
   async #next(): Promise<ClientEvent> {
     for (;;) {
       const event = this.#events.shift();
@@ -692,9 +697,18 @@ export class Pop3Client {
         return event;
       }
       this.#reading ??= this.#transport.read();
-      const chunk = await withTimeout(this.#reading, this.#clock, this.#timeoutMs, () =>
-        this.#transport.close(),
-      );
+      const chunk = await untilDeadline(this.#reading, this.#clock, this.#session.nextDeadline());
+      if (chunk === TIMED_OUT) {
+        try {
+          this.#session.handleTimeout(this.#clock.now());
+        } catch (error) {
+          // The session is closed: so is the connection, and every later call says why.
+          this.#broken = error as Error;
+          void this.#transport.close().catch(() => {});
+          throw error;
+        }
+        continue;
+      }
       this.#reading = null;
       let events: ClientEvent[];
       try {
@@ -785,27 +799,21 @@ export class Pop3Client {
   }
 }
 
-async function withTimeout<T>(
+const TIMED_OUT: unique symbol = Symbol("timed out");
+
+/** Waits for `promise`, or until the clock reaches `deadline` (never, when it is null). */
+async function untilDeadline<T>(
   promise: Promise<T>,
   clock: Clock,
-  ms: number,
-  onTimeout: () => Promise<void>,
-): Promise<T> {
+  deadline: number | null,
+): Promise<T | typeof TIMED_OUT> {
+  if (deadline === null) return promise;
   let cancel = (): void => {};
-  const timeout = new Promise<never>((_, reject) => {
-    cancel = clock.setTimer(ms, () => {
-      // Reject before closing: the close resolves the pending read, which must not win the race.
-      reject(
-        new RemoteProtocolError({
-          code: "timeout",
-          message: `no reply from the server within ${ms} ms`,
-        }),
-      );
-      void onTimeout().catch(() => {});
-    });
+  const timer = new Promise<typeof TIMED_OUT>((resolve) => {
+    cancel = clock.setTimer(Math.max(0, deadline - clock.now()), () => resolve(TIMED_OUT));
   });
   try {
-    return await Promise.race([promise, timeout]);
+    return await Promise.race([promise, timer]);
   } finally {
     cancel();
   }

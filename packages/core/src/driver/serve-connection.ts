@@ -13,6 +13,7 @@
 import type { Authenticator } from "../auth/credential.ts";
 import { verifyProof } from "../auth/verify-proof.ts";
 import { concatBytes } from "../bytes/ascii.ts";
+import { DEFAULTS } from "../defaults.ts";
 import { StoreError } from "../errors/store-error.ts";
 import { type Limits, resolveLimits } from "../limits.ts";
 import type { LoginOutcome, ServerCloseReason, ServerEvent } from "../session/server-events.ts";
@@ -77,20 +78,30 @@ export interface ServeResult {
 /**
  * Serves one POP3 connection until it ends. Never throws for anything the client does; the
  * transport is closed and the maildrop released (without deleting, unless the session went
- * through UPDATE) on every path.
+ * through UPDATE) on every path. Throws (after closing the transport) only when the session
+ * cannot start: a bad `hostname`, a failing `clock` or `randomBytes`.
  */
 export async function serveConnection(options: ServeConnectionOptions): Promise<ServeResult> {
   const { transport, clock } = options;
-  const session = new ServerSession({
-    hostname: options.hostname,
-    now: clock.now(),
-    randomBytes: options.randomBytes,
-    tlsActive: transport.secure,
-    policy: { tlsAvailable: transport.upgrade !== undefined, ...options.policy },
-    ...(options.limits === undefined ? {} : { limits: options.limits }),
-  });
+  let session: ServerSession;
+  try {
+    session = new ServerSession({
+      hostname: options.hostname,
+      now: clock.now(),
+      randomBytes: options.randomBytes,
+      tlsActive: transport.secure,
+      policy: { tlsAvailable: transport.upgrade !== undefined, ...options.policy },
+      ...(options.limits === undefined ? {} : { limits: options.limits }),
+    });
+  } catch (error) {
+    // A session that cannot start (a host name no timestamp can carry, a clock or random
+    // source that fails) is the host's fault, not the client's: the connection goes at once,
+    // rather than hang open without a greeting, and the caller hears why.
+    await transport.close().catch(() => {});
+    throw error;
+  }
   const emit = options.onEvent ?? (() => {});
-  const failureDelay = options.authFailureDelayMs ?? 2000;
+  const failureDelay = options.authFailureDelayMs ?? DEFAULTS.authFailureDelayMs;
   let maildrop: Maildrop | null = null;
   let updated = false;
   let user: string | null = null;

@@ -77,5 +77,16 @@ export type ServerHostEvent<Stats extends ConnectionStats = ConnectionStats> =
       /** Null when the implicit TLS handshake never completed. */
       readonly stats: Stats | null;
     }
+  /**
+   * Something threw while the connection started or ran (a session that could not be made,
+   * a bug in a store): the connection was closed at once and counted out. The host's fault,
+   * not the peer's, so a log shows it as an error. No `connection-closed` follows.
+   */
+  | {
+      readonly type: "connection-failed";
+      readonly connection: number;
+      readonly remoteAddress: string;
+      readonly error: Error;
+    }
   /** Accepting connections failed after the listener started (e.g. EMFILE: too many open files). */
   | { readonly type: "listener-error"; readonly error: Error };

@@ -1,4 +1,6 @@
+import { apopHostNameProblem } from "../auth/apop.ts";
 import type { Authenticator } from "../auth/credential.ts";
+import { DEFAULTS } from "../defaults.ts";
 import { cramMd5Server } from "../auth/sasl/cram-md5.ts";
 import { loginServer } from "../auth/sasl/login.ts";
 import { plainServer } from "../auth/sasl/plain.ts";
@@ -103,8 +105,8 @@ export interface ResolveServerHostOptionsInput<
  * (`limits.commandLine is not a known limit`). The runtime checks what is its own (listener,
  * TLS material) after this.
  *
- * - The APOP host name goes into `<pid.clock@name>`, which must be a strict msg-id or clients
- *   refuse APOP (RFC 1939 section 7): printable ASCII without spaces, `<` or `>`.
+ * - The APOP host name goes into `<clock.random@name>`, which must be a strict msg-id or
+ *   clients refuse APOP (RFC 1939 section 7): `apopHostNameProblem` decides.
  * - `limits` entries must be known names with positive integers; core's own floors
  *   (`resolveLimits`) still apply on top.
  * - `onEvent` comes back wrapped: one throwing logger must not take a session down with it.
@@ -120,9 +122,9 @@ export function resolveServerHostOptions<Stats extends ConnectionStats, NameOpti
     fail("authenticator", "must have a lookup(user) method");
   }
   const serverName: unknown = options[serverNameOption] ?? args.defaultServerName();
-  if (typeof serverName !== "string" || !/^[\x21-\x3b\x3d\x3f-\x7e]+$/.test(serverName)) {
-    fail(serverNameOption, "must be printable ASCII without spaces, '<' or '>'");
-  }
+  if (typeof serverName !== "string") fail(serverNameOption, "must be a string");
+  const problem = apopHostNameProblem(serverName);
+  if (problem !== null) fail(serverNameOption, `cannot go into an APOP timestamp: ${problem}`);
   const saslMechanisms = options.saslMechanisms ?? [plainServer, loginServer, cramMd5Server];
   if (
     !Array.isArray(saslMechanisms) ||
@@ -176,10 +178,10 @@ export function resolveServerHostOptions<Stats extends ConnectionStats, NameOpti
       ...(options.loginDelay === undefined ? {} : { loginDelay: options.loginDelay }),
     },
     limits,
-    authFailureDelayMs: options.authFailureDelayMs ?? 2000,
-    tlsHandshakeTimeoutMs: options.tlsHandshakeTimeoutMs ?? 30_000,
-    maxConnections: options.maxConnections ?? 1000,
-    maxConnectionsPerAddress: options.maxConnectionsPerAddress ?? 20,
+    authFailureDelayMs: options.authFailureDelayMs ?? DEFAULTS.authFailureDelayMs,
+    tlsHandshakeTimeoutMs: options.tlsHandshakeTimeoutMs ?? DEFAULTS.tlsHandshakeTimeoutMs,
+    maxConnections: options.maxConnections ?? DEFAULTS.maxConnections,
+    maxConnectionsPerAddress: options.maxConnectionsPerAddress ?? DEFAULTS.maxConnectionsPerAddress,
     proxyProtocol,
     onEvent:
       onEvent === undefined

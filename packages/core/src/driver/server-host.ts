@@ -16,6 +16,7 @@
  * grace period, then drops the rest (a dropped session never enters UPDATE, so its deletions
  * are not applied: RFC 1939 section 6).
  */
+import { DEFAULTS } from "../defaults.ts";
 import { LocalProtocolError } from "../errors/local-protocol-error.ts";
 import { readProxyHeader } from "../proxy/read-proxy-header.ts";
 import { refuseProxyHeader } from "../proxy/refuse-proxy-header.ts";
@@ -70,7 +71,8 @@ export interface AdmitOptions {
   readonly abort: () => void;
   /**
    * Runs the admitted connection to its end: the TLS handshake if any, then `serve` (or
-   * `handshakeFailed`). The connection is counted out once it settles; a rejection is ignored.
+   * `handshakeFailed`). The connection is counted out once it settles; a rejection aborts it
+   * at once and is reported as `connection-failed` with the error.
    */
   readonly run: (connection: ServerHostConnection) => Promise<void>;
 }
@@ -254,7 +256,19 @@ export class ServerHost<Stats extends ConnectionStats = ConnectionStats> {
       running = Promise.reject(error);
     }
     connection.done = running
-      .catch(() => {})
+      .catch((error: unknown) => {
+        // Whatever threw (the session could not start, a runtime bug) must not leave an open
+        // socket that never greets nor closes: drop it now and say why.
+        try {
+          connection.abort();
+        } catch {}
+        this.#options.onEvent({
+          type: "connection-failed",
+          connection: connection.id,
+          remoteAddress,
+          error: error instanceof Error ? error : new Error(String(error)),
+        });
+      })
       .finally(() => {
         this.#connections.delete(connection.id);
         this.#admission.release(remoteAddress);
@@ -352,7 +366,7 @@ export class ServerHost<Stats extends ConnectionStats = ConnectionStats> {
    * call's promise. Throws `LocalProtocolError` `invalid-argument` for a bad `graceMs`.
    */
   close(options: CloseHostOptions = {}): Promise<void> {
-    const graceMs = options.graceMs ?? 30_000;
+    const graceMs = options.graceMs ?? DEFAULTS.shutdownGraceMs;
     if (!(Number.isFinite(graceMs) && graceMs >= 0)) {
       throw new LocalProtocolError({ code: "invalid-argument", message: "graceMs must be >= 0" });
     }

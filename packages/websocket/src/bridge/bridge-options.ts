@@ -1,5 +1,6 @@
 
 import * as net from "node:net";
+import { defaultPort } from "@apop/core";
 import type { WebEndpointOptions, } from "./open-web-server.ts";
 import { type AllowedOrigins, invalid, resolveAllowedOrigins } from "./upgrade-gate.ts";
 
@@ -168,7 +169,7 @@ function resolveTarget(target: BridgeTarget, index: number): ResolvedTarget {
   if (tls !== "implicit" && tls !== "starttls" && tls !== "none") {
     throw invalid(`${at}.tls must be 'implicit', 'starttls' or 'none'`);
   }
-  const port = target.port ?? (tls === "implicit" ? 995 : 110);
+  const port = target.port ?? defaultPort({ implicitTls: tls === "implicit" });
   if (!(Number.isSafeInteger(port) && port > 0 && port <= 65535)) {
     throw invalid(`${at}.port must be an integer from 1 to 65535`);
   }

@@ -11,7 +11,7 @@ export interface ConnectBridgeOptions {
   /**
    * Longest wait until the bridge has reached the POP3 server (TLS included) and described
    * it, in ms. Default 45 s. Core's `connectTimeoutMs` is the same idea for a direct
-   * connection; `timeoutMs` is always the reply timeout.
+   * connection; `replyTimeoutMs` is always the reply timeout.
    */
   readonly connectTimeoutMs?: number;
 }

@@ -167,6 +167,9 @@ export function nodeWebSocket(options: { origin?: string; ca?: string } = {}): {
         ...(options.ca === undefined ? {} : { ca: options.ca }),
       });
       created.push(this);
+      // A browser dispatches an error event and never throws; ws's EventEmitter throws an
+      // 'error' nobody listens to (a close while still connecting, on a loaded machine).
+      this.on("error", () => {});
     }
   }
   return {
