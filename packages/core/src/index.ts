@@ -36,10 +36,15 @@ export {
   type TlsMode,
 } from "./driver/client-connect-options.ts";
 export {
+  addressGroup,
+  DEFAULT_IPV6_PREFIX_LENGTH,
+  isIpv6PrefixLength,
+  normalizeRemoteAddress,
+} from "./driver/address-group.ts";
+export {
   ConnectionAdmission,
   type ConnectionAdmissionOptions,
   type ConnectionLimit,
-  normalizeRemoteAddress,
   tooManyConnectionsLine,
 } from "./driver/connection-admission.ts";
 export {
@@ -65,6 +70,7 @@ export {
 } from "./driver/server-host.ts";
 export type { ConnectionStats, ServerHostEvent } from "./driver/server-host-event.ts";
 export {
+  DEFAULT_MAX_PRE_LOGIN_CONNECTIONS,
   type ResolvedServerHostOptions,
   type ResolveServerHostOptionsInput,
   resolveServerHostOptions,
@@ -157,6 +163,12 @@ export {
 export { StoreError, type StoreErrorCode } from "./errors/store-error.ts";
 
 // Limits and the store contract.
-export { DEFAULT_LIMITS, type Limits, MIN_IDLE_TIMEOUT_MS, resolveLimits } from "./limits.ts";
+export {
+  DEFAULT_LIMITS,
+  DEFAULT_MAX_MESSAGE_OCTETS,
+  type Limits,
+  MIN_IDLE_TIMEOUT_MS,
+  resolveLimits,
+} from "./limits.ts";
 export type { Maildrop, MailStore, MessageInfo } from "./store/mail-store.ts";
 export { MemoryStore, type MemoryStoreOptions } from "./store/memory-store.ts";

@@ -128,6 +128,8 @@ function createServer(
       authFailureDelayMs: Math.round(limits.authFailureDelaySeconds * 1000),
       maxConnections: limits.maxConnections,
       maxConnectionsPerAddress: limits.maxConnectionsPerAddress,
+      maxPreLoginConnections: limits.maxPreLoginConnections,
+      ipv6PrefixLength: limits.ipv6PrefixLength,
       onEvent: logServerEvents(logger),
     });
   } catch (error) {

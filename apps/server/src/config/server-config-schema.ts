@@ -1,4 +1,9 @@
 import { z } from "zod";
+import {
+  DEFAULT_IPV6_PREFIX_LENGTH,
+  DEFAULT_MAX_PRE_LOGIN_CONNECTIONS,
+  isIpv6PrefixLength,
+} from "@apop/core";
 import { parseHostPort } from "./host-port.ts";
 import { settingSources } from "./settings.ts";
 
@@ -76,6 +81,11 @@ const limits = z
     loginTimeoutSeconds: wholeNumber({ min: 1, default: 60 }),
     maxConnections: wholeNumber({ min: 1, default: 1000 }),
     maxConnectionsPerAddress: wholeNumber({ min: 1, default: 20 }),
+    maxPreLoginConnections: wholeNumber({ min: 1, default: DEFAULT_MAX_PRE_LOGIN_CONNECTIONS }),
+    ipv6PrefixLength: z
+      .number({ error: "expected a prefix length from 1 to 128" })
+      .refine(isIpv6PrefixLength, { error: "expected a prefix length from 1 to 128" })
+      .default(DEFAULT_IPV6_PREFIX_LENGTH),
     authFailureDelaySeconds: seconds({ max: 60, default: 2 }),
     maxAuthFailures: wholeNumber({ min: 1, default: 3 }),
     maxBadCommands: wholeNumber({ min: 1, default: 10 }),
@@ -85,6 +95,8 @@ const limits = z
     loginTimeoutSeconds: 60,
     maxConnections: 1000,
     maxConnectionsPerAddress: 20,
+    maxPreLoginConnections: DEFAULT_MAX_PRE_LOGIN_CONNECTIONS,
+    ipv6PrefixLength: DEFAULT_IPV6_PREFIX_LENGTH,
     authFailureDelaySeconds: 2,
     maxAuthFailures: 3,
     maxBadCommands: 10,

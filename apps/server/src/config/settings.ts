@@ -129,7 +129,21 @@ export const SETTINGS: readonly Setting[] = [
     flag: "max-connections-per-address",
     kind: "number",
     value: "N",
-    help: "open connections from one IP address (default 20)",
+    help: "open connections from one IPv4 address or one IPv6 prefix (default 20)",
+  },
+  {
+    key: "limits.maxPreLoginConnections",
+    flag: "max-pre-login-connections",
+    kind: "number",
+    value: "N",
+    help: "connections not logged in yet; the oldest is dropped for a new one (default 100)",
+  },
+  {
+    key: "limits.ipv6PrefixLength",
+    flag: "ipv6-prefix-length",
+    kind: "number",
+    value: "BITS",
+    help: "IPv6 addresses sharing this prefix count as one client (default 64)",
   },
   {
     key: "limits.authFailureDelaySeconds",

@@ -1,6 +1,7 @@
 import type * as http from "node:http";
 import type * as net from "node:net";
 import type { Duplex } from "node:stream";
+import { ConnectionAdmission } from "@apop/core";
 import { WebSocketServer } from "ws";
 import { CLOSE_CODES, closeReason } from "../protocol/close-codes.ts";
 import { BridgeConnection } from "./bridge-connection.ts";
@@ -69,7 +70,7 @@ class WebSocketBridge implements Bridge {
   readonly #own: boolean;
   readonly #wss: WebSocketServer;
   readonly #connections = new Set<BridgeConnection>();
-  readonly #perAddress = new Map<string, number>();
+  readonly #admission: ConnectionAdmission;
   #nextId = 1;
   #closing: Promise<void> | null = null;
 
@@ -83,6 +84,7 @@ class WebSocketBridge implements Bridge {
     this.#server = server;
     this.#own = own;
     this.address = address;
+    this.#admission = new ConnectionAdmission(options);
     this.#wss = new WebSocketServer({
       noServer: true,
       maxPayload: options.maxFrameBytes,
@@ -159,18 +161,6 @@ class WebSocketBridge implements Bridge {
           bytesToBrowser: 0,
         });
       };
-      const fromAddress = this.#perAddress.get(remoteAddress) ?? 0;
-      if (this.#connections.size >= this.#options.maxConnections) {
-        refuse(CLOSE_CODES.tryAgainLater, "too many connections to the bridge; try again later");
-        return;
-      }
-      if (fromAddress >= this.#options.maxConnectionsPerAddress) {
-        refuse(
-          CLOSE_CODES.tryAgainLater,
-          "too many connections from your address; try again later",
-        );
-        return;
-      }
       if (wanted === null || wanted === "") {
         refuse(CLOSE_CODES.badRequest, "name a POP3 server: ?target=name");
         return;
@@ -180,15 +170,23 @@ class WebSocketBridge implements Bridge {
         refuse(CLOSE_CODES.targetNotAllowed, `not in the bridge's allow-list: ${wanted}`);
         return;
       }
+      // Core's counting: per client, an IPv6 /64 by default (`addressGroup`).
+      const over = this.#admission.admit(remoteAddress);
+      if (over !== null) {
+        refuse(
+          CLOSE_CODES.tryAgainLater,
+          over === "maxConnections"
+            ? "too many connections to the bridge; try again later"
+            : "too many connections from your address; try again later",
+        );
+        return;
+      }
       const connection = new BridgeConnection({ ws, target, bridge: this.#options, id });
       this.#connections.add(connection);
-      this.#perAddress.set(remoteAddress, fromAddress + 1);
       void connection.run();
       void connection.done.then((close) => {
         this.#connections.delete(connection);
-        const left = (this.#perAddress.get(remoteAddress) ?? 1) - 1;
-        if (left === 0) this.#perAddress.delete(remoteAddress);
-        else this.#perAddress.set(remoteAddress, left);
+        this.#admission.release(remoteAddress);
         this.#options.onEvent({ type: "connection-closed", connection: id, ...close });
       });
     });
