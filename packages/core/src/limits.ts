@@ -91,3 +91,11 @@ export function resolveLimits(overrides: Partial<Limits> = {}): Limits {
     authFailures: Math.max(limits.authFailures, 1),
   };
 }
+
+/**
+ * Default cap on one message a client downloads, in octets, whatever LIST announced: a server
+ * that announces 10^12 octets (or streams without end) must not fill the disk. 100 MiB, far
+ * above what mail systems accept (Postfix's `message_size_limit` defaults to 10 MB), like
+ * fetchmail's `limit`. apop's `--max-message-size` reads it from here.
+ */
+export const DEFAULT_MAX_MESSAGE_OCTETS = 100 * 1024 * 1024;

@@ -12,6 +12,7 @@ import { plural } from "../cli/plural.ts";
 import { ProgressBar } from "../cli/progress-bar.ts";
 import { crashPoint } from "../destinations/crash-point.ts";
 import { acquireDotlock } from "../destinations/dotlock.ts";
+import { ensureFreeSpace } from "../destinations/ensure-free-space.ts";
 import { writingLocally } from "../destinations/local-write-error.ts";
 import { MaildirDestination } from "../destinations/maildir-destination.ts";
 import { MboxDestination } from "../destinations/mbox-destination.ts";
@@ -35,10 +36,11 @@ const MAILDIR_STATE_SAVE_MS = 2000;
  * sends up to twice as much once every LF is CRLF), plus 1 MiB for headers added on the way
  * out. A server past it is cut off (the connection closed, nothing of the message kept): one
  * that streams without end must not fill the disk, and one that cannot count has misled us
- * (RFC 1939 section 11; python/cpython#95252).
+ * (RFC 1939 section 11; python/cpython#95252). Never more than `max` (`--max-message-size`),
+ * so the announced size alone cannot set the disk budget.
  */
-export function retrLimit(size: number): number {
-  return 2 * size + 1024 * 1024;
+export function retrLimit(options: { size: number; max: number }): number {
+  return Math.min(2 * options.size + 1024 * 1024, options.max);
 }
 
 type Destination =
@@ -219,10 +221,24 @@ async function runSession(run: {
 
       for (const message of listing.messages) {
         stopIfSignalled();
+        if (!isLocal(message) && message.size > options.maxMessageOctets) {
+          // Like fetchmail's `limit`: left on the server (never deleted), said every run.
+          context.warn(
+            `${server}: message ${message.number} is ${formatBytes(message.size)}, over --max-message-size ${formatBytes(options.maxMessageOctets)}; left on the server`,
+          );
+          continue;
+        }
         if (!isLocal(message)) {
           const tracked = trackedUid(listing, message);
           const uid = tracked ?? `no-uidl:${now.toISOString()}:${message.number}`;
-          const limit = retrLimit(message.size);
+          const limit = retrLimit({ size: message.size, max: options.maxMessageOctets });
+          await ensureFreeSpace({
+            directories:
+              destination.kind === "maildir"
+                ? [join(destination.maildir.directory, "tmp")]
+                : [dirname(destination.mbox.path), dirname(plan.statePath)],
+            octets: message.size,
+          });
           const body = client.retr(message.number, { maxOctets: limit });
           const onBytes = (count: number): void => {
             fetchedBytes += count;
