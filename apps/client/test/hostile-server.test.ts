@@ -157,6 +157,17 @@ function stored(maildir: string): { messages: string[]; tmp: string[] } {
   };
 }
 
+/** A RETR reply that never ends: 1 KiB lines as fast as the client reads them. */
+function streamWithoutEnd(socket: net.Socket): void {
+  socket.write("+OK\r\n");
+  const line = Buffer.from(`${"x".repeat(1022)}\r\n`.repeat(64));
+  const pump = (): void => {
+    while (!socket.destroyed && socket.write(line)) {}
+    if (!socket.destroyed) socket.once("drain", pump);
+  };
+  pump();
+}
+
 const deleCommands = (server: Scripted): string[] =>
   server.lines.filter((l) => l.startsWith("DELE"));
 
@@ -212,15 +223,7 @@ describe("sizes that lie", () => {
     const server = await scriptedServer([], {
       list: "+OK\r\n1 100\r\n.\r\n",
       uidl: "+OK\r\n1 endless\r\n.\r\n",
-      onRetr: (socket) => {
-        socket.write("+OK\r\n");
-        const line = Buffer.from(`${"x".repeat(1022)}\r\n`.repeat(64));
-        const pump = (): void => {
-          while (!socket.destroyed && socket.write(line)) {}
-          if (!socket.destroyed) socket.once("drain", pump);
-        };
-        pump();
-      },
+      onRetr: streamWithoutEnd,
     });
     const result = await apop(server, "fetch", ["--delete"]);
     expect(result.code).toBe(6);
@@ -235,15 +238,7 @@ describe("sizes that lie", () => {
     const server = await scriptedServer([], {
       list: "+OK\r\n1 10000\r\n.\r\n",
       uidl: "+OK\r\n1 endless\r\n.\r\n",
-      onRetr: (socket) => {
-        socket.write("+OK\r\n");
-        const line = Buffer.from(`${"x".repeat(1022)}\r\n`.repeat(64));
-        const pump = (): void => {
-          while (!socket.destroyed && socket.write(line)) {}
-          if (!socket.destroyed) socket.once("drain", pump);
-        };
-        pump();
-      },
+      onRetr: streamWithoutEnd,
     });
     const result = await apop(server, "fetch", ["--delete", "--max-message-size", "64K"]);
     expect(result.code).toBe(6);
