@@ -114,6 +114,7 @@ function createServer(
       store: createMaildirStore({
         root: config.maildirRoot,
         missingMailbox: config.missingMailbox,
+        lock: { staleAfterMs: config.lockStaleSeconds * 1000 },
       }),
       authenticator: directory,
       ...(prepared.tls === undefined ? {} : { tls: prepared.tls }),

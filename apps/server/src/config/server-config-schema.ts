@@ -1,3 +1,4 @@
+import { DEFAULT_STALE_AFTER_MS } from "@apop/maildir";
 import { z } from "zod";
 import {
   DEFAULT_IPV6_PREFIX_LENGTH,
@@ -117,6 +118,11 @@ export const serverConfigSchema = z
     missingMailbox: z
       .enum(["refuse", "empty", "create"], { error: "expected refuse, empty or create" })
       .default("refuse"),
+    lockStaleSeconds: wholeNumber({
+      min: 10,
+      default: DEFAULT_STALE_AFTER_MS / 1000,
+      why: "a live server refreshes its locks every few seconds",
+    }),
     allowPlaintextAuth: z.boolean({ error: "expected true or false" }).default(false),
     user: z
       .string({ error: "expected a system user name" })

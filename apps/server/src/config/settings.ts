@@ -77,6 +77,13 @@ export const SETTINGS: readonly Setting[] = [
     help: "a user without a Maildir: refuse (default), empty, or create",
   },
   {
+    key: "lockStaleSeconds",
+    flag: "lock-stale-seconds",
+    kind: "number",
+    value: "SECONDS",
+    help: "a maildrop lock not refreshed this long is taken over (default 120)",
+  },
+  {
     key: "allowPlaintextAuth",
     flag: "allow-plaintext-auth",
     kind: "boolean",
