@@ -166,6 +166,7 @@ export { StoreError, type StoreErrorCode } from "./errors/store-error.ts";
 export {
   DEFAULT_LIMITS,
   DEFAULT_MAX_MESSAGE_OCTETS,
+  DEFAULT_WEB_REQUEST_TIMEOUT_MS,
   type Limits,
   MIN_IDLE_TIMEOUT_MS,
   resolveLimits,

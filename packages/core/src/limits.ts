@@ -99,3 +99,11 @@ export function resolveLimits(overrides: Partial<Limits> = {}): Limits {
  * fetchmail's `limit`. apop's `--max-message-size` reads it from here.
  */
 export const DEFAULT_MAX_MESSAGE_OCTETS = 100 * 1024 * 1024;
+
+/**
+ * Default for how long a WebSocket endpoint's own HTTP server (the bridge, the WebSocket
+ * listener) waits for a whole request, TLS handshake and WebSocket upgrade included, in ms.
+ * Node's own defaults (60 s for headers, checked every 30 s; 120 s for a TLS handshake) let a
+ * request that never finishes hold a socket for a minute or more.
+ */
+export const DEFAULT_WEB_REQUEST_TIMEOUT_MS = 5_000;

@@ -28,7 +28,11 @@ export type BridgeEvent =
       readonly type: "upgrade-refused";
       readonly remoteAddress: string;
       readonly origin: string | null;
-      readonly reason: "path" | "origin" | "insecure" | "closing";
+      /**
+       * `pending-limit`: the own server's connections still before their upgrade (or page
+       * request) are at `maxConnections` or `maxConnectionsPerAddress`; closed at once.
+       */
+      readonly reason: "path" | "origin" | "insecure" | "closing" | "pending-limit";
     }
   /** A WebSocket was accepted; `target` is what the page asked for. */
   | {

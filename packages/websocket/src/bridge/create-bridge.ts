@@ -39,7 +39,11 @@ export interface Bridge {
  * closes with a reason. See `CLOSE_CODES`.
  *
  * With `port`, the bridge runs its own HTTP(S) server (loopback only without `tls`, unless
- * `allowInsecureWs`); with `server`, it handles that server's upgrades on `path`.
+ * `allowInsecureWs`); with `server`, it handles that server's upgrades on `path`. The own
+ * server also counts its connections still before their upgrade (or page request) under the
+ * same caps, on their own (a hanging request cannot take a WebSocket's place, nor pile up),
+ * closing one over a cap at once, and ends a request that is not complete after
+ * `requestTimeoutMs` (default 5 s).
  * Throws `LocalProtocolError` `invalid-argument` for bad options.
  */
 export async function createBridge(options: BridgeOptions): Promise<Bridge> {
@@ -56,6 +60,7 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
         host: options.host,
         tls: options.tls,
         allowInsecureWs: resolved.allowInsecureWs,
+        requestTimeoutMs: options.requestTimeoutMs,
         onRequest: handler,
       })
     : { server: options.server as http.Server, address: null };
@@ -71,6 +76,9 @@ class WebSocketBridge implements Bridge {
   readonly #wss: WebSocketServer;
   readonly #connections = new Set<BridgeConnection>();
   readonly #admission: ConnectionAdmission;
+  /** The own server's connections not yet upgraded, by `address|port`. */
+  readonly #pending: ConnectionAdmission;
+  readonly #pendingSockets = new Map<string, string>();
   #nextId = 1;
   #closing: Promise<void> | null = null;
 
@@ -85,6 +93,8 @@ class WebSocketBridge implements Bridge {
     this.#own = own;
     this.address = address;
     this.#admission = new ConnectionAdmission(options);
+    this.#pending = new ConnectionAdmission(options);
+    if (own) server.on("connection", this.#onConnection);
     this.#wss = new WebSocketServer({
       noServer: true,
       maxPayload: options.maxFrameBytes,
@@ -105,6 +115,7 @@ class WebSocketBridge implements Bridge {
 
   async #shutdown(): Promise<void> {
     this.#server.off("upgrade", this.#onUpgrade);
+    this.#server.off("connection", this.#onConnection);
     const closed = this.#own ? closeWebServer(this.#server) : Promise.resolve();
     const connections = [...this.#connections];
     for (const connection of connections) {
@@ -117,8 +128,35 @@ class WebSocketBridge implements Bridge {
     await closed;
   }
 
+  /** The own server's new TCP connection: counted until it upgrades or closes. */
+  readonly #onConnection = (socket: net.Socket): void => {
+    const remoteAddress = socket.remoteAddress ?? "";
+    if (this.#pending.admit(remoteAddress) !== null) {
+      this.#options.onEvent({
+        type: "upgrade-refused",
+        remoteAddress,
+        origin: null,
+        reason: "pending-limit",
+      });
+      socket.destroy();
+      return;
+    }
+    const key = `${remoteAddress}|${socket.remotePort}`;
+    this.#pendingSockets.set(key, remoteAddress);
+    socket.once("close", () => this.#leavePending(key));
+  };
+
+  #leavePending(key: string): void {
+    const remoteAddress = this.#pendingSockets.get(key);
+    if (remoteAddress === undefined) return;
+    this.#pendingSockets.delete(key);
+    this.#pending.release(remoteAddress);
+  }
+
   readonly #onUpgrade = (request: http.IncomingMessage, socket: Duplex, head: Buffer): void => {
     const remoteAddress = request.socket.remoteAddress ?? "";
+    // Upgraded (or refused now): no longer a pending request; a WebSocket counts below.
+    this.#leavePending(`${remoteAddress}|${request.socket.remotePort}`);
     const origin = request.headers.origin ?? null;
     const refusal = checkUpgrade(request, this.#options);
     if (refusal !== null) {
