@@ -49,10 +49,15 @@ export {
   type TlsMode,
 } from "./driver/client-connect-options.ts";
 export {
+  addressGroup,
+  DEFAULT_IPV6_PREFIX_LENGTH,
+  isIpv6PrefixLength,
+  normalizeRemoteAddress,
+} from "./driver/address-group.ts";
+export {
   ConnectionAdmission,
   type ConnectionAdmissionOptions,
   type ConnectionLimit,
-  normalizeRemoteAddress,
   tooManyConnectionsLine,
 } from "./driver/connection-admission.ts";
 export {
@@ -78,6 +83,7 @@ export {
 } from "./driver/server-host.ts";
 export type { ConnectionStats, ServerHostEvent } from "./driver/server-host-event.ts";
 export {
+  DEFAULT_MAX_PRE_LOGIN_CONNECTIONS,
   type ResolvedServerHostOptions,
   type ResolveServerHostOptionsInput,
   resolveServerHostOptions,
@@ -165,6 +171,8 @@ export { WireSizeCounter, wireSize } from "./grammar/wire-size.ts";
 export { DEFAULTS, defaultPort } from "./defaults.ts";
 export {
   DEFAULT_LIMITS,
+  DEFAULT_MAX_MESSAGE_OCTETS,
+  DEFAULT_WEB_REQUEST_TIMEOUT_MS,
   type Limits,
   MIN_COMMAND_LINE_OCTETS,
   MIN_IDLE_TIMEOUT_MS,

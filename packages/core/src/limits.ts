@@ -120,3 +120,19 @@ export function resolveLimits(overrides: Partial<Limits> = {}): Limits {
     authFailures: Math.max(limits.authFailures, 1),
   };
 }
+
+/**
+ * Default cap on one message a client downloads, in octets, whatever LIST announced: a server
+ * that announces 10^12 octets (or streams without end) must not fill the disk. 100 MiB, far
+ * above what mail systems accept (Postfix's `message_size_limit` defaults to 10 MB), like
+ * fetchmail's `limit`. apop's `--max-message-size` reads it from here.
+ */
+export const DEFAULT_MAX_MESSAGE_OCTETS = 100 * 1024 * 1024;
+
+/**
+ * Default for how long a WebSocket endpoint's own HTTP server (the bridge, the WebSocket
+ * listener) waits for a whole request, TLS handshake and WebSocket upgrade included, in ms.
+ * Node's own defaults (60 s for headers, checked every 30 s; 120 s for a TLS handshake) let a
+ * request that never finishes hold a socket for a minute or more.
+ */
+export const DEFAULT_WEB_REQUEST_TIMEOUT_MS = 5_000;

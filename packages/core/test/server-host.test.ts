@@ -162,6 +162,53 @@ describe("ServerHost", () => {
     await again.done;
   });
 
+  it("gives connections not logged in their own budget: a flood evicts its own oldest, never a session", async () => {
+    const { host, events } = setup({ maxPreLoginConnections: 3, maxConnectionsPerAddress: 50 });
+    // A user logs in from one address; a flood of idle connections comes from another.
+    const user = open(host, { remoteAddress: "203.0.113.9" });
+    const client = await Pop3Client.connect({ transport: user.link.client, clock: realClock });
+    await client.login({ user: "alice", password: "wonderland", method: "apop" });
+    const flood = [1, 2, 3, 4, 5].map((port) =>
+      open(host, { remoteAddress: "198.51.100.1", remotePort: port }),
+    );
+    // Budget 3: the flood holds at most 3 slots, evicting its own oldest each time.
+    expect(flood.map((c) => c.aborts())).toEqual([1, 1, 0, 0, 0]);
+    // A new client from elsewhere still gets in, and the flood pays for it again.
+    const newcomer = open(host, { remoteAddress: "192.0.2.44" });
+    expect(newcomer.done).not.toBeNull();
+    expect(flood.map((c) => c.aborts())).toEqual([1, 1, 1, 0, 0]);
+    expect(user.aborts()).toBe(0);
+    expect(await client.stat()).toEqual({ count: 1, size: expect.any(Number) });
+    await client.quit();
+    await Promise.all(flood.slice(0, 3).map((c) => c.done));
+    const evicted = events.filter(
+      (e) => e.type === "connection-closed" && e.reason === "pre-login-evicted",
+    );
+    expect(evicted).toHaveLength(3);
+    expect(
+      evicted.every((e) => e.type === "connection-closed" && e.remoteAddress === "198.51.100.1"),
+    ).toBe(true);
+    await host.close({ graceMs: 0 });
+  });
+
+  it("counts IPv6 clients by /64 for the per-address cap, and reports the exact address", async () => {
+    const { host, events } = setup({ maxConnectionsPerAddress: 2 });
+    const first = open(host, { remoteAddress: "2001:db8:5:6::1" });
+    const second = open(host, { remoteAddress: "2001:db8:5:6::2" });
+    const third = open(host, { remoteAddress: "2001:db8:5:6:ffff::3" });
+    expect([first.done === null, second.done === null, third.done === null]).toEqual([
+      false,
+      false,
+      true,
+    ]);
+    expect(events.find((e) => e.type === "connection-refused")).toMatchObject({
+      remoteAddress: "2001:db8:5:6:ffff::3",
+      limit: "maxConnectionsPerAddress",
+    });
+    expect(open(host, { remoteAddress: "2001:db8:5:7::1" }).done).not.toBeNull();
+    await host.close({ graceMs: 0 });
+  });
+
   it("refuses past the total cap, and a client sees the refusal as a sys-temp greeting", async () => {
     const { host, events } = setup({ maxConnections: 1 });
     const first = open(host);

@@ -232,5 +232,10 @@ describe("acquireMaildropLock", () => {
     expect(() => lockTimings({ staleAfterMs: 1000, refreshMs: 600 })).toThrow(RangeError);
     expect(() => lockTimings({ refreshMs: 0 })).toThrow(RangeError);
     expect(lockTimings()).toEqual({ staleAfterMs: 120_000, refreshMs: 30_000 });
+    // A shorter stale time alone brings the refresh down with it.
+    expect(lockTimings({ staleAfterMs: 10_000 })).toEqual({
+      staleAfterMs: 10_000,
+      refreshMs: 2_500,
+    });
   });
 });

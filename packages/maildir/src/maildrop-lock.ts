@@ -70,8 +70,16 @@ export const DEFAULT_STALE_AFTER_MS = 120_000;
 /** Default: how often a held lock's mtime is refreshed. */
 export const DEFAULT_REFRESH_MS = 30_000;
 
-/** The lock timings. `staleAfterMs` must be at least twice `refreshMs`. */
+/**
+ * The lock timings. `staleAfterMs` must be at least twice `refreshMs`. Given `staleAfterMs`
+ * alone, `refreshMs` is the default or a quarter of it, whichever is less.
+ */
 export interface MaildropLockTimings {
+  /**
+   * How long a lock not refreshed keeps its maildrop, in ms: a holder that froze (stopped, a
+   * zombie, a hung NFS client) blocks its user this long. Default 120 s. Lower it to unblock
+   * sooner; keep it well above the longest pause a live server can have.
+   */
   readonly staleAfterMs?: number;
   readonly refreshMs?: number;
 }
@@ -92,7 +100,7 @@ export interface MaildropLock {
  */
 export function lockTimings(timings: MaildropLockTimings = {}): Required<MaildropLockTimings> {
   const staleAfterMs = timings.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
-  const refreshMs = timings.refreshMs ?? DEFAULT_REFRESH_MS;
+  const refreshMs = timings.refreshMs ?? Math.min(DEFAULT_REFRESH_MS, Math.floor(staleAfterMs / 4));
   if (!(refreshMs > 0 && Number.isFinite(staleAfterMs) && staleAfterMs >= 2 * refreshMs)) {
     throw new RangeError(
       `lock timings need 0 < refreshMs and staleAfterMs >= 2 * refreshMs, got ${refreshMs} and ${staleAfterMs}`,

@@ -206,6 +206,40 @@ describe("what the bridge refuses", () => {
     await until(() => third.frames.length >= 2, "a session once the first left");
   });
 
+  it("counts upgrade requests that never finish under the caps, and ends them after requestTimeoutMs", async () => {
+    const { url, events } = await setup({ maxConnectionsPerAddress: 2, requestTimeoutMs: 1000 });
+    const port = Number(new URL(url).port);
+    /** A raw TCP client that sends half an upgrade request and then nothing. */
+    const hanging = () => {
+      const socket = net.connect({ host: "127.0.0.1", port });
+      socket.on("error", () => {});
+      // Read (and drop) what the server answers, so its close is seen.
+      socket.resume();
+      const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
+      socket.write(`GET /pop3?target=local HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: ${ORIGIN}\r\n`);
+      cleanups.push(async () => socket.destroy());
+      return { socket, closed };
+    };
+    const slow = [hanging(), hanging()];
+    await Promise.all(slow.map(({ socket }) => new Promise((r) => socket.once("connect", r))));
+    await until(
+      () => events.length === 0 && slow.every(({ socket }) => !socket.destroyed),
+      "two pending requests",
+    );
+    // A third from the same address is over the per-address cap: closed before any HTTP.
+    const third = hanging();
+    await third.closed;
+    await until(
+      () => events.some((e) => e.type === "upgrade-refused" && e.reason === "pending-limit"),
+      "the refusal event",
+    );
+    // The two that never finish are ended by the server (Node's default would be 60 s or more).
+    await Promise.all(slow.map(({ closed }) => closed));
+    // Their slots are free again: a real page gets a session.
+    const page = peer(`${url}?target=local`);
+    await until(() => page.frames.length >= 2, "a session after the hanging requests ended");
+  }, 30_000);
+
   it("caps the bytes toward the page with 4413", async () => {
     const big = latin1(`Subject: big\r\n\r\n${"x".repeat(200_000)}\r\n`);
     const { url } = await setup({ maxBytesToBrowser: 64 * 1024 }, { alice: [big] });

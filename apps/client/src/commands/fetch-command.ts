@@ -12,6 +12,7 @@ import { plural } from "../cli/plural.ts";
 import { ProgressBar } from "../cli/progress-bar.ts";
 import { crashPoint } from "../destinations/crash-point.ts";
 import { acquireDotlock } from "../destinations/dotlock.ts";
+import { ensureFreeSpace } from "../destinations/ensure-free-space.ts";
 import { writingLocally } from "../destinations/local-write-error.ts";
 import { MaildirDestination } from "../destinations/maildir-destination.ts";
 import { MboxDestination } from "../destinations/mbox-destination.ts";
@@ -40,10 +41,11 @@ const MAILDIR_BATCH = 32;
  * sends up to twice as much once every LF is CRLF), plus 1 MiB for headers added on the way
  * out. A server past it is cut off (the connection closed, nothing of the message kept): one
  * that streams without end must not fill the disk, and one that cannot count has misled us
- * (RFC 1939 section 11; python/cpython#95252).
+ * (RFC 1939 section 11; python/cpython#95252). Never more than `max` (`--max-message-size`),
+ * so the announced size alone cannot set the disk budget.
  */
-export function retrLimit(size: number): number {
-  return 2 * size + 1024 * 1024;
+export function retrLimit(options: { size: number; max: number }): number {
+  return Math.min(2 * options.size + 1024 * 1024, options.max);
 }
 
 type Destination =
@@ -212,7 +214,15 @@ async function runSession(run: {
           (state.has(uid) || (destination.kind === "maildir" && destination.maildir.has(uid)))
         );
       };
-      const wanted = listing.messages.filter((m) => !isLocal(m));
+      const wanted = listing.messages.filter((m) => {
+        if (isLocal(m)) return false;
+        if (m.size <= options.maxMessageOctets) return true;
+        // Like fetchmail's `limit`: left on the server (never deleted), said every run.
+        context.warn(
+          `${server}: message ${m.number} is ${formatBytes(m.size)}, over --max-message-size ${formatBytes(options.maxMessageOctets)}; left on the server`,
+        );
+        return false;
+      });
       const bar = new ProgressBar({
         stream: context.stderr,
         enabled: context.progress,
@@ -254,7 +264,11 @@ async function runSession(run: {
       // message is on its way while this one is written and synced.
       const items = client.retrEach({
         messages: wanted.map((m) => m.number),
-        maxOctets: (number) => retrLimit((byNumber.get(number) as ListedMessage).size),
+        maxOctets: (number) =>
+          retrLimit({
+            size: (byNumber.get(number) as ListedMessage).size,
+            max: options.maxMessageOctets,
+          }),
       });
       for await (const item of items) {
         stopIfSignalled();
@@ -266,6 +280,13 @@ async function runSession(run: {
           fetchedBytes += count;
           bar.addBytes(count);
         };
+        await ensureFreeSpace({
+          directories:
+            destination.kind === "maildir"
+              ? [join(destination.maildir.directory, "tmp")]
+              : [dirname(destination.mbox.path), dirname(plan.statePath)],
+          octets: message.size,
+        });
         try {
           if (destination.kind === "maildir") {
             const { renamed } = await destination.maildir.stage({ uid, body: item.body, onBytes });
@@ -279,7 +300,7 @@ async function runSession(run: {
           if (RemoteProtocolError.isInstance(error) && error.code === "message-too-large") {
             throw new CliError({
               exitCode: ExitCode.protocol,
-              message: `${server} sent more than ${retrLimit(message.size)} octets for message ${message.number}, which LIST gave as ${message.size} octets; stopped, and kept nothing of it`,
+              message: `${server} sent more than ${retrLimit({ size: message.size, max: options.maxMessageOctets })} octets for message ${message.number}, which LIST gave as ${message.size} octets; stopped, and kept nothing of it`,
               cause: error,
             });
           }

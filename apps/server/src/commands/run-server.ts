@@ -151,6 +151,7 @@ function createServer(
         createMaildirStore({
           root: config.maildirRoot,
           missingMailbox: config.missingMailbox,
+          lock: { staleAfterMs: config.lockStaleSeconds * 1000 },
         }),
       ),
       authenticator: metrics.countUserSource(directory),
@@ -171,6 +172,8 @@ function createServer(
         trusted: config.proxyProtocol.trusted,
         headerTimeoutMs: Math.round(config.proxyProtocol.headerTimeoutSeconds * 1000),
       },
+      maxPreLoginConnections: limits.maxPreLoginConnections,
+      ipv6PrefixLength: limits.ipv6PrefixLength,
       onEvent: both(logServerEvents(logger), metrics.onEvent),
     });
   } catch (error) {

@@ -1,9 +1,11 @@
 import {
   apopHostNameProblem,
   DEFAULT_PROXY_HEADER_TIMEOUT_MS,
+  isIpv6PrefixLength,
   MIN_IDLE_TIMEOUT_MS,
   TrustedSources,
 } from "@apop/core";
+import { DEFAULT_STALE_AFTER_MS } from "@apop/maildir";
 import { z } from "zod";
 import { parseHostPort } from "./host-port.ts";
 import { LIMIT_DEFAULTS, SHUTDOWN_GRACE_DEFAULT_SECONDS } from "./limit-defaults.ts";
@@ -90,6 +92,11 @@ const limits = z
       min: 1,
       default: LIMIT_DEFAULTS.maxConnectionsPerAddress,
     }),
+    maxPreLoginConnections: wholeNumber({ min: 1, default: LIMIT_DEFAULTS.maxPreLoginConnections }),
+    ipv6PrefixLength: z
+      .number({ error: "expected a prefix length from 1 to 128" })
+      .refine(isIpv6PrefixLength, { error: "expected a prefix length from 1 to 128" })
+      .default(LIMIT_DEFAULTS.ipv6PrefixLength),
     authFailureDelaySeconds: seconds({ max: 60, default: LIMIT_DEFAULTS.authFailureDelaySeconds }),
     authFailures: wholeNumber({ min: 1, default: LIMIT_DEFAULTS.authFailures }),
     badCommands: wholeNumber({ min: 1, default: LIMIT_DEFAULTS.badCommands }),
@@ -147,6 +154,11 @@ export const serverConfigSchema = z
     missingMailbox: z
       .enum(["refuse", "empty", "create"], { error: "expected refuse, empty or create" })
       .default("refuse"),
+    lockStaleSeconds: wholeNumber({
+      min: 10,
+      default: DEFAULT_STALE_AFTER_MS / 1000,
+      why: "a live server refreshes its locks every few seconds",
+    }),
     allowPlaintextAuth: z.boolean({ error: "expected true or false" }).default(false),
     user: z
       .string({ error: "expected a system user name" })

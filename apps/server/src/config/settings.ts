@@ -81,6 +81,13 @@ export const SETTINGS: readonly Setting[] = [
     help: "a user without a Maildir: refuse (default), empty, or create",
   },
   {
+    key: "lockStaleSeconds",
+    flag: "lock-stale-seconds",
+    kind: "number",
+    value: "SECONDS",
+    help: "a maildrop lock not refreshed this long is taken over (default 120)",
+  },
+  {
     key: "allowPlaintextAuth",
     flag: "allow-plaintext-auth",
     kind: "boolean",
@@ -140,7 +147,21 @@ export const SETTINGS: readonly Setting[] = [
     flag: "max-connections-per-address",
     kind: "number",
     value: "N",
-    help: `open connections from one IP address (default ${LIMIT_DEFAULTS.maxConnectionsPerAddress})`,
+    help: `open connections from one IPv4 address or one IPv6 prefix (default ${LIMIT_DEFAULTS.maxConnectionsPerAddress})`,
+  },
+  {
+    key: "limits.maxPreLoginConnections",
+    flag: "max-pre-login-connections",
+    kind: "number",
+    value: "N",
+    help: `connections not logged in yet; the oldest is dropped for a new one (default ${LIMIT_DEFAULTS.maxPreLoginConnections})`,
+  },
+  {
+    key: "limits.ipv6PrefixLength",
+    flag: "ipv6-prefix-length",
+    kind: "number",
+    value: "BITS",
+    help: `IPv6 addresses sharing this prefix count as one client (default ${LIMIT_DEFAULTS.ipv6PrefixLength})`,
   },
   {
     key: "limits.authFailureDelaySeconds",

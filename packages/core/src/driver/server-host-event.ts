@@ -63,13 +63,15 @@ export type ServerHostEvent<Stats extends ConnectionStats = ConnectionStats> =
     }
   /**
    * The connection is gone and its maildrop released. `reason` is core's, or `shutdown` when
-   * `close()` cut the session off after its grace (then nothing was deleted).
+   * `close()` cut the session off after its grace (then nothing was deleted), or
+   * `pre-login-evicted` when it was dropped before login to make room for a new connection
+   * (`maxPreLoginConnections`).
    */
   | {
       readonly type: "connection-closed";
       readonly connection: number;
       readonly remoteAddress: string;
-      readonly reason: ServerCloseReason | "shutdown";
+      readonly reason: ServerCloseReason | "shutdown" | "pre-login-evicted";
       readonly user: string | null;
       readonly secure: boolean;
       /** The socket or TLS error that ended it, if any (never protocol content). */

@@ -20,11 +20,8 @@ import { DEFAULTS } from "../defaults.ts";
 import { LocalProtocolError } from "../errors/local-protocol-error.ts";
 import { readProxyHeader } from "../proxy/read-proxy-header.ts";
 import { refuseProxyHeader } from "../proxy/refuse-proxy-header.ts";
-import {
-  ConnectionAdmission,
-  normalizeRemoteAddress,
-  tooManyConnectionsLine,
-} from "./connection-admission.ts";
+import { addressGroup, normalizeRemoteAddress } from "./address-group.ts";
+import { ConnectionAdmission, tooManyConnectionsLine } from "./connection-admission.ts";
 import { serveConnection } from "./serve-connection.ts";
 import type { ConnectionStats, ServerHostEvent } from "./server-host-event.ts";
 import type { ResolvedServerHostOptions } from "./server-host-options.ts";
@@ -115,7 +112,8 @@ interface Tracked<Stats> extends ServerHostConnection {
   transport: Transport | null;
   stats: (() => Stats | null) | null;
   user: string | null;
-  aborted: boolean;
+  /** Why it was dropped, when the host dropped it. */
+  aborted: "shutdown" | "pre-login-evicted" | null;
   done: Promise<void>;
 }
 
@@ -129,6 +127,8 @@ export class ServerHost<Stats extends ConnectionStats = ConnectionStats> {
   readonly #randomBytes: (length: number) => Uint8Array;
   readonly #admission: ConnectionAdmission;
   readonly #connections = new Map<number, Tracked<Stats>>();
+  /** The connections not logged in yet, oldest first (`maxPreLoginConnections`). */
+  readonly #preLogin = new Map<number, Tracked<Stats>>();
   /** Refused connections still writing their `-ERR` and closing. */
   readonly #refusing = new Set<Promise<void>>();
   #nextId = 1;
@@ -236,10 +236,12 @@ export class ServerHost<Stats extends ConnectionStats = ConnectionStats> {
       transport: null,
       stats: null,
       user: null,
-      aborted: false,
+      aborted: null,
       done: Promise.resolve(),
     };
+    if (this.#preLogin.size >= this.#options.maxPreLoginConnections) this.#evictPreLogin();
     this.#connections.set(connection.id, connection);
+    this.#preLogin.set(connection.id, connection);
     this.#options.onEvent({
       type: "connection-opened",
       connection: connection.id,
@@ -271,9 +273,38 @@ export class ServerHost<Stats extends ConnectionStats = ConnectionStats> {
       })
       .finally(() => {
         this.#connections.delete(connection.id);
+        this.#preLogin.delete(connection.id);
         this.#admission.release(remoteAddress);
       });
     return connection.done;
+  }
+
+  /**
+   * Makes room in the pre-login budget: drops the oldest connection not logged in from the
+   * client (`addressGroup`) that holds the most of them, so a flood from a few clients evicts
+   * its own connections before anyone else's.
+   */
+  #evictPreLogin(): void {
+    const byGroup = new Map<string, Tracked<Stats>[]>();
+    let victim: Tracked<Stats> | undefined;
+    let most = 0;
+    for (const tracked of this.#preLogin.values()) {
+      const group = addressGroup({
+        address: tracked.remoteAddress,
+        ipv6PrefixLength: this.#options.ipv6PrefixLength,
+      });
+      const list = byGroup.get(group) ?? [];
+      list.push(tracked);
+      byGroup.set(group, list);
+      if (list.length > most) {
+        most = list.length;
+        victim = list[0];
+      }
+    }
+    if (victim === undefined) return;
+    this.#preLogin.delete(victim.id);
+    victim.aborted = "pre-login-evicted";
+    victim.abort();
   }
 
   /**
@@ -296,7 +327,7 @@ export class ServerHost<Stats extends ConnectionStats = ConnectionStats> {
     const tracked = this.#connections.get(connection.id);
     if (tracked === undefined) return;
     this.#closed(tracked, {
-      reason: tracked.aborted ? "shutdown" : "tls-failed",
+      reason: tracked.aborted ?? "tls-failed",
       user: null,
       secure: false,
       error,
@@ -346,12 +377,15 @@ export class ServerHost<Stats extends ConnectionStats = ConnectionStats> {
       limits: host.limits,
       authFailureDelayMs: host.authFailureDelayMs,
       onEvent: (event) => {
-        if (event.type === "login-succeeded") tracked.user = event.user;
+        if (event.type === "login-succeeded") {
+          tracked.user = event.user;
+          this.#preLogin.delete(tracked.id);
+        }
         host.onEvent({ type: "session-event", connection: tracked.id, event });
       },
     });
     this.#closed(tracked, {
-      reason: tracked.aborted ? "shutdown" : result.reason,
+      reason: tracked.aborted ?? result.reason,
       user: result.user,
       secure: transport.secure,
       error: options.lastError?.() ?? null,
@@ -386,7 +420,7 @@ export class ServerHost<Stats extends ConnectionStats = ConnectionStats> {
     await Promise.race([everyone(), grace]);
     cancel();
     for (const connection of this.#connections.values()) {
-      connection.aborted = true;
+      connection.aborted = "shutdown";
       connection.abort();
     }
     await everyone();

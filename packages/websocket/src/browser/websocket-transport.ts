@@ -52,6 +52,9 @@ export class WebSocketTransport implements Transport {
     ws.binaryType = "arraybuffer";
     ws.addEventListener("message", (event) => this.#onMessage(event.data as unknown));
     ws.addEventListener("close", (event) => this.#onClose(event.code, event.reason));
+    // The close event that follows says what happened. Without a listener, Node's `ws` (used
+    // outside browsers) throws its error events, e.g. on close() before the handshake is done.
+    ws.addEventListener("error", () => {});
   }
 
   /**
