@@ -126,3 +126,8 @@ it("the changesets config keeps every publishable package in the one fixed versi
     ).toBe(true);
   }
 });
+
+it("the release check depends on every publishable package, so turbo builds them first", () => {
+  const own = readManifest("tooling/release").devDependencies ?? {};
+  for (const w of publishableWorkspaces()) expect(own[w.manifest.name], w.manifest.name).toBe("*");
+});

@@ -28,7 +28,7 @@ Usage:
 Options:
 ${row("  --config FILE", "JSON config file", "env APOP_SERVER_CONFIG")}
 ${row("  --demo", `demo user "demo", password "demo", on 127.0.0.1:1110`)}
-${row("  --data-dir DIR", "demo data folder (default ./data/demo); implies --demo")}
+${row("  --data-dir DIR", "demo data folder (default $XDG_STATE_HOME/apop-server/demo); implies --demo")}
 ${row("  -h, --help", "this text")}
 ${row("  -V, --version", "the version")}
 
