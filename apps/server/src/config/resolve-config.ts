@@ -19,7 +19,9 @@ import { type ServerConfig, serverConfigSchema } from "./server-config-schema.ts
 export function defaultDemoDir(env: Readonly<Record<string, string | undefined>>): string {
   const base = env.XDG_STATE_HOME;
   // The specification says a relative value is invalid and must be ignored.
-  const stateHome = base?.startsWith("/") ? base : path.join(env.HOME ?? homedir(), ".local", "state");
+  const stateHome = base?.startsWith("/")
+    ? base
+    : path.join(env.HOME ?? homedir(), ".local", "state");
   return path.join(stateHome, "apop-server", "demo");
 }
 
