@@ -2,30 +2,22 @@
 // that ships types, written by API Extractor from the built `.d.ts`. Reviewers see a change
 // to the public surface as a diff of these files; `--check` fails when one is stale.
 // Usage: node api-reports.mjs [--check] [package-dir ...]   (after `npm run build`)
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Extractor, ExtractorConfig } from "@microsoft/api-extractor";
+import { REPO_ROOT, workspaceDirs } from "./workspace-dirs.mjs";
 
-const root = join(import.meta.dirname, "../../..");
+const root = REPO_ROOT;
 const args = process.argv.slice(2);
 const check = args.includes("--check");
 const only = args.filter((a) => a !== "--check");
 
 /** Publishable workspaces (not private), as `group/name` folders. */
 function publishableDirs() {
-  const { workspaces = [] } = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
-  return workspaces.flatMap((pattern) => {
-    const group = pattern.replace(/\/\*$/, "");
-    if (!existsSync(join(root, group))) return [];
-    return readdirSync(join(root, group))
-      .sort()
-      .map((name) => `${group}/${name}`)
-      .filter((dir) => existsSync(join(root, dir, "package.json")))
-      .filter(
-        (dir) => JSON.parse(readFileSync(join(root, dir, "package.json"), "utf8")).private !== true,
-      );
-  });
+  return workspaceDirs(root).filter(
+    (dir) => JSON.parse(readFileSync(join(root, dir, "package.json"), "utf8")).private !== true,
+  );
 }
 
 /** The ESM `.d.ts` of each entry point: `{ name: "index" | "bridge" | ..., dts }`. */
