@@ -53,7 +53,7 @@ Deno.test("a 10 MiB line without LF gets -ERR Line too long, and others are serv
     const flooding = flooder.writeAll(new Uint8Array(10 * 1024 * 1024).fill(0x41)).catch(() => {});
     equal(await flooder.readLine(), "-ERR Line too long");
     // Another client logs in and reads its mail while the flood is refused.
-    const client = await connect({ hostname: "127.0.0.1", port: servers.plain.port, tls: "none" });
+    const client = await connect({ host: "127.0.0.1", port: servers.plain.port, tls: "none" });
     await client.login({ user: "bob", password: "builder", method: "apop" });
     equal((await client.stat()).count, 1);
     await client.quit();
@@ -103,7 +103,7 @@ Deno.test("a client that pipelines RETRs and never reads: the server stops readi
 
 Deno.test("TLS handshakes left half done: each slot is freed at once, as tls-failed, others served", async () => {
   const pki = await createTestPki();
-  const servers = startServers({ cert: pki.cert, key: pki.key, tlsHandshakeTimeoutMs: 60_000 });
+  const servers = startServers({ tls: { cert: pki.cert, key: pki.key }, tlsHandshakeTimeoutMs: 60_000 });
   try {
     // Implicit TLS: the first bytes of a ClientHello, then the client hangs up.
     const implicit = await Deno.connect({
@@ -126,10 +126,10 @@ Deno.test("TLS handshakes left half done: each slot is freed at once, as tls-fai
     implicit.close();
     stls.conn.close();
     const client = await connect({
-      hostname: "127.0.0.1",
+      host: "127.0.0.1",
       port: servers.implicit?.port as number,
       tls: "implicit",
-      caCerts: [pki.ca],
+      ca: pki.ca,
     });
     await client.login({ user: "alice", password: "wonderland", method: "user" });
     await client.quit();

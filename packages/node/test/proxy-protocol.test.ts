@@ -6,7 +6,7 @@ import { formatProxyHeader, type ProxyHeader } from "@apop/core";
 import { describe, expect, it } from "vitest";
 import { perFileTestPki } from "../../../tooling/vitest/per-file.ts";
 import { latin1, startServer, until } from "./helpers/fixtures.ts";
-import { RawPeer } from "./helpers/raw-peer.ts";
+import { RawPeer } from "@apop/vitest-preset/raw-peer";
 
 const pki = perFileTestPki();
 

@@ -1,5 +1,5 @@
 import { statfs } from "node:fs/promises";
-import { CliError } from "../cli/cli-error.ts";
+import { CliError } from "@apop/cli-kit";
 import { ExitCode } from "../cli/exit-code.ts";
 import { formatBytes } from "../cli/format-bytes.ts";
 import { localWriteError } from "./local-write-error.ts";

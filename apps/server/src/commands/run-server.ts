@@ -130,9 +130,7 @@ async function startAdmin(options: {
   } catch (error) {
     throw new CliError({
       exitCode: ExitCode.listen,
-      lines: [
-        `apop-server: cannot listen on ${formatHostPort(listen)} (admin): ${(error as Error).message}`,
-      ],
+      message: `apop-server: cannot listen on ${formatHostPort(listen)} (admin): ${(error as Error).message}`,
     });
   }
 }

@@ -18,6 +18,7 @@ describe("logServerEvents", () => {
       remotePort: 40000,
       localPort: 110,
       implicitTls: false,
+      proxiedBy: null,
     });
     log({
       type: "connection-failed",

@@ -95,7 +95,7 @@ export async function openUpstream(options: {
       const client = await Pop3Client.connect({
         transport: lent,
         clock: nodeClock,
-        timeoutMs,
+        limits: { replyTimeoutMs: timeoutMs },
         requireTls: target.tls === "starttls",
       });
       greeting = { ok: true, text: client.greeting.text };
