@@ -1,4 +1,6 @@
+import { execFileSync } from "node:child_process";
 import {
+  chmodSync,
   existsSync,
   mkdirSync,
   readdirSync,
@@ -374,14 +376,20 @@ describe("createMaildirStore: the session", () => {
     ]);
     const store = createMaildirStore({ root });
     const drop = await store.open("u");
-    // A directory in place of the message: unlink fails with EISDIR (or EPERM), even for root.
-    rmSync(path.join(maildir, "new", "1700000001.b.host"));
-    mkdirSync(path.join(maildir, "new", "1700000001.b.host"));
-    const error = await rejection(drop.commit([0, 1, 2]));
-    expect(StoreError.isInstance(error) && [error.code, error.message]).toEqual([
-      "sys-perm",
-      "1 of 3 messages could not be deleted",
-    ]);
+    // The very file listed (same inode) becomes impossible to unlink: immutable for root, which
+    // ignores directory permissions; a read-only folder otherwise. (Replacing it with a
+    // directory would not do: that is another inode, which commit rightly leaves alone.)
+    const stuck = path.join(maildir, "new", "1700000001.b.host");
+    const unstick = makeUndeletable(stuck);
+    try {
+      const error = await rejection(drop.commit([0, 1, 2]));
+      expect(StoreError.isInstance(error) && [error.code, error.message]).toEqual([
+        "sys-perm",
+        "1 of 3 messages could not be deleted",
+      ]);
+    } finally {
+      unstick();
+    }
     expect(readdirSync(path.join(maildir, "new"))).toEqual(["1700000001.b.host"]);
     await (await store.open("u")).release();
   });
@@ -411,3 +419,17 @@ describe("createMaildirStore: the session", () => {
     await (await store.open("u")).release();
   });
 });
+
+/**
+ * Makes `file` impossible to unlink, even for root, and answers the undo. Root: the immutable
+ * attribute (`chattr +i`, ext4/xfs/btrfs/tmpfs); anyone else: a read-only parent folder.
+ */
+function makeUndeletable(file: string): () => void {
+  if (process.getuid?.() === 0) {
+    execFileSync("chattr", ["+i", file]);
+    return () => execFileSync("chattr", ["-i", file]);
+  }
+  const folder = path.dirname(file);
+  chmodSync(folder, 0o555);
+  return () => chmodSync(folder, 0o755);
+}
