@@ -10,7 +10,9 @@ import { denoClock } from "./deno-clock.ts";
 
 /** The certificate chain and its private key (PEM), as @apop/node's `tls` option. */
 export interface ServeTlsOptions {
+  /** The certificate chain (PEM), leaf first. */
   readonly cert: string;
+  /** The certificate's private key (PEM). */
   readonly key: string;
 }
 

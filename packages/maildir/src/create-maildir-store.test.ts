@@ -392,12 +392,11 @@ describe("createMaildirStore: the session", () => {
     ]);
     const store = createMaildirStore({ root });
     const drop = await store.open("u");
-    // The very file listed, made undeletable: immutable for root (which ignores permissions),
-    // a read-only folder for anyone else. unlink then fails with EPERM or EACCES.
+    // The very file listed (same inode) becomes impossible to unlink: immutable for root, which
+    // ignores directory permissions; a read-only folder otherwise. (Replacing it with a
+    // directory would not do: that is another inode, which commit rightly leaves alone.)
     const stuck = path.join(maildir, "new", "1700000001.b.host");
-    const asRoot = process.getuid?.() === 0;
-    if (asRoot) execFileSync("chattr", ["+i", stuck]);
-    else chmodSync(path.dirname(stuck), 0o555);
+    const unstick = makeUndeletable(stuck);
     try {
       const error = await rejection(drop.commit([0, 1, 2]));
       expect(StoreError.isInstance(error) && [error.code, error.message]).toEqual([
@@ -405,8 +404,7 @@ describe("createMaildirStore: the session", () => {
         "1 of 3 messages could not be deleted",
       ]);
     } finally {
-      if (asRoot) execFileSync("chattr", ["-i", stuck]);
-      else chmodSync(path.dirname(stuck), 0o755);
+      unstick();
     }
     expect(readdirSync(path.join(maildir, "new"))).toEqual(["1700000001.b.host"]);
     await (await store.open("u")).release();
@@ -437,3 +435,17 @@ describe("createMaildirStore: the session", () => {
     await (await store.open("u")).release();
   });
 });
+
+/**
+ * Makes `file` impossible to unlink, even for root, and answers the undo. Root: the immutable
+ * attribute (`chattr +i`, ext4/xfs/btrfs/tmpfs); anyone else: a read-only parent folder.
+ */
+function makeUndeletable(file: string): () => void {
+  if (process.getuid?.() === 0) {
+    execFileSync("chattr", ["+i", file]);
+    return () => execFileSync("chattr", ["-i", file]);
+  }
+  const folder = path.dirname(file);
+  chmodSync(folder, 0o555);
+  return () => chmodSync(folder, 0o755);
+}

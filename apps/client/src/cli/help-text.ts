@@ -5,7 +5,7 @@ const CONNECTION = `Connection:
                       pop3s://, STLS required for pop3:// and pop://
                       (never silently in clear)
   --port N            default: the URL's, else 995 (implicit) or 110
-  --ca FILE           trust the CA certificates in FILE (PEM), e.g. a private CA
+  --ca FILE           also trust the CA certificates in FILE (PEM)
   --insecure          do not check the server's certificate (warns; avoid)
   --timeout SECONDS   longest wait for the server (default 60)`;
 
