@@ -46,7 +46,14 @@ afterAll(async () => {
 
 const login = async (server: ServerProcess) => {
   const client = await connect({ host: "127.0.0.1", port: server.port("none"), tls: "none" });
-  await client.apop("alice", SECRET);
+  try {
+    await client.apop("alice", SECRET);
+  } catch (error) {
+    // A refused login leaves the connection open: close it, or the retries below would reach
+    // maxConnectionsPerAddress.
+    await client.close();
+    throw error;
+  }
   return client;
 };
 

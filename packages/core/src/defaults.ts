@@ -16,6 +16,16 @@ export const DEFAULTS = {
   maxConnections: 1000,
   /** Open connections from one IP address, on every listener of one server. */
   maxConnectionsPerAddress: 20,
+  /**
+   * Connections not yet logged in, on every listener: a tenth of `maxConnections`, so clients
+   * that connect and never log in cannot take every slot from the users who do.
+   */
+  maxPreLoginConnections: 100,
+  /**
+   * Bits of an IPv6 address that name one client, for the per-address caps and penalties
+   * (`addressGroup`): one host commonly holds a whole /64 (RFC 6177), so 64.
+   */
+  ipv6PrefixLength: 64,
   /** Wait before every failed login's `-ERR`, in ms (Dovecot's `auth_failure_delay`). */
   authFailureDelayMs: 2000,
   /** Longest TLS handshake, implicit or after STLS, either side, in ms (fetchmail CVE-2011-1947). */

@@ -50,7 +50,6 @@ export {
 } from "./driver/client-connect-options.ts";
 export {
   addressGroup,
-  DEFAULT_IPV6_PREFIX_LENGTH,
   isIpv6PrefixLength,
   normalizeRemoteAddress,
 } from "./driver/address-group.ts";
@@ -64,6 +63,8 @@ export {
   type LoginOptions,
   Pop3Client,
   type Pop3ClientOptions,
+  type RetrEachItem,
+  type RetrEachOptions,
 } from "./driver/pop3-client.ts";
 export {
   type ServeConnectionOptions,
@@ -83,7 +84,6 @@ export {
 } from "./driver/server-host.ts";
 export type { ConnectionStats, ServerHostEvent } from "./driver/server-host-event.ts";
 export {
-  DEFAULT_MAX_PRE_LOGIN_CONNECTIONS,
   type ResolvedServerHostOptions,
   type ResolveServerHostOptionsInput,
   resolveServerHostOptions,

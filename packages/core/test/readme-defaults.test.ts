@@ -47,6 +47,8 @@ describe("the defaults the READMEs state are core's", () => {
       loginDeadlineSeconds: DEFAULT_LIMITS.loginDeadlineMs / 1000,
       maxConnections: DEFAULTS.maxConnections,
       maxConnectionsPerAddress: DEFAULTS.maxConnectionsPerAddress,
+      maxPreLoginConnections: DEFAULTS.maxPreLoginConnections,
+      ipv6PrefixLength: DEFAULTS.ipv6PrefixLength,
       authFailureDelaySeconds: DEFAULTS.authFailureDelayMs / 1000,
       authFailures: DEFAULT_LIMITS.authFailures,
       badCommands: DEFAULT_LIMITS.badCommands,

@@ -77,8 +77,8 @@ Destination:
   --keep              leave mail on the server (default)
   --delete            delete on the server what is safely written locally
   --max-message-size SIZE
-                      the most one message may take (default 100M; K, M, G): a larger
-                      one is left on the server, with a warning
+                      the most one message may take (default 100M; K, M, G);
+                      a larger one is left on the server, with a warning
   --state FILE        the state file (default: $XDG_STATE_HOME/apop/ or
                       ~/.local/state/apop/, one file per user@host_port)
 
@@ -91,8 +91,8 @@ ${OUTPUT}
 Servers without UIDL, or whose UIDL repeats or misses unique-ids: --keep is
 refused (exit 6); --delete fetches and deletes all. A message is cut off
 (exit 6, nothing kept, nothing deleted) past twice its LIST size plus 1 MiB,
-or past --max-message-size. Before each message, the free space where it is
-written must hold it (exit 7 otherwise).
+or past --max-message-size. Before the first RETR and before each message,
+the free space where it is written must hold it (exit 7 otherwise).
 
 ${EXIT_CODES}
 `;

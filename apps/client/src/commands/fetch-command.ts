@@ -260,6 +260,18 @@ async function runSession(run: {
         }
       };
 
+      const writtenTo =
+        destination.kind === "maildir"
+          ? [join(destination.maildir.directory, "tmp")]
+          : [dirname(destination.mbox.path), dirname(plan.statePath)];
+      // Before any RETR: the largest message must fit, so a server announcing a huge one
+      // cannot make us fetch it (the pipeline below asks for messages ahead of writing them).
+      if (wanted.length > 0) {
+        await ensureFreeSpace({
+          directories: writtenTo,
+          octets: Math.max(...wanted.map((m) => m.size)),
+        });
+      }
       // RETRs are pipelined (RFC 2449 section 6.6) when the server offers it: the next
       // message is on its way while this one is written and synced.
       const items = client.retrEach({
@@ -280,13 +292,8 @@ async function runSession(run: {
           fetchedBytes += count;
           bar.addBytes(count);
         };
-        await ensureFreeSpace({
-          directories:
-            destination.kind === "maildir"
-              ? [join(destination.maildir.directory, "tmp")]
-              : [dirname(destination.mbox.path), dirname(plan.statePath)],
-          octets: message.size,
-        });
+        // Again for each message: the disk may fill while we write.
+        await ensureFreeSpace({ directories: writtenTo, octets: message.size });
         try {
           if (destination.kind === "maildir") {
             const { renamed } = await destination.maildir.stage({ uid, body: item.body, onBytes });

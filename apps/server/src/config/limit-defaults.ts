@@ -1,9 +1,4 @@
-import {
-  DEFAULT_IPV6_PREFIX_LENGTH,
-  DEFAULT_LIMITS,
-  DEFAULT_MAX_PRE_LOGIN_CONNECTIONS,
-  DEFAULTS,
-} from "@apop/core";
+import { DEFAULT_LIMITS, DEFAULTS } from "@apop/core";
 
 /**
  * The defaults, all core's (`DEFAULT_LIMITS`, `DEFAULTS`), in the config file's units. Each key is
@@ -16,8 +11,8 @@ export const LIMIT_DEFAULTS = {
   loginDeadlineSeconds: DEFAULT_LIMITS.loginDeadlineMs / 1000,
   maxConnections: DEFAULTS.maxConnections,
   maxConnectionsPerAddress: DEFAULTS.maxConnectionsPerAddress,
-  maxPreLoginConnections: DEFAULT_MAX_PRE_LOGIN_CONNECTIONS,
-  ipv6PrefixLength: DEFAULT_IPV6_PREFIX_LENGTH,
+  maxPreLoginConnections: DEFAULTS.maxPreLoginConnections,
+  ipv6PrefixLength: DEFAULTS.ipv6PrefixLength,
   authFailureDelaySeconds: DEFAULTS.authFailureDelayMs / 1000,
   authFailures: DEFAULT_LIMITS.authFailures,
   badCommands: DEFAULT_LIMITS.badCommands,

@@ -1,8 +1,4 @@
-/**
- * IPv6 prefix that counts as one client, in bits. A host gets a whole /64 (RFC 6177 section
- * 3, RFC 7421), so counting each /128 would give one host 2^64 times every per-address cap.
- */
-export const DEFAULT_IPV6_PREFIX_LENGTH = 64;
+import { DEFAULTS } from "../defaults.ts";
 
 /** Whether `value` is a valid `ipv6PrefixLength`: a whole number of bits from 1 to 128. */
 export function isIpv6PrefixLength(value: unknown): value is number {
@@ -26,7 +22,7 @@ export function addressGroup(options: {
   readonly address: string;
   readonly ipv6PrefixLength?: number | undefined;
 }): string {
-  const prefix = options.ipv6PrefixLength ?? DEFAULT_IPV6_PREFIX_LENGTH;
+  const prefix = options.ipv6PrefixLength ?? DEFAULTS.ipv6PrefixLength;
   if (!isIpv6PrefixLength(prefix)) {
     throw new RangeError(`ipv6PrefixLength must be a whole number from 1 to 128, got ${prefix}`);
   }

@@ -79,6 +79,7 @@ export interface LoginOptions {
  */
 export const PIPELINE_WINDOW = 32;
 
+/** Which messages `retrEach` retrieves, and how many commands it keeps on the wire. */
 export interface RetrEachOptions {
   /** Message numbers, in the order the messages should come. */
   readonly messages: readonly number[];

@@ -14,7 +14,7 @@ import {
 } from "../proxy/proxy-protocol-options.ts";
 import type { ServerPolicy } from "../session/server-session.ts";
 import type { MailStore } from "../store/mail-store.ts";
-import { DEFAULT_IPV6_PREFIX_LENGTH, isIpv6PrefixLength } from "./address-group.ts";
+import { isIpv6PrefixLength } from "./address-group.ts";
 import type { ConnectionStats, ServerHostEvent } from "./server-host-event.ts";
 import type { Clock } from "./transport.ts";
 
@@ -66,12 +66,12 @@ export interface ServerHostOptions<Stats extends ConnectionStats = ConnectionSta
    * a new connection is still admitted and the oldest connection not logged in, from the
    * client (`addressGroup`) holding the most of them, is dropped (Dovecot's login processes
    * likewise drop their oldest unauthenticated client). Default 100
-   * (`DEFAULT_MAX_PRE_LOGIN_CONNECTIONS`).
+   * (`DEFAULTS.maxPreLoginConnections`).
    */
   readonly maxPreLoginConnections?: number;
   /**
    * Bits of an IPv6 address that name one client for every per-address count (`addressGroup`).
-   * Default 64 (`DEFAULT_IPV6_PREFIX_LENGTH`): one host holds a whole /64. 128 counts each
+   * Default 64 (`DEFAULTS.ipv6PrefixLength`): one host holds a whole /64. 128 counts each
    * address apart; a shorter prefix (48, 56) groups a whole site.
    */
   readonly ipv6PrefixLength?: number;
@@ -80,12 +80,6 @@ export interface ServerHostOptions<Stats extends ConnectionStats = ConnectionSta
   /** Time for sessions, handshakes and the shutdown grace. Default: the runtime's clock. */
   readonly clock?: Clock;
 }
-
-/**
- * Default of `maxPreLoginConnections`: a tenth of the default `maxConnections` (1000), so
- * unauthenticated connections never hold more than that, however many clients open them.
- */
-export const DEFAULT_MAX_PRE_LOGIN_CONNECTIONS = 100;
 
 /** The options with defaults filled in and everything checked. */
 export interface ResolvedServerHostOptions<Stats extends ConnectionStats = ConnectionStats> {
@@ -217,8 +211,8 @@ export function resolveServerHostOptions<Stats extends ConnectionStats, NameOpti
     maxConnections: options.maxConnections ?? DEFAULTS.maxConnections,
     maxConnectionsPerAddress: options.maxConnectionsPerAddress ?? DEFAULTS.maxConnectionsPerAddress,
     proxyProtocol,
-    maxPreLoginConnections: options.maxPreLoginConnections ?? DEFAULT_MAX_PRE_LOGIN_CONNECTIONS,
-    ipv6PrefixLength: options.ipv6PrefixLength ?? DEFAULT_IPV6_PREFIX_LENGTH,
+    maxPreLoginConnections: options.maxPreLoginConnections ?? DEFAULTS.maxPreLoginConnections,
+    ipv6PrefixLength: options.ipv6PrefixLength ?? DEFAULTS.ipv6PrefixLength,
     onEvent:
       onEvent === undefined
         ? () => {}

@@ -1,5 +1,5 @@
 import * as net from "node:net";
-import { DEFAULT_IPV6_PREFIX_LENGTH, defaultPort, isIpv6PrefixLength } from "@apop/core";
+import { DEFAULTS, defaultPort, isIpv6PrefixLength } from "@apop/core";
 import type { WebEndpointOptions } from "./open-web-server.ts";
 import { type AllowedOrigins, invalid, resolveAllowedOrigins } from "./upgrade-gate.ts";
 
@@ -70,7 +70,7 @@ export interface BridgeOptions extends WebEndpointOptions {
   readonly maxConnectionsPerAddress?: number;
   /**
    * Bits of an IPv6 address that name one client for `maxConnectionsPerAddress` (core's
-   * `addressGroup`). Default 64 (`DEFAULT_IPV6_PREFIX_LENGTH`).
+   * `addressGroup`). Default 64 (`DEFAULTS.ipv6PrefixLength`).
    */
   readonly ipv6PrefixLength?: number;
   /** Largest WebSocket frame from the page, in octets. Default 64 KiB. */
@@ -211,7 +211,7 @@ function positive(value: number | undefined, fallback: number, name: string): nu
 }
 
 function prefixLength(value: number | undefined): number {
-  if (value === undefined) return DEFAULT_IPV6_PREFIX_LENGTH;
+  if (value === undefined) return DEFAULTS.ipv6PrefixLength;
   if (!isIpv6PrefixLength(value)) throw invalid("ipv6PrefixLength must be 1 to 128");
   return value;
 }
