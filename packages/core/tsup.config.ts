@@ -1,4 +1,6 @@
 import { defineConfig } from "tsup";
 import { libraryBuild } from "@apop/tsup-preset";
 
-export default defineConfig(libraryBuild({ platform: "neutral" }));
+export default defineConfig(
+  libraryBuild({ platform: "neutral", entry: ["src/index.ts", "src/internal.ts"] }),
+);

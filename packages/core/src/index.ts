@@ -3,28 +3,18 @@
  */
 
 // Authentication.
-export {
-  apopDigest,
-  apopHostNameProblem,
-  createApopTimestamp,
-  digestsEqual,
-  extractApopTimestamp,
-} from "./auth/apop.ts";
+export { apopDigest, createApopTimestamp } from "./auth/apop.ts";
 export {
   type ChooseLoginMethodOptions,
   chooseLoginMethod,
-  LOGIN_PREFERENCES,
   type LoginMethod,
   type LoginOffer,
   type LoginPreference,
 } from "./auth/choose-login-method.ts";
 export type { Authenticator, Credential } from "./auth/credential.ts";
-export { hmacMd5 } from "./auth/hmac-md5.ts";
-export { Md5, md5 } from "./auth/md5.ts";
-export { cramMd5Client, cramMd5Server } from "./auth/sasl/cram-md5.ts";
-export { findMechanism } from "./auth/sasl/find-mechanism.ts";
-export { loginClient, loginServer } from "./auth/sasl/login.ts";
-export { plainClient, plainServer } from "./auth/sasl/plain.ts";
+export { md5 } from "./auth/md5.ts";
+export { cramMd5Server } from "./auth/sasl/cram-md5.ts";
+export { plainServer } from "./auth/sasl/plain.ts";
 export type {
   LoginProof,
   SaslClientExchange,
@@ -36,29 +26,15 @@ export type {
 } from "./auth/sasl/sasl-mechanism.ts";
 export { verifyProof } from "./auth/verify-proof.ts";
 // Bytes.
-export { decodeBase64, encodeBase64 } from "./bytes/base64.ts";
-export { toHex } from "./bytes/hex.ts";
 export { LineReader, type LineReadResult } from "./bytes/line-reader.ts";
-export { decodeUtf8, encodeUtf8 } from "./bytes/utf8.ts";
 // Drivers: run a session over a transport.
-export {
-  type ClientConnectOptions,
-  type ResolveClientConnectOptionsInput,
-  type ResolvedClientConnectOptions,
-  resolveClientConnectOptions,
-  type TlsMode,
+export type {
+  ClientConnectOptions,
+  ResolveClientConnectOptionsInput,
+  ResolvedClientConnectOptions,
+  TlsMode,
 } from "./driver/client-connect-options.ts";
-export {
-  addressGroup,
-  isIpv6PrefixLength,
-  normalizeRemoteAddress,
-} from "./driver/address-group.ts";
-export {
-  ConnectionAdmission,
-  type ConnectionAdmissionOptions,
-  type ConnectionLimit,
-  tooManyConnectionsLine,
-} from "./driver/connection-admission.ts";
+export type { ConnectionAdmissionOptions, ConnectionLimit } from "./driver/connection-admission.ts";
 export {
   type LoginOptions,
   Pop3Client,
@@ -83,37 +59,26 @@ export {
   type ServerHostInit,
 } from "./driver/server-host.ts";
 export type { ConnectionStats, ServerHostEvent } from "./driver/server-host-event.ts";
-export {
-  type ResolvedServerHostOptions,
-  type ResolveServerHostOptionsInput,
-  resolveServerHostOptions,
-  type ServerHostOptions,
+export type {
+  ResolvedServerHostOptions,
+  ResolveServerHostOptionsInput,
+  ServerHostOptions,
 } from "./driver/server-host-options.ts";
 export type { Clock, Transport } from "./driver/transport.ts";
 
 // PROXY protocol (HAProxy's specification, v1 and v2): the header a balancer sends first.
 export { formatProxyHeader } from "./proxy/format-proxy-header.ts";
 export {
-  PROXY_V1_MAX_OCTETS,
-  PROXY_V2_MAX_PAYLOAD,
-  PROXY_V2_SIGNATURE,
   type ProxyEndpoints,
   type ProxyHeader,
   type ProxyHeaderParse,
   parseProxyHeader,
 } from "./proxy/parse-proxy-header.ts";
-export {
-  DEFAULT_PROXY_HEADER_TIMEOUT_MS,
-  type ProxyProtocolOptions,
-  type ResolvedProxyProtocol,
+export type {
+  ProxyProtocolOptions,
+  ResolvedProxyProtocol,
 } from "./proxy/proxy-protocol-options.ts";
-export {
-  type ProxyHeaderOutcome,
-  type ProxyRefusal,
-  readProxyHeader,
-} from "./proxy/read-proxy-header.ts";
-export { refuseProxyHeader } from "./proxy/refuse-proxy-header.ts";
-export { TrustedSources } from "./proxy/trusted-sources.ts";
+export type { ProxyHeaderOutcome, ProxyRefusal } from "./proxy/read-proxy-header.ts";
 
 // Errors.
 export { ApopError } from "./errors/apop-error.ts";
@@ -129,24 +94,16 @@ export {
   type Capabilities,
   formatCapabilities,
   parseCapabilities,
-  saslMechanisms,
 } from "./grammar/capabilities.ts";
 export {
   type Command,
   type CommandParseError,
   type CommandParseResult,
   formatCommand,
-  formatCommandText,
-  KEYWORDS,
   type Keyword,
-  MAX_NUMBER,
   parseCommand,
-  redactCommand,
 } from "./grammar/command.ts";
 export {
-  formatMaildropSize,
-  formatScanListing,
-  formatUniqueIdListing,
   type MaildropSize,
   parseMaildropSize,
   parseScanListing,
@@ -158,26 +115,16 @@ export { type MultilineChunk, MultilineDecoder } from "./grammar/multiline-decod
 export { MultilineEncoder } from "./grammar/multiline-encoder.ts";
 export { type Pop3Url, parsePop3Url } from "./grammar/pop3-url.ts";
 export {
-  formatContinuation,
   formatStatusLine,
   type KnownResponseCode,
-  parseContinuation,
   parseStatusLine,
   ResponseCode,
   type StatusLine,
 } from "./grammar/status-line.ts";
-export { WireSizeCounter, wireSize } from "./grammar/wire-size.ts";
+export { wireSize } from "./grammar/wire-size.ts";
 // Limits and the store contract.
 export { DEFAULTS, defaultPort } from "./defaults.ts";
-export {
-  DEFAULT_LIMITS,
-  DEFAULT_MAX_MESSAGE_OCTETS,
-  DEFAULT_WEB_REQUEST_TIMEOUT_MS,
-  type Limits,
-  MIN_COMMAND_LINE_OCTETS,
-  MIN_IDLE_TIMEOUT_MS,
-  resolveLimits,
-} from "./limits.ts";
+export { DEFAULT_LIMITS, type Limits } from "./limits.ts";
 // Sessions: the two state machines, and the table they share.
 export {
   type ClientEvent,
@@ -195,17 +142,6 @@ export {
   ServerSession,
   type ServerSessionOptions,
 } from "./session/server-session.ts";
-export {
-  EVENT_SOURCES,
-  EVENT_TRANSITIONS,
-  nextState,
-  renderStateDiagram,
-  SESSION_EVENTS,
-  SESSION_STATES,
-  type SessionEvent,
-  type SessionState,
-  stateAfter,
-  TRANSITIONS,
-} from "./session/states.ts";
+export type { SessionEvent, SessionState } from "./session/states.ts";
 export type { Maildrop, MailStore, MessageInfo } from "./store/mail-store.ts";
 export { MemoryStore, type MemoryStoreOptions } from "./store/memory-store.ts";

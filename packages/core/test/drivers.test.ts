@@ -3,7 +3,6 @@ import {
   type Authenticator,
   type Credential,
   cramMd5Server,
-  loginServer,
   MemoryStore,
   Pop3Client,
   Pop3Error,
@@ -13,6 +12,7 @@ import {
   type ServeEvent,
   serveConnection,
 } from "../src/index.ts";
+import { loginServer } from "../src/internal.ts";
 import { ManualClock, realClock } from "./helpers/manual-clock.ts";
 import { createMemoryLink, type MemoryTransport } from "./helpers/memory-link.ts";
 

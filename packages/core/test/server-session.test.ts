@@ -5,13 +5,11 @@
 import { describe, expect, it } from "vitest";
 import {
   apopDigest,
-  hmacMd5,
   LocalProtocolError,
-  MIN_IDLE_TIMEOUT_MS,
   type SaslServerMechanism,
   ServerSession,
-  toHex,
 } from "../src/index.ts";
+import { hmacMd5, MIN_IDLE_TIMEOUT_MS, toHex } from "../src/internal.ts";
 import {
   ACCOUNTS,
   b64,

@@ -3,9 +3,9 @@ import * as tls from "node:tls";
 import {
   LocalProtocolError,
   type ResolvedServerHostOptions,
-  resolveServerHostOptions,
   type ServerHostOptions,
 } from "@apop/core";
+import { resolveServerHostOptions } from "@apop/core/internal";
 import { nodeClock } from "./node-clock.ts";
 import type { TransportStats } from "./node-socket-transport.ts";
 

@@ -4,7 +4,7 @@ import {
   isIpv6PrefixLength,
   MIN_IDLE_TIMEOUT_MS,
   TrustedSources,
-} from "@apop/core";
+} from "@apop/core/internal";
 import { DEFAULT_STALE_AFTER_MS } from "@apop/maildir";
 import { z } from "zod";
 import { parseHostPort } from "./host-port.ts";

@@ -4,9 +4,9 @@
  * problems ("set it with ...") and `--help` are all generated from it, so the three ways to
  * configure the server cannot drift apart.
  */
-import { DEFAULT_PROXY_HEADER_TIMEOUT_MS } from "@apop/core";
+import { DEFAULT_PROXY_HEADER_TIMEOUT_MS } from "@apop/core/internal";
 
-import { MIN_IDLE_TIMEOUT_MS } from "@apop/core";
+import { MIN_IDLE_TIMEOUT_MS } from "@apop/core/internal";
 import { LIMIT_DEFAULTS, SHUTDOWN_GRACE_DEFAULT_SECONDS } from "./limit-defaults.ts";
 
 /** How a flag or environment string turns into a config value. */

@@ -1,7 +1,7 @@
 import { statSync } from "node:fs";
 import os from "node:os";
 import { CliError } from "@apop/cli-kit";
-import { apopHostNameProblem } from "@apop/core";
+import { apopHostNameProblem } from "@apop/core/internal";
 import { ExitCode } from "../cli/exit-code.ts";
 import { readTlsFiles } from "../config/read-tls-files.ts";
 import type { ServerConfig } from "../config/server-config-schema.ts";

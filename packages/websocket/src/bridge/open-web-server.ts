@@ -1,7 +1,7 @@
 import * as http from "node:http";
 import * as https from "node:https";
 import type * as net from "node:net";
-import { DEFAULT_WEB_REQUEST_TIMEOUT_MS } from "@apop/core";
+import { DEFAULT_WEB_REQUEST_TIMEOUT_MS } from "@apop/core/internal";
 import type { AllowedOrigins } from "./upgrade-gate.ts";
 import { invalid, isLoopback } from "./upgrade-gate.ts";
 
