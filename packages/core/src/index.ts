@@ -40,6 +40,8 @@ export { decodeBase64, encodeBase64 } from "./bytes/base64.ts";
 export { toHex } from "./bytes/hex.ts";
 export { LineReader, type LineReadResult } from "./bytes/line-reader.ts";
 export { decodeUtf8, encodeUtf8 } from "./bytes/utf8.ts";
+// Limits and the store contract.
+export { DEFAULTS, defaultPort } from "./defaults.ts";
 // Drivers: run a session over a transport.
 export {
   type ClientConnectOptions,
@@ -135,8 +137,6 @@ export {
   type StatusLine,
 } from "./grammar/status-line.ts";
 export { WireSizeCounter, wireSize } from "./grammar/wire-size.ts";
-// Limits and the store contract.
-export { DEFAULTS, defaultPort } from "./defaults.ts";
 export {
   DEFAULT_LIMITS,
   type Limits,
@@ -175,3 +175,9 @@ export {
 } from "./session/states.ts";
 export type { Maildrop, MailStore, MessageInfo } from "./store/mail-store.ts";
 export { MemoryStore, type MemoryStoreOptions } from "./store/memory-store.ts";
+export {
+  isUniqueId,
+  MAX_UNIQUE_ID_LENGTH,
+  uniqueIdFrom,
+  uniqueIds,
+} from "./store/unique-ids.ts";

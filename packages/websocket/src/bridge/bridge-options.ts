@@ -1,7 +1,6 @@
-
 import * as net from "node:net";
 import { defaultPort } from "@apop/core";
-import type { WebEndpointOptions, } from "./open-web-server.ts";
+import type { WebEndpointOptions } from "./open-web-server.ts";
 import { type AllowedOrigins, invalid, resolveAllowedOrigins } from "./upgrade-gate.ts";
 
 /** A POP3 server the bridge may connect to. Nothing else is ever dialled. */
