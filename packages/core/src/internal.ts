@@ -59,3 +59,4 @@ export {
   stateAfter,
   TRANSITIONS,
 } from "./session/states.ts";
+export { isUniqueId, MAX_UNIQUE_ID_LENGTH, uniqueIdFrom, uniqueIds } from "./store/unique-ids.ts";

@@ -1,4 +1,10 @@
-import { type Clock, DEFAULTS, LocalProtocolError, RemoteProtocolError, type Transport } from "@apop/core";
+import {
+  type Clock,
+  DEFAULTS,
+  LocalProtocolError,
+  RemoteProtocolError,
+  type Transport,
+} from "@apop/core";
 import { denoClock } from "./deno-clock.ts";
 import { handshakeTls } from "./handshake-tls.ts";
 

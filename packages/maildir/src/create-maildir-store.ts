@@ -1,14 +1,15 @@
 import { mkdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { type Maildrop, type MailStore, type MessageInfo, StoreError } from "@apop/core";
+import { uniqueIdFrom, uniqueIds } from "@apop/core/internal";
 import { countWireSize } from "./count-wire-size.ts";
 import { EmptyMaildrop } from "./empty-maildrop.ts";
+import { encodeFileName } from "./file-names.ts";
 import { MaildirFolders } from "./maildir-folders.ts";
 import { MaildirMaildrop } from "./maildir-maildrop.ts";
 import { maildirUserPath } from "./maildir-user-path.ts";
 import { acquireMaildropLock, lockTimings, type MaildropLockTimings } from "./maildrop-lock.ts";
 import { mapLimit } from "./map-limit.ts";
-import { pop3Uid, uniqueUids } from "./pop3-uid.ts";
 import { entryPath, type MaildirEntry, scanMaildir } from "./scan-maildir.ts";
 import { readSizeCache, sizeCacheKey, writeSizeCache } from "./size-cache.ts";
 import { errnoCode, toStoreError } from "./to-store-error.ts";
@@ -52,7 +53,8 @@ const COUNT_CONCURRENCY = 8;
  *    else is `sys-perm`;
  * 3. takes the maildrop lock (`in-use` when another session holds it);
  * 4. snapshots `new/` and `cur/` (`scanMaildir` order), with UIDs (`uidSource`, else the
- *    unique name; made valid by `pop3Uid` and unique by `uniqueUids`) and wire sizes (`,W=`,
+ *    unique name; made valid and unique by core's `uniqueIdFrom` and `uniqueIds`, the rule the
+ *    server session applies to every store) and wire sizes (`,W=`,
  *    else the size cache, else counted by streaming the file).
  * File-system faults are `sys-perm` (access, layout) or `sys-temp` (the rest); the lock is
  * released when the snapshot fails. Throws `RangeError` at once for bad lock timings.
@@ -174,7 +176,13 @@ async function takeSnapshot(options: {
   }
   const entries = scanned.filter((_, i) => sizes[i] !== undefined);
   const entrySizes = sizes.filter((size) => size !== undefined);
-  const uids = uniqueUids(entries.map((entry) => pop3Uid(lookup?.(entry) ?? entry.uniqueName)));
+  // A file name that is not UTF-8 is hashed as its raw bytes, so its unique-id stays stable.
+  const uids = uniqueIds(
+    entries.map((entry) => {
+      const candidate = lookup?.(entry) ?? entry.uniqueName;
+      return uniqueIdFrom({ candidate, bytes: encodeFileName(candidate) });
+    }),
+  );
   const messages = entries.map((_, i) => ({
     uid: uids[i] as string,
     size: entrySizes[i] as number,

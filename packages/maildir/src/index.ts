@@ -5,6 +5,7 @@ export {
   dovecotDefaultUidl,
   dovecotUidlistSource,
 } from "./dovecot-uidlist-source.ts";
+export { MAX_USER_NAME_OCTETS, maildirUserPath } from "./maildir-user-path.ts";
 export {
   acquireMaildropLock,
   DEFAULT_REFRESH_MS,
@@ -13,13 +14,11 @@ export {
   type MaildropLock,
   type MaildropLockTimings,
 } from "./maildrop-lock.ts";
-export { MAX_USER_NAME_OCTETS, maildirUserPath } from "./maildir-user-path.ts";
 export {
   type DovecotUidlist,
   type DovecotUidlistRecord,
   parseDovecotUidlist,
 } from "./parse-dovecot-uidlist.ts";
 export { type MaildirName, parseMaildirName } from "./parse-maildir-name.ts";
-export { isPop3Uid, pop3Uid, uniqueUids } from "./pop3-uid.ts";
 export { SIZE_CACHE_FILE } from "./size-cache.ts";
 export type { UidLookup, UidSource } from "./uid-source.ts";

@@ -1,6 +1,12 @@
 import type * as net from "node:net";
 import type * as tls from "node:tls";
-import { type Clock, DEFAULTS, LocalProtocolError, RemoteProtocolError, type Transport } from "@apop/core";
+import {
+  type Clock,
+  DEFAULTS,
+  LocalProtocolError,
+  RemoteProtocolError,
+  type Transport,
+} from "@apop/core";
 import { nodeClock } from "./node-clock.ts";
 import { type ClientTlsOptions, handshakeTls } from "./tls-handshake.ts";
 

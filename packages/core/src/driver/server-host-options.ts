@@ -1,10 +1,10 @@
 import { apopHostNameProblem } from "../auth/apop.ts";
 import type { Authenticator } from "../auth/credential.ts";
-import { DEFAULTS } from "../defaults.ts";
 import { cramMd5Server } from "../auth/sasl/cram-md5.ts";
 import { loginServer } from "../auth/sasl/login.ts";
 import { plainServer } from "../auth/sasl/plain.ts";
 import type { SaslServerMechanism } from "../auth/sasl/sasl-mechanism.ts";
+import { DEFAULTS } from "../defaults.ts";
 import { LocalProtocolError } from "../errors/local-protocol-error.ts";
 import { DEFAULT_LIMITS, type Limits } from "../limits.ts";
 import {
