@@ -1,3 +1,4 @@
+import type { Authenticator } from "@apop/core";
 import { createMaildirStore } from "@apop/maildir";
 import { createPop3Server, type Pop3Server } from "@apop/node";
 import { CliError } from "../cli/cli-error.ts";
@@ -13,8 +14,7 @@ import { logServerEvents } from "../serving/log-server-events.ts";
 import { type PreparedServer, prepareServer } from "../serving/prepare-server.ts";
 import { createServerMetrics, type ServerMetrics } from "../operations/server-metrics.ts";
 import { type AdminServer, startAdminServer } from "../operations/start-admin-server.ts";
-import { reloadUsers } from "../users/reload-users.ts";
-import { UserDirectory } from "../users/user-directory.ts";
+import { openUserSource, type UserSource } from "../users/open-user-source.ts";
 
 /**
  * Runs the server until SIGTERM or SIGINT, and resolves to the exit code:
@@ -40,9 +40,15 @@ export async function runServer(options: {
   for (const warning of [...resolved.warnings, ...prepared.warnings]) {
     logger.log("warn", "config-warning", { message: warning });
   }
-  const directory = new UserDirectory(prepared.users);
+  const users = openUserSource({ config, users: prepared.users, logger });
+  const unavailable = await users.check();
+  if (unavailable !== null) {
+    logger.log("warn", "user-source-unavailable", {
+      message: `${unavailable}; logins get -ERR [SYS/TEMP] until it answers`,
+    });
+  }
   const metrics = createServerMetrics();
-  const server = createServer(prepared, directory, logger, metrics);
+  const server = createServer(prepared, users.authenticator, logger, metrics);
   let listeners: Awaited<ReturnType<typeof listenAll>>;
   let admin: AdminServer | null = null;
   const lifecycle = { stopping: false };
@@ -75,18 +81,19 @@ export async function runServer(options: {
   } catch (error) {
     await server.close({ graceMs: 0 });
     await admin?.close();
+    await users.close();
     throw error;
   }
-  const stopped = handleSignals({ server, logger, config, directory, lifecycle });
+  const stopped = handleSignals({ server, logger, config, users, lifecycle });
   // The admin listener answers /health (503 "stopping") until the POP3 side is done.
-  void stopped.then(() => admin?.close());
+  void stopped.then(() => Promise.all([admin?.close(), users.close().catch(() => {})]));
   logger.log("info", "started", {
     version,
     pid: process.pid,
     listeners: listeners.map(
       (l) => `${formatHostPort({ host: l.address, port: l.port })} ${l.tls}`,
     ),
-    ...directory.summary(),
+    ...users.summary(),
     allowPlaintextAuth: config.allowPlaintextAuth,
     proxyProtocolTrusted: config.proxyProtocol.trusted,
     demo: demoDir !== undefined,
@@ -141,7 +148,7 @@ async function startAdmin(options: {
 
 function createServer(
   prepared: PreparedServer,
-  directory: UserDirectory,
+  authenticator: Authenticator,
   logger: Logger,
   metrics: ServerMetrics,
 ): Pop3Server {
@@ -155,7 +162,7 @@ function createServer(
           missingMailbox: config.missingMailbox,
         }),
       ),
-      authenticator: metrics.countUserSource(directory),
+      authenticator: metrics.countUserSource(authenticator),
       ...(prepared.tls === undefined ? {} : { tls: prepared.tls }),
       allowPlaintextAuth: config.allowPlaintextAuth,
       hostname: prepared.hostname,
@@ -188,17 +195,17 @@ function handleSignals(options: {
   server: Pop3Server;
   logger: Logger;
   config: PreparedServer["config"];
-  directory: UserDirectory;
+  users: UserSource;
   /** Set once a shutdown starts, for /health. */
   lifecycle: { stopping: boolean };
 }): Promise<ExitCode> {
-  const { server, logger, config, directory, lifecycle } = options;
+  const { server, logger, config, users, lifecycle } = options;
   // Reloads run one after the other, so two quick SIGHUPs cannot apply in the wrong order.
   let reloading = Promise.resolve();
   process.on("SIGHUP", () => {
     logger.log("info", "reload", { signal: "SIGHUP" });
     reloading = reloading
-      .then(() => reloadUsers({ file: config.users, directory, logger }))
+      .then(() => users.reload())
       .then(
         () => {},
         (error: unknown) => logger.log("error", "users-reload-failed", { error }),

@@ -6,7 +6,11 @@ import type { CommandLine } from "../cli/parse-command-line.ts";
 import { type ConfigLayer, getPath, mergeLayers, sourceOf } from "./config-layer.ts";
 import { readConfigFile } from "./read-config-file.ts";
 import { readEnvLayer } from "./read-env-layer.ts";
-import { type ServerConfig, serverConfigSchema } from "./server-config-schema.ts";
+import {
+  missingUserSource,
+  type ServerConfig,
+  serverConfigSchema,
+} from "./server-config-schema.ts";
 
 /** Where `apop-server` with no arguments keeps the demo: `<cwd>/data/demo`, git-ignored. */
 export const DEFAULT_DEMO_DIR = path.join("data", "demo");
@@ -48,10 +52,16 @@ export function resolveConfig(options: {
   layers.push(envLayer, commandLine.flags);
   const merged = mergeLayers(layers);
   const result = serverConfigSchema.safeParse(merged);
-  if (!result.success) {
+  const noUsers = missingUserSource(merged);
+  if (!result.success || noUsers !== null) {
     throw new CliError({
       exitCode: ExitCode.config,
-      lines: result.error.issues.flatMap((issue) => formatIssue(issue, merged, layers)),
+      lines: [
+        ...(noUsers === null ? [] : [`config: users: ${noUsers}`]),
+        ...(result.success
+          ? []
+          : result.error.issues.flatMap((issue) => formatIssue(issue, merged, layers))),
+      ],
     });
   }
   return { config: result.data, demoDir, warnings };

@@ -5,6 +5,7 @@
  * configure the server cannot drift apart.
  */
 import { DEFAULT_PROXY_HEADER_TIMEOUT_MS } from "@apop/core";
+import { POSTGRES_DEFAULTS } from "../users/postgres-user-source.ts";
 
 /** How a flag or environment string turns into a config value. */
 export type SettingKind =
@@ -62,6 +63,41 @@ export const SETTINGS: readonly Setting[] = [
     kind: "path",
     value: "FILE",
     help: "users file, Dovecot passwd-file format (name:{SCHEME}secret)",
+  },
+  {
+    key: "postgres.url",
+    flag: "postgres-url",
+    kind: "string",
+    value: "URL",
+    help: "users in PostgreSQL instead of a file: postgresql://USER@HOST:PORT/DB (PG* variables fill the rest)",
+  },
+  {
+    key: "postgres.query",
+    flag: "postgres-query",
+    kind: "string",
+    value: "SQL",
+    help: `returns {SCHEME}secret for the user $1 (default: ${POSTGRES_DEFAULTS.query})`,
+  },
+  {
+    key: "postgres.poolSize",
+    flag: "postgres-pool-size",
+    kind: "number",
+    value: "N",
+    help: `database connections at most (default ${POSTGRES_DEFAULTS.poolSize})`,
+  },
+  {
+    key: "postgres.connectTimeoutSeconds",
+    flag: "postgres-connect-timeout-seconds",
+    kind: "number",
+    value: "SECONDS",
+    help: `wait for a database connection (default ${POSTGRES_DEFAULTS.connectTimeoutSeconds})`,
+  },
+  {
+    key: "postgres.statementTimeoutSeconds",
+    flag: "postgres-statement-timeout-seconds",
+    kind: "number",
+    value: "SECONDS",
+    help: `longest user query (default ${POSTGRES_DEFAULTS.statementTimeoutSeconds})`,
   },
   {
     key: "maildirRoot",
