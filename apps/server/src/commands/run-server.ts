@@ -1,5 +1,5 @@
 import type { Authenticator } from "@apop/core";
-import { createMaildirStore } from "@apop/maildir";
+import { createMaildirStore, dovecotUidlistSource } from "@apop/maildir";
 import { createPop3Server, type Pop3Server } from "@apop/node";
 import { CliError } from "../cli/cli-error.ts";
 import { ExitCode } from "../cli/exit-code.ts";
@@ -159,6 +159,8 @@ function createServer(
       store: metrics.countStore(
         createMaildirStore({
           root: config.maildirRoot,
+          // A Maildir that Dovecot served keeps the UIDLs its clients know (docs/scaling.md).
+          uidSource: dovecotUidlistSource(),
           missingMailbox: config.missingMailbox,
         }),
       ),
