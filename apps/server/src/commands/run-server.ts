@@ -13,6 +13,7 @@ import { listenAll } from "../serving/listen-all.ts";
 import { logServerEvents } from "../serving/log-server-events.ts";
 import { type PreparedServer, prepareServer } from "../serving/prepare-server.ts";
 import { createServerMetrics, type ServerMetrics } from "../operations/server-metrics.ts";
+import { reloadTls } from "../operations/reload-tls.ts";
 import { type AdminServer, startAdminServer } from "../operations/start-admin-server.ts";
 import { openUserSource, type UserSource } from "../users/open-user-source.ts";
 
@@ -21,7 +22,7 @@ import { openUserSource, type UserSource } from "../users/open-user-source.ts";
  * 1. the demo data, when the demo preset is on;
  * 2. users file, certificate, Maildir root: all checked (`prepareServer`), else exit 2;
  * 3. every listener bound, else exit 3; then `--user` (exit 4 when that fails);
- * 4. SIGHUP reloads the users file; SIGTERM/SIGINT close with the grace period (exit 0),
+ * 4. SIGHUP reloads the certificate and key, and the users file; SIGTERM/SIGINT close with the grace period (exit 0),
  *    and a second one exits at once (exit 1).
  *
  * Logs go to stdout as JSON lines; the demo banner goes to `stderr`.
@@ -207,6 +208,12 @@ function handleSignals(options: {
   process.on("SIGHUP", () => {
     logger.log("info", "reload", { signal: "SIGHUP" });
     reloading = reloading
+      .then(() => {
+        const { cert, key } = config.tls ?? {};
+        if (cert !== undefined && key !== undefined) {
+          reloadTls({ files: { cert, key }, server, logger });
+        }
+      })
       .then(() => users.reload())
       .then(
         () => {},
