@@ -162,6 +162,8 @@ function createServer(
           root: config.maildirRoot,
           // A Maildir that Dovecot served keeps the UIDLs its clients know (docs/scaling.md).
           uidSource: dovecotUidlistSource(),
+          dovecotSessionLock:
+            config.dovecotSessionLock === "off" ? false : config.dovecotSessionLock,
           missingMailbox: config.missingMailbox,
         }),
       ),

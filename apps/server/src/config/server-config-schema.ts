@@ -1,4 +1,5 @@
 import { DEFAULT_PROXY_HEADER_TIMEOUT_MS, TrustedSources } from "@apop/core";
+import { DOVECOT_SESSION_LOCK } from "@apop/maildir";
 import { z } from "zod";
 import { POSTGRES_DEFAULTS } from "../users/postgres-user-source.ts";
 import { parseHostPort } from "./host-port.ts";
@@ -173,6 +174,10 @@ export const serverConfigSchema = z
     tls: z.strictObject({ cert: optionalPath.optional(), key: optionalPath.optional() }).optional(),
     users: optionalPath.optional(),
     postgres,
+    dovecotSessionLock: z
+      .string({ error: "expected a file name inside the Maildir, or off" })
+      .regex(/^(?!\.\.?$)[^/\0]+$/, { error: "expected a file name inside the Maildir, or off" })
+      .default(DOVECOT_SESSION_LOCK),
     maildirRoot: requiredPath("maildirRoot"),
     missingMailbox: z
       .enum(["refuse", "empty", "create"], { error: "expected refuse, empty or create" })

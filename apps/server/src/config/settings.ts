@@ -5,6 +5,7 @@
  * configure the server cannot drift apart.
  */
 import { DEFAULT_PROXY_HEADER_TIMEOUT_MS } from "@apop/core";
+import { DOVECOT_SESSION_LOCK } from "@apop/maildir";
 import { POSTGRES_DEFAULTS } from "../users/postgres-user-source.ts";
 
 /** How a flag or environment string turns into a config value. */
@@ -98,6 +99,13 @@ export const SETTINGS: readonly Setting[] = [
     kind: "number",
     value: "SECONDS",
     help: `longest user query (default ${POSTGRES_DEFAULTS.statementTimeoutSeconds})`,
+  },
+  {
+    key: "dovecotSessionLock",
+    flag: "dovecot-session-lock",
+    kind: "string",
+    value: "FILE|off",
+    help: `Dovecot's POP3 session dotlock, taken beside apop's, relative to each Maildir (default ${DOVECOT_SESSION_LOCK})`,
   },
   {
     key: "maildirRoot",
