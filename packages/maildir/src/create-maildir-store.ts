@@ -3,6 +3,11 @@ import path from "node:path";
 import { type Maildrop, type MailStore, type MessageInfo, StoreError } from "@apop/core";
 import { uniqueIdFrom, uniqueIds } from "@apop/core/internal";
 import { countWireSize } from "./count-wire-size.ts";
+import {
+  acquireDovecotSessionLock,
+  DOVECOT_SESSION_LOCK,
+  withDovecotSessionLock,
+} from "./dovecot-session-lock.ts";
 import { EmptyMaildrop } from "./empty-maildrop.ts";
 import { encodeFileName } from "./file-names.ts";
 import { MaildirFolders } from "./maildir-folders.ts";
@@ -34,6 +39,12 @@ export interface MaildirStoreOptions {
    * - `"create"`: `<root>/<user>/{cur,new,tmp}` is created (mode 0700), then opened.
    */
   readonly missingMailbox?: "refuse" | "empty" | "create";
+  /**
+   * Dovecot's POP3 session dotlock, taken as well as apop's own, relative to the Maildir
+   * (default `dovecot-pop3-session.lock`, where Dovecot 2.3 takes it for `maildir:~/Maildir`
+   * with `pop3_lock_session = yes`); `false` takes only apop's. See `dovecot-session-lock.ts`.
+   */
+  readonly dovecotSessionLock?: string | false;
   /** Keep counted wire sizes in `<maildir>/apop-sizes` (default true). */
   readonly sizeCache?: boolean;
 }
@@ -64,6 +75,7 @@ export function createMaildirStore(options: MaildirStoreOptions): MailStore {
   const timings = lockTimings(options.lock);
   const missingMailbox = options.missingMailbox ?? "refuse";
   const useSizeCache = options.sizeCache ?? true;
+  const dovecotLock = options.dovecotSessionLock ?? DOVECOT_SESSION_LOCK;
   return {
     async open(user: string): Promise<Maildrop> {
       const maildir = maildirUserPath({ root, user });
@@ -71,7 +83,7 @@ export function createMaildirStore(options: MaildirStoreOptions): MailStore {
       const folders = await MaildirFolders.open({ maildir }).catch((error: unknown) => {
         throw toStoreError({ error, message: "cannot open the Maildir" });
       });
-      const lock = await acquireMaildropLock({
+      const own = await acquireMaildropLock({
         maildir: folders.maildir,
         tmp: folders.path("tmp"),
         heldMaildir: folders.realPath,
@@ -80,6 +92,19 @@ export function createMaildirStore(options: MaildirStoreOptions): MailStore {
         await folders.close();
         throw toStoreError({ error, message: "cannot lock the maildrop" });
       });
+      let lock = own;
+      if (dovecotLock !== false) {
+        // Beside Dovecot: its session lock too, so neither serves what the other holds.
+        const dovecot = await acquireDovecotSessionLock({
+          file: path.resolve(folders.maildir, dovecotLock),
+          ...timings,
+        }).catch(async (error: unknown) => {
+          await own.release();
+          await folders.close();
+          throw toStoreError({ error, message: "cannot take Dovecot's session lock" });
+        });
+        lock = withDovecotSessionLock(own, dovecot);
+      }
       try {
         const snapshot = await takeSnapshot({
           folders,

@@ -1,5 +1,10 @@
 export { createMaildirStore, type MaildirStoreOptions } from "./create-maildir-store.ts";
 export {
+  acquireDovecotSessionLock,
+  DOVECOT_SESSION_LOCK,
+  type DovecotSessionLock,
+} from "./dovecot-session-lock.ts";
+export {
   type DovecotUidFields,
   type DovecotUidlistSourceOptions,
   dovecotDefaultUidl,

@@ -55,6 +55,14 @@ export function resolveServerOptions(options: Pop3ServerOptions): ResolvedServer
   return { ...host, secureContext: secureContext(options.tls) };
 }
 
+/**
+ * A certificate and key (or a ready context) checked and loaded as `tls` is at start, for
+ * `Pop3Server.setTls`. Throws `LocalProtocolError` `invalid-argument`.
+ */
+export function resolveServerTls(option: ServerTlsOptions): tls.SecureContext {
+  return secureContext(option) ?? fail("tls", "must be { key, cert } or a SecureContext");
+}
+
 function secureContext(option: ServerTlsOptions | undefined): tls.SecureContext | null {
   if (option === undefined) return null;
   if (typeof option !== "object" || option === null)

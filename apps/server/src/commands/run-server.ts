@@ -1,5 +1,6 @@
 import { CliError } from "@apop/cli-kit";
-import { createMaildirStore } from "@apop/maildir";
+import type { Authenticator } from "@apop/core";
+import { createMaildirStore, dovecotUidlistSource } from "@apop/maildir";
 import { createPop3Server, type Pop3Server } from "@apop/node";
 import { ExitCode } from "../cli/exit-code.ts";
 import { formatHostPort } from "../config/host-port.ts";
@@ -12,16 +13,16 @@ import { listenAll } from "../serving/listen-all.ts";
 import { logServerEvents } from "../serving/log-server-events.ts";
 import { type PreparedServer, prepareServer } from "../serving/prepare-server.ts";
 import { createServerMetrics, type ServerMetrics } from "../operations/server-metrics.ts";
+import { reloadTls } from "../operations/reload-tls.ts";
 import { type AdminServer, startAdminServer } from "../operations/start-admin-server.ts";
-import { reloadUsers } from "../users/reload-users.ts";
-import { UserDirectory } from "../users/user-directory.ts";
+import { openUserSource, type UserSource } from "../users/open-user-source.ts";
 
 /**
  * Runs the server until SIGTERM or SIGINT, and resolves to the exit code:
  * 1. the demo data, when the demo preset is on;
  * 2. users file, certificate, Maildir root: all checked (`prepareServer`), else exit 2;
  * 3. every listener bound, else exit 3; then `--user` (exit 4 when that fails);
- * 4. SIGHUP reloads the users file; SIGTERM/SIGINT close with the grace period (exit 0),
+ * 4. SIGHUP reloads the certificate and key, and the users file; SIGTERM/SIGINT close with the grace period (exit 0),
  *    and a second one exits at once (exit 1).
  *
  * Logs go to stdout as JSON lines; the demo banner goes to `stderr`.
@@ -40,9 +41,15 @@ export async function runServer(options: {
   for (const warning of [...resolved.warnings, ...prepared.warnings]) {
     logger.log("warn", "config-warning", { message: warning });
   }
-  const directory = new UserDirectory(prepared.users);
+  const users = openUserSource({ config, users: prepared.users, logger });
+  const unavailable = await users.check();
+  if (unavailable !== null) {
+    logger.log("warn", "user-source-unavailable", {
+      message: `${unavailable}; logins get -ERR [SYS/TEMP] until it answers`,
+    });
+  }
   const metrics = createServerMetrics();
-  const server = createServer(prepared, directory, logger, metrics);
+  const server = createServer(prepared, users.authenticator, logger, metrics);
   let listeners: Awaited<ReturnType<typeof listenAll>>;
   let admin: AdminServer | null = null;
   const lifecycle = { stopping: false };
@@ -75,18 +82,19 @@ export async function runServer(options: {
   } catch (error) {
     await server.close({ graceMs: 0 });
     await admin?.close();
+    await users.close();
     throw error;
   }
-  const stopped = handleSignals({ server, logger, config, directory, lifecycle });
+  const stopped = handleSignals({ server, logger, config, users, lifecycle });
   // The admin listener answers /health (503 "stopping") until the POP3 side is done.
-  void stopped.then(() => admin?.close());
+  void stopped.then(() => Promise.all([admin?.close(), users.close().catch(() => {})]));
   logger.log("info", "started", {
     version,
     pid: process.pid,
     listeners: listeners.map(
       (l) => `${formatHostPort({ host: l.address, port: l.port })} ${l.tls}`,
     ),
-    ...directory.summary(),
+    ...users.summary(),
     allowPlaintextAuth: config.allowPlaintextAuth,
     proxyProtocolTrusted: config.proxyProtocol.trusted,
     demo: demoDir !== undefined,
@@ -137,7 +145,7 @@ async function startAdmin(options: {
 
 function createServer(
   prepared: PreparedServer,
-  directory: UserDirectory,
+  authenticator: Authenticator,
   logger: Logger,
   metrics: ServerMetrics,
 ): Pop3Server {
@@ -148,11 +156,15 @@ function createServer(
       store: metrics.countStore(
         createMaildirStore({
           root: config.maildirRoot,
+          // A Maildir that Dovecot served keeps the UIDLs its clients know (docs/scaling.md).
+          uidSource: dovecotUidlistSource(),
+          dovecotSessionLock:
+            config.dovecotSessionLock === "off" ? false : config.dovecotSessionLock,
           missingMailbox: config.missingMailbox,
           lock: { staleAfterMs: config.lockStaleSeconds * 1000 },
         }),
       ),
-      authenticator: metrics.countUserSource(directory),
+      authenticator: metrics.countUserSource(authenticator),
       ...(prepared.tls === undefined ? {} : { tls: prepared.tls }),
       allowPlaintextAuth: config.allowPlaintextAuth,
       serverName: prepared.hostname,
@@ -188,17 +200,23 @@ function handleSignals(options: {
   server: Pop3Server;
   logger: Logger;
   config: PreparedServer["config"];
-  directory: UserDirectory;
+  users: UserSource;
   /** Set once a shutdown starts, for /health. */
   lifecycle: { stopping: boolean };
 }): Promise<ExitCode> {
-  const { server, logger, config, directory, lifecycle } = options;
+  const { server, logger, config, users, lifecycle } = options;
   // Reloads run one after the other, so two quick SIGHUPs cannot apply in the wrong order.
   let reloading = Promise.resolve();
   process.on("SIGHUP", () => {
     logger.log("info", "reload", { signal: "SIGHUP" });
     reloading = reloading
-      .then(() => reloadUsers({ file: config.users, directory, logger }))
+      .then(() => {
+        const { cert, key } = config.tls ?? {};
+        if (cert !== undefined && key !== undefined) {
+          reloadTls({ files: { cert, key }, server, logger });
+        }
+      })
+      .then(() => users.reload())
       .then(
         () => {},
         (error: unknown) => logger.log("error", "users-reload-failed", { error }),

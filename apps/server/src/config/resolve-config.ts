@@ -7,7 +7,11 @@ import type { CommandLine } from "../cli/parse-command-line.ts";
 import { type ConfigLayer, getPath, mergeLayers, sourceOf } from "./config-layer.ts";
 import { readConfigFile } from "./read-config-file.ts";
 import { readEnvLayer } from "./read-env-layer.ts";
-import { type ServerConfig, serverConfigSchema } from "./server-config-schema.ts";
+import {
+  missingUserSource,
+  type ServerConfig,
+  serverConfigSchema,
+} from "./server-config-schema.ts";
 
 /**
  * Where the demo keeps its users file and Maildir unless `--data-dir` says otherwise:
@@ -62,12 +66,16 @@ export function resolveConfig(options: {
   layers.push(envLayer, commandLine.flags);
   const merged = mergeLayers(layers);
   const result = serverConfigSchema.safeParse(merged);
-  if (!result.success) {
+  const noUsers = missingUserSource(merged);
+  if (!result.success || noUsers !== null) {
     throw new CliError({
       exitCode: ExitCode.config,
-      message: result.error.issues
-        .flatMap((issue) => formatIssue(issue, merged, layers))
-        .join("\n"),
+      message: [
+        ...(noUsers === null ? [] : [`config: users: ${noUsers}`]),
+        ...(result.success
+          ? []
+          : result.error.issues.flatMap((issue) => formatIssue(issue, merged, layers))),
+      ].join("\n"),
     });
   }
   return { config: result.data, demoDir, warnings };

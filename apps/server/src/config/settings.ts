@@ -4,9 +4,9 @@
  * problems ("set it with ...") and `--help` are all generated from it, so the three ways to
  * configure the server cannot drift apart.
  */
-import { DEFAULT_PROXY_HEADER_TIMEOUT_MS } from "@apop/core/internal";
-
-import { MIN_IDLE_TIMEOUT_MS } from "@apop/core/internal";
+import { DEFAULT_PROXY_HEADER_TIMEOUT_MS, MIN_IDLE_TIMEOUT_MS } from "@apop/core/internal";
+import { DOVECOT_SESSION_LOCK } from "@apop/maildir";
+import { POSTGRES_DEFAULTS } from "../users/postgres-user-source.ts";
 import { LIMIT_DEFAULTS, SHUTDOWN_GRACE_DEFAULT_SECONDS } from "./limit-defaults.ts";
 
 /** How a flag or environment string turns into a config value. */
@@ -65,6 +65,48 @@ export const SETTINGS: readonly Setting[] = [
     kind: "path",
     value: "FILE",
     help: "users file, Dovecot passwd-file format (name:{SCHEME}secret)",
+  },
+  {
+    key: "postgres.url",
+    flag: "postgres-url",
+    kind: "string",
+    value: "URL",
+    help: "users in PostgreSQL instead of a file: postgresql://USER@HOST:PORT/DB (PG* variables fill the rest)",
+  },
+  {
+    key: "postgres.query",
+    flag: "postgres-query",
+    kind: "string",
+    value: "SQL",
+    help: `returns {SCHEME}secret for the user $1 (default: ${POSTGRES_DEFAULTS.query})`,
+  },
+  {
+    key: "postgres.poolSize",
+    flag: "postgres-pool-size",
+    kind: "number",
+    value: "N",
+    help: `database connections at most (default ${POSTGRES_DEFAULTS.poolSize})`,
+  },
+  {
+    key: "postgres.connectTimeoutSeconds",
+    flag: "postgres-connect-timeout-seconds",
+    kind: "number",
+    value: "SECONDS",
+    help: `wait for a database connection (default ${POSTGRES_DEFAULTS.connectTimeoutSeconds})`,
+  },
+  {
+    key: "postgres.statementTimeoutSeconds",
+    flag: "postgres-statement-timeout-seconds",
+    kind: "number",
+    value: "SECONDS",
+    help: `longest user query (default ${POSTGRES_DEFAULTS.statementTimeoutSeconds})`,
+  },
+  {
+    key: "dovecotSessionLock",
+    flag: "dovecot-session-lock",
+    kind: "string",
+    value: "FILE|off",
+    help: `Dovecot's POP3 session dotlock, taken beside apop's, relative to each Maildir (default ${DOVECOT_SESSION_LOCK})`,
   },
   {
     key: "maildirRoot",
