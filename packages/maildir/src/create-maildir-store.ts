@@ -95,8 +95,10 @@ export function createMaildirStore(options: MaildirStoreOptions): MailStore {
       let lock = own;
       if (dovecotLock !== false) {
         // Beside Dovecot: its session lock too, so neither serves what the other holds.
+        // By the Maildir's real path, as apop's own lock is held: the pinned `/proc/self/fd`
+        // path is gone once the folders are closed after the snapshot.
         const dovecot = await acquireDovecotSessionLock({
-          file: path.resolve(folders.maildir, dovecotLock),
+          file: path.resolve(folders.realPath, dovecotLock),
           ...timings,
         }).catch(async (error: unknown) => {
           await own.release();
