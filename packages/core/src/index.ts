@@ -45,8 +45,11 @@ export {
 export {
   type LoginMethod,
   type LoginOptions,
+  PIPELINE_WINDOW,
   Pop3Client,
   type Pop3ClientOptions,
+  type TopEachOptions,
+  type TopResult,
 } from "./driver/pop3-client.ts";
 export {
   type ServeConnectionOptions,
