@@ -11,6 +11,7 @@ import { createJsonLogger, type Logger } from "../serving/json-logger.ts";
 import { listenAll } from "../serving/listen-all.ts";
 import { logServerEvents } from "../serving/log-server-events.ts";
 import { type PreparedServer, prepareServer } from "../serving/prepare-server.ts";
+import { startWebmail, type Webmail } from "../serving/start-webmail.ts";
 import { reloadUsers } from "../users/reload-users.ts";
 import { UserDirectory } from "../users/user-directory.ts";
 
@@ -18,7 +19,9 @@ import { UserDirectory } from "../users/user-directory.ts";
  * Runs the server until SIGTERM or SIGINT, and resolves to the exit code:
  * 1. the demo data, when the demo preset is on;
  * 2. users file, certificate, Maildir root: all checked (`prepareServer`), else exit 2;
- * 3. every listener bound, else exit 3; then `--user` (exit 4 when that fails);
+ * 3. every listener bound, and the webmail page with `--web`, else exit 3 (a `--web`
+ *    address off loopback without a certificate is exit 2); then `--user` (exit 4 when that
+ *    fails);
  * 4. SIGHUP reloads the users file; SIGTERM/SIGINT close with the grace period (exit 0),
  *    and a second one exits at once (exit 1).
  *
@@ -41,6 +44,7 @@ export async function runServer(options: {
   const directory = new UserDirectory(prepared.users);
   const server = createServer(prepared, directory, logger);
   let listeners: Awaited<ReturnType<typeof listenAll>>;
+  let webmail: Webmail | null = null;
   try {
     listeners = await listenAll({
       server,
@@ -55,6 +59,17 @@ export async function runServer(options: {
         tls: listener.tls,
       });
     }
+    // Before --user: the page's port may need privileges too.
+    if (config.web !== undefined) {
+      webmail = await startWebmail({
+        web: config.web,
+        listeners,
+        tls: prepared.tls,
+        hostname: prepared.hostname,
+        onEvent: (event) => logger.log("debug", `web-${event.type}`, { ...event }),
+      });
+      logger.log("info", "webmail", { url: webmail.url });
+    }
     if (config.user !== undefined) {
       const user = dropPrivileges(config.user);
       logger.log("info", "privileges-dropped", { user: user.name, uid: user.uid, gid: user.gid });
@@ -64,10 +79,11 @@ export async function runServer(options: {
       });
     }
   } catch (error) {
+    await webmail?.bridge.close();
     await server.close({ graceMs: 0 });
     throw error;
   }
-  const stopped = handleSignals({ server, logger, config, directory });
+  const stopped = handleSignals({ server, webmail, logger, config, directory });
   logger.log("info", "started", {
     version,
     pid: process.pid,
@@ -77,12 +93,19 @@ export async function runServer(options: {
     ...directory.summary(),
     allowPlaintextAuth: config.allowPlaintextAuth,
     demo: demoDir !== undefined,
+    ...(webmail === null ? {} : { webmail: webmail.url }),
   });
   if (demoDir !== undefined && demo !== null) {
     const listener =
       listeners.find((l) => l.tls !== "implicit") ?? (listeners[0] as (typeof listeners)[0]);
     options.stderr(
-      formatDemoBanner({ dir: demoDir, cwd: options.cwd, listener, created: demo.created }),
+      formatDemoBanner({
+        dir: demoDir,
+        cwd: options.cwd,
+        listener,
+        created: demo.created,
+        webmailUrl: webmail?.url,
+      }),
     );
   }
   return stopped;
@@ -142,11 +165,12 @@ function createServer(
 /** SIGHUP reloads; the first SIGTERM/SIGINT closes gracefully, a second one exits at once. */
 function handleSignals(options: {
   server: Pop3Server;
+  webmail: Webmail | null;
   logger: Logger;
   config: PreparedServer["config"];
   directory: UserDirectory;
 }): Promise<ExitCode> {
-  const { server, logger, config, directory } = options;
+  const { server, webmail, logger, config, directory } = options;
   // Reloads run one after the other, so two quick SIGHUPs cannot apply in the wrong order.
   let reloading = Promise.resolve();
   process.on("SIGHUP", () => {
@@ -172,7 +196,11 @@ function handleSignals(options: {
         graceSeconds: config.shutdownGraceSeconds,
         connections: server.connectionCount,
       });
-      server.close({ graceMs: config.shutdownGraceSeconds * 1000 }).then(
+      // Webmail sessions end at once, without QUIT: their marked deletes are not applied.
+      Promise.all([
+        server.close({ graceMs: config.shutdownGraceSeconds * 1000 }),
+        webmail?.bridge.close(),
+      ]).then(
         () => {
           logger.log("info", "shutdown", { signal });
           resolve(ExitCode.ok);

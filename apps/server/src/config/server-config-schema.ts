@@ -99,6 +99,7 @@ export const serverConfigSchema = z
   .strictObject({
     listen: listeners,
     tlsListen: listeners,
+    web: listener.optional(),
     tls: z.strictObject({ cert: optionalPath.optional(), key: optionalPath.optional() }).optional(),
     users: requiredPath("users"),
     maildirRoot: requiredPath("maildirRoot"),

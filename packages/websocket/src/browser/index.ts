@@ -17,12 +17,16 @@ export {
 // The client side of core, from this same bundle (a second copy of core would not match it).
 export {
   ApopError,
+  encodeBase64,
   type LoginMethod,
   type LoginOptions,
   LocalProtocolError,
+  MIN_IDLE_TIMEOUT_MS,
   Pop3Client,
   Pop3Error,
   RemoteProtocolError,
   type ScanListing,
+  type TopEachOptions,
+  type TopResult,
   type UniqueIdListing,
 } from "@apop/core";
