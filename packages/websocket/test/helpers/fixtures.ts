@@ -170,6 +170,9 @@ export function nodeWebSocket(options: { origin?: string; ca?: string } = {}): {
         origin: options.origin ?? ORIGIN,
         ...(options.ca === undefined ? {} : { ca: options.ca }),
       });
+      // A browser's WebSocket fires "error" at no one harmlessly (a close while connecting
+      // does); an EventEmitter throws it. Listeners added by the transport still get it.
+      this.on("error", () => {});
       created.push(this);
     }
   }
