@@ -12,13 +12,12 @@ import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
-import { createPop3Server, type Pop3Server, type Pop3ServerEvent } from "@apop/node";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createTestPki, type TestPki } from "../../../tooling/test-pki/test-pki.ts";
 import { type Bridge, createBridge } from "../src/bridge/index.ts";
 import { FRAME_POLICY, FRAME_POLICY_REMOTE_IMAGES, PAGE_POLICY } from "../src/bridge/serve-page.ts";
-import { authenticator, PASSWORD, until } from "./helpers/fixtures.ts";
+import { commandsSeen, PASSWORD, type Pop3, startPop3, until } from "./helpers/fixtures.ts";
 import { HoldingStore } from "./helpers/holding-store.ts";
 
 const dist = fileURLToPath(new URL("../dist/", import.meta.url));
@@ -75,56 +74,36 @@ function message(n: number): Uint8Array {
   return Buffer.from(`${head}\r\nHello from message ${n}.\r\n`, "latin1");
 }
 
-interface Rig {
-  readonly store: HoldingStore;
-  readonly server: Pop3Server;
-  readonly events: Pop3ServerEvent[];
+interface Rig extends Pop3<HoldingStore> {
   readonly bridge: Bridge;
   readonly origin: string;
-  /** The keyword and first argument of every command the server received. */
+  /** The keywords the server received, in order. */
   commands(): string[];
-  close(): Promise<void>;
 }
 
 async function startRig(): Promise<Rig> {
   const store = new HoldingStore({
     alice: Array.from({ length: COUNT }, (_, i) => message(i + 1)),
   });
-  const events: Pop3ServerEvent[] = [];
-  const server = createPop3Server({
-    store,
-    authenticator,
-    hostname: "pop.test",
-    authFailureDelayMs: 0,
-    tls: { key: pki.key, cert: pki.cert },
-    onEvent: (event) => events.push(event),
-  });
-  const { port } = await server.listen({ host: "127.0.0.1", port: 0 });
+  const pop3 = await startPop3(pki, undefined, { store });
   let origin = "";
   const bridge = await createBridge({
     port: 0,
     host: "127.0.0.1",
-    targets: [{ name: "local", host: "127.0.0.1", port, tls: "starttls", ca: pki.ca }],
+    targets: [{ name: "local", host: "127.0.0.1", port: pop3.port, tls: "starttls", ca: pki.ca }],
     allowedOrigins: (candidate) => candidate === origin,
     servePage: true,
   });
   origin = `http://127.0.0.1:${bridge.address?.port}`;
   return {
-    store,
-    server,
-    events,
+    ...pop3,
     bridge,
     origin,
-    commands: () =>
-      events.flatMap((event) =>
-        event.type === "session-event" && event.event.type === "command-received"
-          ? [event.event.keyword]
-          : [],
-      ),
+    commands: () => commandsSeen(pop3.events),
     close: async () => {
       store.release();
       await bridge.close();
-      await server.close({ graceMs: 0 });
+      await pop3.close();
     },
   };
 }
