@@ -279,6 +279,9 @@ async function signIn(event: SubmitEvent): Promise<void> {
         summarised = 0;
         caption.textContent = `${total} messages, newest first`;
         list.show(entries);
+        // The keyboard starts in the list, on the newest message.
+        const newest = entries[0];
+        if (newest !== undefined) list.select(newest.message, { focus: true });
         showProgress();
         if (total === 0) say("Signed in. The mailbox is empty.");
       },
@@ -286,7 +289,6 @@ async function signIn(event: SubmitEvent): Promise<void> {
         summarised++;
         list.update(entry);
         showProgress();
-        if (entry.message === opened) readerTitle.textContent ||= label(entry, entry.message);
       },
       loaded: () => {
         const size = entriesOf(current).reduce((sum, entry) => sum + entry.size, 0);
