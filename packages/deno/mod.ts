@@ -42,6 +42,8 @@ export type {
   ServerHostEvent,
   ServerHostOptions,
   SessionState,
+  TopEachOptions,
+  TopResult,
   Transport,
   UniqueIdListing,
 } from "@apop/core";

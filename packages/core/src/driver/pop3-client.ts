@@ -77,6 +77,7 @@ export interface LoginOptions {
  */
 export const PIPELINE_WINDOW = 32;
 
+/** What `Pop3Client.topEach` asks for: which messages, how many body lines, how deep a pipeline. */
 export interface TopEachOptions {
   /** Message numbers, in the order the results should come. */
   readonly messages: readonly number[];
