@@ -57,8 +57,8 @@ describe("WebSocketTransport", () => {
     expect(client.greeting.timestamp).toBe("<1.2@fake.test>");
     await expect(client.capa()).rejects.toThrow(/closed/);
     await expect(transport.read()).resolves.toBeNull();
-    // The close reaches the fake bridge after the page has seen it: wait for it, not for time.
-    await until(() => closes.length > 0, "the close at the fake bridge");
+    // The fake bridge hears the close after the page does: wait for it, however loaded the machine.
+    await until(() => closes.length > 0, "the bridge to see the close");
     expect(closes).toEqual([
       { code: CLOSE_CODES.unsupportedData, reason: "a text frame after the upstream description" },
     ]);
@@ -70,7 +70,7 @@ describe("WebSocketTransport", () => {
     await expect(connectBridge({ url, WebSocket })).rejects.toSatisfy(
       (error) => BridgeError.isInstance(error) && /binary frame came before/.test(error.message),
     );
-    await until(() => closes.length > 0, "the close at the fake bridge");
+    await until(() => closes.length > 0, "the bridge to see the close");
     expect(closes[0]?.code).toBe(CLOSE_CODES.protocolError);
   });
 
@@ -97,10 +97,10 @@ describe("WebSocketTransport", () => {
     await transport.close();
   });
 
-  it("gives up waiting for the description after timeoutMs", async () => {
+  it("gives up waiting for the description after connectTimeoutMs", async () => {
     const { url } = await fakeBridge(() => {});
     const { WebSocket } = nodeWebSocket();
-    await expect(connectBridge({ url, WebSocket, timeoutMs: 100 })).rejects.toThrow(
+    await expect(connectBridge({ url, WebSocket, connectTimeoutMs: 100 })).rejects.toThrow(
       /did not describe the POP3 server within 100 ms/,
     );
   });

@@ -12,8 +12,9 @@ import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
+import { needs } from "@apop/vitest-preset/needs";
 import { type Browser, chromium, type Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
 import { createTestPki, type TestPki } from "../../../tooling/test-pki/test-pki.ts";
 import { type Bridge, createBridge } from "../src/bridge/index.ts";
 import { FRAME_POLICY, FRAME_POLICY_REMOTE_IMAGES, PAGE_POLICY } from "../src/bridge/serve-page.ts";
@@ -158,49 +159,54 @@ async function expectAccessible(page: Page): Promise<void> {
   expect(violations).toEqual([]);
 }
 
-beforeAll(async () => {
-  if (!existsSync(`${dist}browser.js`) || !existsSync(`${dist}page/app.js`)) {
-    throw new Error("the page is not built: run `npx tsup` (turbo's test task builds first)");
-  }
-  pki = createTestPki();
-  pixels = http.createServer((request, response) => {
-    pixelHits.push(request.url ?? "");
-    response.writeHead(200, { "Content-Type": "image/gif" });
-    response.end(Buffer.from(GIF, "base64"));
+const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+
+needs({
+  met: existsSync(chromiumPath),
+  what: `Chromium at ${chromiumPath} (npm run setup)`,
+}).describe("the webmail page in Chromium", () => {
+  beforeAll(async () => {
+    if (!existsSync(`${dist}browser.js`) || !existsSync(`${dist}page/app.js`)) {
+      throw new Error("the page is not built: run `npx tsup` (turbo's test task builds first)");
+    }
+    pki = createTestPki();
+    pixels = http.createServer((request, response) => {
+      pixelHits.push(request.url ?? "");
+      response.writeHead(200, { "Content-Type": "image/gif" });
+      response.end(Buffer.from(GIF, "base64"));
+    });
+    await new Promise<void>((resolve) => pixels.listen(0, "127.0.0.1", resolve));
+    pixelUrl = `http://127.0.0.1:${(pixels.address() as AddressInfo).port}`;
+    browser = await chromium.launch({
+      executablePath: chromiumPath,
+      headless: true,
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-quic",
+      ],
+    });
+  }, 60_000);
+
+  afterEach(async () => {
+    for (const page of pages.splice(0)) await page.close();
+    for (const started of rigs.splice(0)) await started.close();
+    const seen = problems;
+    problems = [];
+    expect(seen).toEqual([]);
+    pixelHits = [];
   });
-  await new Promise<void>((resolve) => pixels.listen(0, "127.0.0.1", resolve));
-  pixelUrl = `http://127.0.0.1:${(pixels.address() as AddressInfo).port}`;
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    headless: true,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-      "--disable-quic",
-    ],
+
+  afterAll(async () => {
+    await browser?.close();
+    await new Promise((resolve) => pixels?.close(resolve));
+    pki?.cleanup();
   });
-}, 60_000);
 
-afterEach(async () => {
-  for (const page of pages.splice(0)) await page.close();
-  for (const started of rigs.splice(0)) await started.close();
-  const seen = problems;
-  problems = [];
-  expect(seen).toEqual([]);
-  pixelHits = [];
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await new Promise((resolve) => pixels?.close(resolve));
-  pki?.cleanup();
-});
-
-describe("the webmail page in Chromium", () => {
   it("signs in and lists the mailbox newest first with From, Subject, Date and Size", async () => {
     const at = await rig();
     const page = await openPage(at);

@@ -82,7 +82,7 @@ describe.each(publishableWorkspaces().map((w) => [w.manifest.name, w] as const))
 
   it("builds itself and its workspace dependencies before packing (prepack)", () => {
     expect(m.scripts?.prepack).toBe(
-      `turbo run build --filter=${m.name}... --output-logs=errors-only`,
+      `turbo run build --filter=${m.name}... --output-logs=errors-only >&2`,
     );
   });
 

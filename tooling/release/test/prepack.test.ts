@@ -27,7 +27,10 @@ function workspaceDependencies(manifest: Manifest, seen = new Set<string>()): Se
 describe.each(publishableWorkspaces().map((w) => [w.manifest.name, w] as const))("%s", (_, w) => {
   it("prepack builds the package and every workspace package it needs", async () => {
     const prepack = w.manifest.scripts?.prepack ?? "";
-    const args = prepack.split(" ").slice(1);
+    // The script's own output goes to stderr (`>&2`) so that `npm pack --json` and
+    // `npm publish --json` (which changesets reads) print only JSON on stdout.
+    expect(prepack).toMatch(/ >&2$/);
+    const args = prepack.replace(/ >&2$/, "").split(" ").slice(1);
     const { stdout } = await run({
       command: "npx",
       args: ["turbo", ...args, "--dry-run=json"],

@@ -6,7 +6,7 @@ import {
   type BridgeTarget,
   createBridge,
 } from "@apop/websocket/bridge";
-import { CliError } from "../cli/cli-error.ts";
+import { CliError } from "@apop/cli-kit";
 import { ExitCode } from "../cli/exit-code.ts";
 import { formatHostPort, type HostPort } from "../config/host-port.ts";
 import type { BoundListener } from "./listen-all.ts";
@@ -40,9 +40,7 @@ export async function startWebmail(options: {
   if (tls === undefined && !isLoopbackHost(host)) {
     throw new CliError({
       exitCode: ExitCode.config,
-      lines: [
-        `config: web: ${formatHostPort(web)} is reachable from other machines, which needs TLS: give --tls-cert FILE and --tls-key FILE, or serve the page on 127.0.0.1`,
-      ],
+      message: `config: web: ${formatHostPort(web)} is reachable from other machines, which needs TLS: give --tls-cert FILE and --tls-key FILE, or serve the page on 127.0.0.1`,
     });
   }
   const names = tls === undefined ? [] : certificateNames(tls.cert);
@@ -79,9 +77,7 @@ export async function startWebmail(options: {
     const code = (error as { code?: string }).code;
     throw new CliError({
       exitCode: code === "invalid-argument" ? ExitCode.config : ExitCode.listen,
-      lines: [
-        `apop-server: cannot serve the webmail page on ${formatHostPort(web)}: ${(error as Error).message}`,
-      ],
+      message: `apop-server: cannot serve the webmail page on ${formatHostPort(web)}: ${(error as Error).message}`,
     });
   }
   port = bridge.address?.port ?? web.port;

@@ -52,7 +52,7 @@ export async function startPop3<Store extends MailStore = MemoryStore>(
   const server = createPop3Server({
     store,
     authenticator,
-    hostname: "pop.test",
+    serverName: "pop.test",
     authFailureDelayMs: 0,
     tls: { key: pki.key, cert: pki.cert },
     ...(options.maxConnections === undefined ? {} : { maxConnections: options.maxConnections }),
@@ -174,6 +174,9 @@ export function nodeWebSocket(options: { origin?: string; ca?: string } = {}): {
       // does); an EventEmitter throws it. Listeners added by the transport still get it.
       this.on("error", () => {});
       created.push(this);
+      // A browser dispatches an error event and never throws; ws's EventEmitter throws an
+      // 'error' nobody listens to (a close while still connecting, on a loaded machine).
+      this.on("error", () => {});
     }
   }
   return {
