@@ -106,7 +106,7 @@ const server = createPop3Server({
   authenticator: {
     lookup: (user) => (user === "reader" ? { kind: "clear", secret: PASSWORD } : null),
   },
-  hostname: "bench.test",
+  serverName: "bench.test",
   authFailureDelayMs: 0,
 });
 const { port: pop3Port } = await server.listen({ host: "127.0.0.1", port: 0 });
