@@ -1,8 +1,9 @@
 /**
  * `apop-server --web HOST:PORT`: the webmail page and its bridge beside the POP3 listeners,
  * the bridge's allow-list being this server. The page itself is tested in Chromium by
- * @apop/websocket and, as a person uses it, by webmail-browser.test.ts; here, what the program adds: the URL it prints, the page and bridge it
- * serves, the hop to itself (STLS with its own certificate) and the refusals.
+ * @apop/websocket, and as a person uses it by webmail-browser.test.ts; here, what the
+ * program adds: the URL it prints, the page and bridge it serves, the hop to itself (STLS
+ * with its own certificate) and the refusals.
  */
 import { writeFileSync } from "node:fs";
 import path from "node:path";
