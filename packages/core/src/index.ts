@@ -52,6 +52,7 @@ export {
   addressGroup,
   DEFAULT_IPV6_PREFIX_LENGTH,
   isIpv6PrefixLength,
+  isLoopbackAddress,
   normalizeRemoteAddress,
 } from "./driver/address-group.ts";
 export {

@@ -7,6 +7,7 @@ import {
   createBridge,
 } from "@apop/websocket/bridge";
 import { CliError } from "@apop/cli-kit";
+import { isLoopbackAddress } from "@apop/core";
 import { ExitCode } from "../cli/exit-code.ts";
 import { formatHostPort, type HostPort } from "../config/host-port.ts";
 import type { BoundListener } from "./listen-all.ts";
@@ -37,7 +38,7 @@ export async function startWebmail(options: {
 }): Promise<Webmail> {
   const { web, tls } = options;
   const host = web.host ?? "0.0.0.0";
-  if (tls === undefined && !isLoopbackHost(host)) {
+  if (tls === undefined && !isLoopbackAddress(host)) {
     throw new CliError({
       exitCode: ExitCode.config,
       message: `config: web: ${formatHostPort(web)} is reachable from other machines, which needs TLS: give --tls-cert FILE and --tls-key FILE, or serve the page on 127.0.0.1`,
@@ -106,7 +107,7 @@ function ownTarget(
     listeners.find((l) => l.tls === "starttls") ??
     (listeners[0] as BoundListener);
   const host = listener.address.includes(":") ? "::1" : "127.0.0.1";
-  const dial = isLoopbackHost(listener.address) ? listener.address : host;
+  const dial = isLoopbackAddress(listener.address) ? listener.address : host;
   if (tls === undefined || listener.tls === "none") {
     return { name, host: dial, port: listener.port, tls: "none" };
   }
@@ -139,8 +140,4 @@ function certificateNames(pem: string): string[] {
 
 function selfSigned(pem: string): boolean {
   return certificates(pem).some((cert) => cert.checkIssued(cert) && cert.verify(cert.publicKey));
-}
-
-function isLoopbackHost(host: string): boolean {
-  return host === "localhost" || host === "::1" || /^127\./.test(host);
 }
