@@ -75,6 +75,18 @@ function setup(
   return { store, link, clock, events, served };
 }
 
+/** A client of a server the test plays by hand: it has greeted, and says nothing more unasked. */
+async function scriptedServer(options: { clock: ManualClock; replyTimeoutMs: number }) {
+  const link = createMemoryLink();
+  await link.server.write(ascii("+OK hello\r\n"));
+  const client = await Pop3Client.connect({
+    transport: link.client,
+    clock: options.clock,
+    limits: { replyTimeoutMs: options.replyTimeoutMs },
+  });
+  return { link, client };
+}
+
 async function collect(iterable: AsyncIterable<Uint8Array>): Promise<string> {
   let out = "";
   for await (const chunk of iterable) out += text(chunk);
@@ -320,13 +332,7 @@ describe("serveConnection with Pop3Client", () => {
 
   it("the client gives up on a server that stops answering, with a timeout error", async () => {
     const clock = new ManualClock();
-    const link = createMemoryLink();
-    await link.server.write(ascii("+OK hello\r\n"));
-    const client = await Pop3Client.connect({
-      transport: link.client,
-      clock,
-      limits: { replyTimeoutMs: 5000 },
-    });
+    const { link, client } = await scriptedServer({ clock, replyTimeoutMs: 5000 });
     const capa = client.capa().catch((e: unknown) => e);
     await new Promise((resolve) => setTimeout(resolve, 10));
     clock.advance(4999);
@@ -418,13 +424,7 @@ describe("Pop3Client pipelined RETR and DELE (RFC 2449 section 6.6)", () => {
 
   it("starts the reply timer when a pipelined batch is sent, not at the last reply before it", async () => {
     const clock = new ManualClock();
-    const link = createMemoryLink();
-    await link.server.write(ascii("+OK hello\r\n"));
-    const client = await Pop3Client.connect({
-      transport: link.client,
-      clock,
-      limits: { replyTimeoutMs: 5000 },
-    });
+    const { link, client } = await scriptedServer({ clock, replyTimeoutMs: 5000 });
     const capa = client.capa();
     await new Promise((resolve) => setTimeout(resolve, 10));
     await link.server.write(ascii("+OK\r\nPIPELINING\r\n.\r\n"));
