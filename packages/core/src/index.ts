@@ -37,10 +37,13 @@ export type {
 export type { ConnectionAdmissionOptions, ConnectionLimit } from "./driver/connection-admission.ts";
 export {
   type LoginOptions,
+  PIPELINE_WINDOW,
   Pop3Client,
   type Pop3ClientOptions,
   type RetrEachItem,
   type RetrEachOptions,
+  type TopEachOptions,
+  type TopResult,
 } from "./driver/pop3-client.ts";
 export {
   type ServeConnectionOptions,

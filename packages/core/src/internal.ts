@@ -20,6 +20,7 @@ export { resolveClientConnectOptions } from "./driver/client-connect-options.ts"
 export {
   addressGroup,
   isIpv6PrefixLength,
+  isLoopbackAddress,
   normalizeRemoteAddress,
 } from "./driver/address-group.ts";
 export { ConnectionAdmission, tooManyConnectionsLine } from "./driver/connection-admission.ts";

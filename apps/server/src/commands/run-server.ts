@@ -12,6 +12,7 @@ import { createJsonLogger, type Logger } from "../serving/json-logger.ts";
 import { listenAll } from "../serving/listen-all.ts";
 import { logServerEvents } from "../serving/log-server-events.ts";
 import { type PreparedServer, prepareServer } from "../serving/prepare-server.ts";
+import { startWebmail, type Webmail } from "../serving/start-webmail.ts";
 import { createServerMetrics, type ServerMetrics } from "../operations/server-metrics.ts";
 import { reloadTls } from "../operations/reload-tls.ts";
 import { type AdminServer, startAdminServer } from "../operations/start-admin-server.ts";
@@ -21,7 +22,9 @@ import { openUserSource, type UserSource } from "../users/open-user-source.ts";
  * Runs the server until SIGTERM or SIGINT, and resolves to the exit code:
  * 1. the demo data, when the demo preset is on;
  * 2. users file, certificate, Maildir root: all checked (`prepareServer`), else exit 2;
- * 3. every listener bound, else exit 3; then `--user` (exit 4 when that fails);
+ * 3. every listener bound, and the webmail page with `--web`, else exit 3 (a `--web`
+ *    address off loopback without a certificate is exit 2); then `--user` (exit 4 when that
+ *    fails);
  * 4. SIGHUP reloads the certificate and key, and the users file; SIGTERM/SIGINT close with the grace period (exit 0),
  *    and a second one exits at once (exit 1).
  *
@@ -51,6 +54,7 @@ export async function runServer(options: {
   const metrics = createServerMetrics();
   const server = createServer(prepared, users.authenticator, logger, metrics);
   let listeners: Awaited<ReturnType<typeof listenAll>>;
+  let webmail: Webmail | null = null;
   let admin: AdminServer | null = null;
   const lifecycle = { stopping: false };
   try {
@@ -67,6 +71,17 @@ export async function runServer(options: {
         tls: listener.tls,
       });
     }
+    // Before --user: the page's port may need privileges too.
+    if (config.web !== undefined) {
+      webmail = await startWebmail({
+        web: config.web,
+        listeners,
+        tls: prepared.tls,
+        hostname: prepared.hostname,
+        onEvent: (event) => logger.log("debug", `web-${event.type}`, { ...event }),
+      });
+      logger.log("info", "webmail", { url: webmail.url });
+    }
     if (config.adminListen !== undefined) {
       admin = await startAdmin({ listen: config.adminListen, metrics, server, lifecycle });
       logger.log("info", "admin-listening", { address: admin.address, port: admin.port });
@@ -80,12 +95,13 @@ export async function runServer(options: {
       });
     }
   } catch (error) {
+    await webmail?.bridge.close();
     await server.close({ graceMs: 0 });
     await admin?.close();
     await users.close();
     throw error;
   }
-  const stopped = handleSignals({ server, logger, config, users, lifecycle });
+  const stopped = handleSignals({ server, webmail, logger, config, users, lifecycle });
   // The admin listener answers /health (503 "stopping") until the POP3 side is done.
   void stopped.then(() => Promise.all([admin?.close(), users.close().catch(() => {})]));
   logger.log("info", "started", {
@@ -98,12 +114,19 @@ export async function runServer(options: {
     allowPlaintextAuth: config.allowPlaintextAuth,
     proxyProtocolTrusted: config.proxyProtocol.trusted,
     demo: demoDir !== undefined,
+    ...(webmail === null ? {} : { webmail: webmail.url }),
   });
   if (demoDir !== undefined && demo !== null) {
     const listener =
       listeners.find((l) => l.tls !== "implicit") ?? (listeners[0] as (typeof listeners)[0]);
     options.stderr(
-      formatDemoBanner({ dir: demoDir, cwd: options.cwd, listener, created: demo.created }),
+      formatDemoBanner({
+        dir: demoDir,
+        cwd: options.cwd,
+        listener,
+        created: demo.created,
+        webmailUrl: webmail?.url,
+      }),
     );
   }
   return stopped;
@@ -198,13 +221,14 @@ function createServer(
 /** SIGHUP reloads; the first SIGTERM/SIGINT closes gracefully, a second one exits at once. */
 function handleSignals(options: {
   server: Pop3Server;
+  webmail: Webmail | null;
   logger: Logger;
   config: PreparedServer["config"];
   users: UserSource;
   /** Set once a shutdown starts, for /health. */
   lifecycle: { stopping: boolean };
 }): Promise<ExitCode> {
-  const { server, logger, config, users, lifecycle } = options;
+  const { server, webmail, logger, config, users, lifecycle } = options;
   // Reloads run one after the other, so two quick SIGHUPs cannot apply in the wrong order.
   let reloading = Promise.resolve();
   process.on("SIGHUP", () => {
@@ -237,7 +261,11 @@ function handleSignals(options: {
         graceSeconds: config.shutdownGraceSeconds,
         connections: server.connectionCount,
       });
-      server.close({ graceMs: config.shutdownGraceSeconds * 1000 }).then(
+      // Webmail sessions end at once, without QUIT: their marked deletes are not applied.
+      Promise.all([
+        server.close({ graceMs: config.shutdownGraceSeconds * 1000 }),
+        webmail?.bridge.close(),
+      ]).then(
         () => {
           logger.log("info", "shutdown", { signal });
           resolve(ExitCode.ok);

@@ -32,6 +32,9 @@ export function defaultDemoDir(env: Readonly<Record<string, string | undefined>>
 /** The demo listens here: loopback, and above 1023 so that it needs no privileges. */
 export const DEMO_LISTEN = "127.0.0.1:1110";
 
+/** The demo's webmail page: loopback too, so it needs no certificate. */
+export const DEMO_WEB = "127.0.0.1:8110";
+
 export interface ResolvedConfig {
   readonly config: ServerConfig;
   /** Set when the demo preset is the bottom layer. */
@@ -86,6 +89,7 @@ function demoLayer(dir: string): ConfigLayer {
   return {
     values: {
       listen: [DEMO_LISTEN],
+      web: DEMO_WEB,
       users: path.join(dir, "users"),
       maildirRoot: path.join(dir, "mail"),
     },

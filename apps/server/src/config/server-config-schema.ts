@@ -182,6 +182,7 @@ export const serverConfigSchema = z
   .strictObject({
     listen: listeners,
     tlsListen: listeners,
+    web: listener.optional(),
     tls: z.strictObject({ cert: optionalPath.optional(), key: optionalPath.optional() }).optional(),
     users: optionalPath.optional(),
     postgres,

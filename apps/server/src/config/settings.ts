@@ -52,6 +52,13 @@ export const SETTINGS: readonly Setting[] = [
     help: "POP3 over implicit TLS listener (port 995); repeatable",
   },
   {
+    key: "web",
+    flag: "web",
+    kind: "string",
+    value: "HOST:PORT",
+    help: "webmail page and its WebSocket bridge to this server (off loopback: needs a certificate)",
+  },
+  {
     key: "tls.cert",
     flag: "tls-cert",
     kind: "path",
