@@ -1,4 +1,10 @@
 import { defineConfig } from "vitest/config";
 import { apopVitest } from "../../tooling/vitest/preset.ts";
 
-export default defineConfig(apopVitest({ testTimeout: 60_000 }));
+const preset = apopVitest({ testTimeout: 60_000 });
+
+export default defineConfig({
+  ...preset,
+  // Setting up bundles the Worker and starts workerd: a guard against a hang, not a speed test.
+  test: { ...preset.test, hookTimeout: 120_000 },
+});
