@@ -303,6 +303,11 @@ describe("the progress bar", () => {
   });
 });
 
+/** The help must fit an 80-column terminal. */
+function longestLine(text: string): number {
+  return Math.max(...text.split("\n").map((line) => line.length));
+}
+
 describe("help and version", () => {
   it("--help lists the commands, the password sources and the exit codes", async () => {
     const result = await runApop(["--help"], { home: work.dir });
@@ -318,6 +323,7 @@ describe("help and version", () => {
     ]) {
       expect(result.stdout).toContain(text);
     }
+    expect(longestLine(result.stdout)).toBeLessThanOrEqual(80);
   });
 
   it.each(["fetch", "list", "check", "capa"])(
@@ -328,6 +334,7 @@ describe("help and version", () => {
       expect(viaFlag.code).toBe(0);
       expect(viaFlag.stdout).toMatch(new RegExp(`^Usage: apop ${command} `));
       expect(viaHelp.stdout).toBe(viaFlag.stdout);
+      expect(longestLine(viaFlag.stdout)).toBeLessThanOrEqual(80);
     },
   );
 

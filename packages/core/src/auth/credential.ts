@@ -13,5 +13,6 @@ export type Credential =
 
 /** Looks a user up. May be synchronous or asynchronous. */
 export interface Authenticator {
+  /** The user's credential, or null for an unknown user (the client sees the same -ERR). */
   lookup(user: string): Credential | null | Promise<Credential | null>;
 }
