@@ -1,5 +1,9 @@
-import { connect as openSocket } from "cloudflare:sockets";
-import { type ClientConnectOptions, Pop3Client, resolveClientConnectOptions } from "@apop/core";
+import {
+  type ClientConnectOptions,
+  LocalProtocolError,
+  Pop3Client,
+  resolveClientConnectOptions,
+} from "@apop/core";
 import { within } from "./within.ts";
 import { workersClock } from "./workers-clock.ts";
 import { WorkersSocketTransport } from "./workers-socket-transport.ts";
@@ -32,14 +36,15 @@ export interface ConnectOptions extends ClientConnectOptions {
  * - `none`: clear text (`secureTransport: "off"`). Workers start TLS only on a socket opened
  *   for it, so this connection cannot upgrade later and `client.stls()` is refused.
  *
- * Failures: the runtime's errors for the socket and for certificates, `RemoteProtocolError`
+ * Failures: `LocalProtocolError` `not-supported` outside the Workers runtime (no
+ * `cloudflare:sockets`), the runtime's errors for the socket and for certificates, `RemoteProtocolError`
  * `timeout` for the connect and TLS timeouts, `Pop3Error` for a `-ERR` greeting,
  * `LocalProtocolError` `invalid-argument` for options.
  */
 export async function connect(options: ConnectOptions): Promise<Pop3Client> {
   const { host, port, tls, clock, connectTimeoutMs, tlsHandshakeTimeoutMs, client } =
     resolveClientConnectOptions({ options, hostOption: "host", defaultClock: workersClock });
-  const socket = openSocket(
+  const socket = (await workersSockets()).connect(
     { hostname: host, port },
     { secureTransport: tls === "implicit" ? "on" : tls === "starttls" ? "starttls" : "off" },
   );
@@ -63,4 +68,20 @@ export async function connect(options: ConnectOptions): Promise<Pop3Client> {
   });
   // For `starttls`, core confirms STLS and upgrades before it returns (`requireTls`).
   return Pop3Client.connect({ transport, ...client });
+}
+
+/**
+ * The runtime's socket module, loaded on the first `connect`: importing this package then
+ * works anywhere (a Node build step, type tests), and only connecting needs a Worker.
+ */
+async function workersSockets(): Promise<typeof import("cloudflare:sockets")> {
+  try {
+    return await import("cloudflare:sockets");
+  } catch (cause) {
+    throw new LocalProtocolError({
+      code: "not-supported",
+      message: "connect() needs the Cloudflare Workers runtime (cloudflare:sockets)",
+      cause,
+    });
+  }
 }
