@@ -55,5 +55,5 @@ export {
 export type { Pop3ServerEvent } from "./src/pop3-server-event.ts";
 export { randomBytes } from "./src/random-bytes.ts";
 export { type ConnectionInfo, type Pop3Server, serve } from "./src/serve.ts";
-export type { ServeOptions } from "./src/serve-options.ts";
+export type { ServeOptions, ServeTlsOptions } from "./src/serve-options.ts";
 export { startTlsServer } from "./src/start-tls-server.ts";

@@ -1,5 +1,5 @@
+import { apopVitest } from "@apop/vitest-preset";
 import { defineConfig } from "vitest/config";
-import { apopVitest } from "../../tooling/vitest/preset.ts";
 
 const preset = apopVitest({ testTimeout: 60_000 });
 

@@ -2,31 +2,44 @@
  * @apop/core: POP3 (RFC 1939) and its extensions, I/O-free. See README.md for the driver loop.
  */
 
-// Sessions: the two state machines, and the table they share.
+// Authentication.
 export {
-  type ClientEvent,
-  ClientSession,
-  type ClientSessionOptions,
-} from "./session/client-session.ts";
+  apopDigest,
+  apopHostNameProblem,
+  createApopTimestamp,
+  digestsEqual,
+  extractApopTimestamp,
+} from "./auth/apop.ts";
+export {
+  type ChooseLoginMethodOptions,
+  chooseLoginMethod,
+  LOGIN_PREFERENCES,
+  type LoginMethod,
+  type LoginOffer,
+  type LoginPreference,
+} from "./auth/choose-login-method.ts";
+export type { Authenticator, Credential } from "./auth/credential.ts";
+export { hmacMd5 } from "./auth/hmac-md5.ts";
+export { Md5, md5 } from "./auth/md5.ts";
+export { cramMd5Client, cramMd5Server } from "./auth/sasl/cram-md5.ts";
+export { findMechanism } from "./auth/sasl/find-mechanism.ts";
+export { loginClient, loginServer } from "./auth/sasl/login.ts";
+export { plainClient, plainServer } from "./auth/sasl/plain.ts";
 export type {
-  LoginOutcome,
-  ServerCloseReason,
-  ServerEvent,
-  UpdateOutcome,
-} from "./session/server-events.ts";
-export {
-  type ServerPolicy,
-  ServerSession,
-  type ServerSessionOptions,
-} from "./session/server-session.ts";
-export {
-  nextState,
-  renderStateDiagram,
-  SESSION_STATES,
-  type SessionState,
-  TRANSITIONS,
-} from "./session/states.ts";
-
+  LoginProof,
+  SaslClientExchange,
+  SaslClientMechanism,
+  SaslClientStep,
+  SaslServerExchange,
+  SaslServerMechanism,
+  SaslServerStep,
+} from "./auth/sasl/sasl-mechanism.ts";
+export { verifyProof } from "./auth/verify-proof.ts";
+// Bytes.
+export { decodeBase64, encodeBase64 } from "./bytes/base64.ts";
+export { toHex } from "./bytes/hex.ts";
+export { LineReader, type LineReadResult } from "./bytes/line-reader.ts";
+export { decodeUtf8, encodeUtf8 } from "./bytes/utf8.ts";
 // Drivers: run a session over a transport.
 export {
   type ClientConnectOptions,
@@ -36,14 +49,18 @@ export {
   type TlsMode,
 } from "./driver/client-connect-options.ts";
 export {
+  addressGroup,
+  DEFAULT_IPV6_PREFIX_LENGTH,
+  isIpv6PrefixLength,
+  normalizeRemoteAddress,
+} from "./driver/address-group.ts";
+export {
   ConnectionAdmission,
   type ConnectionAdmissionOptions,
   type ConnectionLimit,
-  normalizeRemoteAddress,
   tooManyConnectionsLine,
 } from "./driver/connection-admission.ts";
 export {
-  type LoginMethod,
   type LoginOptions,
   Pop3Client,
   type Pop3ClientOptions,
@@ -57,6 +74,7 @@ export {
 export {
   type AdmitOptions,
   type CloseHostOptions,
+  type ProxiedPeer,
   type ServeHostedOptions,
   ServerHost,
   type ServerHostConnection,
@@ -65,6 +83,7 @@ export {
 } from "./driver/server-host.ts";
 export type { ConnectionStats, ServerHostEvent } from "./driver/server-host-event.ts";
 export {
+  DEFAULT_MAX_PRE_LOGIN_CONNECTIONS,
   type ResolvedServerHostOptions,
   type ResolveServerHostOptionsInput,
   resolveServerHostOptions,
@@ -72,6 +91,39 @@ export {
 } from "./driver/server-host-options.ts";
 export type { Clock, Transport } from "./driver/transport.ts";
 
+// PROXY protocol (HAProxy's specification, v1 and v2): the header a balancer sends first.
+export { formatProxyHeader } from "./proxy/format-proxy-header.ts";
+export {
+  PROXY_V1_MAX_OCTETS,
+  PROXY_V2_MAX_PAYLOAD,
+  PROXY_V2_SIGNATURE,
+  type ProxyEndpoints,
+  type ProxyHeader,
+  type ProxyHeaderParse,
+  parseProxyHeader,
+} from "./proxy/parse-proxy-header.ts";
+export {
+  DEFAULT_PROXY_HEADER_TIMEOUT_MS,
+  type ProxyProtocolOptions,
+  type ResolvedProxyProtocol,
+} from "./proxy/proxy-protocol-options.ts";
+export {
+  type ProxyHeaderOutcome,
+  type ProxyRefusal,
+  readProxyHeader,
+} from "./proxy/read-proxy-header.ts";
+export { refuseProxyHeader } from "./proxy/refuse-proxy-header.ts";
+export { TrustedSources } from "./proxy/trusted-sources.ts";
+
+// Errors.
+export { ApopError } from "./errors/apop-error.ts";
+export { LocalProtocolError, type LocalProtocolErrorCode } from "./errors/local-protocol-error.ts";
+export { Pop3Error, type Pop3ErrorCode } from "./errors/pop3-error.ts";
+export {
+  RemoteProtocolError,
+  type RemoteProtocolErrorCode,
+} from "./errors/remote-protocol-error.ts";
+export { StoreError, type StoreErrorCode } from "./errors/store-error.ts";
 // Grammar.
 export {
   type Capabilities,
@@ -104,6 +156,7 @@ export {
 } from "./grammar/listings.ts";
 export { type MultilineChunk, MultilineDecoder } from "./grammar/multiline-decoder.ts";
 export { MultilineEncoder } from "./grammar/multiline-encoder.ts";
+export { type Pop3Url, parsePop3Url } from "./grammar/pop3-url.ts";
 export {
   formatContinuation,
   formatStatusLine,
@@ -114,49 +167,45 @@ export {
   type StatusLine,
 } from "./grammar/status-line.ts";
 export { WireSizeCounter, wireSize } from "./grammar/wire-size.ts";
-
-// Authentication.
-export {
-  apopDigest,
-  createApopTimestamp,
-  digestsEqual,
-  extractApopTimestamp,
-} from "./auth/apop.ts";
-export type { Authenticator, Credential } from "./auth/credential.ts";
-export { hmacMd5 } from "./auth/hmac-md5.ts";
-export { Md5, md5 } from "./auth/md5.ts";
-export { cramMd5Client, cramMd5Server } from "./auth/sasl/cram-md5.ts";
-export { findMechanism } from "./auth/sasl/find-mechanism.ts";
-export { loginClient, loginServer } from "./auth/sasl/login.ts";
-export { plainClient, plainServer } from "./auth/sasl/plain.ts";
-export type {
-  LoginProof,
-  SaslClientExchange,
-  SaslClientMechanism,
-  SaslClientStep,
-  SaslServerExchange,
-  SaslServerMechanism,
-  SaslServerStep,
-} from "./auth/sasl/sasl-mechanism.ts";
-export { verifyProof } from "./auth/verify-proof.ts";
-
-// Bytes.
-export { decodeBase64, encodeBase64 } from "./bytes/base64.ts";
-export { toHex } from "./bytes/hex.ts";
-export { LineReader, type LineReadResult } from "./bytes/line-reader.ts";
-export { decodeUtf8, encodeUtf8 } from "./bytes/utf8.ts";
-
-// Errors.
-export { ApopError } from "./errors/apop-error.ts";
-export { LocalProtocolError, type LocalProtocolErrorCode } from "./errors/local-protocol-error.ts";
-export { Pop3Error, type Pop3ErrorCode } from "./errors/pop3-error.ts";
-export {
-  RemoteProtocolError,
-  type RemoteProtocolErrorCode,
-} from "./errors/remote-protocol-error.ts";
-export { StoreError, type StoreErrorCode } from "./errors/store-error.ts";
-
 // Limits and the store contract.
-export { DEFAULT_LIMITS, type Limits, MIN_IDLE_TIMEOUT_MS, resolveLimits } from "./limits.ts";
+export { DEFAULTS, defaultPort } from "./defaults.ts";
+export {
+  DEFAULT_LIMITS,
+  DEFAULT_MAX_MESSAGE_OCTETS,
+  DEFAULT_WEB_REQUEST_TIMEOUT_MS,
+  type Limits,
+  MIN_COMMAND_LINE_OCTETS,
+  MIN_IDLE_TIMEOUT_MS,
+  resolveLimits,
+} from "./limits.ts";
+// Sessions: the two state machines, and the table they share.
+export {
+  type ClientEvent,
+  ClientSession,
+  type ClientSessionOptions,
+} from "./session/client-session.ts";
+export type {
+  LoginOutcome,
+  ServerCloseReason,
+  ServerEvent,
+  UpdateOutcome,
+} from "./session/server-events.ts";
+export {
+  type ServerPolicy,
+  ServerSession,
+  type ServerSessionOptions,
+} from "./session/server-session.ts";
+export {
+  EVENT_SOURCES,
+  EVENT_TRANSITIONS,
+  nextState,
+  renderStateDiagram,
+  SESSION_EVENTS,
+  SESSION_STATES,
+  type SessionEvent,
+  type SessionState,
+  stateAfter,
+  TRANSITIONS,
+} from "./session/states.ts";
 export type { Maildrop, MailStore, MessageInfo } from "./store/mail-store.ts";
 export { MemoryStore, type MemoryStoreOptions } from "./store/memory-store.ts";

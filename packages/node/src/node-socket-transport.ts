@@ -1,6 +1,6 @@
 import type * as net from "node:net";
 import type * as tls from "node:tls";
-import { type Clock, LocalProtocolError, RemoteProtocolError, type Transport } from "@apop/core";
+import { type Clock, DEFAULTS, LocalProtocolError, RemoteProtocolError, type Transport } from "@apop/core";
 import { nodeClock } from "./node-clock.ts";
 import { type ClientTlsOptions, handshakeTls } from "./tls-handshake.ts";
 
@@ -88,7 +88,7 @@ export class NodeSocketTransport implements Transport {
     this.#clock = options.clock ?? nodeClock;
     this.#highWaterMark = options.highWaterMark ?? 64 * 1024;
     this.#closeGraceMs = options.closeGraceMs ?? 2000;
-    this.#handshakeTimeoutMs = options.tlsHandshakeTimeoutMs ?? 30_000;
+    this.#handshakeTimeoutMs = options.tlsHandshakeTimeoutMs ?? DEFAULTS.tlsHandshakeTimeoutMs;
     const startTls = options.startTls;
     if (startTls !== undefined && !this.#secure) {
       this.upgrade = () => this.#startTls(startTls);

@@ -4,7 +4,7 @@
 // implicit TLS; plus the STLS discard guarantee and certificate checks of `connect()`.
 import { beforeAll, describe, expect, it } from "vitest";
 import { connect } from "../../node/src/index.ts";
-import { perFile, perFileTestPki } from "../../../tooling/vitest/per-file.ts";
+import { perFile, perFileTestPki } from "@apop/vitest-preset/per-file";
 import {
   PASSWORD,
   startServer,

@@ -1,6 +1,6 @@
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { CliError } from "../cli/cli-error.ts";
+import { CliError } from "@apop/cli-kit";
 import { ExitCode } from "../cli/exit-code.ts";
 import type { Account } from "./account.ts";
 import type { StateFile } from "./state-file.ts";

@@ -2,7 +2,7 @@ import { ApopError, isNamedApopError } from "./apop-error.ts";
 
 /**
  * What a `-ERR` reply means to a client, from its response code (RFC 2449 section 8,
- * RFC 3206, RFC 6856). A client must tell these apart (features.md, security class 14):
+ * RFC 3206, RFC 6856). A client must tell these apart (RFC 3206):
  * `in-use`, `login-delay` and `sys-temp` are worth retrying later with the same password;
  * only `auth` says the credentials were wrong.
  */

@@ -4,7 +4,7 @@
 import type { AddressInfo } from "node:net";
 import * as tls from "node:tls";
 import { describe, expect, it } from "vitest";
-import { perFileTestPki } from "../../../../tooling/vitest/per-file.ts";
+import { perFileTestPki } from "@apop/vitest-preset/per-file";
 import { connect } from "../../src/index.ts";
 import { startServer } from "../helpers/fixtures.ts";
 

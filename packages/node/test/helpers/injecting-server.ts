@@ -6,7 +6,7 @@
  * Used by this package's tests and by @apop/workers' tests under workerd.
  */
 import type { TestPki } from "../../../../tooling/test-pki/test-pki.ts";
-import { rawServer } from "./raw-peer.ts";
+import { rawServer } from "@apop/vitest-preset/raw-peer";
 
 export interface InjectingServer {
   readonly port: number;

@@ -27,7 +27,7 @@ export type LoginProof =
  *   is set only when the client named one (and it equals `user`: we do no proxy login);
  * - `failure`: the client's data was malformed or out of turn. `reason` is for logs only: the
  *   client gets the same `-ERR` as for a wrong password (RFC 1939 section 13 advice, and
- *   DESIGN.md: every failure looks the same to the client).
+ *   so every failure looks the same to the client).
  */
 export type SaslServerStep =
   | { readonly type: "challenge"; readonly data: Uint8Array }
