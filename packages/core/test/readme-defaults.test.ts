@@ -2,7 +2,12 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_LIMITS, DEFAULTS } from "../src/index.ts";
+import {
+  DEFAULT_IPV6_PREFIX_LENGTH,
+  DEFAULT_LIMITS,
+  DEFAULT_MAX_PRE_LOGIN_CONNECTIONS,
+  DEFAULTS,
+} from "../src/index.ts";
 
 const root = join(import.meta.dirname, "../../..");
 const read = (file: string): string => readFileSync(join(root, file), "utf8");
@@ -47,6 +52,8 @@ describe("the defaults the READMEs state are core's", () => {
       loginDeadlineSeconds: DEFAULT_LIMITS.loginDeadlineMs / 1000,
       maxConnections: DEFAULTS.maxConnections,
       maxConnectionsPerAddress: DEFAULTS.maxConnectionsPerAddress,
+      maxPreLoginConnections: DEFAULT_MAX_PRE_LOGIN_CONNECTIONS,
+      ipv6PrefixLength: DEFAULT_IPV6_PREFIX_LENGTH,
       authFailureDelaySeconds: DEFAULTS.authFailureDelayMs / 1000,
       authFailures: DEFAULT_LIMITS.authFailures,
       badCommands: DEFAULT_LIMITS.badCommands,
