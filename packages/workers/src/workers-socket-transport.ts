@@ -1,4 +1,10 @@
-import { type Clock, LocalProtocolError, RemoteProtocolError, type Transport } from "@apop/core";
+import {
+  type Clock,
+  DEFAULTS,
+  LocalProtocolError,
+  RemoteProtocolError,
+  type Transport,
+} from "@apop/core";
 import { within } from "./within.ts";
 import { workersClock } from "./workers-clock.ts";
 
@@ -31,7 +37,7 @@ export interface WorkersSocketTransportOptions {
    * `socket.startTls()`. Default false: the transport has no `upgrade`.
    */
   readonly startTls?: boolean;
-  /** Longest wait for the TLS socket to open after STLS, in ms. Default 30 s. */
+  /** Longest wait for the TLS socket to open after STLS, in ms. Default `DEFAULTS.tlsHandshakeTimeoutMs` (30 s). */
   readonly tlsHandshakeTimeoutMs?: number;
   /** Times that wait. Default `workersClock`. */
   readonly clock?: Clock;
@@ -79,7 +85,7 @@ export class WorkersSocketTransport implements Transport {
     this.#secure = options.secure ?? false;
     this.#clock = options.clock ?? workersClock;
     this.#closeGraceMs = options.closeGraceMs ?? 2000;
-    this.#handshakeTimeoutMs = options.tlsHandshakeTimeoutMs ?? 30_000;
+    this.#handshakeTimeoutMs = options.tlsHandshakeTimeoutMs ?? DEFAULTS.tlsHandshakeTimeoutMs;
     this.#reader = this.#socket.readable.getReader();
     this.#writer = this.#socket.writable.getWriter();
     if (options.startTls === true && !this.#secure) this.upgrade = () => this.#startTls();
