@@ -74,7 +74,7 @@ describe("admin listener", () => {
       "--allow-plaintext-auth",
       "--auth-failure-delay",
       "0",
-      "--max-auth-failures",
+      "--auth-failures",
       "1",
       "--admin-listen",
       "0",

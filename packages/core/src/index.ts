@@ -64,6 +64,8 @@ export {
   type LoginOptions,
   Pop3Client,
   type Pop3ClientOptions,
+  type RetrEachItem,
+  type RetrEachOptions,
 } from "./driver/pop3-client.ts";
 export {
   type ServeConnectionOptions,

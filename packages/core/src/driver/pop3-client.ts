@@ -79,6 +79,7 @@ export interface LoginOptions {
  */
 export const PIPELINE_WINDOW = 32;
 
+/** What `Pop3Client.retrEach` asks for: which messages, how deep a pipeline, how large each may be. */
 export interface RetrEachOptions {
   /** Message numbers, in the order the messages should come. */
   readonly messages: readonly number[];

@@ -17,6 +17,7 @@ export type Pop3ErrorCode =
 
 /** The server answered `-ERR`. */
 export class Pop3Error extends ApopError {
+  /** What the `-ERR` means, from its response code (`err` when it has none or an unknown one). */
   declare readonly code: Pop3ErrorCode;
   /** The response code as the server sent it (`SYS/TEMP`), if any. */
   readonly responseCode: string | undefined;
@@ -25,6 +26,7 @@ export class Pop3Error extends ApopError {
   /** The keyword of the command that failed (`PASS`), or `GREETING`. */
   readonly command: string;
 
+  /** The error for a `-ERR` to `command`, with its response code (without brackets) and text. */
   constructor(options: { command: string; responseCode?: string | undefined; serverText: string }) {
     super({
       name: "Pop3Error",
@@ -36,6 +38,7 @@ export class Pop3Error extends ApopError {
     this.command = options.command;
   }
 
+  /** True for a `Pop3Error` from any copy of `@apop/core`. */
   static override isInstance(error: unknown): error is Pop3Error {
     return isNamedApopError(error, "Pop3Error");
   }
