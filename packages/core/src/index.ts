@@ -48,6 +48,7 @@ export {
   resolveClientConnectOptions,
   type TlsMode,
 } from "./driver/client-connect-options.ts";
+export { type UrlConnectTarget, urlConnectTarget } from "./driver/url-connect-target.ts";
 export {
   addressGroup,
   DEFAULT_IPV6_PREFIX_LENGTH,

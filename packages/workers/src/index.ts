@@ -5,6 +5,7 @@
  * protocol logic lives here.
  */
 export { type ConnectOptions, connect, type TlsMode } from "./connect.ts";
+export { type ConnectUrlOptions, connectUrl } from "./connect-url.ts";
 export { workersClock } from "./workers-clock.ts";
 export {
   type WorkersSocket,

@@ -146,6 +146,23 @@ describe("connect() under workerd", () => {
     }
   });
 
+  it("connectUrl: pop3s:// is implicit TLS, pop:// is STLS, both to the port the URL names", async () => {
+    const served = await startServer({ tls: { key: pki.key, cert: pki.cert } });
+    try {
+      for (const url of [
+        `pop3s://alice@127.0.0.1:${served.tlsPort}`,
+        `pop://alice;AUTH=*@127.0.0.1:${served.port}`,
+      ]) {
+        const answer = await workerd.post<CapaAnswer>("/capa", { url });
+        expect(answer, url).toMatchObject({ secure: true });
+        expect(answer.capabilities, url).toContain("USER");
+      }
+      expect(commandsOf(served)).toEqual(["CAPA", "QUIT", "CAPA", "STLS", "CAPA", "QUIT"]);
+    } finally {
+      await served.close();
+    }
+  });
+
   it("never takes a line sent behind the STLS +OK as a reply (RFC 2595 section 4)", async () => {
     const hostile = await injectingServer({
       pki,

@@ -5,10 +5,11 @@
  *
  * - `POST /scheduled`, body: settings that replace the Worker's (`POP3_PORT`, `POP3_TLS`,
  *   ...). Answers `{ result }` or `{ error }`.
- * - `POST /capa`, body `{ host, port, tls }`: connects with `@apop/workers`, sends CAPA inside
- *   TLS, QUITs. Answers `{ secure, capabilities }` (null when CAPA was refused) or `{ error }`.
+ * - `POST /capa`, body `{ host, port, tls }` or `{ url }` (through `connectUrl`): connects
+ *   with `@apop/workers`, sends CAPA inside TLS, QUITs. Answers `{ secure, capabilities }`
+ *   (null when CAPA was refused) or `{ error }`.
  */
-import { connect, type TlsMode } from "@apop/workers";
+import { connect, connectUrl, type TlsMode } from "@apop/workers";
 import worker, { type Env } from "../../example/mail-to-webhook.ts";
 
 export default {
@@ -26,12 +27,14 @@ export default {
         return Response.json({ result: (await Promise.all(runs))[0] });
       }
       if (request.method === "POST" && path === "/capa") {
-        const { host, port, tls } = (await request.json()) as {
+        const { host, port, tls, url } = (await request.json()) as {
           host: string;
           port: number;
           tls: TlsMode;
+          url?: string;
         };
-        const client = await connect({ host, port, tls });
+        const client =
+          url === undefined ? await connect({ host, port, tls }) : await connectUrl(url);
         const capabilities = await client.capa();
         const secure = client.secure;
         await client.quit();
