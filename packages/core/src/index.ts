@@ -49,6 +49,7 @@ export {
   type TlsMode,
 } from "./driver/client-connect-options.ts";
 export { type UrlConnectTarget, urlConnectTarget } from "./driver/url-connect-target.ts";
+export { withTimeLimit } from "./driver/with-time-limit.ts";
 export {
   addressGroup,
   DEFAULT_IPV6_PREFIX_LENGTH,

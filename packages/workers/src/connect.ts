@@ -3,8 +3,8 @@ import {
   LocalProtocolError,
   Pop3Client,
   resolveClientConnectOptions,
+  withTimeLimit,
 } from "@apop/core";
-import { within } from "./within.ts";
 import { workersClock } from "./workers-clock.ts";
 import { WorkersSocketTransport } from "./workers-socket-transport.ts";
 
@@ -49,7 +49,7 @@ export async function connect(options: ConnectOptions): Promise<Pop3Client> {
     { secureTransport: tls === "implicit" ? "on" : tls === "starttls" ? "starttls" : "off" },
   );
   try {
-    await within({
+    await withTimeLimit({
       ms: tls === "implicit" ? connectTimeoutMs + tlsHandshakeTimeoutMs : connectTimeoutMs,
       clock,
       what: `the connection to ${host}:${port}`,

@@ -4,8 +4,8 @@ import {
   LocalProtocolError,
   RemoteProtocolError,
   type Transport,
+  withTimeLimit,
 } from "@apop/core";
-import { within } from "./within.ts";
 import { workersClock } from "./workers-clock.ts";
 
 /**
@@ -196,7 +196,7 @@ export class WorkersSocketTransport implements Transport {
       this.#socket = secured;
       this.#reader = secured.readable.getReader();
       this.#writer = secured.writable.getWriter();
-      await within({
+      await withTimeLimit({
         ms: this.#handshakeTimeoutMs,
         clock: this.#clock,
         what: "the TLS handshake",

@@ -1,10 +1,14 @@
-import { type Clock, RemoteProtocolError } from "@apop/core";
+import { RemoteProtocolError } from "../errors/remote-protocol-error.ts";
+import type { Clock } from "./transport.ts";
 
 /**
- * Waits for `promise`, or throws `RemoteProtocolError` `timeout` after `ms` on `clock`.
- * A rejection of `promise` is rethrown as it is.
+ * Waits for `promise`, or throws `RemoteProtocolError` `timeout` ("`what` did not finish
+ * within N ms") once `ms` have passed on `clock`. A rejection of `promise` is rethrown as it
+ * is. For the waits an adapter times itself (a TLS handshake, a socket opening), so that a
+ * peer that says nothing cannot hold a connection forever (fetchmail CVE-2011-1947), with
+ * the same error on every runtime. The timer is cancelled either way.
  */
-export async function within<T>(options: {
+export async function withTimeLimit<T>(options: {
   readonly ms: number;
   readonly clock: Clock;
   /** For the message: "`what` did not finish within N ms". */
