@@ -55,6 +55,7 @@ export type {
   UniqueIdListing,
 } from "@apop/core";
 export { type ConnectOptions, connect, type TlsMode } from "./src/connect.ts";
+export { type ConnectUrlOptions, connectUrl } from "./src/connect-url.ts";
 export { denoClock } from "./src/deno-clock.ts";
 export {
   type ByteConn,

@@ -35,6 +35,7 @@ export type {
   TlsMode,
 } from "./driver/client-connect-options.ts";
 export type { ConnectionAdmissionOptions, ConnectionLimit } from "./driver/connection-admission.ts";
+export type { UrlConnectTarget } from "./driver/url-connect-target.ts";
 export {
   type LoginOptions,
   PIPELINE_WINDOW,

@@ -25,6 +25,8 @@ export {
 } from "./driver/address-group.ts";
 export { ConnectionAdmission, tooManyConnectionsLine } from "./driver/connection-admission.ts";
 export { resolveServerHostOptions } from "./driver/server-host-options.ts";
+export { urlConnectTarget } from "./driver/url-connect-target.ts";
+export { withTimeLimit } from "./driver/with-time-limit.ts";
 export {
   PROXY_V1_MAX_OCTETS,
   PROXY_V2_MAX_PAYLOAD,

@@ -10,6 +10,7 @@ import {
   TRICKY,
   tenMebibyteMessage,
   text,
+  until,
 } from "./helpers/fixtures.ts";
 
 const pki = perFileTestPki();
@@ -109,7 +110,7 @@ describe.each(["starttls", "implicit"] as const)("our client against our server 
     await client.dele(2);
     await client.dele(4);
     await client.quit();
-    await expect.poll(() => store.isLocked("alice")).toBe(false);
+    await until(() => !store.isLocked("alice"), "the maildrop lock to be released");
     const left = store.messages("alice").map(text);
     expect(left).toEqual(TRICKY.filter((_, i) => i !== 1 && i !== 3).map((m) => text(m.stored)));
     await own.close();

@@ -1,7 +1,7 @@
 /**
  * RFC example sessions kept as plain `C:`/`S:` transcript files, replayed against core's
  * sessions. Runtime-neutral (no Node APIs, no test framework): vitest replays them against the
- * source, and Deno replays them against the built package (test/deno/).
+ * source, Deno and Bun against the built package (test/deno/, test/bun/).
  *
  * File format:
  * - `# ...` comment; blank lines are ignored.
