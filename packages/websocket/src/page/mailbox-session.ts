@@ -102,6 +102,9 @@ export class MailboxSession {
     for (const entry of entries) this.#entries.set(entry.message, entry);
     this.#events.listed(entries);
     let next = 0;
+    // Headers are parsed while the next replies are read: in Chromium each parse waits on a
+    // Blob read (postal-mime's decoders), so one at a time would add that wait per row.
+    const parsing: Promise<void>[] = [];
     while (next < entries.length && !this.#signingOut) {
       const messages = entries.slice(next).map((entry) => entry.message);
       this.#lastCommand = Date.now();
@@ -110,18 +113,26 @@ export class MailboxSession {
         const entry = this.#entries.get(result.message) as MessageEntry;
         if (result.error !== undefined) {
           entry.problem = result.error.serverText;
+          this.#events.summarised(entry);
         } else {
-          try {
-            entry.summary = await parseSummary(result.data);
-          } catch {
-            entry.problem = "the headers could not be read";
-          }
+          parsing.push(this.#summarise(entry, result.data));
         }
-        this.#events.summarised(entry);
         if (this.#waiting > 0 || this.#signingOut) break;
       }
     }
+    await Promise.all(parsing);
     if (!this.#signingOut) this.#events.loaded();
+  }
+
+  /** Parses one header section into its entry, then says so. */
+  async #summarise(entry: MessageEntry, headers: Uint8Array): Promise<void> {
+    try {
+      entry.summary = await parseSummary(headers);
+    } catch {
+      entry.problem = "the headers could not be read";
+    }
+    // After sign-out the list is gone: nothing to fill in.
+    if (!this.#signingOut) this.#events.summarised(entry);
   }
 
   /** RETR, parsed. */
