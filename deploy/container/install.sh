@@ -8,7 +8,8 @@ packs=${2:?usage: install.sh ROOT PACKS}
 mkdir -p "$root/usr/local" "$root/etc/apop" "$root/srv/mail"
 # --install-links: the @apop/* tarballs are installed as copies, not links to PACKS.
 npm install --global --prefix "$root/usr/local" --omit=dev --no-audit --no-fund --install-links \
-  "$packs"/apop-core-*.tgz "$packs"/apop-maildir-*.tgz "$packs"/apop-node-*.tgz "$packs"/apop-server-*.tgz
+  "$packs"/apop-core-*.tgz "$packs"/apop-maildir-*.tgz "$packs"/apop-node-*.tgz \
+  "$packs"/apop-websocket-*.tgz "$packs"/apop-server-*.tgz
 if [ "$root" = / ]; then
   id apop >/dev/null 2>&1 || useradd --system --home-dir /nonexistent --shell /usr/sbin/nologin apop
   chown apop:apop /srv/mail
