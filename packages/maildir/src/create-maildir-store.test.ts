@@ -122,6 +122,24 @@ describe("createMaildirStore: the snapshot", () => {
   });
 });
 
+describe("createMaildirStore: Dovecot's session lock", () => {
+  it("holds dovecot-pop3-session.lock while open and removes it at QUIT and at release", async () => {
+    const root = makeRoot();
+    const maildir = makeMaildir(root, "u", [{ name: "1700000000.a.host" }]);
+    const lockFile = path.join(maildir, "dovecot-pop3-session.lock");
+    const store = createMaildirStore({ root });
+    const committed = await store.open("u");
+    expect(readFileSync(lockFile, "utf8")).toMatch(/^\d+:/);
+    expect(await codeOf(store.open("u"))).toBe("in-use");
+    await committed.commit([]);
+    expect(existsSync(lockFile)).toBe(false);
+    const released = await store.open("u");
+    expect(existsSync(lockFile)).toBe(true);
+    await released.release();
+    expect(existsSync(lockFile)).toBe(false);
+  });
+});
+
 describe("createMaildirStore: what an open maildrop holds", () => {
   it("keeps no file descriptor between commands: an idle session costs its socket alone", async () => {
     const root = makeRoot();

@@ -94,9 +94,11 @@ export function createMaildirStore(options: MaildirStoreOptions): MailStore {
       });
       let lock = own;
       if (dovecotLock !== false) {
-        // Beside Dovecot: its session lock too, so neither serves what the other holds.
+        // Beside Dovecot: its session lock too, so neither serves what the other holds. By
+        // the real path, as apop's own lock is held: `folders.maildir` may be a descriptor
+        // (`/proc/self/fd/N`) closed after login, whose number another session reuses.
         const dovecot = await acquireDovecotSessionLock({
-          file: path.resolve(folders.maildir, dovecotLock),
+          file: path.resolve(folders.realPath, dovecotLock),
           ...timings,
         }).catch(async (error: unknown) => {
           await own.release();
