@@ -103,7 +103,7 @@ describe("createMaildirStore: the snapshot", () => {
     ]);
   });
 
-  it("keeps Dovecot's UIDLs with dovecotUidlistSource, and the unique name for new mail", async () => {
+  it("keeps Dovecot's UIDLs with dovecotUidlistSource, and gives new mail the next Dovecot UID", async () => {
     const root = makeRoot();
     const maildir = makeMaildir(root, "u", [
       { dir: "cur", name: "1276528487.M364837P9451.kurkku,S=1355,W=1394:2,S" },
@@ -116,9 +116,13 @@ describe("createMaildirStore: the snapshot", () => {
     const drop = await createMaildirStore({ root, uidSource: dovecotUidlistSource() }).open("u");
     expect(drop.messages).toEqual([
       { uid: "000061ae4c0907b0", size: 1394 },
-      { uid: "1700000000.after.migration", size: expect.any(Number) },
+      // N25022 = 0x61be: appended to dovecot-uidlist, so Dovecot shows the same UIDL later.
+      { uid: "000061be4c0907b0", size: expect.any(Number) },
     ]);
     await drop.release();
+    expect(readFileSync(path.join(maildir, "dovecot-uidlist"), "utf8")).toMatch(
+      /\n25022 :1700000000\.after\.migration\n$/,
+    );
   });
 });
 

@@ -169,7 +169,8 @@ async function takeSnapshot(options: {
   const maildir = folders.maildir;
   const tmp = folders.path("tmp");
   const scanned = await scanMaildir({ folders });
-  const lookup = uidSource === undefined ? undefined : await uidSource.load({ maildir });
+  const lookup =
+    uidSource === undefined ? undefined : await uidSource.load({ maildir, messages: scanned });
   const cache = useSizeCache ? await readSizeCache({ maildir }) : new Map<string, number>();
   const kept = new Map<string, number>();
   let counted = false;
