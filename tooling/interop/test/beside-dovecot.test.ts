@@ -20,7 +20,7 @@ import { type ApopServer, startApopServer } from "../src/start-apop-server.ts";
 import { type Dovecot, startDovecot } from "../src/start-dovecot.ts";
 import { startTcpRelay, type TcpRelay } from "../src/tcp-relay.ts";
 import { makeTempDir, removeTempDir } from "../src/temp-dir.ts";
-import { type Account, ALICE, KEEPER } from "../src/users.ts";
+import { type Account, ALICE, BULK, DELETER, KEEPER } from "../src/users.ts";
 import { listMaildir, writeMaildir } from "../src/write-maildir.ts";
 
 const certificates = inject("certificates");
@@ -49,19 +49,26 @@ beforeAll(async () => {
   dovecot = await startDovecot({
     dir,
     certificates,
-    users: [ALICE, KEEPER],
-    mail: { [ALICE.name]: first, [KEEPER.name]: buildBulkCorpus().slice(0, 2) },
+    users: [ALICE, KEEPER, DELETER, BULK],
+    mail: {
+      [ALICE.name]: first,
+      [KEEPER.name]: buildBulkCorpus().slice(0, 2),
+      // A Maildir Dovecot has never opened: no dovecot-uidlist yet.
+      [DELETER.name]: buildBulkCorpus().slice(0, 3),
+      // The same, for the remedy: Dovecot indexes it with doveadm before apop serves it.
+      [BULK.name]: buildBulkCorpus().slice(0, 3),
+    },
     settings: "pop3_lock_session = yes\n",
   });
   // apop-server's root holds `<user>` -> Dovecot's `~/Maildir`: one Maildir per user, shared.
   const root = join(dir, "apop-root");
   await mkdir(root, { mode: 0o755 });
-  for (const account of [ALICE, KEEPER])
+  for (const account of [ALICE, KEEPER, DELETER, BULK])
     await symlink(dovecot.maildir(account.name), join(root, account.name));
   apop = await startApopServer({
     dir,
     maildirRoot: root,
-    users: [ALICE, KEEPER],
+    users: [ALICE, KEEPER, DELETER, BULK],
     certificates,
     allowPlaintextAuth: true,
   });
@@ -93,9 +100,12 @@ function okRun(result: ToolResult): ToolResult {
 }
 
 /** `apop list --json` straight at one server: its UIDLs and sizes, in message order. */
-async function listing(port: number): Promise<{ uid: string; size: number }[]> {
+async function listing(
+  port: number,
+  account: Account = ALICE,
+): Promise<{ uid: string; size: number }[]> {
   const result = okRun(
-    await apopCli(["list", `pop3://${ALICE.name}@127.0.0.1:${port}`, "--json"], ALICE),
+    await apopCli(["list", `pop3://${account.name}@127.0.0.1:${port}`, "--json"], account),
   );
   const parsed = JSON.parse(result.stdout.toString("utf8")) as {
     messages: { uid: string | null; size: number }[];
@@ -208,6 +218,44 @@ withDovecot.describe("apop-server beside Dovecot on one Maildir", () => {
       }
       expect(await uidlistComplaints()).toEqual([]);
       return `${later.length} new messages, e.g. ${fromApop.at(-1)?.uid}`;
+    },
+  );
+
+  check(
+    "the limit: in a Maildir Dovecot never opened, apop writes no dovecot-uidlist, and Dovecot's first UIDLs differ",
+    async () => {
+      const server = made(dovecot, "dovecot");
+      const maildir = server.maildir(DELETER.name);
+      const fromApop = await listing(made(apop, "apop-server").port, DELETER);
+      const delivered = server.delivered.get(DELETER.name) ?? [];
+      expect(fromApop.map((m) => m.uid)).toEqual(delivered.map((entry) => entry.uniqueName));
+      expect(existsSync(join(maildir, "dovecot-uidlist"))).toBe(false);
+      // Dovecot's first session numbers the mailbox its own way: new UIDLs for the same mail.
+      const fromDovecot = await listing(server.port, DELETER);
+      expect(fromDovecot.map((m) => m.uid)).toEqual(await readDovecotUidls(maildir, delivered));
+      expect(fromDovecot.map((m) => m.uid)).not.toEqual(fromApop.map((m) => m.uid));
+      // From then on apop follows Dovecot's numbering (once changed, then stable).
+      expect(await listing(made(apop, "apop-server").port, DELETER)).toEqual(fromDovecot);
+      return "hence docs/scaling.md: let Dovecot open a Maildir before apop serves it";
+    },
+  );
+
+  check(
+    "the remedy: once `doveadm mailbox status` has opened the Maildir, both servers agree from the first UIDL",
+    async () => {
+      const server = made(dovecot, "dovecot");
+      const maildir = server.maildir(BULK.name);
+      const conf = join(made(dir, "temporary folder"), "dovecot", "dovecot.conf");
+      const status = await runTool({
+        command: "doveadm",
+        args: ["-c", conf, "mailbox", "status", "-u", BULK.name, "messages uidvalidity", "INBOX"],
+        timeoutMs: 60_000,
+      });
+      expect(status.code, describeRun(status)).toBe(0);
+      expect(existsSync(join(maildir, "dovecot-uidlist"))).toBe(true);
+      const fromApop = await listing(made(apop, "apop-server").port, BULK);
+      expect(await listing(server.port, BULK)).toEqual(fromApop);
+      return `doveadm said ${JSON.stringify(status.stdout.toString("utf8").trim())}`;
     },
   );
 
