@@ -1,8 +1,9 @@
 /**
  * A dotlock as Dovecot 2.3 takes one (src/lib/file-dotlock.c): a file created with link(2)
  * from a temporary one, holding `<pid>:<hostname>`, whose mtime its holder refreshes. Dovecot
- * takes over such a lock when its holder is a dead process on this host, or when nobody
- * refreshed it for the lock's stale time; so do we, and nothing else.
+ * takes over such a lock when its holder is a dead process on this host, or, when the file
+ * names no process of this host, when nobody refreshed it for the lock's stale time; so do
+ * we, and nothing else (`isStale`).
  *
  * Two locks of Dovecot use it here: the POP3 session lock (`dovecot-session-lock.ts`) and
  * `dovecot-uidlist.lock` (`append-dovecot-uidlist.ts`).
@@ -66,17 +67,20 @@ export async function acquireDovecotDotlock(options: {
 }
 
 /**
- * A dead holder on this host, or no refresh for `staleAfterMs` (Dovecot's own two rules); or
- * this very process: another session of ours whose `apop.lock` we have just taken over (apop's
- * lock already keeps two live sessions of one process apart).
+ * Dovecot's own rules (file-dotlock.c, `check_lock`): a holder named as a process on this
+ * host is stale exactly when that process is gone, however old the file (Dovecot refreshes
+ * its POP3 session lock only every 5 minutes); any other holder (another host, or a file we
+ * cannot read) when nobody refreshed it for `staleAfterMs`. Also stale: a lock that vanished,
+ * and one naming this very process: another session of ours whose `apop.lock` we have just
+ * taken over (apop's lock already keeps two live sessions of one process apart).
  */
 async function isStale(file: string, me: string, staleAfterMs: number): Promise<boolean> {
   const [content, info] = await Promise.all([
-    readFile(file, "utf8").catch(() => null),
+    readFile(file, "utf8").catch((error: unknown) => (errnoCode(error) === "ENOENT" ? null : "")),
     stat(file).catch(() => null),
   ]);
   if (content === null || info === null || content === me) return true;
-  if (Date.now() - info.mtimeMs > staleAfterMs) return true;
   const [pid, host] = content.trim().split(":");
-  return host === hostname() && /^\d+$/.test(pid ?? "") && !isProcessAlive(Number(pid));
+  if (host === hostname() && /^\d+$/.test(pid ?? "")) return !isProcessAlive(Number(pid));
+  return Date.now() - info.mtimeMs > staleAfterMs;
 }

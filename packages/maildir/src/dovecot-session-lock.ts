@@ -13,6 +13,12 @@ import type { MaildropLock } from "./maildrop-lock.ts";
 /** Dovecot's file name, relative to the Maildir. */
 export const DOVECOT_SESSION_LOCK = "dovecot-pop3-session.lock";
 
+/**
+ * Dovecot's POP3_SESSION_DOTLOCK_STALE_TIMEOUT_SECS: 5 minutes, which is also how often a
+ * Dovecot session refreshes its lock. A lock from another host is never taken over sooner.
+ */
+const DOVECOT_SESSION_STALE_MS = 300_000;
+
 /** A `dovecot-pop3-session.lock` we hold. */
 export interface DovecotSessionLock {
   /** Removes the lock, if it is still ours (not taken over as stale meanwhile). */
@@ -22,6 +28,7 @@ export interface DovecotSessionLock {
 /**
  * Takes the dotlock at `file` (`<maildir>/dovecot-pop3-session.lock` unless configured).
  * Throws `StoreError` `in-use` when a live holder has it, the file-system error otherwise.
+ * `staleAfterMs` applies to holders on other hosts, and is at least Dovecot's 5 minutes.
  */
 export function acquireDovecotSessionLock(options: {
   readonly file: string;
@@ -30,6 +37,7 @@ export function acquireDovecotSessionLock(options: {
 }): Promise<DovecotSessionLock> {
   return acquireDovecotDotlock({
     ...options,
+    staleAfterMs: Math.max(options.staleAfterMs, DOVECOT_SESSION_STALE_MS),
     busy: "the maildrop is in use by a Dovecot session",
   });
 }
