@@ -1,6 +1,8 @@
 // A Maildir that Dovecot served: apop-server answers UIDL with Dovecot's UIDLs (no setting),
-// so clients that keep UIDL state download nothing again after a move from Dovecot.
-import { writeFileSync } from "node:fs";
+// so clients that keep UIDL state download nothing again after a move from Dovecot; mail
+// Dovecot has not indexed is appended to dovecot-uidlist (tooling/interop's
+// beside-dovecot.test.ts runs this against Dovecot itself).
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { createFixture, MESSAGES } from "./helpers/fixture.ts";
@@ -11,7 +13,7 @@ const fixture = createFixture();
 afterAll(() => fixture.cleanup());
 
 describe("beside Dovecot", () => {
-  it("serves the UIDLs of dovecot-uidlist, and the unique name for mail Dovecot has not indexed", async () => {
+  it("serves the UIDLs of dovecot-uidlist, and appends mail Dovecot has not indexed", async () => {
     fixture.writeUsers(["alice:{PLAIN}wonderland"]);
     const maildir = fixture.addMaildir("alice", MESSAGES.slice(0, 3));
     // As Dovecot 2.3 writes it (version 3, UIDVALIDITY 0x65000000), for the first two files.
@@ -36,8 +38,12 @@ describe("beside Dovecot", () => {
       expect.stringMatching(/^\+OK/),
       "1 0000000165000000",
       "2 0000000265000000",
-      "3 1700000002.M2P1.test",
+      // The next UID (N3), appended to dovecot-uidlist so Dovecot later shows it too.
+      "3 0000000365000000",
     ]);
+    expect(readFileSync(path.join(maildir, "dovecot-uidlist"), "utf8")).toMatch(
+      /\n3 :1700000002\.M2P1\.test\n$/,
+    );
     await client.command("QUIT");
     await server.stop();
   });

@@ -94,9 +94,9 @@ export function createMaildirStore(options: MaildirStoreOptions): MailStore {
       });
       let lock = own;
       if (dovecotLock !== false) {
-        // Beside Dovecot: its session lock too, so neither serves what the other holds.
-        // By the Maildir's real path, as apop's own lock is held: the pinned `/proc/self/fd`
-        // path is gone once the folders are closed after the snapshot.
+        // Beside Dovecot: its session lock too, so neither serves what the other holds. By
+        // the real path, as apop's own lock is held: `folders.maildir` may be a descriptor
+        // (`/proc/self/fd/N`) closed after login, whose number another session reuses.
         const dovecot = await acquireDovecotSessionLock({
           file: path.resolve(folders.realPath, dovecotLock),
           ...timings,
@@ -169,7 +169,8 @@ async function takeSnapshot(options: {
   const maildir = folders.maildir;
   const tmp = folders.path("tmp");
   const scanned = await scanMaildir({ folders });
-  const lookup = uidSource === undefined ? undefined : await uidSource.load({ maildir });
+  const lookup =
+    uidSource === undefined ? undefined : await uidSource.load({ maildir, messages: scanned });
   const cache = useSizeCache ? await readSizeCache({ maildir }) : new Map<string, number>();
   const kept = new Map<string, number>();
   let counted = false;

@@ -1,4 +1,12 @@
-import { existsSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -29,8 +37,32 @@ describe("Dovecot's POP3 session dotlock", () => {
     await expect(acquireDovecotSessionLock({ file, ...timings })).rejects.toMatchObject({
       code: "in-use",
     });
-    const old = new Date(Date.now() - 120_000);
+    // Another host's lock goes stale after Dovecot's 5 minutes, not sooner (Dovecot refreshes
+    // its session lock only that often).
+    const fourMinutes = new Date(Date.now() - 240_000);
+    utimesSync(file, fourMinutes, fourMinutes);
+    await expect(acquireDovecotSessionLock({ file, ...timings })).rejects.toMatchObject({
+      code: "in-use",
+    });
+    const old = new Date(Date.now() - 360_000);
     utimesSync(file, old, old);
     await (await acquireDovecotSessionLock({ file, ...timings })).release();
+  });
+
+  it("never takes over a live local holder's lock, however old, nor one it cannot read", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "dovecot-lock-"));
+    const file = path.join(dir, DOVECOT_SESSION_LOCK);
+    const hour = new Date(Date.now() - 3_600_000);
+    writeFileSync(file, `1:${hostname()}`);
+    utimesSync(file, hour, hour);
+    await expect(acquireDovecotSessionLock({ file, ...timings })).rejects.toMatchObject({
+      code: "in-use",
+    });
+    // Unreadable (a directory stands in for a file of another user): judged by its age only.
+    rmSync(file);
+    mkdirSync(file);
+    await expect(acquireDovecotSessionLock({ file, ...timings })).rejects.toMatchObject({
+      code: "in-use",
+    });
   });
 });

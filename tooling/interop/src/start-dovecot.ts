@@ -16,6 +16,8 @@ export interface Dovecot {
   readonly tlsPort: number;
   /** The Maildir of a user (for checks on what is left after DELE). */
   maildir(user: string): string;
+  /** Who owns the Maildirs: the uid/gid Dovecot reads them as. */
+  readonly mailOwner: { readonly uid: number; readonly gid: number };
   /** The messages written for each user, in order. */
   readonly delivered: ReadonlyMap<string, readonly DeliveredMessage[]>;
   /** Dovecot's log so far. */
@@ -67,6 +69,7 @@ function dovecotConf(options: {
   tlsPort: number;
   certificates: Certificates;
   who: Accounts;
+  settings: string;
 }): string {
   const { root, who } = options;
   return `# Written by tooling/interop for one test run; never the machine's configuration.
@@ -114,7 +117,7 @@ service anvil {
 service stats {
   chroot =
 }
-`;
+${options.settings}`;
 }
 
 /** Resolves once a POP3 greeting arrives on the port, or rejects. */
@@ -145,6 +148,8 @@ export async function startDovecot(options: {
   certificates: Certificates;
   users: readonly { name: string; secret: string }[];
   mail: Readonly<Record<string, readonly CorpusMessage[]>>;
+  /** More settings, appended to the configuration (e.g. `pop3_lock_session = yes\n`). */
+  settings?: string;
 }): Promise<Dovecot> {
   const root = join(options.dir, "dovecot");
   const who = accounts();
@@ -176,7 +181,14 @@ export async function startDovecot(options: {
     const conf = join(root, "dovecot.conf");
     await writeFile(
       conf,
-      dovecotConf({ root, port, tlsPort, certificates: options.certificates, who }),
+      dovecotConf({
+        root,
+        port,
+        tlsPort,
+        certificates: options.certificates,
+        who,
+        settings: options.settings ?? "",
+      }),
     );
     const child: ChildProcess = spawnTracked("dovecot", ["-F", "-c", conf], {
       stdio: ["ignore", "pipe", "pipe"],
@@ -196,6 +208,7 @@ export async function startDovecot(options: {
           port,
           tlsPort,
           maildir,
+          mailOwner: who.mail,
           delivered,
           log,
           stop: () => stopChild(child, { graceMs: 10_000 }),
