@@ -160,21 +160,6 @@ describe("createMaildirStore: what an open maildrop holds", () => {
   });
 });
 
-describe("createMaildirStore: beside Dovecot", () => {
-  it("holds Dovecot's dovecot-pop3-session.lock while open and removes it on release and commit", async () => {
-    const root = makeRoot();
-    const maildir = makeMaildir(root, "u", [{ name: "1700000000.a.host" }]);
-    const store = createMaildirStore({ root });
-    const lock = path.join(maildir, "dovecot-pop3-session.lock");
-    const drop = await store.open("u");
-    expect(existsSync(lock)).toBe(true);
-    await drop.release();
-    expect(existsSync(lock)).toBe(false);
-    await (await store.open("u")).commit([0]);
-    expect(existsSync(lock)).toBe(false);
-  });
-});
-
 describe("createMaildirStore: sizes", () => {
   it.each([
     ["CRLF", "a\r\nb\r\n", 6],
