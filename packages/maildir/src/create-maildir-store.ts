@@ -99,6 +99,7 @@ export function createMaildirStore(options: MaildirStoreOptions): MailStore {
         // (`/proc/self/fd/N`) closed after login, whose number another session reuses.
         const dovecot = await acquireDovecotSessionLock({
           file: path.resolve(folders.realPath, dovecotLock),
+          staleHolder: own.tookOverFrom,
           ...timings,
         }).catch(async (error: unknown) => {
           await own.release();

@@ -31,6 +31,8 @@ export async function acquireDovecotDotlock(options: {
   readonly refreshMs: number;
   /** The message of the `in-use` error. */
   readonly busy: string;
+  /** A holder (`pid:host`) known to be stale whatever Dovecot's rules say (see `isStale`). */
+  readonly staleHolder?: string | undefined;
 }): Promise<DovecotDotlock> {
   const { file } = options;
   const me = `${process.pid}:${hostname()}`;
@@ -60,7 +62,15 @@ export async function acquireDovecotDotlock(options: {
     } finally {
       await rm(temp, { force: true }).catch(() => {});
     }
-    if (!(await isStale(file, me, options.staleAfterMs))) break;
+    if (
+      !(await isStale({
+        file,
+        me,
+        staleAfterMs: options.staleAfterMs,
+        staleHolder: options.staleHolder,
+      }))
+    )
+      break;
     await rm(file, { force: true });
   }
   throw new StoreError({ code: "in-use", message: options.busy });
@@ -72,14 +82,23 @@ export async function acquireDovecotDotlock(options: {
  * its POP3 session lock only every 5 minutes); any other holder (another host, or a file we
  * cannot read) when nobody refreshed it for `staleAfterMs`. Also stale: a lock that vanished,
  * and one naming this very process: another session of ours whose `apop.lock` we have just
- * taken over (apop's lock already keeps two live sessions of one process apart).
+ * taken over (apop's lock already keeps two live sessions of one process apart), or naming
+ * `staleHolder`: the apop process whose `apop.lock` we have just taken over as stale (a
+ * frozen holder is alive, but `lockStaleSeconds` has judged it).
  */
-async function isStale(file: string, me: string, staleAfterMs: number): Promise<boolean> {
+async function isStale(options: {
+  file: string;
+  me: string;
+  staleAfterMs: number;
+  staleHolder: string | undefined;
+}): Promise<boolean> {
+  const { file, me, staleAfterMs, staleHolder } = options;
   const [content, info] = await Promise.all([
     readFile(file, "utf8").catch((error: unknown) => (errnoCode(error) === "ENOENT" ? null : "")),
     stat(file).catch(() => null),
   ]);
   if (content === null || info === null || content === me) return true;
+  if (staleHolder !== undefined && content.trim() === staleHolder) return true;
   const [pid, host] = content.trim().split(":");
   if (host === hostname() && /^\d+$/.test(pid ?? "")) return !isProcessAlive(Number(pid));
   return Date.now() - info.mtimeMs > staleAfterMs;

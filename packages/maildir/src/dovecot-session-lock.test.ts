@@ -28,6 +28,21 @@ describe("Dovecot's POP3 session dotlock", () => {
     });
   });
 
+  it("takes over a live local holder only when it is the apop process whose apop.lock went stale", async () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), "dovecot-lock-")), DOVECOT_SESSION_LOCK);
+    writeFileSync(file, `1:${hostname()}`);
+    await expect(
+      acquireDovecotSessionLock({ file, ...timings, staleHolder: `2:${hostname()}` }),
+    ).rejects.toMatchObject({ code: "in-use" });
+    const lock = await acquireDovecotSessionLock({
+      file,
+      ...timings,
+      staleHolder: `1:${hostname()}`,
+    });
+    expect(readFileSync(file, "utf8")).toBe(`${process.pid}:${hostname()}`);
+    await lock.release();
+  });
+
   it("takes over the lock of a dead local process, or one nobody refreshed, and nothing else", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "dovecot-lock-"));
     const file = path.join(dir, DOVECOT_SESSION_LOCK);

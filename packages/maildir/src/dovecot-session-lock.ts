@@ -34,6 +34,8 @@ export function acquireDovecotSessionLock(options: {
   readonly file: string;
   readonly staleAfterMs: number;
   readonly refreshMs: number;
+  /** The apop process whose stale `apop.lock` was just taken over (`MaildropLock.tookOverFrom`). */
+  readonly staleHolder?: string | undefined;
 }): Promise<DovecotSessionLock> {
   return acquireDovecotDotlock({
     ...options,
@@ -52,6 +54,7 @@ export function withDovecotSessionLock(
 ): MaildropLock {
   return {
     file: lock.file,
+    tookOverFrom: lock.tookOverFrom,
     isHeld: () => lock.isHeld(),
     release: async () => {
       await dovecot.release();

@@ -195,10 +195,10 @@ describe("acquireMaildropLock", () => {
     const old = (Date.now() - 60_000) / 1000;
     utimesSync(lock.file, old, old);
     // Polled, not slept: on a loaded machine the refresh timer may run late.
-    await vi.waitFor(
-      () => expect(Date.now() - statSync(lock.file).mtimeMs).toBeLessThan(10_000),
-      { timeout: 15_000, interval: 20 },
-    );
+    await vi.waitFor(() => expect(Date.now() - statSync(lock.file).mtimeMs).toBeLessThan(10_000), {
+      timeout: 15_000,
+      interval: 20,
+    });
     await lock.release();
   });
 

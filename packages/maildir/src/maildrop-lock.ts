@@ -92,6 +92,11 @@ export interface MaildropLock {
   isHeld(): Promise<boolean>;
   /** Stops refreshing and removes the lock file if it is still this lock. Never throws. */
   release(): Promise<void>;
+  /**
+   * The process on this machine whose stale lock this one replaced (`pid:host`, as Dovecot's
+   * dotlocks name a holder), if any: its other locks of this maildrop are stale too.
+   */
+  readonly tookOverFrom?: string | undefined;
 }
 
 /**
@@ -142,18 +147,23 @@ export async function acquireMaildropLock(
     token,
   });
   const context: Context = { file, tmp, me, token, content, staleAfterMs };
+  let tookOverFrom: string | undefined;
   // Rounds: create; clear a dead break file; break the stale lock; create. Losing a race
   // after that means someone else holds a live lock.
   for (let round = 0; round < 4; round++) {
     const created = await createLockFile({ file, tmp, token, content });
     if (created !== undefined) {
       const held = path.join(options.heldMaildir ?? options.maildir, LOCK_FILE);
-      return new HeldLock({ file: held, identity: created, content, refreshMs });
+      return new HeldLock({ file: held, identity: created, content, refreshMs, tookOverFrom });
     }
     const found = await inspectLock(file);
     if (found === undefined) continue;
     if (judge(found, me, staleAfterMs) === "in-use") break;
     if ((await breakStaleLock(context, found)) === "in-use") break;
+    const owner = parseOwner(found.content);
+    if (owner !== undefined && owner.machine === me.machine && owner.host !== undefined) {
+      tookOverFrom = `${owner.pid}:${owner.host}`;
+    }
   }
   throw new StoreError({ code: "in-use", message: "the maildrop is in use by another session" });
 }
@@ -309,14 +319,14 @@ function judge(found: FoundLock, me: ProcessIdentity, staleAfterMs: number): "st
 
 function parseOwner(
   content: string,
-): { machine: string; pid: number; processStart: string } | undefined {
+): { machine: string; pid: number; processStart: string; host?: string } | undefined {
   try {
     const value: unknown = JSON.parse(content);
     if (typeof value !== "object" || value === null) return undefined;
-    const { machine, pid, processStart } = value as Record<string, unknown>;
+    const { machine, pid, processStart, host } = value as Record<string, unknown>;
     if (typeof machine !== "string" || typeof processStart !== "string") return undefined;
     if (typeof pid !== "number" || !Number.isSafeInteger(pid) || pid <= 0) return undefined;
-    return { machine, pid, processStart };
+    return { machine, pid, processStart, ...(typeof host === "string" ? { host } : {}) };
   } catch {
     return undefined;
   }
@@ -403,6 +413,7 @@ class LockRefresher {
 
 class HeldLock implements MaildropLock {
   readonly file: string;
+  readonly tookOverFrom: string | undefined;
   readonly #identity: FileIdentity;
   readonly #content: string;
   readonly #refreshMs: number;
@@ -414,8 +425,10 @@ class HeldLock implements MaildropLock {
     identity: FileIdentity;
     content: string;
     refreshMs: number;
+    tookOverFrom: string | undefined;
   }) {
     this.file = options.file;
+    this.tookOverFrom = options.tookOverFrom;
     this.#identity = options.identity;
     this.#content = options.content;
     this.#refreshMs = options.refreshMs;
