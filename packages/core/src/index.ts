@@ -2,31 +2,48 @@
  * @apop/core: POP3 (RFC 1939) and its extensions, I/O-free. See README.md for the driver loop.
  */
 
-// Sessions: the two state machines, and the table they share.
+// Authentication.
 export {
-  type ClientEvent,
-  ClientSession,
-  type ClientSessionOptions,
-} from "./session/client-session.ts";
+  apopDigest,
+  createApopTimestamp,
+  digestsEqual,
+  extractApopTimestamp,
+} from "./auth/apop.ts";
+export type { Authenticator, Credential } from "./auth/credential.ts";
+export { hmacMd5 } from "./auth/hmac-md5.ts";
+export { Md5, md5 } from "./auth/md5.ts";
+export type { ChannelBinding, ChannelBindingType } from "./auth/sasl/channel-binding.ts";
+export { cramMd5Client, cramMd5Server } from "./auth/sasl/cram-md5.ts";
+export { findMechanism } from "./auth/sasl/find-mechanism.ts";
+export { loginClient, loginServer } from "./auth/sasl/login.ts";
+export { plainClient, plainServer } from "./auth/sasl/plain.ts";
 export type {
-  LoginOutcome,
-  ServerCloseReason,
-  ServerEvent,
-  UpdateOutcome,
-} from "./session/server-events.ts";
+  LoginProof,
+  SaslClientCredentials,
+  SaslClientExchange,
+  SaslClientMechanism,
+  SaslClientStep,
+  SaslClientVerifier,
+  SaslServerContext,
+  SaslServerExchange,
+  SaslServerMechanism,
+  SaslServerStep,
+} from "./auth/sasl/sasl-mechanism.ts";
+export { SaslprepError, saslprep } from "./auth/saslprep.ts";
+export { scramSha256Client, scramSha256PlusClient } from "./auth/scram/scram-client.ts";
 export {
-  type ServerPolicy,
-  ServerSession,
-  type ServerSessionOptions,
-} from "./session/server-session.ts";
-export {
-  nextState,
-  renderStateDiagram,
-  SESSION_STATES,
-  type SessionState,
-  TRANSITIONS,
-} from "./session/states.ts";
-
+  createScramCredential,
+  formatScramCredential,
+  parseScramCredential,
+  type ScramCredential,
+} from "./auth/scram/scram-credential.ts";
+export { scramSha256PlusServer, scramSha256Server } from "./auth/scram/scram-server.ts";
+export { verifyProof } from "./auth/verify-proof.ts";
+// Bytes.
+export { decodeBase64, encodeBase64 } from "./bytes/base64.ts";
+export { toHex } from "./bytes/hex.ts";
+export { LineReader, type LineReadResult } from "./bytes/line-reader.ts";
+export { decodeUtf8, encodeUtf8 } from "./bytes/utf8.ts";
 // Drivers: run a session over a transport.
 export {
   type ClientConnectOptions,
@@ -71,7 +88,15 @@ export {
   type ServerHostOptions,
 } from "./driver/server-host-options.ts";
 export type { Clock, Transport } from "./driver/transport.ts";
-
+// Errors.
+export { ApopError } from "./errors/apop-error.ts";
+export { LocalProtocolError, type LocalProtocolErrorCode } from "./errors/local-protocol-error.ts";
+export { Pop3Error, type Pop3ErrorCode } from "./errors/pop3-error.ts";
+export {
+  RemoteProtocolError,
+  type RemoteProtocolErrorCode,
+} from "./errors/remote-protocol-error.ts";
+export { StoreError, type StoreErrorCode } from "./errors/store-error.ts";
 // Grammar.
 export {
   type Capabilities,
@@ -114,49 +139,31 @@ export {
   type StatusLine,
 } from "./grammar/status-line.ts";
 export { WireSizeCounter, wireSize } from "./grammar/wire-size.ts";
-
-// Authentication.
-export {
-  apopDigest,
-  createApopTimestamp,
-  digestsEqual,
-  extractApopTimestamp,
-} from "./auth/apop.ts";
-export type { Authenticator, Credential } from "./auth/credential.ts";
-export { hmacMd5 } from "./auth/hmac-md5.ts";
-export { Md5, md5 } from "./auth/md5.ts";
-export { cramMd5Client, cramMd5Server } from "./auth/sasl/cram-md5.ts";
-export { findMechanism } from "./auth/sasl/find-mechanism.ts";
-export { loginClient, loginServer } from "./auth/sasl/login.ts";
-export { plainClient, plainServer } from "./auth/sasl/plain.ts";
-export type {
-  LoginProof,
-  SaslClientExchange,
-  SaslClientMechanism,
-  SaslClientStep,
-  SaslServerExchange,
-  SaslServerMechanism,
-  SaslServerStep,
-} from "./auth/sasl/sasl-mechanism.ts";
-export { verifyProof } from "./auth/verify-proof.ts";
-
-// Bytes.
-export { decodeBase64, encodeBase64 } from "./bytes/base64.ts";
-export { toHex } from "./bytes/hex.ts";
-export { LineReader, type LineReadResult } from "./bytes/line-reader.ts";
-export { decodeUtf8, encodeUtf8 } from "./bytes/utf8.ts";
-
-// Errors.
-export { ApopError } from "./errors/apop-error.ts";
-export { LocalProtocolError, type LocalProtocolErrorCode } from "./errors/local-protocol-error.ts";
-export { Pop3Error, type Pop3ErrorCode } from "./errors/pop3-error.ts";
-export {
-  RemoteProtocolError,
-  type RemoteProtocolErrorCode,
-} from "./errors/remote-protocol-error.ts";
-export { StoreError, type StoreErrorCode } from "./errors/store-error.ts";
-
 // Limits and the store contract.
 export { DEFAULT_LIMITS, type Limits, MIN_IDLE_TIMEOUT_MS, resolveLimits } from "./limits.ts";
+// Sessions: the two state machines, and the table they share.
+export {
+  type ClientEvent,
+  ClientSession,
+  type ClientSessionOptions,
+} from "./session/client-session.ts";
+export type {
+  LoginOutcome,
+  ServerCloseReason,
+  ServerEvent,
+  UpdateOutcome,
+} from "./session/server-events.ts";
+export {
+  type ServerPolicy,
+  ServerSession,
+  type ServerSessionOptions,
+} from "./session/server-session.ts";
+export {
+  nextState,
+  renderStateDiagram,
+  SESSION_STATES,
+  type SessionState,
+  TRANSITIONS,
+} from "./session/states.ts";
 export type { Maildrop, MailStore, MessageInfo } from "./store/mail-store.ts";
 export { MemoryStore, type MemoryStoreOptions } from "./store/memory-store.ts";

@@ -8,10 +8,11 @@
  * that stops early makes the client read and drop the rest, so the next reply is read right.
  */
 import { apopDigest } from "../auth/apop.ts";
-import type { SaslClientMechanism } from "../auth/sasl/sasl-mechanism.ts";
 import { cramMd5Client } from "../auth/sasl/cram-md5.ts";
 import { loginClient } from "../auth/sasl/login.ts";
 import { plainClient } from "../auth/sasl/plain.ts";
+import type { SaslClientMechanism, SaslClientVerifier } from "../auth/sasl/sasl-mechanism.ts";
+import { scramSha256Client, scramSha256PlusClient } from "../auth/scram/scram-client.ts";
 import { concatBytes } from "../bytes/ascii.ts";
 import { decodeBase64, encodeBase64 } from "../bytes/base64.ts";
 import { LocalProtocolError } from "../errors/local-protocol-error.ts";
@@ -34,7 +35,15 @@ import type { SessionState } from "../session/states.ts";
 import type { Clock, Transport } from "./transport.ts";
 
 /** The login methods `login` knows; `auto` picks the strongest the server offers. */
-export type LoginMethod = "auto" | "apop" | "user" | "plain" | "login" | "cram-md5";
+export type LoginMethod =
+  | "auto"
+  | "apop"
+  | "user"
+  | "plain"
+  | "login"
+  | "cram-md5"
+  | "scram-sha-256"
+  | "scram-sha-256-plus";
 
 export interface Pop3ClientOptions {
   readonly transport: Transport;
@@ -52,6 +61,11 @@ export interface Pop3ClientOptions {
    * Default false. What a runtime's `connect({ tls: "starttls" })` asks for.
    */
   readonly requireTls?: boolean;
+  /**
+   * Cryptographically strong random bytes, for SCRAM's client nonce (RFC 5802 section 5.1).
+   * Without it SCRAM is not used. The runtime packages' `connect` passes theirs.
+   */
+  readonly randomBytes?: (length: number) => Uint8Array;
 }
 
 export interface LoginOptions {
@@ -72,6 +86,7 @@ export class Pop3Client {
   readonly #transport: Transport;
   readonly #clock: Clock;
   readonly #timeoutMs: number;
+  readonly #randomBytes: ((length: number) => Uint8Array) | undefined;
   readonly #session: ClientSession;
   #events: ClientEvent[] = [];
   #lock: Promise<void> = Promise.resolve();
@@ -87,6 +102,7 @@ export class Pop3Client {
     this.#transport = options.transport;
     this.#clock = options.clock;
     this.#timeoutMs = options.timeoutMs ?? 60_000;
+    this.#randomBytes = options.randomBytes;
     this.#session = new ClientSession({
       ...(options.limits === undefined ? {} : { limits: options.limits }),
       ...(options.maxMessageOctets === undefined
@@ -218,6 +234,10 @@ export class Pop3Client {
         return this.authenticate(loginClient, options);
       case "cram-md5":
         return this.authenticate(cramMd5Client, options);
+      case "scram-sha-256":
+        return this.authenticate(scramSha256Client, options);
+      case "scram-sha-256-plus":
+        return this.authenticate(scramSha256PlusClient, options);
     }
   }
 
@@ -251,16 +271,27 @@ export class Pop3Client {
     });
   }
 
-  /** AUTH with a SASL mechanism (RFC 5034), with an initial response where the mechanism has one. */
+  /**
+   * AUTH with a SASL mechanism (RFC 5034), with an initial response where the mechanism has
+   * one. SCRAM gets the client's `randomBytes` and the transport's channel binding data; a
+   * SCRAM server that says `+OK` without proving it knows the password (`v=`, RFC 5802
+   * section 3) makes this throw `RemoteProtocolError` `unexpected-reply`.
+   */
   authenticate(
     mechanism: SaslClientMechanism,
     credentials: { user: string; password: string },
   ): Promise<void> {
     return this.#exclusive(async () => {
-      const exchange = mechanism.start({ user: credentials.user, password: credentials.password });
+      const exchange = mechanism.start({
+        user: credentials.user,
+        password: credentials.password,
+        ...(this.#randomBytes === undefined ? {} : { randomBytes: this.#randomBytes }),
+        channelBinding: this.#transport.channelBinding?.() ?? null,
+      });
       const initial = exchange.initialResponse();
       this.#session.sendAuth(mechanism.name, initial === null ? null : encodeBase64(initial));
       await this.#flush();
+      let cancelled: string | null = null;
       for (;;) {
         const event = await this.#next();
         if (event.type === "continuation-received") {
@@ -268,12 +299,29 @@ export class Pop3Client {
           // the server then answers -ERR, which ends the loop below.
           const challenge = decodeBase64(event.data);
           const step = challenge === null ? null : exchange.step(challenge);
+          if (step?.type !== "response") {
+            cancelled = step?.reason ?? "the server's challenge is not base64";
+          }
           this.#session.sendSaslResponse(step?.type === "response" ? encodeBase64(step.data) : "*");
           await this.#flush();
           continue;
         }
         if (event.type !== "response-received") throw unexpected(event);
+        if (cancelled !== null) {
+          throw new RemoteProtocolError({
+            code: "sasl-cancelled",
+            message: `${mechanism.name} cancelled: ${cancelled} (the server said: ${event.status.text})`,
+          });
+        }
         if (!event.status.ok) throw replyError(event.command, event.status);
+        const verifier = exchange as Partial<SaslClientVerifier>;
+        if (verifier.serverVerified !== undefined && !verifier.serverVerified()) {
+          await this.#transport.close().catch(() => {});
+          throw new RemoteProtocolError({
+            code: "server-not-verified",
+            message: `the server accepted ${mechanism.name} without proving it knows the password (no server signature, RFC 5802 section 3); connection closed`,
+          });
+        }
         return;
       }
     });
@@ -383,6 +431,11 @@ export class Pop3Client {
       this.#session.capabilities ?? (await this.capa()) ?? new Map<string, readonly string[]>();
     const sasl = saslMechanisms(capabilities);
     const plaintextOk = this.secure || options.allowPlaintext === true;
+    if (this.#randomBytes !== undefined) {
+      const binding = this.#transport.channelBinding?.() ?? null;
+      if (binding !== null && sasl.includes("SCRAM-SHA-256-PLUS")) return "scram-sha-256-plus";
+      if (sasl.includes("SCRAM-SHA-256")) return "scram-sha-256";
+    }
     if (plaintextOk && sasl.includes("PLAIN")) return "plain";
     if (plaintextOk && capabilities.has("USER")) return "user";
     if (sasl.includes("CRAM-MD5")) return "cram-md5";

@@ -10,7 +10,7 @@
  * one reply budget behind: the session parks pipelined commands once their replies reach it
  * (`hasDeferredInput`), and the driver goes on only after the transport took those replies.
  */
-import type { Authenticator } from "../auth/credential.ts";
+import type { Authenticator, Credential } from "../auth/credential.ts";
 import { verifyProof } from "../auth/verify-proof.ts";
 import { concatBytes } from "../bytes/ascii.ts";
 import { StoreError } from "../errors/store-error.ts";
@@ -60,6 +60,11 @@ export interface ServeConnectionOptions {
    * correct login elsewhere is not slowed. Default 2000, as Dovecot's `auth_failure_delay`.
    */
   readonly authFailureDelayMs?: number;
+  /**
+   * A key shared by every connection of the server, for SCRAM's derived salts (so an unknown
+   * user sees the same salt every time). Default: fresh per connection.
+   */
+  readonly secret?: Uint8Array;
   /** Called for every event, in order. Must not throw. */
   readonly onEvent?: (event: ServeEvent) => void;
 }
@@ -86,6 +91,8 @@ export async function serveConnection(options: ServeConnectionOptions): Promise<
     now: clock.now(),
     randomBytes: options.randomBytes,
     tlsActive: transport.secure,
+    ...(options.secret === undefined ? {} : { secret: options.secret }),
+    channelBinding: () => transport.channelBinding?.() ?? null,
     policy: { tlsAvailable: transport.upgrade !== undefined, ...options.policy },
     ...(options.limits === undefined ? {} : { limits: options.limits }),
   });
@@ -118,12 +125,22 @@ export async function serveConnection(options: ServeConnectionOptions): Promise<
     });
   };
 
+  // SCRAM asks for the credential mid-exchange; the login that follows reuses the answer.
+  let looked: { user: string; credential: Credential | null } | null = null;
+  const lookup = async (name: string): Promise<Credential | null> => {
+    if (looked?.user === name) return looked.credential;
+    const credential = await options.authenticator.lookup(name);
+    looked = { user: name, credential };
+    return credential;
+  };
+
   const login = async (
     event: Extract<ServerEvent, { type: "login-requested" }>,
   ): Promise<LoginOutcome> => {
     let outcome: LoginOutcome;
     try {
-      const credential = await options.authenticator.lookup(event.user);
+      const credential = await lookup(event.user);
+      looked = null;
       if (!(await verifyProof({ proof: event.proof, credential }))) {
         outcome = { ok: false, reason: "auth" };
       } else {
@@ -196,6 +213,19 @@ export async function serveConnection(options: ServeConnectionOptions): Promise<
         case "login-requested":
           queue.push(...session.completeLogin(await login(event), clock.now()));
           break;
+        case "credential-requested": {
+          let credential: Credential | null;
+          try {
+            credential = await lookup(event.user);
+          } catch {
+            // The source failed; the exchange goes on as for an unknown user, and the login
+            // that ends it asks again (and reports SYS/TEMP if the source is still down).
+            looked = null;
+            credential = null;
+          }
+          queue.push(...session.completeCredential(credential, clock.now()));
+          break;
+        }
         case "message-requested":
           queue.push(...(await sendMessage(event)));
           break;

@@ -28,6 +28,8 @@ describe("resolveServerHostOptions", () => {
     expect(resolved.serverName).toBe("pop.example.org");
     expect(resolved.policy.allowPlaintextAuth).toBe(false);
     expect(resolved.policy.saslMechanisms?.map((m) => m.name)).toEqual([
+      "SCRAM-SHA-256-PLUS",
+      "SCRAM-SHA-256",
       "PLAIN",
       "LOGIN",
       "CRAM-MD5",

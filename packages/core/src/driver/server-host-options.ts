@@ -3,6 +3,7 @@ import { cramMd5Server } from "../auth/sasl/cram-md5.ts";
 import { loginServer } from "../auth/sasl/login.ts";
 import { plainServer } from "../auth/sasl/plain.ts";
 import type { SaslServerMechanism } from "../auth/sasl/sasl-mechanism.ts";
+import { scramSha256PlusServer, scramSha256Server } from "../auth/scram/scram-server.ts";
 import { LocalProtocolError } from "../errors/local-protocol-error.ts";
 import { DEFAULT_LIMITS, type Limits } from "../limits.ts";
 import type { ServerPolicy } from "../session/server-session.ts";
@@ -25,9 +26,15 @@ export interface ServerHostOptions<Stats extends ConnectionStats = ConnectionSta
    * (RFC 2595 section 2.3; RFC 8314 section 4).
    */
   readonly allowPlaintextAuth?: boolean;
-  /** SASL mechanisms on offer, in order of preference. Default PLAIN, LOGIN, CRAM-MD5. */
+  /**
+   * SASL mechanisms on offer, in order of preference. Default SCRAM-SHA-256-PLUS (where the
+   * transport gives channel binding data), SCRAM-SHA-256, PLAIN, LOGIN, CRAM-MD5.
+   */
   readonly saslMechanisms?: readonly SaslServerMechanism[];
-  /** Offer APOP (a timestamp in the greeting, RFC 1939 section 7). Default true. */
+  /**
+   * Offer APOP (a timestamp in the greeting, RFC 1939 section 7). Default true, unless the
+   * authenticator says it holds no clear secrets (`Authenticator.clearSecrets`).
+   */
   readonly apop?: boolean;
   /** The greeting text, before the APOP timestamp. */
   readonly greeting?: string;
@@ -114,7 +121,13 @@ export function resolveServerHostOptions<Stats extends ConnectionStats, NameOpti
   if (typeof serverName !== "string" || !/^[\x21-\x3b\x3d\x3f-\x7e]+$/.test(serverName)) {
     fail(serverNameOption, "must be printable ASCII without spaces, '<' or '>'");
   }
-  const saslMechanisms = options.saslMechanisms ?? [plainServer, loginServer, cramMd5Server];
+  const saslMechanisms = options.saslMechanisms ?? [
+    scramSha256PlusServer,
+    scramSha256Server,
+    plainServer,
+    loginServer,
+    cramMd5Server,
+  ];
   if (
     !Array.isArray(saslMechanisms) ||
     !saslMechanisms.every((m) => typeof m?.name === "string" && typeof m.start === "function")
@@ -159,7 +172,13 @@ export function resolveServerHostOptions<Stats extends ConnectionStats, NameOpti
     policy: {
       saslMechanisms,
       allowPlaintextAuth: options.allowPlaintextAuth ?? false,
-      ...(options.apop === undefined ? {} : { apop: options.apop }),
+      // CAPA and the greeting come before the user is named: a source without clear secrets
+      // offers neither CRAM-MD5 nor the APOP timestamp (RFC 1939 section 7, RFC 2195).
+      ...(authenticator.clearSecrets === false
+        ? { apop: false, clearSecrets: false }
+        : options.apop === undefined
+          ? {}
+          : { apop: options.apop }),
       ...(options.greeting === undefined ? {} : { greeting: options.greeting }),
       ...(options.implementation === undefined ? {} : { implementation: options.implementation }),
       ...(expire === undefined ? {} : { expire: String(expire) }),

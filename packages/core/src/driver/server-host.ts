@@ -107,6 +107,8 @@ interface Tracked<Stats> extends ServerHostConnection {
 export class ServerHost<Stats extends ConnectionStats = ConnectionStats> {
   readonly #options: ResolvedServerHostOptions<Stats>;
   readonly #randomBytes: (length: number) => Uint8Array;
+  /** One key for every session: SCRAM's derived salts stay the same across connections. */
+  readonly #secret: Uint8Array;
   readonly #admission: ConnectionAdmission;
   readonly #connections = new Map<number, Tracked<Stats>>();
   /** Refused connections still writing their `-ERR` and closing. */
@@ -119,6 +121,7 @@ export class ServerHost<Stats extends ConnectionStats = ConnectionStats> {
   constructor(init: ServerHostInit<Stats>) {
     this.#options = init.options;
     this.#randomBytes = init.randomBytes;
+    this.#secret = init.randomBytes(32);
     this.#admission = new ConnectionAdmission(init.options);
   }
 
@@ -244,6 +247,7 @@ export class ServerHost<Stats extends ConnectionStats = ConnectionStats> {
       authenticator: host.authenticator,
       clock: host.clock,
       randomBytes: this.#randomBytes,
+      secret: this.#secret,
       hostname: host.serverName,
       policy: host.policy,
       limits: host.limits,

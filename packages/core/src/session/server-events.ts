@@ -30,6 +30,11 @@ export type ServerEvent =
   /** A line was refused with `-ERR` (unknown, malformed, wrong state, too long). */
   | { readonly type: "command-rejected"; readonly reason: string }
   /**
+   * A SASL exchange (SCRAM) needs the user's credential before it can go on. The host looks
+   * the user up and calls `completeCredential` (with null for no such user).
+   */
+  | { readonly type: "credential-requested"; readonly user: string; readonly mechanism: string }
+  /**
    * Credentials to check. The host looks up the user, checks the proof with `verifyProof`,
    * opens the maildrop, then calls `completeLogin`. Every failure should take the same time.
    */

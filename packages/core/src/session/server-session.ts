@@ -19,10 +19,16 @@
  * rules inside AUTHORIZATION: USER before PASS, the SASL exchange, and the plaintext policy.
  */
 import { createApopTimestamp } from "../auth/apop.ts";
+import type { Credential } from "../auth/credential.ts";
+import type { ChannelBinding } from "../auth/sasl/channel-binding.ts";
 import { findMechanism } from "../auth/sasl/find-mechanism.ts";
-import type { SaslServerExchange, SaslServerMechanism } from "../auth/sasl/sasl-mechanism.ts";
-import { decodeBase64, encodeBase64 } from "../bytes/base64.ts";
+import type {
+  SaslServerExchange,
+  SaslServerMechanism,
+  SaslServerStep,
+} from "../auth/sasl/sasl-mechanism.ts";
 import { latin1ToString } from "../bytes/ascii.ts";
+import { decodeBase64, encodeBase64 } from "../bytes/base64.ts";
 import { LineReader } from "../bytes/line-reader.ts";
 import { encodeUtf8 } from "../bytes/utf8.ts";
 import { LocalProtocolError } from "../errors/local-protocol-error.ts";
@@ -68,6 +74,11 @@ export interface ServerPolicy {
   readonly loginDelay?: number;
   /** The text of the greeting, before the APOP timestamp. */
   readonly greeting?: string;
+  /**
+   * False when the user source cannot hold clear secrets: mechanisms that need one
+   * (CRAM-MD5) are then not offered. Default true. (The APOP timestamp is `apop`.)
+   */
+  readonly clearSecrets?: boolean;
 }
 
 export interface ServerSessionOptions {
@@ -85,12 +96,24 @@ export interface ServerSessionOptions {
   readonly apopTimestamp?: string;
   /** TLS is already active (implicit TLS, RFC 8314). */
   readonly tlsActive?: boolean;
+  /**
+   * A key that stays the same for the whole server, for SCRAM's derived salts
+   * (`SaslServerContext.secret`). Default: 32 fresh random bytes, which makes those salts
+   * differ per connection; a server host passes one key to all its sessions.
+   */
+  readonly secret?: Uint8Array;
+  /**
+   * The connection's channel binding data (RFC 5056) for SCRAM-SHA-256-PLUS, asked when an
+   * AUTH starts and when CAPA is answered (it changes with STLS). Absent: no binding.
+   */
+  readonly channelBinding?: () => ChannelBinding | null;
   readonly policy?: ServerPolicy;
   readonly limits?: Partial<Limits>;
 }
 
 type Pending =
   | { readonly kind: "login"; readonly mechanism: string }
+  | { readonly kind: "credential" }
   | {
       readonly kind: "body";
       readonly encoder: MultilineEncoder;
@@ -124,6 +147,8 @@ export class ServerSession {
   readonly #policy: ServerPolicy;
   readonly #hostname: string;
   readonly #randomBytes: (length: number) => Uint8Array;
+  readonly #secret: Uint8Array;
+  readonly #channelBinding: () => ChannelBinding | null;
   readonly #reader: LineReader;
   #output: Uint8Array[] = [];
   /** Octets in `#output`, for the reply budget. */
@@ -149,6 +174,8 @@ export class ServerSession {
     this.#policy = options.policy ?? {};
     this.#hostname = options.hostname;
     this.#randomBytes = options.randomBytes;
+    this.#secret = options.secret ?? options.randomBytes(32);
+    this.#channelBinding = options.channelBinding ?? (() => null);
     this.#tlsActive = options.tlsActive ?? false;
     this.#lastActivity = options.now;
     this.#greetedAt = options.now;
@@ -270,6 +297,27 @@ export class ServerSession {
       this.#reply(false, late ? "Too long without logging in" : "Disconnected for inactivity");
     }
     return [{ type: "limit-exceeded", limit }, ...this.#close("timeout")];
+  }
+
+  /**
+   * Answers `credential-requested`: the user's credential, or null for no such user. The SASL
+   * exchange goes on with it (SCRAM sends its salt and iteration count).
+   */
+  completeCredential(credential: Credential | null, now: number): ServerEvent[] {
+    this.#expectPending("credential");
+    this.#pending = null;
+    this.#lastActivity = now;
+    const events: ServerEvent[] = [];
+    const sasl = this.#sasl;
+    if (sasl?.exchange.credential === undefined) {
+      throw new LocalProtocolError({
+        code: "invalid-state",
+        message: "no SASL exchange asked for a credential",
+      });
+    }
+    this.#handleSaslStep(sasl, sasl.exchange.credential(credential), events);
+    events.push(...this.#process(now));
+    return events;
   }
 
   /** Answers `login-requested`. */
@@ -624,7 +672,17 @@ export class ServerSession {
       this.#refusePlaintext(events);
       return;
     }
-    const exchange = mechanism.start({ challenge: this.#newChallenge(now) });
+    if (!this.#offeredMechanisms().includes(mechanism)) {
+      this.#reply(false, `SASL mechanism not available on this connection: ${mechanism.name}`);
+      this.#countBad(events, "mechanism not offered");
+      return;
+    }
+    const exchange = mechanism.start({
+      challenge: this.#newChallenge(now),
+      randomBytes: this.#randomBytes,
+      secret: this.#secret,
+      channelBinding: this.#offersChannelBinding() ? this.#channelBinding() : null,
+    });
     this.#sasl = { mechanism, exchange };
     this.#reader.maxOctets = this.#limits.saslLineOctets;
     let initial: Uint8Array | null = null;
@@ -662,8 +720,19 @@ export class ServerSession {
 
   #saslStep(response: Uint8Array | null, events: ServerEvent[]): void {
     const sasl = this.#sasl as SaslState;
-    const step = sasl.exchange.step(response);
+    this.#handleSaslStep(sasl, sasl.exchange.step(response), events);
+  }
+
+  #handleSaslStep(sasl: SaslState, step: SaslServerStep, events: ServerEvent[]): void {
     switch (step.type) {
+      case "credential-needed":
+        this.#pending = { kind: "credential" };
+        events.push({
+          type: "credential-requested",
+          user: step.user,
+          mechanism: sasl.mechanism.name,
+        });
+        return;
       case "challenge":
         this.#emit(formatContinuation(encodeBase64(step.data)));
         return;
@@ -818,10 +887,27 @@ export class ServerSession {
   // ---------------------------------------------------------------------------------------
   // Capabilities
 
+  /**
+   * What AUTH takes on this connection: password-sending mechanisms only where plaintext is
+   * allowed, those that need a clear secret only where the user source can hold one, and
+   * `-PLUS` only where the transport gives channel binding data.
+   */
   #offeredMechanisms(): SaslServerMechanism[] {
-    return (this.#policy.saslMechanisms ?? []).filter(
-      (mechanism) => !mechanism.sendsPlaintextPassword || this.#plaintextAllowed(),
-    );
+    let binding: boolean | null = null;
+    return (this.#policy.saslMechanisms ?? []).filter((mechanism) => {
+      if (mechanism.sendsPlaintextPassword && !this.#plaintextAllowed()) return false;
+      if (mechanism.needsClearSecret === true && this.#policy.clearSecrets === false) return false;
+      if (mechanism.needsChannelBinding === true) {
+        binding ??= this.#channelBinding() !== null;
+        return binding;
+      }
+      return true;
+    });
+  }
+
+  /** Whether a `-PLUS` mechanism is on offer now (SCRAM then refuses the `y` flag). */
+  #offersChannelBinding(): boolean {
+    return this.#offeredMechanisms().some((mechanism) => mechanism.needsChannelBinding === true);
   }
 
   /**
