@@ -5,15 +5,15 @@
  * fetch, where to put it, and in which order to make it safe.
  */
 import { readFileSync } from "node:fs";
-import { capaCommand } from "./capa-command.ts";
-import { checkCommand } from "./check-command.ts";
-import type { CliContext } from "./cli-context.ts";
-import { CliError } from "./cli-error.ts";
-import { ExitCode } from "./exit-code.ts";
-import { fetchCommand } from "./fetch-command.ts";
-import { helpText } from "./help-text.ts";
-import { listCommand } from "./list-command.ts";
-import { parseArguments } from "./parse-arguments.ts";
+import type { CliContext } from "./cli/cli-context.ts";
+import { CliError } from "./cli/cli-error.ts";
+import { ExitCode } from "./cli/exit-code.ts";
+import { helpText } from "./cli/help-text.ts";
+import { parseArguments } from "./cli/parse-arguments.ts";
+import { capaCommand } from "./commands/capa-command.ts";
+import { checkCommand } from "./commands/check-command.ts";
+import { fetchCommand } from "./commands/fetch-command.ts";
+import { listCommand } from "./commands/list-command.ts";
 
 async function main(argv: readonly string[]): Promise<number> {
   const debug = argv.includes("--debug");

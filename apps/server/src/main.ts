@@ -3,15 +3,16 @@
  * every protocol rule lives in @apop/core, sockets in @apop/node, mail in @apop/maildir.
  * See README.md for flags, the config schema and the exit codes.
  */
-import { addUserCommand } from "./add-user-command.ts";
-import { checkConfigCommand } from "./check-config-command.ts";
-import { CliError } from "./cli-error.ts";
-import { ExitCode } from "./exit-code.ts";
-import { helpText } from "./help-text.ts";
-import { parseCommandLine } from "./parse-command-line.ts";
+
+import { CliError } from "./cli/cli-error.ts";
+import { ExitCode } from "./cli/exit-code.ts";
+import { helpText } from "./cli/help-text.ts";
+import { parseCommandLine } from "./cli/parse-command-line.ts";
+import { addUserCommand } from "./commands/add-user-command.ts";
+import { checkConfigCommand } from "./commands/check-config-command.ts";
+import { runServer } from "./commands/run-server.ts";
+import { resolveConfig } from "./config/resolve-config.ts";
 import { readVersion } from "./read-version.ts";
-import { resolveConfig } from "./resolve-config.ts";
-import { runServer } from "./run-server.ts";
 
 async function main(argv: readonly string[]): Promise<ExitCode> {
   const cwd = process.cwd();

@@ -5,7 +5,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { connect } from "@apop/node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEMO_MESSAGES } from "../src/ensure-demo-data.ts";
+import { DEMO_MESSAGES } from "../src/demo/ensure-demo-data.ts";
 import { createFixture, type Fixture } from "./helpers/fixture.ts";
 import { cleanEnv, runCli } from "./helpers/run-cli.ts";
 import { ServerProcess } from "./helpers/server-process.ts";

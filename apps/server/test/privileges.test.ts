@@ -2,7 +2,7 @@ import { chmodSync, chownSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { connect } from "@apop/node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { lookupSystemUser } from "../src/lookup-system-user.ts";
+import { lookupSystemUser } from "../src/users/lookup-system-user.ts";
 import { createFixture, type Fixture } from "./helpers/fixture.ts";
 import { runCli } from "./helpers/run-cli.ts";
 import { ServerProcess } from "./helpers/server-process.ts";

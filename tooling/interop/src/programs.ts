@@ -16,10 +16,10 @@ function programPath(packageName: string, binName: string): string {
 }
 
 /** `apop-server`, as built by `npm run build` (apps/server/dist/main.js). */
-export const APOP_SERVER = programPath("apop-server", "apop-server");
+export const APOP_SERVER = programPath("@apop/server", "apop-server");
 
 /** The `apop` CLI, as built by `npm run build` (apps/client/dist/main.js). */
-export const APOP_CLI = programPath("apop-cli", "apop");
+export const APOP_CLI = programPath("@apop/cli", "apop");
 
 /** Throws one line when a program is not built: the suite tests the real programs only. */
 export function checkPrograms(): void {

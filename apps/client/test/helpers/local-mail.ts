@@ -5,8 +5,8 @@
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseMaildirFileName } from "../../src/maildir-file-name.ts";
-import { uidKey } from "../../src/uid-key.ts";
+import { parseMaildirFileName } from "../../src/destinations/maildir-file-name.ts";
+import { uidKey } from "../../src/destinations/uid-key.ts";
 import { localBytes, serverUid, type TestMessage } from "./messages.ts";
 
 export interface LocalMaildir {

@@ -1,0 +1,189 @@
+import { createMaildirStore } from "@apop/maildir";
+import { createPop3Server, type Pop3Server } from "@apop/node";
+import { CliError } from "../cli/cli-error.ts";
+import { ExitCode } from "../cli/exit-code.ts";
+import { formatHostPort } from "../config/host-port.ts";
+import type { ResolvedConfig } from "../config/resolve-config.ts";
+import { ensureDemoData } from "../demo/ensure-demo-data.ts";
+import { formatDemoBanner } from "../demo/format-demo-banner.ts";
+import { dropPrivileges } from "../serving/drop-privileges.ts";
+import { createJsonLogger, type Logger } from "../serving/json-logger.ts";
+import { listenAll } from "../serving/listen-all.ts";
+import { logServerEvents } from "../serving/log-server-events.ts";
+import { type PreparedServer, prepareServer } from "../serving/prepare-server.ts";
+import { reloadUsers } from "../users/reload-users.ts";
+import { UserDirectory } from "../users/user-directory.ts";
+
+/**
+ * Runs the server until SIGTERM or SIGINT, and resolves to the exit code:
+ * 1. the demo data, when the demo preset is on;
+ * 2. users file, certificate, Maildir root: all checked (`prepareServer`), else exit 2;
+ * 3. every listener bound, else exit 3; then `--user` (exit 4 when that fails);
+ * 4. SIGHUP reloads the users file; SIGTERM/SIGINT close with the grace period (exit 0),
+ *    and a second one exits at once (exit 1).
+ *
+ * Logs go to stdout as JSON lines; the demo banner goes to `stderr`.
+ */
+export async function runServer(options: {
+  resolved: ResolvedConfig;
+  version: string;
+  cwd: string;
+  stderr: (text: string) => void;
+}): Promise<ExitCode> {
+  const { resolved, version } = options;
+  const { config, demoDir } = resolved;
+  const logger = createJsonLogger({ level: config.logLevel });
+  const demo = demoDir === undefined ? null : await createDemoData(demoDir);
+  const prepared = await prepareServer(config);
+  for (const warning of [...resolved.warnings, ...prepared.warnings]) {
+    logger.log("warn", "config-warning", { message: warning });
+  }
+  const directory = new UserDirectory(prepared.users);
+  const server = createServer(prepared, directory, logger);
+  let listeners: Awaited<ReturnType<typeof listenAll>>;
+  try {
+    listeners = await listenAll({
+      server,
+      listen: config.listen,
+      tlsListen: config.tlsListen,
+      hasCertificate: prepared.tls !== undefined,
+    });
+    for (const listener of listeners) {
+      logger.log("info", "listening", {
+        address: listener.address,
+        port: listener.port,
+        tls: listener.tls,
+      });
+    }
+    if (config.user !== undefined) {
+      const user = dropPrivileges(config.user);
+      logger.log("info", "privileges-dropped", { user: user.name, uid: user.uid, gid: user.gid });
+    } else if (process.getuid?.() === 0) {
+      logger.log("warn", "running-as-root", {
+        message: "every Maildir is read and written as root; use --user NAME",
+      });
+    }
+  } catch (error) {
+    await server.close({ graceMs: 0 });
+    throw error;
+  }
+  const stopped = handleSignals({ server, logger, config, directory });
+  logger.log("info", "started", {
+    version,
+    pid: process.pid,
+    listeners: listeners.map(
+      (l) => `${formatHostPort({ host: l.address, port: l.port })} ${l.tls}`,
+    ),
+    ...directory.summary(),
+    allowPlaintextAuth: config.allowPlaintextAuth,
+    demo: demoDir !== undefined,
+  });
+  if (demoDir !== undefined && demo !== null) {
+    const listener =
+      listeners.find((l) => l.tls !== "implicit") ?? (listeners[0] as (typeof listeners)[0]);
+    options.stderr(
+      formatDemoBanner({ dir: demoDir, cwd: options.cwd, listener, created: demo.created }),
+    );
+  }
+  return stopped;
+}
+
+/** The demo's files, or exit 2 naming the folder (read-only checkout, a file in the way). */
+async function createDemoData(dir: string): Promise<{ created: string[] }> {
+  try {
+    return await ensureDemoData(dir);
+  } catch (error) {
+    throw new CliError({
+      exitCode: ExitCode.config,
+      lines: [
+        `demo: cannot create the demo data in ${dir}: ${(error as Error).message} (see --data-dir)`,
+      ],
+    });
+  }
+}
+
+function createServer(
+  prepared: PreparedServer,
+  directory: UserDirectory,
+  logger: Logger,
+): Pop3Server {
+  const { config } = prepared;
+  const { limits } = config;
+  try {
+    return createPop3Server({
+      store: createMaildirStore({
+        root: config.maildirRoot,
+        missingMailbox: config.missingMailbox,
+      }),
+      authenticator: directory,
+      ...(prepared.tls === undefined ? {} : { tls: prepared.tls }),
+      allowPlaintextAuth: config.allowPlaintextAuth,
+      hostname: prepared.hostname,
+      limits: {
+        idleTimeoutMs: limits.idleTimeoutSeconds * 1000,
+        authorizationTimeoutMs: limits.loginTimeoutSeconds * 1000,
+        authFailures: limits.maxAuthFailures,
+        badCommands: limits.maxBadCommands,
+      },
+      authFailureDelayMs: Math.round(limits.authFailureDelaySeconds * 1000),
+      maxConnections: limits.maxConnections,
+      maxConnectionsPerAddress: limits.maxConnectionsPerAddress,
+      onEvent: logServerEvents(logger),
+    });
+  } catch (error) {
+    // The schema checks what @apop/node checks; this is a safety net, worded the same way.
+    throw new CliError({
+      exitCode: ExitCode.config,
+      lines: [`config: ${(error as Error).message}`],
+    });
+  }
+}
+
+/** SIGHUP reloads; the first SIGTERM/SIGINT closes gracefully, a second one exits at once. */
+function handleSignals(options: {
+  server: Pop3Server;
+  logger: Logger;
+  config: PreparedServer["config"];
+  directory: UserDirectory;
+}): Promise<ExitCode> {
+  const { server, logger, config, directory } = options;
+  // Reloads run one after the other, so two quick SIGHUPs cannot apply in the wrong order.
+  let reloading = Promise.resolve();
+  process.on("SIGHUP", () => {
+    logger.log("info", "reload", { signal: "SIGHUP" });
+    reloading = reloading
+      .then(() => reloadUsers({ file: config.users, directory, logger }))
+      .then(
+        () => {},
+        (error: unknown) => logger.log("error", "users-reload-failed", { error }),
+      );
+  });
+  return new Promise((resolve) => {
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals): void => {
+      if (stopping) {
+        logger.log("warn", "shutdown-forced", { signal, connections: server.connectionCount });
+        resolve(ExitCode.failure);
+        return;
+      }
+      stopping = true;
+      logger.log("info", "shutdown-started", {
+        signal,
+        graceSeconds: config.shutdownGraceSeconds,
+        connections: server.connectionCount,
+      });
+      server.close({ graceMs: config.shutdownGraceSeconds * 1000 }).then(
+        () => {
+          logger.log("info", "shutdown", { signal });
+          resolve(ExitCode.ok);
+        },
+        (error: unknown) => {
+          logger.log("error", "shutdown-failed", { signal, error });
+          resolve(ExitCode.failure);
+        },
+      );
+    };
+    process.on("SIGTERM", stop);
+    process.on("SIGINT", stop);
+  });
+}

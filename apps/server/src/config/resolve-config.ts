@@ -1,0 +1,104 @@
+import path from "node:path";
+import type { z } from "zod";
+import { CliError } from "../cli/cli-error.ts";
+import { ExitCode } from "../cli/exit-code.ts";
+import type { CommandLine } from "../cli/parse-command-line.ts";
+import { type ConfigLayer, getPath, mergeLayers, sourceOf } from "./config-layer.ts";
+import { readConfigFile } from "./read-config-file.ts";
+import { readEnvLayer } from "./read-env-layer.ts";
+import { type ServerConfig, serverConfigSchema } from "./server-config-schema.ts";
+
+/** Where `apop-server` with no arguments keeps the demo: `<cwd>/data/demo`, git-ignored. */
+export const DEFAULT_DEMO_DIR = path.join("data", "demo");
+
+/** The demo listens here: loopback, and above 1023 so that it needs no privileges. */
+export const DEMO_LISTEN = "127.0.0.1:1110";
+
+export interface ResolvedConfig {
+  readonly config: ServerConfig;
+  /** Set when the demo preset is the bottom layer. */
+  readonly demoDir: string | undefined;
+  /** Things worth a log line that do not stop the server. */
+  readonly warnings: readonly string[];
+}
+
+/**
+ * The configuration from every source, later ones winning: the demo preset (with `--demo`,
+ * `--data-dir`, or no arguments and no `APOP_SERVER_*` variables), the config file
+ * (`--config` or `APOP_SERVER_CONFIG`), the `APOP_SERVER_*` variables, then the flags.
+ *
+ * Throws `CliError` (exit 2) listing every problem, one per line, as
+ * `config: <path>: <reason> (from <source>)`.
+ */
+export function resolveConfig(options: {
+  commandLine: CommandLine;
+  env: Readonly<Record<string, string | undefined>>;
+  cwd: string;
+}): ResolvedConfig {
+  const { commandLine, env, cwd } = options;
+  const { layer: envLayer, warnings } = readEnvLayer({ env, cwd });
+  const layers: ConfigLayer[] = [];
+  const envSetsSomething = Object.keys(env).some((name) => name.startsWith("APOP_SERVER_"));
+  const demo =
+    commandLine.demo || (commandLine.command === "run" && commandLine.bare && !envSetsSomething);
+  const demoDir = demo ? path.resolve(cwd, commandLine.dataDir ?? DEFAULT_DEMO_DIR) : undefined;
+  if (demoDir !== undefined) layers.push(demoLayer(demoDir));
+  const configFile = commandLine.configFile ?? nonEmpty(env.APOP_SERVER_CONFIG);
+  if (configFile !== undefined) layers.push(readConfigFile(path.resolve(cwd, configFile)));
+  layers.push(envLayer, commandLine.flags);
+  const merged = mergeLayers(layers);
+  const result = serverConfigSchema.safeParse(merged);
+  if (!result.success) {
+    throw new CliError({
+      exitCode: ExitCode.config,
+      lines: result.error.issues.flatMap((issue) => formatIssue(issue, merged, layers)),
+    });
+  }
+  return { config: result.data, demoDir, warnings };
+}
+
+/** The demo's settings: the lowest layer, so a flag can still move its port. */
+function demoLayer(dir: string): ConfigLayer {
+  return {
+    values: {
+      listen: [DEMO_LISTEN],
+      users: path.join(dir, "users"),
+      maildirRoot: path.join(dir, "mail"),
+    },
+    source: () => "--demo",
+  };
+}
+
+/**
+ * `config: listen[0].port: expected ... (from --listen)`. Array indexes are shown only where
+ * the value really was a list, so `"listen": {"port": 0.5}` reads `listen.port`.
+ */
+function formatIssue(
+  issue: z.core.$ZodIssue,
+  merged: Record<string, unknown>,
+  layers: readonly ConfigLayer[],
+): string[] {
+  const keys = issue.path.map(String);
+  const names =
+    issue.code === "unrecognized_keys" ? issue.keys.map((key) => [...keys, key]) : [keys];
+  const reason =
+    issue.code === "unrecognized_keys"
+      ? "unknown setting"
+      : issue.message.replace(/^Invalid input: /, "");
+  return names.map((name) => {
+    let shown = "";
+    name.forEach((key, i) => {
+      const parent = getPath(merged, name.slice(0, i));
+      if (Array.isArray(parent)) shown += `[${key}]`;
+      // A single value that the schema wrapped into a list: the index means nothing to the user.
+      else if (/^\d+$/.test(key) && getPath(parent, [key]) === undefined) return;
+      else shown += shown === "" ? key : `.${key}`;
+    });
+    const source = sourceOf(layers, name);
+    return `config: ${shown === "" ? "(top level)" : shown}: ${reason}${source === undefined ? "" : ` (from ${source})`}`;
+  });
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value === "" ? undefined : value;
+}
