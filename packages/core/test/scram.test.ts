@@ -59,6 +59,7 @@ function setup({
       lookups.push(user);
       return accounts[user] ?? null;
     },
+    ...(clearSecrets === undefined ? {} : { clearSecrets }),
   };
   Object.assign(link.server, { channelBinding: () => binding });
   Object.assign(link.client, { channelBinding: () => binding });
@@ -70,10 +71,7 @@ function setup({
     clock: realClock,
     randomBytes,
     hostname: "test.invalid",
-    policy: {
-      saslMechanisms: mechanisms,
-      ...(clearSecrets === undefined ? {} : { clearSecrets }),
-    },
+    policy: { saslMechanisms: mechanisms },
     authFailureDelayMs: 0,
     onEvent: (event) => events.push(event),
   });
@@ -95,10 +93,10 @@ describe("SCRAM-SHA-256 between Pop3Client and serveConnection", () => {
   });
 
   it("a wrong SCRAM password, an unknown user and a hashed user fail like any wrong password", async () => {
-    for (const [user, password] of [
-      ["scram", "pencil!"],
-      ["nobody", "pencil"],
-      ["hashed", "hashed-secret"],
+    for (const [user, password, detail] of [
+      ["scram", "pencil!", "wrong password"],
+      ["nobody", "pencil", "no such user"],
+      ["hashed", "hashed-secret", expect.stringMatching(/hashed secret cannot serve SCRAM/)],
     ] as const) {
       const { events, connect } = setup();
       const client = await connect();
@@ -109,6 +107,7 @@ describe("SCRAM-SHA-256 between Pop3Client and serveConnection", () => {
         user,
         mechanism: "SCRAM-SHA-256",
         reason: "auth",
+        detail,
       });
       await client.quit();
     }
@@ -124,11 +123,17 @@ describe("SCRAM-SHA-256 between Pop3Client and serveConnection", () => {
     await client.quit();
   });
 
-  it("CRAM-MD5 is not offered when the user source holds no clear secrets", async () => {
-    const { connect } = setup({ clearSecrets: false });
-    const client = await connect();
+  it("neither CRAM-MD5 nor the APOP timestamp is offered when the source holds no clear secrets", async () => {
+    const without = setup({ clearSecrets: false });
+    const client = await without.connect();
+    expect(client.greeting.timestamp).toBeNull();
     expect([...((await client.capa())?.get("SASL") ?? [])]).toEqual(["SCRAM-SHA-256"]);
     await client.quit();
+    const withClear = setup({ clearSecrets: true });
+    const other = await withClear.connect();
+    expect(other.greeting.timestamp).not.toBeNull();
+    expect((await other.capa())?.get("SASL")).toContain("CRAM-MD5");
+    await other.quit();
   });
 });
 

@@ -21,7 +21,7 @@ Usage:
                                     run the server
   apop-server check-config [--config FILE] [settings]
                                     check configuration, users file, certificate; exit 0 or 2
-  apop-server add-user NAME --users FILE [--scheme PLAIN|SSHA512|SHA512-CRYPT] [--force]
+  apop-server add-user NAME --users FILE [--scheme PLAIN|SSHA512|SHA512-CRYPT|SCRAM-SHA-256] [--force]
                                     add (or with --force replace) a user; the password comes
                                     from APOP_PASSWORD or is typed twice at the terminal
 

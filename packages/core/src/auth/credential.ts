@@ -24,7 +24,8 @@ export interface Authenticator {
   /**
    * Whether this source can hold clear secrets at all. CAPA and the greeting come before any
    * user is named, so they depend on the source, not the user: when false, the server offers
-   * neither the APOP timestamp nor CRAM-MD5, which only a clear secret can check. Default true.
+   * neither the APOP timestamp nor CRAM-MD5, which only a clear secret can check. Read for
+   * every connection, so it may change (a reloaded user file). Default true.
    */
   readonly clearSecrets?: boolean;
 }

@@ -11,6 +11,7 @@
  * (`hasDeferredInput`), and the driver goes on only after the transport took those replies.
  */
 import type { Authenticator, Credential } from "../auth/credential.ts";
+import { explainProofFailure } from "../auth/explain-proof-failure.ts";
 import { verifyProof } from "../auth/verify-proof.ts";
 import { concatBytes } from "../bytes/ascii.ts";
 import { StoreError } from "../errors/store-error.ts";
@@ -39,6 +40,8 @@ export type ServeEvent =
       readonly user: string;
       readonly mechanism: string;
       readonly reason: Exclude<LoginOutcome, { ok: true }>["reason"];
+      /** For the log only: why (`explainProofFailure`, or the store's error). */
+      readonly detail?: string;
     }
   | { readonly type: "message-sent"; readonly message: number; readonly octets: number }
   | { readonly type: "update-applied"; readonly deleted: number; readonly ok: boolean };
@@ -93,7 +96,14 @@ export async function serveConnection(options: ServeConnectionOptions): Promise<
     tlsActive: transport.secure,
     ...(options.secret === undefined ? {} : { secret: options.secret }),
     channelBinding: () => transport.channelBinding?.() ?? null,
-    policy: { tlsAvailable: transport.upgrade !== undefined, ...options.policy },
+    policy: {
+      tlsAvailable: transport.upgrade !== undefined,
+      ...options.policy,
+      // CAPA and the greeting come before the user is named, so they follow the source, read
+      // per connection (a reloaded user file may change it): without clear secrets, neither
+      // the APOP timestamp nor CRAM-MD5 (RFC 1939 section 7, RFC 2195) can ever succeed.
+      ...(options.authenticator.clearSecrets === false ? { apop: false, clearSecrets: false } : {}),
+    },
     ...(options.limits === undefined ? {} : { limits: options.limits }),
   });
   const emit = options.onEvent ?? (() => {});
@@ -138,11 +148,13 @@ export async function serveConnection(options: ServeConnectionOptions): Promise<
     event: Extract<ServerEvent, { type: "login-requested" }>,
   ): Promise<LoginOutcome> => {
     let outcome: LoginOutcome;
+    let detail: string | undefined;
     try {
       const credential = await lookup(event.user);
       looked = null;
       if (!(await verifyProof({ proof: event.proof, credential }))) {
         outcome = { ok: false, reason: "auth" };
+        detail = explainProofFailure({ proof: event.proof, credential });
       } else {
         maildrop = await options.store.open(event.user);
         user = event.user;
@@ -164,6 +176,7 @@ export async function serveConnection(options: ServeConnectionOptions): Promise<
       user: event.user,
       mechanism: event.mechanism,
       reason: outcome.reason,
+      ...(detail === undefined ? {} : { detail }),
     });
     if (outcome.reason === "auth") await sleep(clock, failureDelay);
     return outcome;

@@ -172,13 +172,7 @@ export function resolveServerHostOptions<Stats extends ConnectionStats, NameOpti
     policy: {
       saslMechanisms,
       allowPlaintextAuth: options.allowPlaintextAuth ?? false,
-      // CAPA and the greeting come before the user is named: a source without clear secrets
-      // offers neither CRAM-MD5 nor the APOP timestamp (RFC 1939 section 7, RFC 2195).
-      ...(authenticator.clearSecrets === false
-        ? { apop: false, clearSecrets: false }
-        : options.apop === undefined
-          ? {}
-          : { apop: options.apop }),
+      ...(options.apop === undefined ? {} : { apop: options.apop }),
       ...(options.greeting === undefined ? {} : { greeting: options.greeting }),
       ...(options.implementation === undefined ? {} : { implementation: options.implementation }),
       ...(expire === undefined ? {} : { expire: String(expire) }),
