@@ -9,14 +9,15 @@ export const READ_CHUNK_OCTETS = 64 * 1024;
  * wire size), one 64 KiB buffer at a time, never holding the file in memory. A plain read
  * loop rather than a stream: most messages fit one read, and a stream per file costs more than
  * the counting. Answers `undefined` when the path is no longer a regular file (a symbolic
- * link or a FIFO put there since the scan: `openMessageFile`). Rejects with the file-system
- * error as it is.
+ * link or a FIFO put there since the scan: `openMessageFile`), or another file than `expect`.
+ * Rejects with the file-system error as it is.
  */
 export async function countWireSize(options: {
   file: string | Buffer;
+  expect?: { readonly dev: number; readonly ino: number };
 }): Promise<number | undefined> {
   const counter = new WireSizeCounter();
-  const opened = await openMessageFile(options.file);
+  const opened = await openMessageFile(options.file, options.expect);
   if (opened === undefined) return undefined;
   const { handle } = opened;
   try {

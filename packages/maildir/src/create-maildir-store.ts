@@ -1,11 +1,12 @@
 import { mkdir, stat } from "node:fs/promises";
 import path from "node:path";
-import { type MailStore, type Maildrop, type MessageInfo, StoreError } from "@apop/core";
+import { type Maildrop, type MailStore, type MessageInfo, StoreError } from "@apop/core";
 import { countWireSize } from "./count-wire-size.ts";
 import { EmptyMaildrop } from "./empty-maildrop.ts";
-import { acquireMaildropLock, lockTimings, type MaildropLockTimings } from "./maildrop-lock.ts";
+import { MaildirFolders } from "./maildir-folders.ts";
 import { MaildirMaildrop } from "./maildir-maildrop.ts";
 import { maildirUserPath } from "./maildir-user-path.ts";
+import { acquireMaildropLock, lockTimings, type MaildropLockTimings } from "./maildrop-lock.ts";
 import { mapLimit } from "./map-limit.ts";
 import { pop3Uid, uniqueUids } from "./pop3-uid.ts";
 import { type MaildirEntry, scanMaildir } from "./scan-maildir.ts";
@@ -45,8 +46,10 @@ const COUNT_CONCURRENCY = 8;
  *
  * `open(user)`:
  * 1. refuses a user name that could leave `root` (`maildirUserPath`), with `sys-perm`;
- * 2. finds the Maildir (`missingMailbox`); a directory without `cur/` or `new/` is `sys-perm`,
- *    a missing `tmp/` is created (the lock and the size cache are written through it);
+ * 2. finds the Maildir (`missingMailbox`); a missing `tmp/` is created (the lock and the size
+ *    cache are written through it); `<root>/<user>` may be a symbolic link, but `cur/`, `new/`
+ *    and `tmp/` must be real directories, pinned for the session (`MaildirFolders`): anything
+ *    else is `sys-perm`;
  * 3. takes the maildrop lock (`in-use` when another session holds it);
  * 4. snapshots `new/` and `cur/` (`scanMaildir` order), with UIDs (`uidSource`, else the
  *    unique name; made valid by `pop3Uid` and unique by `uniqueUids`) and wire sizes (`,W=`,
@@ -63,18 +66,27 @@ export function createMaildirStore(options: MaildirStoreOptions): MailStore {
     async open(user: string): Promise<Maildrop> {
       const maildir = maildirUserPath({ root, user });
       if (!(await prepareMaildir({ maildir, missingMailbox }))) return new EmptyMaildrop();
-      const lock = await acquireMaildropLock({ maildir, ...timings }).catch((error: unknown) => {
+      const folders = await MaildirFolders.open({ maildir }).catch((error: unknown) => {
+        throw toStoreError({ error, message: "cannot open the Maildir" });
+      });
+      const lock = await acquireMaildropLock({
+        maildir: folders.maildir,
+        tmp: folders.path("tmp"),
+        ...timings,
+      }).catch(async (error: unknown) => {
+        await folders.close();
         throw toStoreError({ error, message: "cannot lock the maildrop" });
       });
       try {
         const snapshot = await takeSnapshot({
-          maildir,
+          folders,
           uidSource: options.uidSource,
           useSizeCache,
         });
-        return new MaildirMaildrop({ maildir, lock, ...snapshot });
+        return new MaildirMaildrop({ folders, lock, ...snapshot });
       } catch (error) {
         await lock.release();
+        await folders.close();
         throw toStoreError({ error, message: "cannot read the maildrop" });
       }
     },
@@ -102,13 +114,10 @@ async function prepareMaildir(options: {
     });
     if (stats === undefined) return false;
     if (!stats.isDirectory()) throw new StoreError({ code: "sys-perm", message: "no mailbox" });
-    for (const dir of ["cur", "new"]) {
-      const sub = await stat(path.join(maildir, dir)).catch(() => undefined);
-      if (!sub?.isDirectory()) {
-        throw new StoreError({ code: "sys-perm", message: `not a Maildir: no ${dir}/` });
-      }
-    }
-    await mkdir(path.join(maildir, "tmp"), { recursive: true, mode: 0o700 });
+    // Not recursive, and whatever is there already is left for `MaildirFolders` to judge.
+    await mkdir(path.join(maildir, "tmp"), { mode: 0o700 }).catch((error: unknown) => {
+      if (errnoCode(error) !== "EEXIST") throw error;
+    });
     return true;
   } catch (error) {
     if (errnoCode(error) === "ENOENT") {
@@ -119,12 +128,14 @@ async function prepareMaildir(options: {
 }
 
 async function takeSnapshot(options: {
-  maildir: string;
+  folders: MaildirFolders;
   uidSource: UidSource | undefined;
   useSizeCache: boolean;
 }): Promise<{ entries: MaildirEntry[]; messages: MessageInfo[] }> {
-  const { maildir, uidSource, useSizeCache } = options;
-  const scanned = await scanMaildir({ maildir });
+  const { folders, uidSource, useSizeCache } = options;
+  const maildir = folders.maildir;
+  const tmp = folders.path("tmp");
+  const scanned = await scanMaildir({ folders });
   const lookup = uidSource === undefined ? undefined : await uidSource.load({ maildir });
   const cache = useSizeCache ? await readSizeCache({ maildir }) : new Map<string, number>();
   const kept = new Map<string, number>();
@@ -141,7 +152,7 @@ async function takeSnapshot(options: {
         return cached;
       }
       try {
-        const size = await countWireSize({ file: entry.path });
+        const size = await countWireSize({ file: entry.path, expect: entry });
         // No longer a regular file (swapped for a symlink since the scan): not a message.
         if (size === undefined) return undefined;
         if (key !== undefined) kept.set(key, size);
@@ -155,7 +166,7 @@ async function takeSnapshot(options: {
     },
   });
   if (useSizeCache && (counted || kept.size !== cache.size)) {
-    await writeSizeCache({ maildir, sizes: kept });
+    await writeSizeCache({ maildir, tmp, sizes: kept });
   }
   const entries = scanned.filter((_, i) => sizes[i] !== undefined);
   const entrySizes = sizes.filter((size) => size !== undefined);

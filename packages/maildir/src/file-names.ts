@@ -63,10 +63,12 @@ export async function listNames(dir: string): Promise<string[]> {
  * is whatever the mailbox owner (or anyone who can write the Maildir) put there: a symlink to
  * the server's TLS key or another user's mail would otherwise be served by RETR, and a FIFO
  * would hang the open. `O_NOFOLLOW` makes the check and the open one step, so a file swapped
- * for a link after the scan is refused too; `O_NONBLOCK` keeps a FIFO from blocking.
+ * for a link after the scan is refused too; `O_NONBLOCK` keeps a FIFO from blocking. With
+ * `expect`, a file that is not that device and inode (the one listed) answers `undefined` too.
  */
 export async function openMessageFile(
   file: string | Buffer,
+  expect?: { readonly dev: number; readonly ino: number },
 ): Promise<{ handle: FileHandle; stats: Stats } | undefined> {
   let handle: FileHandle;
   try {
@@ -80,9 +82,17 @@ export async function openMessageFile(
     await handle.close();
     throw error;
   });
-  if (!stats.isFile()) {
+  if (!stats.isFile() || (expect !== undefined && !sameFile(stats, expect))) {
     await handle.close();
     return undefined;
   }
   return { handle, stats };
+}
+
+/** True when both name the same file: same device and inode. */
+export function sameFile(
+  a: { readonly dev: number; readonly ino: number },
+  b: { readonly dev: number; readonly ino: number },
+): boolean {
+  return a.dev === b.dev && a.ino === b.ino;
 }

@@ -1,9 +1,9 @@
 import type { FileHandle } from "node:fs/promises";
-import { unlink } from "node:fs/promises";
-import path from "node:path";
+import { lstat, unlink } from "node:fs/promises";
 import { LocalProtocolError, type Maildrop, type MessageInfo, StoreError } from "@apop/core";
 import { READ_CHUNK_OCTETS } from "./count-wire-size.ts";
-import { filePath, listNames, openMessageFile } from "./file-names.ts";
+import { filePath, listNames, openMessageFile, sameFile } from "./file-names.ts";
+import type { MaildirFolders } from "./maildir-folders.ts";
 import type { MaildropLock } from "./maildrop-lock.ts";
 import { parseMaildirName } from "./parse-maildir-name.ts";
 import type { MaildirEntry } from "./scan-maildir.ts";
@@ -16,22 +16,24 @@ import { errnoCode, toStoreError } from "./to-store-error.ts";
  * A message file may have moved since the snapshot (`new/` to `cur/`, or a flag change by
  * another mail client): `read` and `commit` then look for its unique name in `cur/` and
  * `new/`. A message that is gone for good makes `read` fail with `sys-temp` and is no error
- * for `commit`.
+ * for `commit`. Only the very file listed (same device and inode; a rename keeps both) is
+ * ever read or deleted, and only through the folders pinned at open (`MaildirFolders`): a
+ * folder swapped for a link since then makes `read` fail and `commit` delete nothing.
  */
 export class MaildirMaildrop implements Maildrop {
   readonly messages: readonly MessageInfo[];
-  readonly #maildir: string;
+  readonly #folders: MaildirFolders;
   readonly #entries: MaildirEntry[];
   readonly #lock: MaildropLock;
   #open = true;
 
   constructor(options: {
-    maildir: string;
+    folders: MaildirFolders;
     entries: readonly MaildirEntry[];
     messages: readonly MessageInfo[];
     lock: MaildropLock;
   }) {
-    this.#maildir = options.maildir;
+    this.#folders = options.folders;
     this.#entries = [...options.entries];
     this.messages = options.messages;
     this.#lock = options.lock;
@@ -62,9 +64,11 @@ export class MaildirMaildrop implements Maildrop {
 
   async #openMessage(index: number): Promise<FileHandle> {
     const entry = this.#entry(index);
+    await this.#folders.verify(entry.dir);
     try {
-      // Not a regular file any more (a symlink or FIFO put in its place): treated as vanished.
-      const opened = await openMessageFile(entry.path);
+      // Not the listed regular file any more (a symlink, a FIFO or another file put in its
+      // place): treated as vanished.
+      const opened = await openMessageFile(entry.path, entry);
       if (opened !== undefined) return opened.handle;
     } catch (error) {
       if (errnoCode(error) !== "ENOENT") {
@@ -74,11 +78,8 @@ export class MaildirMaildrop implements Maildrop {
     const moved = await this.#relocate(index).catch(() => undefined);
     if (moved !== undefined) {
       try {
-        const opened = await openMessageFile(moved);
-        if (opened !== undefined) {
-          if (opened.stats.size === entry.diskSize) return opened.handle;
-          await opened.handle.close();
-        }
+        const opened = await openMessageFile(moved, entry);
+        if (opened !== undefined) return opened.handle;
       } catch {
         // Gone again, or not the message that was listed: vanished.
       }
@@ -104,6 +105,9 @@ export class MaildirMaildrop implements Maildrop {
           message: "the maildrop lock was lost; no message was deleted",
         });
       }
+      // A folder swapped since login: delete nothing rather than unlink in its new target.
+      await this.#folders.verify("cur");
+      await this.#folders.verify("new");
       const failures: unknown[] = [];
       for (const index of indexes) {
         const error = await this.#delete(index);
@@ -118,6 +122,7 @@ export class MaildirMaildrop implements Maildrop {
       }
     } finally {
       await this.#lock.release();
+      await this.#folders.close();
     }
   }
 
@@ -125,23 +130,38 @@ export class MaildirMaildrop implements Maildrop {
   async release(): Promise<void> {
     this.#open = false;
     await this.#lock.release();
+    await this.#folders.close();
   }
 
-  /** Deletes one message wherever it is now; answers the error, if any, but ENOENT. */
+  /**
+   * Deletes one message wherever it is now; answers the error, if any, but ENOENT. A file of
+   * that name that is not the one listed (another device or inode) is left alone.
+   */
   async #delete(index: number): Promise<unknown> {
+    const entry = this.#entry(index);
     try {
-      await unlink(this.#entry(index).path);
-      return undefined;
+      await this.#folders.verify(entry.dir);
+      if (await this.#unlinkIfListed(entry.path, entry)) return undefined;
     } catch (error) {
       if (errnoCode(error) !== "ENOENT") return error;
     }
     try {
       const moved = await this.#relocate(index);
-      if (moved !== undefined) await unlink(moved);
+      if (moved !== undefined) {
+        await this.#folders.verify(this.#entry(index).dir);
+        await this.#unlinkIfListed(moved, entry);
+      }
       return undefined;
     } catch (error) {
       return errnoCode(error) === "ENOENT" ? undefined : error;
     }
+  }
+
+  /** Unlinks `file` if it is the listed message; false (nothing done) when it is another. */
+  async #unlinkIfListed(file: string | Buffer, entry: MaildirEntry): Promise<boolean> {
+    if (!sameFile(await lstat(file), entry)) return false;
+    await unlink(file);
+    return true;
   }
 
   /**
@@ -154,7 +174,7 @@ export class MaildirMaildrop implements Maildrop {
       this.#entries.filter((_, i) => i !== index).map((e) => `${e.dir}/${e.fileName}`),
     );
     for (const dir of ["cur", "new"] as const) {
-      const folder = path.join(this.#maildir, dir);
+      const folder = this.#folders.path(dir);
       const names = await listNames(folder).catch((error: unknown) => {
         if (errnoCode(error) === "ENOENT") return [];
         throw error;

@@ -103,11 +103,15 @@ export function lockTimings(timings: MaildropLockTimings = {}): Required<Maildro
  * and the file-system error as it is for anything else.
  */
 export async function acquireMaildropLock(
-  options: { readonly maildir: string } & MaildropLockTimings,
+  options: {
+    readonly maildir: string;
+    /** The Maildir's `tmp/` (default `<maildir>/tmp`), e.g. a pinned one (`MaildirFolders`). */
+    readonly tmp?: string;
+  } & MaildropLockTimings,
 ): Promise<MaildropLock> {
   const { staleAfterMs, refreshMs } = lockTimings(options);
   const file = path.join(options.maildir, LOCK_FILE);
-  const tmp = path.join(options.maildir, "tmp");
+  const tmp = options.tmp ?? path.join(options.maildir, "tmp");
   const me = currentProcessIdentity();
   const token = randomUUID();
   const content = JSON.stringify({

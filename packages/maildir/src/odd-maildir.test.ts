@@ -149,6 +149,79 @@ describe("things in new/ and cur/ that are not messages", () => {
   });
 });
 
+describe("cur/, new/ and tmp/ that are symbolic links", () => {
+  /** A directory outside the Maildir holding one file, named like a message, that must stay. */
+  function victimDir(root: string, name: string): { dir: string; file: string } {
+    const dir = path.join(root, "elsewhere");
+    mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, name);
+    writeFileSync(file, "not mail: a file the server can read and delete\n");
+    return { dir, file };
+  }
+
+  it.each(["cur", "new", "tmp"] as const)(
+    "refuses a Maildir whose %s/ is a link to another directory, touching nothing there",
+    async (folder) => {
+      const root = makeRoot();
+      const { dir, file } = victimDir(root, "1700000000.victim.host");
+      const maildir = makeMaildir(root, "u", [{ name: "1700000001.mine.host" }]);
+      rmSync(path.join(maildir, folder), { recursive: true });
+      symlinkSync(dir, path.join(maildir, folder));
+      const error = await rejection(createMaildirStore({ root }).open("u"));
+      expect(StoreError.isInstance(error) && error.code).toBe("sys-perm");
+      expect(String((error as Error).message)).toContain(`${folder}/ is a symbolic link`);
+      expect(readdirSync(dir)).toEqual(["1700000000.victim.host"]);
+      expect(existsSync(file)).toBe(true);
+      expect(existsSync(path.join(maildir, "apop.lock"))).toBe(false);
+    },
+  );
+
+  it("still serves a Maildir whose <root>/<user> is itself a link (placed there by the administrator)", async () => {
+    const root = makeRoot();
+    const elsewhere = makeMaildir(makeRoot(), "real", [
+      { name: "1700000000.m.host", content: "m\n" },
+    ]);
+    symlinkSync(elsewhere, path.join(root, "u"));
+    const drop = await createMaildirStore({ root }).open("u");
+    expect(await readText(drop, 0)).toBe("m\n");
+    await drop.commit([0]);
+    expect(readdirSync(path.join(elsewhere, "new"))).toEqual([]);
+  });
+
+  it("a folder swapped for a link after login: RETR serves nothing and QUIT deletes nothing there", async () => {
+    const root = makeRoot();
+    const name = "1700000000.victim.host";
+    const { dir, file } = victimDir(root, name);
+    const maildir = makeMaildir(root, "u", [{ name, content: "my own mail\n" }]);
+    const drop = await createMaildirStore({ root }).open("u");
+    // The owner moves new/ aside and points new/ at a directory with a file of the same name.
+    renameSync(path.join(maildir, "new"), path.join(maildir, "new.aside"));
+    symlinkSync(dir, path.join(maildir, "new"));
+    const read = await rejection(readAll(drop.read(0)));
+    expect(StoreError.isInstance(read) && read.code).toBe("sys-temp");
+    const committed = await rejection(drop.commit([0]));
+    expect(StoreError.isInstance(committed) && committed.code).toBe("sys-temp");
+    expect(existsSync(file)).toBe(true);
+    expect(readdirSync(path.join(maildir, "new.aside"))).toEqual([name]);
+    expect(existsSync(path.join(maildir, "apop.lock"))).toBe(false);
+  });
+
+  it("a file put in place of a listed message under the same name is neither served nor deleted", async () => {
+    const root = makeRoot();
+    const name = "1700000000.m.host";
+    const maildir = makeMaildir(root, "u", [{ name, content: "listed\n" }]);
+    const drop = await createMaildirStore({ root }).open("u");
+    const file = path.join(maildir, "new", name);
+    // Kept elsewhere (so its inode is not reused), replaced by another file of the same name.
+    renameSync(file, path.join(maildir, "kept"));
+    writeFileSync(file, "another file\n");
+    const read = await rejection(readAll(drop.read(0)));
+    expect(StoreError.isInstance(read) && read.code).toBe("sys-temp");
+    await drop.commit([0]);
+    expect(existsSync(file)).toBe(true);
+  });
+});
+
 describe("odd contents", () => {
   const contents: [string, Buffer][] = [
     ["NUL bytes", latin1("Subject: nul\n\na\0b\0\n")],

@@ -1,6 +1,6 @@
 import { lstat } from "node:fs/promises";
-import path from "node:path";
 import { filePath, listNames } from "./file-names.ts";
+import type { MaildirFolders } from "./maildir-folders.ts";
 import { mapLimit } from "./map-limit.ts";
 import { type MaildirName, parseMaildirName } from "./parse-maildir-name.ts";
 import { errnoCode } from "./to-store-error.ts";
@@ -15,13 +15,16 @@ export interface MaildirEntry extends MaildirName {
   readonly path: string | Buffer;
   readonly diskSize: number;
   readonly mtimeMs: number;
+  /** Device and inode when listed: the file opened or unlinked later must be this one. */
+  readonly dev: number;
+  readonly ino: number;
 }
 
 /** How many `stat` calls run at once. */
 const STAT_CONCURRENCY = 32;
 
 /**
- * Lists the messages of a Maildir: the regular files of `new/` and `cur/`, without dot-files
+ * Lists the messages of a Maildir, through its pinned folders (`MaildirFolders`): the regular files of `new/` and `cur/`, without dot-files
  * and without `tmp/` (deliveries in progress). Symbolic links are not messages: whoever can
  * write the Maildir could point one at any file the server can read (see `openMessageFile`).
  * Names that are not UTF-8 are listed too, by their bytes (`decodeFileName`). Sorted by delivery time, then unique name,
@@ -33,10 +36,10 @@ const STAT_CONCURRENCY = 32;
  * never missed; if it was seen in both, the `new/` entry is checked again and dropped when it
  * is gone. Files that vanish between listing and `stat` are skipped.
  */
-export async function scanMaildir(options: { maildir: string }): Promise<MaildirEntry[]> {
+export async function scanMaildir(options: { folders: MaildirFolders }): Promise<MaildirEntry[]> {
   const entries = [
-    ...(await scanDir(options.maildir, "new")),
-    ...(await scanDir(options.maildir, "cur")),
+    ...(await scanDir(options.folders, "new")),
+    ...(await scanDir(options.folders, "cur")),
   ];
   const inCur = new Set(entries.filter((e) => e.dir === "cur").map((e) => e.uniqueName));
   const checked = await mapLimit({
@@ -48,8 +51,8 @@ export async function scanMaildir(options: { maildir: string }): Promise<Maildir
   return checked.filter((entry) => entry !== undefined).sort(compareEntries);
 }
 
-async function scanDir(maildir: string, dir: "new" | "cur"): Promise<MaildirEntry[]> {
-  const folder = path.join(maildir, dir);
+async function scanDir(folders: MaildirFolders, dir: "new" | "cur"): Promise<MaildirEntry[]> {
+  const folder = folders.path(dir);
   const names = (await listNames(folder)).filter((name) => !name.startsWith("."));
   const entries = await mapLimit({
     items: names,
@@ -60,13 +63,19 @@ async function scanDir(maildir: string, dir: "new" | "cur"): Promise<MaildirEntr
 }
 
 async function statEntry(
-  entry: Omit<MaildirEntry, "diskSize" | "mtimeMs">,
+  entry: Omit<MaildirEntry, "diskSize" | "mtimeMs" | "dev" | "ino">,
 ): Promise<MaildirEntry | undefined> {
   try {
     // lstat: a symbolic link is skipped, whatever it points at.
     const stats = await lstat(entry.path);
     if (!stats.isFile()) return undefined;
-    return { ...entry, diskSize: stats.size, mtimeMs: stats.mtimeMs };
+    return {
+      ...entry,
+      diskSize: stats.size,
+      mtimeMs: stats.mtimeMs,
+      dev: stats.dev,
+      ino: stats.ino,
+    };
   } catch (error) {
     if (errnoCode(error) === "ENOENT") return undefined;
     throw error;

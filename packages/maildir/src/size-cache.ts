@@ -59,12 +59,15 @@ export async function readSizeCache(options: { maildir: string }): Promise<Map<s
  */
 export async function writeSizeCache(options: {
   maildir: string;
+  /** The Maildir's `tmp/` (default `<maildir>/tmp`). */
+  tmp?: string;
   sizes: ReadonlyMap<string, number>;
 }): Promise<void> {
   const { maildir, sizes } = options;
   const lines = [HEADER];
   for (const [key, size] of sizes) lines.push(`${size}\t${key}`);
-  const temporary = path.join(maildir, "tmp", `${SIZE_CACHE_FILE}.${randomUUID()}`);
+  const tmp = options.tmp ?? path.join(maildir, "tmp");
+  const temporary = path.join(tmp, `${SIZE_CACHE_FILE}.${randomUUID()}`);
   try {
     await writeFile(temporary, `${lines.join("\n")}\n`, { flag: "wx", mode: 0o600 });
     await rename(temporary, path.join(maildir, SIZE_CACHE_FILE));
