@@ -108,6 +108,7 @@ describe("SCRAM-SHA-256 between Pop3Client and serveConnection", () => {
         mechanism: "SCRAM-SHA-256",
         reason: "auth",
         detail,
+        delayMs: 0,
       });
       await client.quit();
     }

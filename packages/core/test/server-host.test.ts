@@ -374,3 +374,31 @@ describe("ServerHost", () => {
     expect(host.closing).toBe(false);
   });
 });
+
+describe("per-address login penalties across connections", () => {
+  it("each failure from one address waits longer, whatever the connection; others start afresh", async () => {
+    const clock = new ManualClock();
+    const { host, events } = setup({ clock, authFailureDelayMs: 1000, allowPlaintextAuth: true });
+    const fail = async (remoteAddress: string): Promise<number> => {
+      const { link } = open(host, { remoteAddress });
+      await link.client.write(ascii("USER alice\r\nPASS wrong\r\n"));
+      for (;;) {
+        const failed = events.flatMap((e) =>
+          e.type === "session-event" && e.event.type === "login-failed" ? [e.event] : [],
+        );
+        if (failed.length > seen) {
+          seen = failed.length;
+          clock.advance(20_000);
+          await link.client.close();
+          return failed.at(-1)?.delayMs ?? -1;
+        }
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    };
+    let seen = 0;
+    expect(await fail("192.0.2.1")).toBe(1000);
+    expect(await fail("::ffff:192.0.2.1")).toBe(2000);
+    expect(await fail("192.0.2.1")).toBe(4000);
+    expect(await fail("192.0.2.9")).toBe(1000);
+  });
+});

@@ -63,6 +63,8 @@ export function createMaildirStore(options: MaildirStoreOptions): MailStore {
   const missingMailbox = options.missingMailbox ?? "refuse";
   const useSizeCache = options.sizeCache ?? true;
   return {
+    // LOGIN-DELAY's last login lives in each Maildir (`last-login.ts`).
+    keepsLastLogin: true,
     async open(user: string): Promise<Maildrop> {
       const maildir = maildirUserPath({ root, user });
       if (!(await prepareMaildir({ maildir, missingMailbox }))) return new EmptyMaildrop();

@@ -5,6 +5,7 @@ export {
   dovecotDefaultUidl,
   dovecotUidlistSource,
 } from "./dovecot-uidlist-source.ts";
+export { MAX_USER_NAME_OCTETS, maildirUserPath } from "./maildir-user-path.ts";
 export {
   acquireMaildropLock,
   DEFAULT_REFRESH_MS,
@@ -13,7 +14,6 @@ export {
   type MaildropLock,
   type MaildropLockTimings,
 } from "./maildrop-lock.ts";
-export { MAX_USER_NAME_OCTETS, maildirUserPath } from "./maildir-user-path.ts";
 export {
   type DovecotUidlist,
   type DovecotUidlistRecord,

@@ -1,9 +1,9 @@
 import { spawnSync } from "node:child_process";
 import {
   existsSync,
+  readdirSync,
   readFileSync,
   rmSync,
-  readdirSync,
   statSync,
   utimesSync,
   writeFileSync,

@@ -126,6 +126,8 @@ function createServer(
         badCommands: limits.maxBadCommands,
       },
       authFailureDelayMs: Math.round(limits.authFailureDelaySeconds * 1000),
+      // LOGIN-DELAY (RFC 2449 section 6.5): kept in each Maildir, so it holds across processes.
+      ...(limits.loginDelaySeconds > 0 ? { loginDelay: limits.loginDelaySeconds } : {}),
       maxConnections: limits.maxConnections,
       maxConnectionsPerAddress: limits.maxConnectionsPerAddress,
       onEvent: logServerEvents(logger),

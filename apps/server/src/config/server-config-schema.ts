@@ -77,6 +77,7 @@ const limits = z
     maxConnections: wholeNumber({ min: 1, default: 1000 }),
     maxConnectionsPerAddress: wholeNumber({ min: 1, default: 20 }),
     authFailureDelaySeconds: seconds({ max: 60, default: 2 }),
+    loginDelaySeconds: wholeNumber({ min: 0, default: 0 }),
     maxAuthFailures: wholeNumber({ min: 1, default: 3 }),
     maxBadCommands: wholeNumber({ min: 1, default: 10 }),
   })
@@ -86,6 +87,7 @@ const limits = z
     maxConnections: 1000,
     maxConnectionsPerAddress: 20,
     authFailureDelaySeconds: 2,
+    loginDelaySeconds: 0,
     maxAuthFailures: 3,
     maxBadCommands: 10,
   });

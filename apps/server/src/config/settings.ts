@@ -139,6 +139,13 @@ export const SETTINGS: readonly Setting[] = [
     help: "wait before each failed login's -ERR (default 2)",
   },
   {
+    key: "limits.loginDelaySeconds",
+    flag: "login-delay",
+    kind: "number",
+    value: "SECONDS",
+    help: "least time between two logins to one mailbox, enforced and advertised (RFC 2449 LOGIN-DELAY; default 0: none)",
+  },
+  {
     key: "limits.maxAuthFailures",
     flag: "max-auth-failures",
     kind: "number",

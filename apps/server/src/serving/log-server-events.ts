@@ -127,6 +127,7 @@ function logSessionEvent(
         mechanism: event.mechanism,
         reason: event.reason,
         ...(event.detail === undefined ? {} : { detail: event.detail }),
+        ...(event.delayMs === undefined ? {} : { delayMs: event.delayMs }),
       });
       return;
     case "credential-requested":

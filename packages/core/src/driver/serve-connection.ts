@@ -40,8 +40,10 @@ export type ServeEvent =
       readonly user: string;
       readonly mechanism: string;
       readonly reason: Exclude<LoginOutcome, { ok: true }>["reason"];
-      /** For the log only: why (`explainProofFailure`, or the store's error). */
+      /** For the log only: why (`explainProofFailure`). */
       readonly detail?: string;
+      /** How long the `-ERR` waits, in ms (credential failures only): the per-address penalty. */
+      readonly delayMs?: number;
     }
   | { readonly type: "message-sent"; readonly message: number; readonly octets: number }
   | { readonly type: "update-applied"; readonly deleted: number; readonly ok: boolean };
@@ -68,6 +70,15 @@ export interface ServeConnectionOptions {
    * user sees the same salt every time). Default: fresh per connection.
    */
   readonly secret?: Uint8Array;
+  /**
+   * The client's entry in the server's per-address penalties (`LoginPenalties`): each failed
+   * login then waits what `failed` answers instead of `authFailureDelayMs`, and a successful
+   * one clears it. Absent: the fixed delay, per connection.
+   */
+  readonly penalty?: {
+    failed(now: number): number;
+    succeeded(): void;
+  };
   /** Called for every event, in order. Must not throw. */
   readonly onEvent?: (event: ServeEvent) => void;
 }
@@ -98,7 +109,11 @@ export async function serveConnection(options: ServeConnectionOptions): Promise<
     channelBinding: () => transport.channelBinding?.() ?? null,
     policy: {
       tlsAvailable: transport.upgrade !== undefined,
-      ...options.policy,
+      ...withoutLoginDelay(options.policy),
+      // LOGIN-DELAY is advertised only where it is enforced (RFC 2449 section 6.5).
+      ...(options.store.keepsLastLogin === true && options.policy?.loginDelay !== undefined
+        ? { loginDelay: options.policy.loginDelay }
+        : {}),
       // CAPA and the greeting come before the user is named, so they follow the source, read
       // per connection (a reloaded user file may change it): without clear secrets, neither
       // the APOP timestamp nor CRAM-MD5 (RFC 1939 section 7, RFC 2195) can ever succeed.
@@ -156,8 +171,19 @@ export async function serveConnection(options: ServeConnectionOptions): Promise<
         outcome = { ok: false, reason: "auth" };
         detail = explainProofFailure({ proof: event.proof, credential });
       } else {
-        maildrop = await options.store.open(event.user);
+        const opened = await options.store.open(event.user);
+        const refusal = await enforceLoginDelay({
+          maildrop: opened,
+          loginDelay: options.policy?.loginDelay,
+          now: clock.now(),
+        });
+        if (refusal !== null) {
+          await opened.release().catch(() => {});
+          throw refusal;
+        }
+        maildrop = opened;
         user = event.user;
+        options.penalty?.succeeded();
         emit({
           type: "login-succeeded",
           user: event.user,
@@ -167,18 +193,23 @@ export async function serveConnection(options: ServeConnectionOptions): Promise<
         return { ok: true, messages: maildrop.messages };
       }
     } catch (error) {
-      outcome = StoreError.isInstance(error)
-        ? { ok: false, reason: error.code }
-        : { ok: false, reason: "sys-temp" };
+      outcome = !StoreError.isInstance(error)
+        ? { ok: false, reason: "sys-temp" }
+        : error.code === "login-delay"
+          ? { ok: false, reason: error.code, text: `Logged in too recently: ${error.message}` }
+          : { ok: false, reason: error.code };
     }
+    const delayMs =
+      outcome.reason === "auth" ? (options.penalty?.failed(clock.now()) ?? failureDelay) : 0;
     emit({
       type: "login-failed",
       user: event.user,
       mechanism: event.mechanism,
       reason: outcome.reason,
       ...(detail === undefined ? {} : { detail }),
+      ...(outcome.reason === "auth" ? { delayMs } : {}),
     });
-    if (outcome.reason === "auth") await sleep(clock, failureDelay);
+    await sleep(clock, delayMs);
     return outcome;
   };
 
@@ -309,6 +340,38 @@ export async function serveConnection(options: ServeConnectionOptions): Promise<
     if (maildrop !== null && !updated) await (maildrop as Maildrop).release().catch(() => {});
   }
   return { reason, user, octetsSent, commands };
+}
+
+/**
+ * LOGIN-DELAY (RFC 2449 section 6.5): a login sooner than `loginDelay` seconds after the last
+ * one to the same maildrop is refused with `[LOGIN-DELAY]` (section 8.1), and does not count
+ * as a login; any other is recorded on the store. Returns the refusal, or null.
+ */
+async function enforceLoginDelay({
+  maildrop,
+  loginDelay,
+  now,
+}: {
+  maildrop: Maildrop;
+  loginDelay: number | undefined;
+  now: number;
+}): Promise<StoreError | null> {
+  if (loginDelay === undefined || loginDelay <= 0 || maildrop.lastLogin === undefined) return null;
+  const last = await maildrop.lastLogin();
+  const wait = last === null ? 0 : last + loginDelay * 1000 - now;
+  if (wait > 0) {
+    return new StoreError({
+      code: "login-delay",
+      message: `logged in less than ${loginDelay} s ago; wait ${Math.ceil(wait / 1000)} s`,
+    });
+  }
+  await maildrop.recordLogin?.(now);
+  return null;
+}
+
+function withoutLoginDelay(policy: ServerPolicy | undefined): ServerPolicy {
+  const { loginDelay: _, ...rest } = policy ?? {};
+  return rest;
 }
 
 const EMPTY = new Uint8Array(0);

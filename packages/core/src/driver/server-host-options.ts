@@ -42,7 +42,11 @@ export interface ServerHostOptions<Stats extends ConnectionStats = ConnectionSta
   readonly implementation?: string;
   /** CAPA EXPIRE: days, or `NEVER` (RFC 2449 section 6.7). */
   readonly expire?: number | "NEVER";
-  /** CAPA LOGIN-DELAY in seconds (RFC 2449 section 6.5). */
+  /**
+   * The least time between two logins to one maildrop, in seconds (RFC 2449 section 6.5):
+   * enforced with `-ERR [LOGIN-DELAY]` and advertised in CAPA. Needs a store that keeps the
+   * last login (`MailStore.keepsLastLogin`). Default none.
+   */
   readonly loginDelay?: number;
   /** Core's limits: line lengths, bad commands, timeouts, pipelined input. */
   readonly limits?: Partial<Limits>;
@@ -139,6 +143,9 @@ export function resolveServerHostOptions<Stats extends ConnectionStats, NameOpti
     fail("expire", "must be a number of days or 'NEVER'");
   }
   optional(options.loginDelay, isCount, "loginDelay", "must be a whole number of seconds");
+  if ((options.loginDelay ?? 0) > 0 && store.keepsLastLogin !== true) {
+    fail("loginDelay", "needs a store that keeps the last login time (MailStore.keepsLastLogin)");
+  }
   optional(options.allowPlaintextAuth, isBoolean, "allowPlaintextAuth", "must be a boolean");
   optional(options.apop, isBoolean, "apop", "must be a boolean");
   optional(options.greeting, isLine, "greeting", "must be one line of text");
@@ -176,7 +183,7 @@ export function resolveServerHostOptions<Stats extends ConnectionStats, NameOpti
       ...(options.greeting === undefined ? {} : { greeting: options.greeting }),
       ...(options.implementation === undefined ? {} : { implementation: options.implementation }),
       ...(expire === undefined ? {} : { expire: String(expire) }),
-      ...(options.loginDelay === undefined ? {} : { loginDelay: options.loginDelay }),
+      ...((options.loginDelay ?? 0) > 0 ? { loginDelay: options.loginDelay } : {}),
     },
     limits,
     authFailureDelayMs: options.authFailureDelayMs ?? 2000,

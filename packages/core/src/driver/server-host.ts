@@ -19,6 +19,7 @@ import {
   normalizeRemoteAddress,
   tooManyConnectionsLine,
 } from "./connection-admission.ts";
+import { LoginPenalties } from "./login-penalties.ts";
 import { serveConnection } from "./serve-connection.ts";
 import type { ConnectionStats, ServerHostEvent } from "./server-host-event.ts";
 import type { ResolvedServerHostOptions } from "./server-host-options.ts";
@@ -109,6 +110,8 @@ export class ServerHost<Stats extends ConnectionStats = ConnectionStats> {
   readonly #randomBytes: (length: number) => Uint8Array;
   /** One key for every session: SCRAM's derived salts stay the same across connections. */
   readonly #secret: Uint8Array;
+  /** Failed logins per address group, across connections (Dovecot's `auth_penalty`). */
+  readonly #penalties: LoginPenalties;
   readonly #admission: ConnectionAdmission;
   readonly #connections = new Map<number, Tracked<Stats>>();
   /** Refused connections still writing their `-ERR` and closing. */
@@ -122,6 +125,7 @@ export class ServerHost<Stats extends ConnectionStats = ConnectionStats> {
     this.#options = init.options;
     this.#randomBytes = init.randomBytes;
     this.#secret = init.randomBytes(32);
+    this.#penalties = new LoginPenalties({ failureDelayMs: init.options.authFailureDelayMs });
     this.#admission = new ConnectionAdmission(init.options);
   }
 
@@ -252,6 +256,10 @@ export class ServerHost<Stats extends ConnectionStats = ConnectionStats> {
       policy: host.policy,
       limits: host.limits,
       authFailureDelayMs: host.authFailureDelayMs,
+      penalty: {
+        failed: (now) => this.#penalties.failed(tracked.remoteAddress, now),
+        succeeded: () => this.#penalties.succeeded(tracked.remoteAddress),
+      },
       onEvent: (event) => {
         if (event.type === "login-succeeded") tracked.user = event.user;
         host.onEvent({ type: "session-event", connection: tracked.id, event });
