@@ -59,12 +59,21 @@ export {
   normalizeRemoteAddress,
   tooManyConnectionsLine,
 } from "./driver/connection-admission.ts";
+export { LoginPenalties, type LoginPenaltiesOptions } from "./driver/login-penalties.ts";
 export {
   type LoginMethod,
   type LoginOptions,
   Pop3Client,
   type Pop3ClientOptions,
 } from "./driver/pop3-client.ts";
+export {
+  DEFAULT_RETRIES,
+  LOGIN_DELAY_BUDGET_MS,
+  RETRY_FIRST_DELAY_MS,
+  RETRY_MAX_DELAY_MS,
+  type RetryAdvice,
+  retryAdvice,
+} from "./driver/retry-advice.ts";
 export {
   type ServeConnectionOptions,
   type ServeEvent,

@@ -10,10 +10,16 @@ const CONNECTION = `Connection:
 
 const LOGIN = `Login:
   --user NAME         login name (default: from the URL, else from ~/.netrc)
-  --auth METHOD       auto | apop | user | plain | login | cram-md5. Default: the URL's
-                      ;AUTH= (+APOP, *, or a mechanism), else auto: the strongest the
-                      server offers, never a password in clear without TLS
+  --auth METHOD       auto | scram-sha-256-plus | scram-sha-256 | apop | user | plain |
+                      login | cram-md5. Default: the URL's ;AUTH= (+APOP, *, or a
+                      mechanism), else auto: the strongest the server offers, never a
+                      password in clear without TLS
   --allow-plaintext   allow USER/PASS, PLAIN or LOGIN on a connection without TLS
+  --retry N           tries again after [IN-USE] or [SYS/TEMP] (waits 2 s, then twice as
+                      long each time, announced) and after [LOGIN-DELAY] (waits what the
+                      server announced, if at most 5 minutes); never after [AUTH] or
+                      [SYS/PERM]. Default 3
+  --no-retry          the same as --retry 0
   --allow-insecure-downgrade
                       connect with --tls none to an account that has used TLS before
                       (refused otherwise, RFC 8314 section 5.2)`;

@@ -7,7 +7,16 @@ import { ExitCode } from "./exit-code.ts";
 export const COMMANDS = ["fetch", "list", "check", "capa"] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
-export const AUTH_METHODS = ["auto", "apop", "user", "plain", "login", "cram-md5"] as const;
+export const AUTH_METHODS = [
+  "auto",
+  "scram-sha-256-plus",
+  "scram-sha-256",
+  "apop",
+  "user",
+  "plain",
+  "login",
+  "cram-md5",
+] as const;
 export type AuthMethod = (typeof AUTH_METHODS)[number];
 
 /** Everything a command needs from the command line, checked. */
@@ -23,6 +32,8 @@ export interface CliOptions {
   readonly user: string | undefined;
   readonly auth: AuthMethod | undefined;
   readonly allowPlaintext: boolean;
+  /** `--retry N` (or 0 for `--no-retry`); undefined: core's default. */
+  readonly retries: number | undefined;
   readonly state: string | undefined;
   readonly maildir: string | undefined;
   readonly mbox: string | undefined;
@@ -49,6 +60,8 @@ const OPTIONS = {
   user: { type: "string" },
   auth: { type: "string" },
   "allow-plaintext": { type: "boolean" },
+  retry: { type: "string" },
+  "no-retry": { type: "boolean" },
   state: { type: "string" },
   maildir: { type: "string" },
   mbox: { type: "string" },
@@ -76,6 +89,8 @@ const LOGIN: readonly OptionName[] = [
   "auth",
   "allow-plaintext",
   "allow-insecure-downgrade",
+  "retry",
+  "no-retry",
 ];
 
 /** Which options each command takes; any other is a usage error, not silently ignored. */
@@ -88,6 +103,11 @@ const ALLOWED: Record<CommandName, ReadonlySet<OptionName>> = {
 
 const tlsSchema = z.enum(["implicit", "starttls", "none"]);
 const authSchema = z.enum(AUTH_METHODS);
+const retrySchema = z
+  .string()
+  .regex(/^\d{1,2}$/)
+  .transform(Number)
+  .pipe(z.number().int().min(0).max(20));
 const portSchema = z
   .string()
   .regex(/^\d{1,5}$/)
@@ -140,6 +160,9 @@ export function parseArguments(argv: readonly string[]): ParsedArguments {
   if (rest.length > 1) throw usage(`apop ${first} takes one URL, got ${rest.length} arguments`);
   if (values.keep === true && values.delete === true)
     throw usage("--keep and --delete contradict each other");
+  if (values.retry !== undefined && values["no-retry"] === true) {
+    throw usage("--retry and --no-retry contradict each other");
+  }
   if (values.maildir !== undefined && values.mbox !== undefined) {
     throw usage("--maildir and --mbox contradict each other: choose one");
   }
@@ -160,6 +183,10 @@ export function parseArguments(argv: readonly string[]): ParsedArguments {
       user: nonEmpty(values.user, "--user"),
       auth: check(authSchema, values.auth, `--auth must be one of ${AUTH_METHODS.join(", ")}`),
       allowPlaintext: values["allow-plaintext"] === true,
+      retries:
+        values["no-retry"] === true
+          ? 0
+          : check(retrySchema, values.retry, "--retry must be a whole number from 0 to 20"),
       state: nonEmpty(values.state, "--state"),
       maildir: nonEmpty(values.maildir, "--maildir"),
       mbox: nonEmpty(values.mbox, "--mbox"),

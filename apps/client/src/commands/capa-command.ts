@@ -22,6 +22,7 @@ export async function capaCommand(options: CliOptions, context: CliContext): Pro
       caFile: options.ca,
       insecure: options.insecure,
       timeoutMs: options.timeoutMs,
+      retries: options.retries,
       warn: (message) => context.warn(message),
     },
   });

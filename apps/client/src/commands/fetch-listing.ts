@@ -5,7 +5,7 @@ import { abandonSession } from "../session/end-session.ts";
 import { openSession } from "../session/open-session.ts";
 import { prepareLogin } from "../session/prepare-login.ts";
 import { StateFile } from "../state/state-file.ts";
-import { checkTlsLatch } from "../state/tls-latch.ts";
+import { checkTlsLatch, recordTlsLatch } from "../state/tls-latch.ts";
 import { readListing } from "./read-listing.ts";
 
 /**
@@ -32,6 +32,10 @@ export async function fetchListing(options: CliOptions, context: CliContext) {
   try {
     const listing = await readListing(client);
     await client.quit();
+    // RFC 8314 section 5.2: a login over TLS latches the account, whichever command made it.
+    if (client.secure && state.tlsUsed !== true) {
+      await recordTlsLatch({ statePath: plan.statePath, account: plan.account });
+    }
     return { plan, state, listing };
   } catch (error) {
     await abandonSession(client);

@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import type { Pop3Client } from "@apop/core";
+import { DEFAULT_RETRIES, type Pop3Client, Pop3Error, retryAdvice } from "@apop/core";
 import { connect } from "@apop/node";
 import { classifyError } from "../cli/classify-error.ts";
 import { CliError } from "../cli/cli-error.ts";
@@ -15,7 +15,62 @@ export interface ConnectionSettings {
   /** `--insecure`: no certificate checks at all. */
   readonly insecure: boolean;
   readonly timeoutMs: number;
+  /**
+   * `--retry N` / `--no-retry`: how often a login refused with `[IN-USE]`, `[SYS/TEMP]` or
+   * `[LOGIN-DELAY]` is tried again (core's `retryAdvice`). Default core's `DEFAULT_RETRIES`.
+   */
+  readonly retries: number | undefined;
   readonly warn: (message: string) => void;
+}
+
+/**
+ * `attemptSession`, tried again while core's `retryAdvice` says so: `[IN-USE]` and
+ * `[SYS/TEMP]` after a doubling wait, `[LOGIN-DELAY]` after the delay the server announced in
+ * CAPA. Each wait is announced on stderr before it starts. A LOGIN-DELAY longer than apop
+ * waits stops at once with exit 5; `[AUTH]` and `[SYS/PERM]` are never retried.
+ */
+export async function openSession(options: {
+  readonly connection: ConnectionSettings;
+  readonly credentials?: Credentials;
+  readonly allowPlaintext?: boolean;
+}): Promise<Pop3Client> {
+  const { target, retries, warn } = options.connection;
+  const server = `${target.host}:${target.port}`;
+  for (let attempt = 1; ; attempt++) {
+    let loginDelaySeconds: number | undefined;
+    try {
+      return await attemptSession({
+        ...options,
+        onCapabilities: (seconds) => {
+          loginDelaySeconds = seconds;
+        },
+      });
+    } catch (error) {
+      const refused = error instanceof CliError ? error.cause : error;
+      if (!Pop3Error.isInstance(refused)) throw error;
+      const advice = retryAdvice({
+        code: refused.code,
+        attempt,
+        ...(retries === undefined ? {} : { retries }),
+        ...(loginDelaySeconds === undefined ? {} : { loginDelaySeconds }),
+      });
+      if (advice.action === "stop") {
+        if (advice.why === "budget") {
+          throw new CliError({
+            exitCode: ExitCode.unavailable,
+            message: `${server} asks for ${loginDelaySeconds} s between logins, longer than apop waits; try again later (${refused.message})`,
+            cause: refused,
+          });
+        }
+        throw error;
+      }
+      const total = (retries ?? DEFAULT_RETRIES) + 1;
+      warn(
+        `${server}: ${refused.message}; retrying in ${Math.ceil(advice.afterMs / 1000)} s (attempt ${attempt + 1} of ${total})`,
+      );
+      await new Promise((resolve) => setTimeout(resolve, advice.afterMs));
+    }
+  }
 }
 
 /**
@@ -24,10 +79,12 @@ export interface ConnectionSettings {
  * `CliError` with the exit code of its phase (`classifyError`); a failed login closes the
  * connection first.
  */
-export async function openSession(options: {
+async function attemptSession(options: {
   readonly connection: ConnectionSettings;
   readonly credentials?: Credentials;
   readonly allowPlaintext?: boolean;
+  /** Hears the LOGIN-DELAY the server announced before login, in seconds. */
+  readonly onCapabilities: (loginDelaySeconds: number | undefined) => void;
 }): Promise<Pop3Client> {
   const { target, caFile, insecure, timeoutMs, warn } = options.connection;
   const server = `${target.host}:${target.port}`;
@@ -72,6 +129,8 @@ export async function openSession(options: {
       allowPlaintext: options.allowPlaintext === true,
     });
   } catch (error) {
+    const announced = Number(client.capabilities?.get("LOGIN-DELAY")?.[0]);
+    options.onCapabilities(Number.isSafeInteger(announced) ? announced : undefined);
     await client.close().catch(() => {});
     throw classifyError({ error, phase: "login", server, user: credentials.user });
   }

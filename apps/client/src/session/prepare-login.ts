@@ -39,6 +39,7 @@ export async function prepareLogin(options: CliOptions, context: CliContext): Pr
       caFile: options.ca,
       insecure: options.insecure,
       timeoutMs: options.timeoutMs,
+      retries: options.retries,
       warn: (message) => context.warn(message),
     },
     credentials,
