@@ -118,6 +118,7 @@ function createServer(
       authenticator: directory,
       ...(prepared.tls === undefined ? {} : { tls: prepared.tls }),
       allowPlaintextAuth: config.allowPlaintextAuth,
+      clearSecretsChallengeOnly: config.clearSecretsChallengeOnly,
       hostname: prepared.hostname,
       limits: {
         idleTimeoutMs: limits.idleTimeoutSeconds * 1000,

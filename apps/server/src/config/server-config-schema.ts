@@ -108,6 +108,7 @@ export const serverConfigSchema = z
       .enum(["refuse", "empty", "create"], { error: "expected refuse, empty or create" })
       .default("refuse"),
     allowPlaintextAuth: z.boolean({ error: "expected true or false" }).default(false),
+    clearSecretsChallengeOnly: z.boolean({ error: "expected true or false" }).default(false),
     user: z
       .string({ error: "expected a system user name" })
       .min(1, { error: "expected a system user name" })

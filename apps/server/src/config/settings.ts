@@ -83,6 +83,12 @@ export const SETTINGS: readonly Setting[] = [
     help: "accept USER/PASS, PLAIN and LOGIN without TLS (off by default)",
   },
   {
+    key: "clearSecretsChallengeOnly",
+    flag: "clear-secrets-challenge-only",
+    kind: "boolean",
+    help: "users with a {PLAIN} secret log in only with APOP, CRAM-MD5 or SCRAM (RFC 1939 section 13; off by default)",
+  },
+  {
     key: "user",
     flag: "user",
     kind: "string",

@@ -167,9 +167,15 @@ export async function serveConnection(options: ServeConnectionOptions): Promise<
     try {
       const credential = await lookup(event.user);
       looked = null;
-      if (!(await verifyProof({ proof: event.proof, credential }))) {
+      const passwordForClear =
+        options.policy?.clearSecretsChallengeOnly === true &&
+        credential?.kind === "clear" &&
+        event.proof.kind === "password";
+      if (passwordForClear || !(await verifyProof({ proof: event.proof, credential }))) {
         outcome = { ok: false, reason: "auth" };
-        detail = explainProofFailure({ proof: event.proof, credential });
+        detail = passwordForClear
+          ? "a user with a clear secret may only log in with APOP, CRAM-MD5 or SCRAM (RFC 1939 section 13)"
+          : explainProofFailure({ proof: event.proof, credential });
       } else {
         const opened = await options.store.open(event.user);
         const refusal = await enforceLoginDelay({

@@ -36,6 +36,11 @@ export interface ServerHostOptions<Stats extends ConnectionStats = ConnectionSta
    * authenticator says it holds no clear secrets (`Authenticator.clearSecrets`).
    */
   readonly apop?: boolean;
+  /**
+   * Users whose secret is stored in clear may log in only with APOP, CRAM-MD5 or SCRAM, never
+   * by sending the password (RFC 1939 section 13). Default false.
+   */
+  readonly clearSecretsChallengeOnly?: boolean;
   /** The greeting text, before the APOP timestamp. */
   readonly greeting?: string;
   /** CAPA IMPLEMENTATION text (RFC 2449 section 6.9). */
@@ -148,6 +153,12 @@ export function resolveServerHostOptions<Stats extends ConnectionStats, NameOpti
   }
   optional(options.allowPlaintextAuth, isBoolean, "allowPlaintextAuth", "must be a boolean");
   optional(options.apop, isBoolean, "apop", "must be a boolean");
+  optional(
+    options.clearSecretsChallengeOnly,
+    isBoolean,
+    "clearSecretsChallengeOnly",
+    "must be a boolean",
+  );
   optional(options.greeting, isLine, "greeting", "must be one line of text");
   optional(options.implementation, isLine, "implementation", "must be one line of text");
   optional(options.authFailureDelayMs, isCount, "authFailureDelayMs", "must be >= 0");
@@ -180,6 +191,7 @@ export function resolveServerHostOptions<Stats extends ConnectionStats, NameOpti
       saslMechanisms,
       allowPlaintextAuth: options.allowPlaintextAuth ?? false,
       ...(options.apop === undefined ? {} : { apop: options.apop }),
+      ...(options.clearSecretsChallengeOnly === true ? { clearSecretsChallengeOnly: true } : {}),
       ...(options.greeting === undefined ? {} : { greeting: options.greeting }),
       ...(options.implementation === undefined ? {} : { implementation: options.implementation }),
       ...(expire === undefined ? {} : { expire: String(expire) }),

@@ -79,6 +79,12 @@ export interface ServerPolicy {
    * (CRAM-MD5) are then not offered. Default true. (The APOP timestamp is `apop`.)
    */
   readonly clearSecrets?: boolean;
+  /**
+   * RFC 1939 section 13's advice: a user whose secret is stored in clear (so APOP, CRAM-MD5 or
+   * SCRAM can serve them) may log in only with those, never by sending the password (USER/PASS,
+   * PLAIN, LOGIN). Such a login fails like a wrong password; the log says why. Default false.
+   */
+  readonly clearSecretsChallengeOnly?: boolean;
 }
 
 export interface ServerSessionOptions {
