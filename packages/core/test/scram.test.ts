@@ -169,6 +169,17 @@ describe("SCRAM-SHA-256-PLUS and channel binding over a transport", () => {
     await client.quit();
   });
 
+  it("plain SCRAM chosen although -PLUS is listed binds to nothing (n) and logs in", async () => {
+    const { connect, events } = setup({ secure: true, binding });
+    const client = await connect();
+    expect((await client.capa())?.get("SASL")).toContain("SCRAM-SHA-256-PLUS");
+    await client.login({ user: "scram", password: "pencil", method: "scram-sha-256" });
+    expect(events).toContainEqual(
+      expect.objectContaining({ type: "login-succeeded", mechanism: "SCRAM-SHA-256" }),
+    );
+    await client.quit();
+  });
+
   it("the client refuses a server that says +OK without proving it knows the password", async () => {
     const fake: SaslServerMechanism = {
       name: "SCRAM-SHA-256",

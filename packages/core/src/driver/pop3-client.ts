@@ -282,11 +282,18 @@ export class Pop3Client {
     credentials: { user: string; password: string },
   ): Promise<void> {
     return this.#exclusive(async () => {
+      // RFC 5802 section 6: a client that chose plain SCRAM although the server lists the
+      // -PLUS variant binds to nothing (`n`); `y` is for a server that seems unable to bind,
+      // which is how a stripped mechanism list shows up.
+      const plusListed = saslMechanisms(this.#session.capabilities ?? new Map()).includes(
+        `${mechanism.name}-PLUS`,
+      );
+      const binding = this.#transport.channelBinding?.() ?? null;
       const exchange = mechanism.start({
         user: credentials.user,
         password: credentials.password,
         ...(this.#randomBytes === undefined ? {} : { randomBytes: this.#randomBytes }),
-        channelBinding: this.#transport.channelBinding?.() ?? null,
+        channelBinding: mechanism.needsChannelBinding === true || !plusListed ? binding : null,
       });
       const initial = exchange.initialResponse();
       this.#session.sendAuth(mechanism.name, initial === null ? null : encodeBase64(initial));
