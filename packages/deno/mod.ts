@@ -6,6 +6,45 @@
  *
  * @module
  */
+// Core's types that this package's own types name, so that its documentation (and a user's
+// code) reaches them from `@apop/deno` alone.
+export type {
+  Authenticator,
+  Capabilities,
+  ClientConnectOptions,
+  Clock,
+  Command,
+  ConnectionLimit,
+  ConnectionStats,
+  Credential,
+  Keyword,
+  Limits,
+  LoginMethod,
+  LoginOptions,
+  LoginOutcome,
+  LoginProof,
+  Maildrop,
+  MaildropSize,
+  MailStore,
+  MessageInfo,
+  Pop3Client,
+  SaslClientExchange,
+  SaslClientMechanism,
+  SaslClientStep,
+  SaslServerExchange,
+  SaslServerMechanism,
+  SaslServerStep,
+  ScanListing,
+  ServeEvent,
+  ServerCloseReason,
+  ServerEvent,
+  ServerHostConnectionInfo,
+  ServerHostEvent,
+  ServerHostOptions,
+  SessionState,
+  Transport,
+  UniqueIdListing,
+} from "@apop/core";
 export { type ConnectOptions, connect, type TlsMode } from "./src/connect.ts";
 export { denoClock } from "./src/deno-clock.ts";
 export {

@@ -304,6 +304,11 @@ describe("the progress bar", () => {
   });
 });
 
+/** The help must fit an 80-column terminal. */
+function longestLine(text: string): number {
+  return Math.max(...text.split("\n").map((line) => line.length));
+}
+
 describe("help and version", () => {
   it("--help lists the commands, the password sources and the exit codes", async () => {
     const result = await runApop(["--help"], { home: work.dir });
@@ -319,6 +324,7 @@ describe("help and version", () => {
     ]) {
       expect(result.stdout).toContain(text);
     }
+    expect(longestLine(result.stdout)).toBeLessThanOrEqual(80);
   });
 
   it.each(["fetch", "list", "check", "capa"])(
@@ -329,6 +335,7 @@ describe("help and version", () => {
       expect(viaFlag.code).toBe(0);
       expect(viaFlag.stdout).toMatch(new RegExp(`^Usage: apop ${command} `));
       expect(viaHelp.stdout).toBe(viaFlag.stdout);
+      expect(longestLine(viaFlag.stdout)).toBeLessThanOrEqual(80);
     },
   );
 

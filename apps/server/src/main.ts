@@ -23,7 +23,7 @@ async function main(argv: readonly string[]): Promise<ExitCode> {
   const commandLine = parseCommandLine({ argv, cwd });
   switch (commandLine.command) {
     case "help":
-      stdout(helpText(version));
+      stdout(helpText({ version, topic: commandLine.helpTopic }));
       return ExitCode.ok;
     case "version":
       stdout(`${version}\n`);

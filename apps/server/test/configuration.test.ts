@@ -51,6 +51,21 @@ describe("--help and --version", () => {
     expect(result.stdout).toMatch(/Exit codes: 0 ok/);
   });
 
+  it.each([
+    [["--help"], /^apop-server \S+: a POP3 server/],
+    [["add-user", "--help"], /^Usage: apop-server add-user NAME --users FILE/],
+    [["help", "add-user"], /^Usage: apop-server add-user NAME --users FILE/],
+    [["check-config", "--help"], /^Usage: apop-server check-config/],
+    [["help", "check-config"], /^Usage: apop-server check-config/],
+  ])("%j prints that help, within 80 columns", async (args, start) => {
+    const result = await runCli(args);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(start);
+    expect(Math.max(...result.stdout.split("\n").map((line) => line.length))).toBeLessThanOrEqual(
+      80,
+    );
+  });
+
   it("prints the version of package.json", async () => {
     const { version } = JSON.parse(readFileSync(path.join(appDir, "package.json"), "utf8"));
     expect(await runCli(["--version"])).toMatchObject({ code: 0, stdout: `${version}\n` });

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -104,12 +104,16 @@ describe("apop-server --demo", () => {
 });
 
 describe("apop-server with no arguments", () => {
-  it("runs the demo from ./data/demo on 127.0.0.1:1110, or says the port is taken", async () => {
+  it("runs the demo from $XDG_STATE_HOME/apop-server/demo on 127.0.0.1:1110 (or says the port is taken), writing nothing into the current folder", async () => {
     const own = createFixture();
     try {
       let started: ServerProcess | null = null;
       try {
-        started = await ServerProcess.start([], { cwd: own.dir });
+        mkdirSync(path.join(own.dir, "cwd"));
+        started = await ServerProcess.start([], {
+          cwd: path.join(own.dir, "cwd"),
+          env: { XDG_STATE_HOME: path.join(own.dir, "state") },
+        });
       } catch (error) {
         // Another demo (a developer's) may hold 1110: then the refusal must be the clear one.
         expect(String(error)).toContain(
@@ -121,7 +125,8 @@ describe("apop-server with no arguments", () => {
         await started.stop();
         expect(await started.exited).toEqual({ code: 0, signal: null });
       }
-      expect(existsSync(path.join(own.dir, "data", "demo", "users"))).toBe(true);
+      expect(existsSync(path.join(own.dir, "state", "apop-server", "demo", "users"))).toBe(true);
+      expect(readdirSync(path.join(own.dir, "cwd"))).toEqual([]);
     } finally {
       own.cleanup();
     }

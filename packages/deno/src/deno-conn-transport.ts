@@ -14,11 +14,13 @@ export interface ByteConn {
   write(bytes: Uint8Array): Promise<number>;
   /** Sends our end of the stream (after TLS's close_notify) and keeps reading possible. */
   closeWrite(): Promise<void>;
+  /** Closes both directions at once and releases the connection. */
   close(): void;
   /** TLS connections: resolves once the handshake is done. */
   handshake?(): Promise<unknown>;
 }
 
+/** What `new DenoConnTransport()` takes: the connection and how it upgrades to TLS. */
 export interface DenoConnTransportOptions {
   /** A connected `Deno.Conn`; a `Deno.TlsConn` (handshake done) for implicit TLS. */
   readonly conn: ByteConn;
@@ -80,6 +82,7 @@ export class DenoConnTransport implements Transport {
   #bytesRead = 0;
   #bytesWritten = 0;
 
+  /** Wraps a connected `Deno.Conn`; nothing is read until core's driver calls `read()`. */
   constructor(options: DenoConnTransportOptions) {
     this.#conn = options.conn;
     this.#secure = options.secure ?? false;

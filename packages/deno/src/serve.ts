@@ -17,6 +17,7 @@ export type ConnectionInfo = Omit<ServerHostConnectionInfo, "stats">;
 export interface Pop3Server {
   /** The bound address; `port` is the real one when 0 was asked for. */
   readonly addr: Deno.NetAddr;
+  /** The bound port (`addr.port`), the real one when 0 was asked for. */
   readonly port: number;
   /** True for an implicit TLS listener. */
   readonly implicitTls: boolean;

@@ -1,48 +1,51 @@
 import type { CommandName } from "./parse-arguments.ts";
 
 const CONNECTION = `Connection:
-  --tls MODE          implicit | starttls | none. Default: implicit for pop3s://, STLS
-                      required for pop3:// and pop:// (never silently in clear)
+  --tls MODE          implicit | starttls | none. Default: implicit for
+                      pop3s://, STLS required for pop3:// and pop://
+                      (never silently in clear)
   --port N            default: the URL's, else 995 (implicit) or 110
   --ca FILE           trust the CA certificates in FILE (PEM), e.g. a private CA
-  --insecure          do not check the server's certificate (loud warning; avoid)
+  --insecure          do not check the server's certificate (warns; avoid)
   --timeout SECONDS   longest wait for the server (default 60)`;
 
 const LOGIN = `Login:
   --user NAME         login name (default: from the URL, else from ~/.netrc)
-  --auth METHOD       auto | scram-sha-256-plus | scram-sha-256 | apop | user | plain |
-                      login | cram-md5. Default: the URL's ;AUTH= (+APOP, *, or a
-                      mechanism), else auto: the strongest the server offers, never a
-                      password in clear without TLS
-  --allow-plaintext   allow USER/PASS, PLAIN or LOGIN on a connection without TLS
-  --retry N           tries again after [IN-USE] or [SYS/TEMP] (waits 2 s, then twice as
-                      long each time, announced) and after [LOGIN-DELAY] (waits what the
-                      server announced, if at most 5 minutes); never after [AUTH] or
-                      [SYS/PERM]. Default 3
+  --auth METHOD       auto | scram-sha-256-plus | scram-sha-256 | apop |
+                      user | plain | login | cram-md5. Default: the URL's
+                      ;AUTH= (+APOP, *, or a mechanism), else auto: the
+                      strongest the server offers, never a password in
+                      clear without TLS
+  --allow-plaintext   allow USER/PASS, PLAIN or LOGIN without TLS
+  --retry N           try again after [IN-USE] or [SYS/TEMP] (waits 2 s, then
+                      twice as long each time, announced) and after
+                      [LOGIN-DELAY] (waits what the server announced, up to
+                      5 minutes); never after [AUTH] or [SYS/PERM]. Default 3
   --no-retry          the same as --retry 0
   --allow-insecure-downgrade
-                      connect with --tls none to an account that has used TLS before
-                      (refused otherwise, RFC 8314 section 5.2)`;
+                      connect with --tls none to an account that has used
+                      TLS before (refused otherwise, RFC 8314 section 5.2)`;
 
 const OUTPUT = `Output:
-  -q, --quiet         no progress bar, no summary (warnings and errors still shown)
+  -q, --quiet         no progress bar, no summary (warnings, errors shown)
   --debug             show the stack of an error
   -h, --help          this help`;
 
-const PASSWORD = `Password: from APOP_PASSWORD, else ~/.netrc (or the file $NETRC names:
-  "machine HOST login USER password PASS"), else asked on the terminal without echo.
-  Never from the command line.`;
+const PASSWORD = `Password: from APOP_PASSWORD, else ~/.netrc (or the file $NETRC
+  names: "machine HOST login USER password PASS"), else asked on the terminal
+  without echo. Never from the command line.`;
 
 const EXIT_CODES = `Exit codes:
-  0 ok                     4 authentication failed ([AUTH], or a login -ERR)
-  1 bug in apop            5 mailbox busy, try later ([IN-USE], [LOGIN-DELAY],
-  2 bad arguments            [SYS/TEMP], or a local lock held)
-  3 connection, TLS or     6 protocol error (server misbehaved, [SYS/PERM], no UIDL)
-    certificate failure    7 local write error (Maildir, mbox, state file)
-  130/143 stopped by SIGINT/SIGTERM`;
+  0 ok                    4 authentication failed ([AUTH], or a login -ERR)
+  1 bug in apop           5 mailbox busy, try later ([IN-USE], [LOGIN-DELAY],
+  2 bad arguments           [SYS/TEMP], or a local lock held)
+  3 connection, TLS or    6 protocol error (server misbehaved, [SYS/PERM],
+    certificate failure     no UIDL)
+  130/143 stopped by      7 local write error (Maildir, mbox, state file)
+    SIGINT/SIGTERM`;
 
-const URLS = `URLs: pop://user[;AUTH=type]@host[:port] (RFC 2384), pop3://... (STLS), pop3s://...
-  (implicit TLS). %-encode special characters of the user name.`;
+const URLS = `URLs: pop://user[;AUTH=type]@host[:port] (RFC 2384), pop3://... (STLS),
+  pop3s://... (implicit TLS). %-encode special characters of the user name.`;
 
 const GENERAL = `apop: fetch mail from a POP3 server into a Maildir or an mbox.
 
@@ -66,14 +69,16 @@ ${EXIT_CODES}
 Run "apop <command> --help" for a command's options.
 `;
 
-const FETCH = `Usage: apop fetch <url> [--maildir DIR | --mbox FILE] [--keep | --delete] [options]
+const FETCH = `Usage: apop fetch <url> [--maildir DIR | --mbox FILE] [--keep | --delete]
+                  [options]
 
-Downloads the messages not fetched before, each written and synced to disk before anything
-else happens to it. A second run fetches only what is new.
+Downloads the messages not fetched before, each written and synced to disk
+before anything else happens to it. A second run fetches only what is new.
 
 Destination:
-  --maildir DIR       deliver into this Maildir (default: $MAILDIR, else ~/Maildir);
-                      new/ cur/ tmp/ are created if missing. Files hold LF line ends
+  --maildir DIR       deliver into this Maildir (default: $MAILDIR, else
+                      ~/Maildir); new/ cur/ tmp/ are created if missing.
+                      Files hold LF line ends
   --mbox FILE         append to this mbox (mboxrd, locked with FILE.lock)
   --keep              leave mail on the server (default)
   --delete            delete on the server what is safely written locally
@@ -86,16 +91,17 @@ ${LOGIN}
 
 ${OUTPUT}
 
-Servers without UIDL, or whose UIDL repeats or misses unique-ids: --keep is refused
-(exit 6); --delete fetches and deletes all. A message is cut off (exit 6, nothing kept,
-nothing deleted) past twice its LIST size plus 1 MiB.
+Servers without UIDL, or whose UIDL repeats or misses unique-ids: --keep is
+refused (exit 6); --delete fetches and deletes all. A message is cut off
+(exit 6, nothing kept, nothing deleted) past twice its LIST size plus 1 MiB.
 
 ${EXIT_CODES}
 `;
 
 const LIST = `Usage: apop list <url> [--json] [options]
 
-Shows every message on the server: number, size in octets (as LIST reports it) and UIDL.
+Shows every message on the server: number, size in octets (as LIST reports
+it) and UIDL.
   --json              one JSON document on stdout
 
 ${CONNECTION}
@@ -109,7 +115,8 @@ ${EXIT_CODES}
 
 const CHECK = `Usage: apop check <url> [--json] [--state FILE] [options]
 
-Counts the messages (and octets) a fetch would download: those not in the state file.
+Counts the messages (and octets) a fetch would download: those not in the
+state file.
   --json              one JSON document on stdout
   --state FILE        the state file a fetch uses
 
@@ -124,8 +131,8 @@ ${EXIT_CODES}
 
 const CAPA = `Usage: apop capa <url> [--json] [options]
 
-Shows what the server supports (CAPA, after TLS is set up), with what each capability
-means, and whether it offers APOP. Needs no password.
+Shows what the server supports (CAPA, after TLS is set up), with what each
+capability means, and whether it offers APOP. Needs no password.
   --json              one JSON document on stdout
 
 ${CONNECTION}

@@ -2,6 +2,7 @@ import { type ParseArgsConfig, parseArgs } from "node:util";
 import { type ConfigLayer, layerFromSettings } from "../config/config-layer.ts";
 import { SETTINGS } from "../config/settings.ts";
 import { CliError } from "./cli-error.ts";
+import type { HelpTopic } from "./help-text.ts";
 import { ExitCode } from "./exit-code.ts";
 
 /** What the program was asked to do. */
@@ -25,6 +26,8 @@ export interface CommandLine {
   readonly scheme: string | undefined;
   /** add-user: `--force` replaces an existing user. */
   readonly force: boolean;
+  /** help: the command whose help was asked for (`help add-user`, `add-user --help`). */
+  readonly helpTopic: HelpTopic | undefined;
 }
 
 const COMMANDS = new Set<string>(["check-config", "add-user", "help"]);
@@ -74,8 +77,18 @@ export function parseCommandLine(options: { argv: readonly string[]; cwd: string
     if (!COMMANDS.has(first)) throw usage(`unknown command ${JSON.stringify(first)}`);
     command = first as CommandName;
   }
-  if (values.help === true) command = "help";
-  else if (values.version === true) command = "version";
+  let helpTopic: HelpTopic | undefined;
+  if (command === "help" && positionals[1] !== undefined) {
+    const topic = positionals[1];
+    if (topic !== "check-config" && topic !== "add-user") {
+      throw usage(`no command ${JSON.stringify(topic)} to help with`);
+    }
+    helpTopic = topic;
+  }
+  if (values.help === true) {
+    if (command === "check-config" || command === "add-user") helpTopic = command;
+    command = "help";
+  } else if (values.version === true) command = "version";
   const userName = command === "add-user" ? positionals[1] : undefined;
   const allowedPositionals = command === "add-user" ? 2 : command === "run" ? 0 : 1;
   if (command !== "help" && positionals.length > allowedPositionals) {
@@ -105,6 +118,7 @@ export function parseCommandLine(options: { argv: readonly string[]; cwd: string
     userName,
     scheme: values.scheme as string | undefined,
     force: values.force === true,
+    helpTopic,
   };
 }
 

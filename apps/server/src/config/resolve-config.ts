@@ -1,3 +1,4 @@
+import { homedir } from "node:os";
 import path from "node:path";
 import type { z } from "zod";
 import { CliError } from "../cli/cli-error.ts";
@@ -8,8 +9,21 @@ import { readConfigFile } from "./read-config-file.ts";
 import { readEnvLayer } from "./read-env-layer.ts";
 import { type ServerConfig, serverConfigSchema } from "./server-config-schema.ts";
 
-/** Where `apop-server` with no arguments keeps the demo: `<cwd>/data/demo`, git-ignored. */
-export const DEFAULT_DEMO_DIR = path.join("data", "demo");
+/**
+ * Where the demo keeps its users file and Maildir unless `--data-dir` says otherwise:
+ * `$XDG_STATE_HOME/apop-server/demo`, else `~/.local/state/apop-server/demo` (the XDG Base
+ * Directory specification's place for state that outlives a run), so that `npx @apop/server`
+ * never writes into the folder it was started from. `npm start` in the repository passes
+ * `--data-dir data/demo` instead (git ignores `data/`).
+ */
+export function defaultDemoDir(env: Readonly<Record<string, string | undefined>>): string {
+  const base = env.XDG_STATE_HOME;
+  // The specification says a relative value is invalid and must be ignored.
+  const stateHome = base?.startsWith("/")
+    ? base
+    : path.join(env.HOME ?? homedir(), ".local", "state");
+  return path.join(stateHome, "apop-server", "demo");
+}
 
 /** The demo listens here: loopback, and above 1023 so that it needs no privileges. */
 export const DEMO_LISTEN = "127.0.0.1:1110";
@@ -41,7 +55,7 @@ export function resolveConfig(options: {
   const envSetsSomething = Object.keys(env).some((name) => name.startsWith("APOP_SERVER_"));
   const demo =
     commandLine.demo || (commandLine.command === "run" && commandLine.bare && !envSetsSomething);
-  const demoDir = demo ? path.resolve(cwd, commandLine.dataDir ?? DEFAULT_DEMO_DIR) : undefined;
+  const demoDir = demo ? path.resolve(cwd, commandLine.dataDir ?? defaultDemoDir(env)) : undefined;
   if (demoDir !== undefined) layers.push(demoLayer(demoDir));
   const configFile = commandLine.configFile ?? nonEmpty(env.APOP_SERVER_CONFIG);
   if (configFile !== undefined) layers.push(readConfigFile(path.resolve(cwd, configFile)));

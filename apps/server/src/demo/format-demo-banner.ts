@@ -4,7 +4,8 @@ import { DEMO_PASSWORD, DEMO_USER } from "./ensure-demo-data.ts";
 
 /**
  * The lines `apop-server --demo` prints on stderr (stdout carries the JSON logs): where the
- * data is and two commands that work exactly as printed, from the repository root. The
+ * data is and two commands that work exactly as printed, in the repository (where npx finds
+ * the workspace's `apop`) and anywhere else (where npx fetches `@apop/cli`). The
  * host and port are the bound ones, so `--listen 127.0.0.1:0` still prints working commands.
  */
 export function formatDemoBanner(options: {
@@ -33,7 +34,7 @@ export function formatDemoBanner(options: {
     `  POP3 on ${authority}, no TLS: APOP and CRAM-MD5 work; USER/PASS is refused in clear.`,
     "",
     "Try:",
-    `  APOP_PASSWORD=${DEMO_PASSWORD} npm run apop -- list ${scheme}://${DEMO_USER}@${authority} --tls ${tlsFlag} --auth apop`,
+    `  APOP_PASSWORD=${DEMO_PASSWORD} npx @apop/cli list ${scheme}://${DEMO_USER}@${authority} --tls ${tlsFlag} --auth apop`,
     `  curl --login-options 'AUTH=+APOP' -u ${DEMO_USER}:${DEMO_PASSWORD} ${scheme}://${authority}/1`,
     "",
     "Logs follow on stdout, one JSON object per line. Stop with Ctrl-C.",

@@ -20,6 +20,7 @@ export type Credential =
 
 /** Looks a user up. May be synchronous or asynchronous. */
 export interface Authenticator {
+  /** The user's credential, or null for an unknown user (the client sees the same -ERR). */
   lookup(user: string): Credential | null | Promise<Credential | null>;
   /**
    * Whether this source can hold clear secrets at all. CAPA and the greeting come before any

@@ -19,6 +19,7 @@ export type TlsMode =
 export interface ClientConnectOptions {
   /** Default 995 for `implicit`, 110 otherwise. */
   readonly port?: number;
+  /** `none`, `starttls` (STLS, RFC 2595) or `implicit` (TLS from the first byte, RFC 8314). */
   readonly tls: TlsMode;
   /** Longest wait for the TCP connection, in ms. Default 30 s. */
   readonly connectTimeoutMs?: number;
@@ -26,6 +27,7 @@ export interface ClientConnectOptions {
   readonly tlsHandshakeTimeoutMs?: number;
   /** Longest wait for any bytes of a reply, in ms (core's `Pop3Client`). Default 60 s. */
   readonly timeoutMs?: number;
+  /** Overrides of core's protocol limits (line lengths and the like). */
   readonly limits?: Partial<Limits>;
   /** Largest message or listing accepted, in octets. Default: no limit. */
   readonly maxMessageOctets?: number;

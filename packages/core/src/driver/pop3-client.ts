@@ -68,9 +68,13 @@ export interface Pop3ClientOptions {
   readonly randomBytes?: (length: number) => Uint8Array;
 }
 
+/** What `Pop3Client.login()` takes. */
 export interface LoginOptions {
+  /** The mailbox name. */
   readonly user: string;
+  /** The password (never sent in clear without `allowPlaintext`). */
   readonly password: string;
+  /** How to log in. Default: the strongest the server offers. */
   readonly method?: LoginMethod;
   /**
    * Allow a password to travel in clear (USER/PASS, PLAIN, LOGIN) on a connection without
@@ -82,6 +86,10 @@ export interface LoginOptions {
 
 type Reply = { readonly status: StatusLine; readonly lines?: readonly string[] };
 
+/**
+ * A POP3 client over a transport: every command as a method, replies as values, message
+ * bodies streamed. Runtimes' `connect()` return one.
+ */
 export class Pop3Client {
   readonly #transport: Transport;
   readonly #clock: Clock;
@@ -149,6 +157,7 @@ export class Pop3Client {
     return this.#transport.secure;
   }
 
+  /** The session's state (RFC 1939 section 3): AUTHORIZATION, TRANSACTION or UPDATE. */
   get state(): SessionState {
     return this.#session.state;
   }
@@ -344,6 +353,7 @@ export class Pop3Client {
 
   /** LIST: every message's size, or one message's with a number. */
   list(): Promise<ScanListing[]>;
+  /** LIST n: one message's size. */
   list(message: number): Promise<ScanListing>;
   list(message?: number): Promise<ScanListing[] | ScanListing> {
     return this.#exclusive(async () => {
@@ -358,6 +368,7 @@ export class Pop3Client {
 
   /** UIDL: every message's unique-id, or one message's with a number. */
   uidl(): Promise<UniqueIdListing[]>;
+  /** UIDL n: one message's unique-id. */
   uidl(message: number): Promise<UniqueIdListing>;
   uidl(message?: number): Promise<UniqueIdListing[] | UniqueIdListing> {
     return this.#exclusive(async () => {
@@ -395,14 +406,17 @@ export class Pop3Client {
     return concatBytes(parts);
   }
 
+  /** DELE: marks a message deleted; the server removes it only after QUIT (UPDATE state). */
   dele(message: number): Promise<void> {
     return this.#simple({ keyword: "DELE", message });
   }
 
+  /** RSET: unmarks every message marked deleted in this session. */
   rset(): Promise<void> {
     return this.#simple({ keyword: "RSET" });
   }
 
+  /** NOOP: does nothing but keep the session (and its autologout timer) alive. */
   noop(): Promise<void> {
     return this.#simple({ keyword: "NOOP" });
   }

@@ -7,7 +7,9 @@ import type { ServeEvent } from "./serve-connection.ts";
  * way. A runtime may count more (@apop/node's `TransportStats` adds buffer peaks).
  */
 export interface ConnectionStats {
+  /** Octets received from the client. */
   readonly bytesRead: number;
+  /** Octets sent to the client. */
   readonly bytesWritten: number;
 }
 

@@ -43,9 +43,13 @@ export interface ServerHostConnection {
 
 /** One open connection, for monitoring. */
 export interface ServerHostConnectionInfo<Stats extends ConnectionStats = ConnectionStats> {
+  /** The `connection` number its events carry. */
   readonly connection: number;
+  /** The client's address, normalized (`::ffff:192.0.2.1` is `192.0.2.1`). */
   readonly remoteAddress: string;
+  /** The client's port. */
   readonly remotePort: number;
+  /** True once the connection runs inside TLS. */
   readonly secure: boolean;
   /** The user once logged in. */
   readonly user: string | null;

@@ -33,6 +33,7 @@ export type Command =
   | { readonly keyword: "UTF8" }
   | { readonly keyword: "LANG"; readonly tag?: string };
 
+/** A command's keyword, upper case as RFC 1939 section 3 writes them (`"RETR"`). */
 export type Keyword = Command["keyword"];
 
 /** Every keyword, in RFC order. */

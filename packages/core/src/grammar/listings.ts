@@ -6,18 +6,27 @@ import { MAX_NUMBER } from "./command.ts";
  * and ignores anything after the fields it needs, as RFC 1939 section 5 asks of clients.
  */
 
+/** STAT's answer (RFC 1939 section 5): how many messages, and their size in octets. */
 export interface MaildropSize {
+  /** Messages in the maildrop, not counting those marked deleted. */
   readonly count: number;
+  /** Their total size in octets. */
   readonly size: number;
 }
 
+/** One LIST line (RFC 1939 section 5, "scan listing"). */
 export interface ScanListing {
+  /** The message number, from 1. */
   readonly message: number;
+  /** Its size in octets (as the server counts it, with CRLF line ends). */
   readonly size: number;
 }
 
+/** One UIDL line (RFC 1939 section 7, "unique-id listing"). */
 export interface UniqueIdListing {
+  /** The message number, from 1. */
   readonly message: number;
+  /** The unique-id: 1 to 70 printable characters, stable across sessions. */
   readonly uid: string;
 }
 
