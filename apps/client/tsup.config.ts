@@ -1,5 +1,5 @@
 import { defineConfig } from "tsup";
-import { programBuild } from "../../tooling/tsup/preset.ts";
+import { programBuild } from "@apop/tsup-preset";
 
 export default defineConfig({
   ...programBuild(),

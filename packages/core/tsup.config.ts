@@ -1,5 +1,5 @@
 import { defineConfig } from "tsup";
-import { libraryBuild } from "../../tooling/tsup/preset.ts";
+import { libraryBuild } from "@apop/tsup-preset";
 
 // @noble/hashes (SHA-256, HMAC, PBKDF2 for SCRAM) is bundled: core's published package keeps
 // no dependencies, and its CJS build works although @noble/hashes 2.x ships ESM only.

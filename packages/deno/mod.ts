@@ -27,7 +27,14 @@ export type {
   MaildropSize,
   MailStore,
   MessageInfo,
+  ApopError,
   Pop3Client,
+  Pop3Error,
+  Pop3ErrorCode,
+  ProxyProtocolOptions,
+  ProxyRefusal,
+  RetrEachItem,
+  RetrEachOptions,
   SaslClientExchange,
   SaslClientMechanism,
   SaslClientStep,
@@ -55,5 +62,5 @@ export {
 export type { Pop3ServerEvent } from "./src/pop3-server-event.ts";
 export { randomBytes } from "./src/random-bytes.ts";
 export { type ConnectionInfo, type Pop3Server, serve } from "./src/serve.ts";
-export type { ServeOptions } from "./src/serve-options.ts";
+export type { ServeOptions, ServeTlsOptions } from "./src/serve-options.ts";
 export { startTlsServer } from "./src/start-tls-server.ts";

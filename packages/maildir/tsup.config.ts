@@ -1,4 +1,9 @@
 import { defineConfig } from "tsup";
-import { libraryBuild } from "../../tooling/tsup/preset.ts";
+import { libraryBuild } from "@apop/tsup-preset";
 
-export default defineConfig(libraryBuild({ platform: "node" }));
+export default defineConfig({
+  ...libraryBuild({ platform: "node" }),
+  // The repo's private helpers (the process check the lock shares with apop) are bundled in:
+  // the published package never depends on @apop/cli-kit.
+  noExternal: [/^@apop\/cli-kit$/],
+});

@@ -1,4 +1,4 @@
 import { defineConfig } from "vitest/config";
-import { apopVitest } from "../../tooling/vitest/preset.ts";
+import { apopVitest } from "@apop/vitest-preset";
 
 export default defineConfig(apopVitest());

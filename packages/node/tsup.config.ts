@@ -1,4 +1,4 @@
 import { defineConfig } from "tsup";
-import { libraryBuild } from "../../tooling/tsup/preset.ts";
+import { libraryBuild } from "@apop/tsup-preset";
 
 export default defineConfig(libraryBuild({ platform: "node" }));

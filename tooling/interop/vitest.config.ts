@@ -1,5 +1,5 @@
 import { defineConfig } from "vitest/config";
-import { apopVitest } from "../vitest/preset.ts";
+import { apopVitest } from "@apop/vitest-preset";
 
 const preset = apopVitest({ testTimeout: 120_000 });
 

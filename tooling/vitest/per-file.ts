@@ -6,6 +6,9 @@
 import { afterAll, beforeAll } from "vitest";
 import { createTestPki, type TestPki } from "../test-pki/test-pki.ts";
 
+/** How long a per-file set-up may take. */
+const SETUP_TIMEOUT_MS = 120_000;
+
 /**
  * Registers the hooks and returns a stand-in for the value, to be used as the value itself
  * inside tests and later hooks. Reading it before `make` has finished throws. `release`
@@ -16,9 +19,11 @@ export function perFile<T extends object>(
   release: (value: T) => unknown,
 ): T {
   let value: T | undefined;
+  // Set-ups start real programs (openssl, servers); on a loaded machine they take far longer
+  // than vitest's 10 s hook default, which is no failure of the code under test.
   beforeAll(async () => {
     value = await make();
-  });
+  }, SETUP_TIMEOUT_MS);
   afterAll(async () => {
     if (value !== undefined) await release(value);
   });

@@ -4,9 +4,9 @@
  * `@apop/core`'s `Pop3Client` over `@apop/node`'s sockets; this program only decides what to
  * fetch, where to put it, and in which order to make it safe.
  */
-import { readFileSync } from "node:fs";
+
+import { CliError, readVersion } from "@apop/cli-kit";
 import type { CliContext } from "./cli/cli-context.ts";
-import { CliError } from "./cli/cli-error.ts";
 import { ExitCode } from "./cli/exit-code.ts";
 import { helpText } from "./cli/help-text.ts";
 import { parseArguments } from "./cli/parse-arguments.ts";
@@ -26,7 +26,9 @@ async function main(argv: readonly string[]): Promise<number> {
       return ExitCode.ok;
     }
     if (parsed.kind === "version") {
-      stdout.write(`apop ${version()}\n`);
+      stdout.write(
+        `apop ${readVersion({ packageJson: new URL("../package.json", import.meta.url) })}\n`,
+      );
       return ExitCode.ok;
     }
     const { options } = parsed;
@@ -88,18 +90,6 @@ function routeWarnings(): void {
     if (warning.code === "APOP_TLS_UNVERIFIED") return;
     process.stderr.write(`apop: warning: ${warning.message}\n`);
   });
-}
-
-/** The version in the package.json beside `dist/`, as installed. */
-function version(): string {
-  try {
-    const json = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
-      version?: string;
-    };
-    return json.version ?? "unknown";
-  } catch {
-    return "unknown";
-  }
 }
 
 function stackOf(error: Error): string {

@@ -80,7 +80,7 @@ describe("connection failures: exit 3", () => {
     const bare = createPop3Server({
       store: createMaildirStore({ root: work.root }),
       authenticator: { lookup: () => ({ kind: "clear", secret: PASSWORD }) },
-      hostname: "pop.test",
+      serverName: "pop.test",
     });
     const address = await bare.listen({ host: "127.0.0.1", port: 0 });
     try {

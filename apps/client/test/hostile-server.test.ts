@@ -157,6 +157,17 @@ function stored(maildir: string): { messages: string[]; tmp: string[] } {
   };
 }
 
+/** A RETR reply that never ends: 1 KiB lines as fast as the client reads them. */
+function streamWithoutEnd(socket: net.Socket): void {
+  socket.write("+OK\r\n");
+  const line = Buffer.from(`${"x".repeat(1022)}\r\n`.repeat(64));
+  const pump = (): void => {
+    while (!socket.destroyed && socket.write(line)) {}
+    if (!socket.destroyed) socket.once("drain", pump);
+  };
+  pump();
+}
+
 const deleCommands = (server: Scripted): string[] =>
   server.lines.filter((l) => l.startsWith("DELE"));
 
@@ -212,15 +223,7 @@ describe("sizes that lie", () => {
     const server = await scriptedServer([], {
       list: "+OK\r\n1 100\r\n.\r\n",
       uidl: "+OK\r\n1 endless\r\n.\r\n",
-      onRetr: (socket) => {
-        socket.write("+OK\r\n");
-        const line = Buffer.from(`${"x".repeat(1022)}\r\n`.repeat(64));
-        const pump = (): void => {
-          while (!socket.destroyed && socket.write(line)) {}
-          if (!socket.destroyed) socket.once("drain", pump);
-        };
-        pump();
-      },
+      onRetr: streamWithoutEnd,
     });
     const result = await apop(server, "fetch", ["--delete"]);
     expect(result.code).toBe(6);
@@ -229,6 +232,52 @@ describe("sizes that lie", () => {
     );
     expect(stored(result.maildir)).toEqual({ messages: [], tmp: [] });
     expect(deleCommands(server)).toEqual([]);
+  });
+
+  it("--max-message-size caps a RETR whatever LIST said: cut off there, nothing kept or deleted", async () => {
+    const server = await scriptedServer([], {
+      list: "+OK\r\n1 10000\r\n.\r\n",
+      uidl: "+OK\r\n1 endless\r\n.\r\n",
+      onRetr: streamWithoutEnd,
+    });
+    const result = await apop(server, "fetch", ["--delete", "--max-message-size", "64K"]);
+    expect(result.code).toBe(6);
+    expect(result.stderr).toMatch(
+      /sent more than 65536 octets for message 1, which LIST gave as 10000/,
+    );
+    expect(stored(result.maildir)).toEqual({ messages: [], tmp: [] });
+    expect(deleCommands(server)).toEqual([]);
+  });
+
+  it("a message announced over --max-message-size (default 100 MiB) is left on the server, the rest fetched", async () => {
+    const small = "Subject: small\r\n\r\nfits\r\n";
+    const server = await scriptedServer([
+      { uid: "huge", size: 10 ** 12, retr: body("Subject: huge\r\n\r\nclaims a terabyte\r\n") },
+      { uid: "small", retr: body(small) },
+    ]);
+    const result = await apop(server, "fetch", ["--delete"]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(
+      /message 1 is [^\n]*, over --max-message-size 100\.0 MiB; left on the server/,
+    );
+    expect(stored(result.maildir)).toEqual({ messages: [small.replaceAll("\r\n", "\n")], tmp: [] });
+    expect(server.lines.filter((l) => l.startsWith("RETR"))).toEqual(["RETR 2"]);
+    expect(deleCommands(server)).toEqual(["DELE 2"]);
+  });
+
+  it("a message larger than the free space is not fetched: exit 7 before RETR, nothing deleted", async () => {
+    // 16 TiB: more than any test machine's disk, and under a --max-message-size raised to 32 TiB.
+    const server = await scriptedServer([
+      { uid: "big", size: 2 ** 44, retr: body("Subject: big\r\n\r\nsmall after all\r\n") },
+    ]);
+    const result = await apop(server, "fetch", ["--delete", "--max-message-size", `${2 ** 15}G`]);
+    expect(result.code).toBe(7);
+    expect(result.stderr).toMatch(
+      /^apop: not enough free space in [^\n]*tmp: the next message needs [^\n]*\n$/,
+    );
+    expect(server.lines.filter((l) => l.startsWith("RETR"))).toEqual([]);
+    expect(deleCommands(server)).toEqual([]);
+    expect(stored(result.maildir)).toEqual({ messages: [], tmp: [] });
   });
 
   it("a message somewhat larger than LIST said (bare LFs counted once) is still fetched", async () => {

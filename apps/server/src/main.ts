@@ -4,7 +4,7 @@
  * See README.md for flags, the config schema and the exit codes.
  */
 
-import { CliError } from "./cli/cli-error.ts";
+import { CliError, readVersion } from "@apop/cli-kit";
 import { ExitCode } from "./cli/exit-code.ts";
 import { helpText } from "./cli/help-text.ts";
 import { parseCommandLine } from "./cli/parse-command-line.ts";
@@ -12,14 +12,13 @@ import { addUserCommand } from "./commands/add-user-command.ts";
 import { checkConfigCommand } from "./commands/check-config-command.ts";
 import { runServer } from "./commands/run-server.ts";
 import { resolveConfig } from "./config/resolve-config.ts";
-import { readVersion } from "./read-version.ts";
 
 async function main(argv: readonly string[]): Promise<ExitCode> {
   const cwd = process.cwd();
   const env = process.env;
   const stdout = (text: string): void => void process.stdout.write(text);
   const stderr = (text: string): void => void process.stderr.write(text);
-  const version = readVersion();
+  const version = readVersion({ packageJson: new URL("../package.json", import.meta.url) });
   const commandLine = parseCommandLine({ argv, cwd });
   switch (commandLine.command) {
     case "help":
@@ -50,7 +49,7 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
     if (error instanceof CliError) {
-      process.stderr.write(`${error.lines.join("\n")}\n`);
+      process.stderr.write(`${error.message}\n`);
       process.exit(error.exitCode);
     }
     // A bug: say so in one line; the stack only on request, never by default.

@@ -92,7 +92,7 @@ describe("bad configuration", () => {
       },
       "bad.json",
     );
-    const result = await runCli(["--config", config, "--max-auth-failures", "many"], {
+    const result = await runCli(["--config", config, "--auth-failures", "many"], {
       env: { APOP_SERVER_IDLE_TIMEOUT: "60" },
     });
     const lines = expectConfigFailure(result);
@@ -106,7 +106,7 @@ describe("bad configuration", () => {
         `config: logLevel: expected debug, info, warn or error (from ${config})`,
         `config: limits.idleTimeoutSeconds: expected a whole number of at least 600 (RFC 1939 section 3: the autologout timer is at least 10 minutes) (from APOP_SERVER_IDLE_TIMEOUT)`,
         `config: limits.maxConnections: expected a whole number of at least 1 (from ${config})`,
-        "config: limits.maxAuthFailures: expected a whole number of at least 1 (from --max-auth-failures)",
+        "config: limits.authFailures: expected a whole number of at least 1 (from --auth-failures)",
         `config: limits.bogus: unknown setting (from ${config})`,
       ]),
     );
@@ -222,6 +222,21 @@ describe("bad configuration", () => {
     expect(lines).toEqual([
       `maildirRoot: ${missing}: ENOENT: no such file or directory, stat '${missing}'`,
     ]);
+  });
+
+  it("refuses an APOP host name with '@', which no greeting could carry (issue 10, bug 1)", async () => {
+    const lines = expectConfigFailure(
+      await runCli([
+        "check-config",
+        ...base(),
+        "--listen",
+        "127.0.0.1:0",
+        "--hostname",
+        "mail@example.org",
+      ]),
+    );
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/hostname.*'@'/);
   });
 });
 

@@ -4,6 +4,7 @@ import net from "node:net";
 import path from "node:path";
 import { promisify } from "node:util";
 import { connect } from "@apop/node";
+import { needs } from "@apop/vitest-preset/needs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_MESSAGES } from "../src/demo/ensure-demo-data.ts";
 import { createFixture, type Fixture } from "./helpers/fixture.ts";
@@ -60,7 +61,7 @@ describe("apop-server --demo", () => {
     await client.quit();
   });
 
-  it.runIf(existsSync("/usr/bin/curl"))(
+  needs({ met: existsSync("/usr/bin/curl"), what: "curl (npm run setup)" }).it(
     "prints a curl command that fetches message 1 as printed",
     async () => {
       const line = bannerLine("curl ");

@@ -1,6 +1,6 @@
 /**
  * The built apop-server over a Maildir that is raced for, changed behind its back, or holds
- * odd files and odd mail (features.md classes 6, 10, 13): what a client receives must be the
+ * odd files and odd mail (RFC 1939 sections 3 and 8): what a client receives must be the
  * stored bytes exactly, LIST sizes must match RETR, one maildrop has one session at a time,
  * and nothing outside the Maildir is ever served.
  */

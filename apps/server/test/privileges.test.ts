@@ -1,6 +1,7 @@
 import { chmodSync, chownSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { connect } from "@apop/node";
+import { needs } from "@apop/vitest-preset/needs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { lookupSystemUser } from "../src/users/lookup-system-user.ts";
 import { createFixture, type Fixture } from "./helpers/fixture.ts";
@@ -32,13 +33,18 @@ const args = (): string[] => [
   "0",
 ];
 
-/** The real, effective, saved and filesystem uids of a process, from /proc. */
-function uidsOf(pid: number): number[] {
+/** The real, effective, saved and filesystem ids (`Uid`, `Gid`), or the `Groups`, from /proc. */
+function idsOf(pid: number, field: "Uid" | "Gid" | "Groups"): number[] {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  return (/^Uid:\s+(.*)$/m.exec(status)?.[1] ?? "").split(/\s+/).map(Number);
+  const line = new RegExp(`^${field}:\\s*(.*)$`, "m").exec(status)?.[1]?.trim() ?? "";
+  return line === "" ? [] : line.split(/\s+/).map(Number);
 }
+const uidsOf = (pid: number): number[] => idsOf(pid, "Uid");
 
-describe.runIf(isRoot && nobody !== null && process.platform === "linux")("--user as root", () => {
+needs({
+  met: isRoot && nobody !== null && process.platform === "linux",
+  what: "root on Linux with a `nobody` user (CI runs as root)",
+}).describe("--user as root", () => {
   it("binds, drops to the user for good, and serves only what that user may read", async () => {
     const { uid, gid } = nobody as NonNullable<typeof nobody>;
     // The service account owns alice's Maildir; erin's stays root's and closed.
@@ -52,6 +58,9 @@ describe.runIf(isRoot && nobody !== null && process.platform === "linux")("--use
     try {
       expect(server.logs.find((r) => r.event === "privileges-dropped")).toMatchObject({ uid, gid });
       expect(uidsOf(server.pid)).toEqual([uid, uid, uid, uid]);
+      // Root's group and supplementary groups are gone too.
+      expect(idsOf(server.pid, "Gid")).toEqual([gid, gid, gid, gid]);
+      expect(idsOf(server.pid, "Groups")).not.toContain(0);
       expect(server.logs.some((r) => r.event === "running-as-root")).toBe(false);
 
       const client = await connect({ host: "127.0.0.1", port: server.port("none"), tls: "none" });
@@ -73,6 +82,19 @@ describe.runIf(isRoot && nobody !== null && process.platform === "linux")("--use
       await server.stop();
     }
     expect(await server.exited).toEqual({ code: 0, signal: null });
+  });
+
+  it.each([
+    ["setuid is refused (the group switch succeeds)", "-setuid"],
+    ["setgid and setuid are refused", "-setuid,-setgid"],
+  ])("a drop that fails never goes on as root: %s, exit 4, never started", async (_, caps) => {
+    // Root without CAP_SETUID (and CAP_SETGID): what a container or a hardened unit can be.
+    const result = await runCli([...args(), "--user", "nobody"], {
+      wrap: ["setpriv", `--bounding-set=${caps}`, `--inh-caps=${caps}`, "--"],
+    });
+    expect(result.code).toBe(4);
+    expect(result.stderr).toMatch(/^apop-server: --user nobody: cannot switch to uid \d+: EPERM/);
+    expect(result.stdout).not.toMatch(/"event":"started"/);
   });
 
   it("refuses --user root with exit 4", async () => {

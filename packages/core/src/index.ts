@@ -5,10 +5,20 @@
 // Authentication.
 export {
   apopDigest,
+  apopHostNameProblem,
   createApopTimestamp,
   digestsEqual,
   extractApopTimestamp,
 } from "./auth/apop.ts";
+export {
+  type ChooseLoginMethodOptions,
+  chooseLoginMethod,
+  LOGIN_PREFERENCES,
+  type LoginAbilities,
+  type LoginMethod,
+  type LoginOffer,
+  type LoginPreference,
+} from "./auth/choose-login-method.ts";
 export type { Authenticator, Credential } from "./auth/credential.ts";
 export { hmacMd5 } from "./auth/hmac-md5.ts";
 export { Md5, md5 } from "./auth/md5.ts";
@@ -53,18 +63,23 @@ export {
   type TlsMode,
 } from "./driver/client-connect-options.ts";
 export {
+  addressGroup,
+  isIpv6PrefixLength,
+  normalizeRemoteAddress,
+} from "./driver/address-group.ts";
+export {
   ConnectionAdmission,
   type ConnectionAdmissionOptions,
   type ConnectionLimit,
-  normalizeRemoteAddress,
   tooManyConnectionsLine,
 } from "./driver/connection-admission.ts";
 export { LoginPenalties, type LoginPenaltiesOptions } from "./driver/login-penalties.ts";
 export {
-  type LoginMethod,
   type LoginOptions,
   Pop3Client,
   type Pop3ClientOptions,
+  type RetrEachItem,
+  type RetrEachOptions,
 } from "./driver/pop3-client.ts";
 export {
   DEFAULT_RETRIES,
@@ -83,6 +98,7 @@ export {
 export {
   type AdmitOptions,
   type CloseHostOptions,
+  type ProxiedPeer,
   type ServeHostedOptions,
   ServerHost,
   type ServerHostConnection,
@@ -97,6 +113,31 @@ export {
   type ServerHostOptions,
 } from "./driver/server-host-options.ts";
 export type { Clock, Transport } from "./driver/transport.ts";
+
+// PROXY protocol (HAProxy's specification, v1 and v2): the header a balancer sends first.
+export { formatProxyHeader } from "./proxy/format-proxy-header.ts";
+export {
+  PROXY_V1_MAX_OCTETS,
+  PROXY_V2_MAX_PAYLOAD,
+  PROXY_V2_SIGNATURE,
+  type ProxyEndpoints,
+  type ProxyHeader,
+  type ProxyHeaderParse,
+  parseProxyHeader,
+} from "./proxy/parse-proxy-header.ts";
+export {
+  DEFAULT_PROXY_HEADER_TIMEOUT_MS,
+  type ProxyProtocolOptions,
+  type ResolvedProxyProtocol,
+} from "./proxy/proxy-protocol-options.ts";
+export {
+  type ProxyHeaderOutcome,
+  type ProxyRefusal,
+  readProxyHeader,
+} from "./proxy/read-proxy-header.ts";
+export { refuseProxyHeader } from "./proxy/refuse-proxy-header.ts";
+export { TrustedSources } from "./proxy/trusted-sources.ts";
+
 // Errors.
 export { ApopError } from "./errors/apop-error.ts";
 export { LocalProtocolError, type LocalProtocolErrorCode } from "./errors/local-protocol-error.ts";
@@ -138,6 +179,7 @@ export {
 } from "./grammar/listings.ts";
 export { type MultilineChunk, MultilineDecoder } from "./grammar/multiline-decoder.ts";
 export { MultilineEncoder } from "./grammar/multiline-encoder.ts";
+export { type Pop3Url, parsePop3Url } from "./grammar/pop3-url.ts";
 export {
   formatContinuation,
   formatStatusLine,
@@ -149,7 +191,16 @@ export {
 } from "./grammar/status-line.ts";
 export { WireSizeCounter, wireSize } from "./grammar/wire-size.ts";
 // Limits and the store contract.
-export { DEFAULT_LIMITS, type Limits, MIN_IDLE_TIMEOUT_MS, resolveLimits } from "./limits.ts";
+export { DEFAULTS, defaultPort } from "./defaults.ts";
+export {
+  DEFAULT_LIMITS,
+  DEFAULT_MAX_MESSAGE_OCTETS,
+  DEFAULT_WEB_REQUEST_TIMEOUT_MS,
+  type Limits,
+  MIN_COMMAND_LINE_OCTETS,
+  MIN_IDLE_TIMEOUT_MS,
+  resolveLimits,
+} from "./limits.ts";
 // Sessions: the two state machines, and the table they share.
 export {
   type ClientEvent,
@@ -168,10 +219,15 @@ export {
   type ServerSessionOptions,
 } from "./session/server-session.ts";
 export {
+  EVENT_SOURCES,
+  EVENT_TRANSITIONS,
   nextState,
   renderStateDiagram,
+  SESSION_EVENTS,
   SESSION_STATES,
+  type SessionEvent,
   type SessionState,
+  stateAfter,
   TRANSITIONS,
 } from "./session/states.ts";
 export type { Maildrop, MailStore, MessageInfo } from "./store/mail-store.ts";

@@ -18,6 +18,8 @@ describe("resolveLimits", () => {
       authorizationTimeoutMs: 5,
       loginDeadlineMs: 6,
       idleTimeoutMs: MIN_IDLE_TIMEOUT_MS + 1,
+      replyTimeoutMs: 8,
+      replyBudgetOctets: 9,
       pipelinedInputOctets: 7,
     };
     expect(resolveLimits(overrides)).toEqual(overrides);

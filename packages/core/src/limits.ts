@@ -1,8 +1,10 @@
 /**
- * Every size and abuse limit of the protocol, in one place (imapflow `limits.js`). Each has an
- * RFC-minded default and can be overridden per session; the adapters validate overrides with
- * zod at their option boundary, never in the byte path. Breaching one yields an event or an
- * error whose `limit` names the field below.
+ * Every size, time and abuse limit of a session, in one place (imapflow `limits.js`). Each has
+ * an RFC-minded default and can be overridden per session; the hosts check overrides at their
+ * option boundary (`resolveServerHostOptions`), never in the byte path, and apop-server's
+ * config schema reads its defaults from here. Breaching one yields an event or an error whose
+ * `limit` names the field below. The defaults around a session (ports, connection caps,
+ * handshake timeouts) are `DEFAULTS` (defaults.ts).
  */
 export interface Limits {
   /**
@@ -52,12 +54,33 @@ export interface Limits {
    */
   readonly idleTimeoutMs: number;
   /**
+   * Longest silence a client session waits through while the server owes it a reply (or the
+   * greeting), in ms; any bytes of the reply restart it, so a slow reply that keeps moving is
+   * not cut off. Default 60 s.
+   */
+  readonly replyTimeoutMs: number;
+  /**
+   * Octets of replies a server session produces from pipelined input before it waits for the
+   * host to take them (`hasDeferredInput`). Six octets of `UIDL\r\n` can ask for megabytes:
+   * past the budget the rest of the input waits, so a client that pipelines and never reads
+   * meets TCP backpressure instead of growing the server's memory. One reply may exceed it (a
+   * long listing); many cannot. Default 64 KiB.
+   */
+  readonly replyBudgetOctets: number;
+  /**
    * Octets of pipelined input a server session holds while it waits for the host (an
    * authentication or a message body in progress). Past it the session stops reading: the
    * host sees `inputPaused` and applies backpressure. Default 64 KiB.
    */
   readonly pipelinedInputOctets: number;
 }
+
+/**
+ * RFC 2449 section 4: a server that supports CAPA accepts command lines of at least 255
+ * octets, CRLF included; RFC 5034 section 4 keeps an AUTH line with its initial response
+ * within the same 255.
+ */
+export const MIN_COMMAND_LINE_OCTETS = 255;
 
 /** RFC 1939 section 3: an autologout timer, if any, must be at least 10 minutes. */
 export const MIN_IDLE_TIMEOUT_MS = 10 * 60 * 1000;
@@ -72,6 +95,8 @@ export const DEFAULT_LIMITS: Limits = {
   authorizationTimeoutMs: 60 * 1000,
   loginDeadlineMs: 3 * 60 * 1000,
   idleTimeoutMs: MIN_IDLE_TIMEOUT_MS,
+  replyTimeoutMs: 60 * 1000,
+  replyBudgetOctets: 64 * 1024,
   pipelinedInputOctets: 64 * 1024,
 };
 
@@ -81,8 +106,12 @@ export function resolveLimits(overrides: Partial<Limits> = {}): Limits {
   return {
     ...limits,
     // RFC 2449 section 4: a CAPA server must accept command lines of 255 octets.
-    commandLineOctets: Math.max(limits.commandLineOctets, 255),
-    saslLineOctets: Math.max(limits.saslLineOctets, limits.commandLineOctets, 255),
+    commandLineOctets: Math.max(limits.commandLineOctets, MIN_COMMAND_LINE_OCTETS),
+    saslLineOctets: Math.max(
+      limits.saslLineOctets,
+      limits.commandLineOctets,
+      MIN_COMMAND_LINE_OCTETS,
+    ),
     // RFC 2449 section 4: a response's first line may be 512 octets.
     responseLineOctets: Math.max(limits.responseLineOctets, 512),
     idleTimeoutMs: Math.max(limits.idleTimeoutMs, MIN_IDLE_TIMEOUT_MS),
@@ -91,3 +120,19 @@ export function resolveLimits(overrides: Partial<Limits> = {}): Limits {
     authFailures: Math.max(limits.authFailures, 1),
   };
 }
+
+/**
+ * Default cap on one message a client downloads, in octets, whatever LIST announced: a server
+ * that announces 10^12 octets (or streams without end) must not fill the disk. 100 MiB, far
+ * above what mail systems accept (Postfix's `message_size_limit` defaults to 10 MB), like
+ * fetchmail's `limit`. apop's `--max-message-size` reads it from here.
+ */
+export const DEFAULT_MAX_MESSAGE_OCTETS = 100 * 1024 * 1024;
+
+/**
+ * Default for how long a WebSocket endpoint's own HTTP server (the bridge, the WebSocket
+ * listener) waits for a whole request, TLS handshake and WebSocket upgrade included, in ms.
+ * Node's own defaults (60 s for headers, checked every 30 s; 120 s for a TLS handshake) let a
+ * request that never finishes hold a socket for a minute or more.
+ */
+export const DEFAULT_WEB_REQUEST_TIMEOUT_MS = 5_000;

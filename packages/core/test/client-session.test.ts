@@ -135,7 +135,7 @@ describe("the greeting", () => {
   });
 });
 
-describe("unsolicited data (features.md, security class 7)", () => {
+describe("unsolicited data (EAST `unsolicited` cases)", () => {
   it("throws unexpected-data for bytes with no command pending, and closes", () => {
     const client = greeted();
     expectRemote(() => feed(client, "+OK surprise\r\n"), "unexpected-data");

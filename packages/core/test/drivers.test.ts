@@ -19,7 +19,7 @@ import { createMemoryLink, type MemoryTransport } from "./helpers/memory-link.ts
 const ascii = (text: string): Uint8Array => Uint8Array.from(text, (c) => c.charCodeAt(0));
 const text = (bytes: Uint8Array): string => String.fromCharCode(...bytes);
 
-/** Messages that trip naive stuffing and line handling (features.md, security class 6). */
+/** Messages that trip naive stuffing and line handling (RFC 1939 section 3). */
 const TRICKY: Record<string, { stored: string; arrives: string }> = {
   empty: { stored: "", arrives: "" },
   dotLines: { stored: ".\r\n..\r\n.x\r\nend\r\n", arrives: ".\r\n..\r\n.x\r\nend\r\n" },
@@ -169,7 +169,11 @@ describe("serveConnection with Pop3Client", () => {
   it("waits the same failure delay for an unknown user as for a wrong password", async () => {
     const clock = new ManualClock();
     const { link } = setup({ clock, authFailureDelayMs: 2000 });
-    const client = await Pop3Client.connect({ transport: link.client, clock, timeoutMs: 60_000 });
+    const client = await Pop3Client.connect({
+      transport: link.client,
+      clock,
+      limits: { replyTimeoutMs: 60_000 },
+    });
     for (const user of ["alice", "nobody"]) {
       let settled = false;
       const attempt = client.apop(user, "wrong").catch(() => {
@@ -248,6 +252,17 @@ describe("serveConnection with Pop3Client", () => {
     }
   });
 
+  it("auto login with allowPlaintext still picks CRAM-MD5 in clear: the flag permits, never prefers (issue 10, bug 2)", async () => {
+    const { link, events } = setup({ policy: { allowPlaintextAuth: true } });
+    const client = await Pop3Client.connect({ transport: link.client, clock: realClock });
+    expect(saslOffered(await client.capa())).toEqual(["PLAIN", "LOGIN", "CRAM-MD5"]);
+    await client.login({ user: "alice", password: "wonderland", allowPlaintext: true });
+    expect(events).toContainEqual(
+      expect.objectContaining({ type: "login-succeeded", mechanism: "CRAM-MD5" }),
+    );
+    await client.quit();
+  });
+
   it("auto login falls back to APOP when the server offers no SASL, and refuses a plaintext-only server", async () => {
     const withApop = setup({ policy: { saslMechanisms: [] } });
     const client = await Pop3Client.connect({ transport: withApop.link.client, clock: realClock });
@@ -289,7 +304,7 @@ describe("serveConnection with Pop3Client", () => {
     const client = await Pop3Client.connect({
       transport: link.client,
       clock,
-      timeoutMs: 3_600_000,
+      limits: { replyTimeoutMs: 3_600_000 },
     });
     await client.apop("alice", "wonderland");
     await client.dele(1);
@@ -307,7 +322,11 @@ describe("serveConnection with Pop3Client", () => {
     const clock = new ManualClock();
     const link = createMemoryLink();
     await link.server.write(ascii("+OK hello\r\n"));
-    const client = await Pop3Client.connect({ transport: link.client, clock, timeoutMs: 5000 });
+    const client = await Pop3Client.connect({
+      transport: link.client,
+      clock,
+      limits: { replyTimeoutMs: 5000 },
+    });
     const capa = client.capa().catch((e: unknown) => e);
     await new Promise((resolve) => setTimeout(resolve, 10));
     clock.advance(4999);
@@ -317,6 +336,99 @@ describe("serveConnection with Pop3Client", () => {
     const error = await capa;
     expect(RemoteProtocolError.isInstance(error) && error.code).toBe("timeout");
     expect(link.client.closed).toBe(true);
+  });
+});
+
+describe("Pop3Client pipelined RETR and DELE (RFC 2449 section 6.6)", () => {
+  const writesWith = (written: readonly Uint8Array[], keyword: string): number[] =>
+    written.map((bytes) => text(bytes).split(`${keyword} `).length - 1).filter((n) => n > 0);
+
+  it("retrEach streams every message byte for byte, several RETRs per write", async () => {
+    const { link, served } = setup();
+    const client = await Pop3Client.connect({ transport: link.client, clock: realClock });
+    await client.apop("alice", "wonderland");
+    const names = Object.keys(TRICKY);
+    const got: string[] = [];
+    for await (const item of client.retrEach({ messages: names.map((_, i) => i + 1) })) {
+      if (item.error !== undefined) throw item.error;
+      got.push(await collect(item.body));
+    }
+    expect(got).toEqual(names.map((name) => (TRICKY[name] as { arrives: string }).arrives));
+    expect(Math.max(...writesWith(link.client.written, "RETR"))).toBe(names.length);
+    await client.quit();
+    expect((await served).reason).toBe("quit");
+  });
+
+  it("retrEach sends one RETR at a time to a server without PIPELINING", async () => {
+    const { link } = setup({ policy: { pipelining: false } });
+    const client = await Pop3Client.connect({ transport: link.client, clock: realClock });
+    await client.apop("alice", "wonderland");
+    let count = 0;
+    for await (const item of client.retrEach({ messages: [1, 2, 3] })) {
+      if (item.body !== undefined) await collect(item.body);
+      count++;
+    }
+    expect(count).toBe(3);
+    expect(writesWith(link.client.written, "RETR")).toEqual([1, 1, 1]);
+    await client.quit();
+  });
+
+  it("retrEach: -ERR is an item, an unread body is dropped, and breaking off leaves the client in step", async () => {
+    const store = new MemoryStore({
+      mailboxes: { alice: [ascii("one\r\n".repeat(500)), ascii("two\r\n"), ascii("three\r\n")] },
+      chunkSize: 64,
+    });
+    const { link } = setup({ store });
+    const client = await Pop3Client.connect({ transport: link.client, clock: realClock });
+    await client.apop("alice", "wonderland");
+    await client.dele(2);
+    const items: string[] = [];
+    for await (const item of client.retrEach({ messages: [1, 2, 3] })) {
+      // Message 1's body is never read: asking for the next item drops it.
+      if (item.error !== undefined) items.push(`${item.message}: ${item.error.message}`);
+      else
+        items.push(
+          item.message === 1 ? "1: unread" : `${item.message}: ${await collect(item.body)}`,
+        );
+    }
+    expect(items[0]).toBe("1: unread");
+    expect(items[1]).toMatch(/^2: /);
+    expect(items[2]).toBe("3: three\r\n");
+    for await (const item of client.retrEach({ messages: [1, 3] })) {
+      expect(item.message).toBe(1);
+      break;
+    }
+    expect(await client.list(3)).toEqual({ message: 3, size: 7 });
+    await client.quit();
+  });
+
+  it("deleEach marks every message in one write and reports the ones refused", async () => {
+    const { store, link, served } = setup();
+    const client = await Pop3Client.connect({ transport: link.client, clock: realClock });
+    await client.apop("alice", "wonderland");
+    await client.dele(2);
+    const refused = await client.deleEach({ messages: [1, 2, 3] });
+    expect(refused.map((r) => r.message)).toEqual([2]);
+    expect(refused[0]?.error).toBeInstanceOf(Pop3Error);
+    expect(Math.max(...writesWith(link.client.written, "DELE"))).toBe(3);
+    await client.quit();
+    await served;
+    expect(store.messages("alice")).toHaveLength(Object.keys(TRICKY).length - 3);
+  });
+
+  it("refuses a bad message number or window before sending anything", async () => {
+    const { link } = setup();
+    const client = await Pop3Client.connect({ transport: link.client, clock: realClock });
+    await client.apop("alice", "wonderland");
+    const before = link.client.written.length;
+    await expect(client.deleEach({ messages: [0] })).rejects.toMatchObject({
+      code: "invalid-argument",
+    });
+    await expect(client.retrEach({ messages: [1], window: 0 }).next()).rejects.toMatchObject({
+      code: "invalid-argument",
+    });
+    expect(link.client.written.length).toBe(before);
+    await client.quit();
   });
 });
 
@@ -455,3 +567,7 @@ describe("serveConnection events", () => {
     expect(logged).not.toContain("proof");
   });
 });
+
+function saslOffered(capabilities: ReadonlyMap<string, readonly string[]> | null): string[] {
+  return [...(capabilities?.get("SASL") ?? [])];
+}

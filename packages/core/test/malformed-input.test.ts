@@ -1,6 +1,6 @@
 /**
- * What a server session does with input no correct client sends (features.md, security
- * classes 8, 9, 10 and 13): each line gets the right `-ERR`, and the session stays usable.
+ * What a server session does with input no correct client sends (RFC 1939 section 3,
+ * RFC 2449 section 4): each line gets the right `-ERR`, and the session stays usable.
  * Then a property: random byte streams, cut at random, never make `receive` throw, and every
  * line the server writes is a status line, a continuation, or part of a multi-line block.
  */

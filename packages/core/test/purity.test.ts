@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 
-// Core is I/O-free (DESIGN.md). Biome's lint rules ban these too; this test keeps the rule
+// Core is I/O-free (docs/design.md). Biome's lint rules ban these too; this test keeps the rule
 // even if someone loosens the lint configuration.
 const BANNED = [
   /from\s+["']node:/,

@@ -109,6 +109,7 @@ describe("ServerHost", () => {
       remotePort: 40000,
       localPort: 110,
       implicitTls: false,
+      proxiedBy: null,
     });
     const session = events.filter((e) => e.type === "session-event");
     expect(session.every((e) => e.connection === 1)).toBe(true);
@@ -159,6 +160,53 @@ describe("ServerHost", () => {
     expect(again.done).not.toBeNull();
     await again.link.client.close();
     await again.done;
+  });
+
+  it("gives connections not logged in their own budget: a flood evicts its own oldest, never a session", async () => {
+    const { host, events } = setup({ maxPreLoginConnections: 3, maxConnectionsPerAddress: 50 });
+    // A user logs in from one address; a flood of idle connections comes from another.
+    const user = open(host, { remoteAddress: "203.0.113.9" });
+    const client = await Pop3Client.connect({ transport: user.link.client, clock: realClock });
+    await client.login({ user: "alice", password: "wonderland", method: "apop" });
+    const flood = [1, 2, 3, 4, 5].map((port) =>
+      open(host, { remoteAddress: "198.51.100.1", remotePort: port }),
+    );
+    // Budget 3: the flood holds at most 3 slots, evicting its own oldest each time.
+    expect(flood.map((c) => c.aborts())).toEqual([1, 1, 0, 0, 0]);
+    // A new client from elsewhere still gets in, and the flood pays for it again.
+    const newcomer = open(host, { remoteAddress: "192.0.2.44" });
+    expect(newcomer.done).not.toBeNull();
+    expect(flood.map((c) => c.aborts())).toEqual([1, 1, 1, 0, 0]);
+    expect(user.aborts()).toBe(0);
+    expect(await client.stat()).toEqual({ count: 1, size: expect.any(Number) });
+    await client.quit();
+    await Promise.all(flood.slice(0, 3).map((c) => c.done));
+    const evicted = events.filter(
+      (e) => e.type === "connection-closed" && e.reason === "pre-login-evicted",
+    );
+    expect(evicted).toHaveLength(3);
+    expect(
+      evicted.every((e) => e.type === "connection-closed" && e.remoteAddress === "198.51.100.1"),
+    ).toBe(true);
+    await host.close({ graceMs: 0 });
+  });
+
+  it("counts IPv6 clients by /64 for the per-address cap, and reports the exact address", async () => {
+    const { host, events } = setup({ maxConnectionsPerAddress: 2 });
+    const first = open(host, { remoteAddress: "2001:db8:5:6::1" });
+    const second = open(host, { remoteAddress: "2001:db8:5:6::2" });
+    const third = open(host, { remoteAddress: "2001:db8:5:6:ffff::3" });
+    expect([first.done === null, second.done === null, third.done === null]).toEqual([
+      false,
+      false,
+      true,
+    ]);
+    expect(events.find((e) => e.type === "connection-refused")).toMatchObject({
+      remoteAddress: "2001:db8:5:6:ffff::3",
+      limit: "maxConnectionsPerAddress",
+    });
+    expect(open(host, { remoteAddress: "2001:db8:5:7::1" }).done).not.toBeNull();
+    await host.close({ graceMs: 0 });
   });
 
   it("refuses past the total cap, and a client sees the refusal as a sys-temp greeting", async () => {
@@ -234,6 +282,49 @@ describe("ServerHost", () => {
     await expect(thrown).resolves.toBeUndefined();
     await expect(rejected).resolves.toBeUndefined();
     expect(host.connectionCount).toBe(0);
+  });
+
+  it("closes a connection whose session cannot start at once, and reports connection-failed with the error", async () => {
+    const { resolved, events } = setup();
+    // The random source fails while the greeting's APOP timestamp is made.
+    const host = new ServerHost({
+      options: resolved,
+      randomBytes: () => {
+        throw new Error("no entropy");
+      },
+    });
+    const { link, done, aborts } = open(host);
+    await done;
+    expect(link.server.closed).toBe(true);
+    expect(link.server.written).toEqual([]);
+    expect(aborts()).toBe(1);
+    expect(host.connectionCount).toBe(0);
+    const failed = events.at(-1);
+    expect(failed).toMatchObject({
+      type: "connection-failed",
+      connection: 1,
+      remoteAddress: "192.0.2.1",
+    });
+    expect(failed?.type === "connection-failed" && failed.error.message).toBe("no entropy");
+  });
+
+  it("reports a run that throws or rejects as connection-failed and aborts it", async () => {
+    const { host, events } = setup();
+    let aborted = 0;
+    await admit(host, {
+      abort: () => aborted++,
+      run: async () => {
+        throw new Error("asynchronous");
+      },
+    });
+    expect(aborted).toBe(1);
+    expect(events.map((e) => e.type)).toEqual(["connection-opened", "connection-failed"]);
+  });
+
+  it("refuses an APOP host name with '@' when the options are resolved (the timestamp would have two)", () => {
+    expect(() => setup({ serverName: "mail@example.org" } as Parameters<typeof setup>[0])).toThrow(
+      /^serverName cannot go into an APOP timestamp: .*'@'/,
+    );
   });
 
   it("closes a transport handed to serve for a connection it does not know", async () => {

@@ -6,7 +6,7 @@ import { renderStateDiagram } from "../src/index.ts";
 const docPath = join(import.meta.dirname, "../../../docs/state-machine.md");
 
 describe("docs/state-machine.md", () => {
-  it("holds the diagram generated from TRANSITIONS (run `npm run docs -w @apop/core` to refresh)", () => {
+  it("holds the diagram generated from both tables (run `npm run docs -w @apop/core` to refresh)", () => {
     const doc = readFileSync(docPath, "utf8");
     expect(doc).toContain(`\`\`\`mermaid\n${renderStateDiagram()}\`\`\``);
   });

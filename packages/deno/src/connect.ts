@@ -15,13 +15,25 @@ export type { TlsMode } from "@apop/core";
 
 /**
  * Core's `ClientConnectOptions` (`port`, `tls`, the timeouts, `limits`, `maxMessageOctets`,
- * `clock`: default `denoClock`), plus the host and the CAs to trust.
+ * `clock`: default `denoClock`), plus the host and the TLS trust settings. The names and
+ * meanings are @apop/node's: a program moved from Node changes its imports, not its options.
  */
 export interface ConnectOptions extends ClientConnectOptions {
   /** The server's host name or IP address; the certificate must name it. */
-  readonly hostname: string;
-  /** Trusted CA certificates (PEM), in addition to Deno's root store. */
-  readonly caCerts?: readonly string[];
+  readonly host: string;
+  /** CA certificates (PEM) trusted in addition to the runtime's root store. */
+  readonly ca?: string | readonly string[];
+  /**
+   * The name sent in SNI and checked against the certificate. Default: `host`. (Deno checks
+   * an IP address `host` against the certificate's IP entries, as Node does.)
+   */
+  readonly servername?: string;
+  /**
+   * Only `true` (the default) on Deno, which has no switch to turn verification off: `false`
+   * is refused rather than ignored, so a program moved from Node never believes it is checked
+   * when it is not, or the reverse.
+   */
+  readonly rejectUnauthorized?: boolean;
 }
 
 /**
@@ -41,6 +53,7 @@ export interface ConnectOptions extends ClientConnectOptions {
  * `-ERR` greeting, `LocalProtocolError` `invalid-argument` for options.
  */
 export async function connect(options: ConnectOptions): Promise<Pop3Client> {
+  refuseOtherRuntimeNames(options);
   const {
     host: hostname,
     port,
@@ -49,12 +62,11 @@ export async function connect(options: ConnectOptions): Promise<Pop3Client> {
     connectTimeoutMs,
     tlsHandshakeTimeoutMs,
     client,
-  } = resolveClientConnectOptions({ options, hostOption: "hostname", defaultClock: denoClock });
-  const caCerts = options.caCerts;
-  if (caCerts !== undefined && !(Array.isArray(caCerts) && caCerts.every(isPem))) {
-    throw invalid("caCerts must be an array of PEM strings");
-  }
-  const tlsOptions = { hostname, ...(caCerts === undefined ? {} : { caCerts: [...caCerts] }) };
+  } = resolveClientConnectOptions({ options, hostOption: "host", defaultClock: denoClock });
+  const tlsOptions = {
+    hostname: servernameOf(options),
+    ...caCertsOf(options),
+  };
 
   const tcp = await within(connectTimeoutMs, clock, hostname, port, (signal) =>
     Deno.connect({ hostname, port, signal }),
@@ -101,6 +113,38 @@ async function within<T>(
   } finally {
     cancel();
   }
+}
+
+/** Names Deno's own APIs use, which are not options here: say what to write instead. */
+function refuseOtherRuntimeNames(options: ConnectOptions): void {
+  const given = options as unknown as Record<string, unknown>;
+  if (given === null || typeof given !== "object") return;
+  if ("hostname" in given) throw invalid("hostname is not an option: name the server with host");
+  if ("caCerts" in given) throw invalid("caCerts is not an option: pass the PEM CAs as ca");
+  if (given.rejectUnauthorized !== undefined && given.rejectUnauthorized !== true) {
+    throw invalid(
+      "rejectUnauthorized must be true on Deno: it cannot skip certificate checks (trust a private CA with ca)",
+    );
+  }
+}
+
+function servernameOf(options: ConnectOptions): string {
+  const { servername } = options;
+  if (servername === undefined) return options.host;
+  if (typeof servername !== "string" || servername === "") {
+    throw invalid("servername must be a non-empty string");
+  }
+  return servername;
+}
+
+function caCertsOf(options: ConnectOptions): { caCerts?: string[] } {
+  const { ca } = options;
+  if (ca === undefined) return {};
+  const list = typeof ca === "string" ? [ca] : ca;
+  if (!(Array.isArray(list) && list.every(isPem))) {
+    throw invalid("ca must be a PEM string or an array of PEM strings");
+  }
+  return { caCerts: [...list] };
 }
 
 function isPem(value: unknown): boolean {

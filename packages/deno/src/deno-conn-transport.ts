@@ -1,4 +1,4 @@
-import { type Clock, LocalProtocolError, RemoteProtocolError, type Transport } from "@apop/core";
+import { type Clock, DEFAULTS, LocalProtocolError, RemoteProtocolError, type Transport } from "@apop/core";
 import { denoClock } from "./deno-clock.ts";
 import { handshakeTls } from "./handshake-tls.ts";
 
@@ -89,7 +89,7 @@ export class DenoConnTransport implements Transport {
     this.#clock = options.clock ?? denoClock;
     this.#buffer = new Uint8Array(options.readSize ?? 16 * 1024);
     this.#closeGraceMs = options.closeGraceMs ?? 2000;
-    this.#handshakeTimeoutMs = options.tlsHandshakeTimeoutMs ?? 30_000;
+    this.#handshakeTimeoutMs = options.tlsHandshakeTimeoutMs ?? DEFAULTS.tlsHandshakeTimeoutMs;
     const startTls = options.startTls;
     if (startTls !== undefined && !this.#secure) this.upgrade = () => this.#startTls(startTls);
   }

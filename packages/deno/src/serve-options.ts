@@ -1,5 +1,6 @@
 import {
   type ConnectionStats,
+  defaultPort,
   LocalProtocolError,
   type ResolvedServerHostOptions,
   resolveServerHostOptions,
@@ -7,25 +8,32 @@ import {
 } from "@apop/core";
 import { denoClock } from "./deno-clock.ts";
 
+/** The certificate chain and its private key (PEM), as @apop/node's `tls` option. */
+export interface ServeTlsOptions {
+  /** The certificate chain (PEM), leaf first. */
+  readonly cert: string;
+  /** The certificate's private key (PEM). */
+  readonly key: string;
+}
+
 /**
  * Core's `ServerHostOptions` (store, authenticator, policy, limits, caps, `onEvent`, `clock`:
  * default `denoClock`), plus this listener, its certificate and the APOP host name. The caps
- * count this listener's connections: one `serve` is one listener.
+ * count this listener's connections: one `serve` is one listener. The names and meanings are
+ * @apop/node's (`createPop3Server` options plus `listen`'s `host`, `port`, `implicitTls`).
  */
 export interface ServeOptions extends ServerHostOptions<ConnectionStats> {
   /** The address to bind. Default `0.0.0.0`, as `Deno.listen`. */
-  readonly hostname?: string;
+  readonly host?: string;
   /** The port; 0 picks a free one. Default 995 with `implicitTls`, else 110. */
   readonly port?: number;
-  /** The certificate chain (PEM). With `key`: STLS on a plain listener, or `implicitTls`. */
-  readonly cert?: string;
-  /** The certificate's private key (PEM). */
-  readonly key?: string;
-  /** Handshake TLS before the greeting (RFC 8314 section 3, port 995). Needs `cert` and `key`. */
+  /** The certificate. With it: STLS on a plain listener, or `implicitTls`. */
+  readonly tls?: ServeTlsOptions;
+  /** Handshake TLS before the greeting (RFC 8314 section 3, port 995). Needs `tls`. */
   readonly implicitTls?: boolean;
   /**
-   * Offer STLS on a plain listener that has `cert` and `key`. Default true. Deno has no
-   * server-side `startTls`; STLS runs through Deno's `node:tls` (see `startTlsServer`).
+   * Offer STLS on a plain listener that has `tls`. Default true. Deno has no server-side
+   * `startTls`; STLS runs through Deno's `node:tls` (see `startTlsServer`).
    */
   readonly starttls?: boolean;
   /**
@@ -39,7 +47,7 @@ export interface ServeOptions extends ServerHostOptions<ConnectionStats> {
 
 /** The options with defaults filled in and everything checked. */
 export interface ResolvedServeOptions extends ResolvedServerHostOptions<ConnectionStats> {
-  readonly hostname: string;
+  readonly host: string;
   readonly port: number;
   readonly certificate: { readonly cert: string; readonly key: string } | null;
   readonly implicitTls: boolean;
@@ -53,37 +61,51 @@ export interface ResolvedServeOptions extends ResolvedServerHostOptions<Connecti
  * start-up rather than in the middle of a session.
  */
 export function resolveServeOptions(options: ServeOptions): ResolvedServeOptions {
-  const host = resolveServerHostOptions({
+  refuseOtherRuntimeNames(options);
+  const resolved = resolveServerHostOptions({
     options,
     serverNameOption: "serverName",
     defaultServerName,
     defaultClock: denoClock,
   });
-  const { cert, key } = options;
-  const hostname = options.hostname ?? "0.0.0.0";
-  if (typeof hostname !== "string" || hostname === "") fail("hostname", "must be a string");
+  const host = options.host ?? "0.0.0.0";
+  if (typeof host !== "string" || host === "") fail("host", "must be a non-empty string");
   const implicitTls = options.implicitTls ?? false;
   if (typeof implicitTls !== "boolean") fail("implicitTls", "must be a boolean");
-  const port = options.port ?? (implicitTls ? 995 : 110);
+  const port = options.port ?? defaultPort({ implicitTls });
   if (!(Number.isSafeInteger(port) && port >= 0 && port <= 65535)) {
     fail("port", `must be an integer from 0 to 65535, got ${String(port)}`);
   }
-  if ((cert === undefined) !== (key === undefined)) fail("cert", "and key go together");
-  if (cert !== undefined && !(isPem(cert) && isPem(key))) {
-    fail("cert", "and key must be PEM strings");
-  }
-  const certificate = cert === undefined ? null : { cert, key: key as string };
-  if (implicitTls && certificate === null) fail("implicitTls", "needs cert and key");
+  const certificate = certificateOf(options.tls);
+  if (implicitTls && certificate === null)
+    fail("implicitTls", "needs a certificate: pass tls: { cert, key }");
   const starttls = options.starttls ?? true;
   if (typeof starttls !== "boolean") fail("starttls", "must be a boolean");
   return {
-    ...host,
-    hostname,
+    ...resolved,
+    host,
     port,
     certificate,
     implicitTls,
     starttls: certificate !== null && !implicitTls && starttls,
   };
+}
+
+function certificateOf(option: ServeTlsOptions | undefined): ServeTlsOptions | null {
+  if (option === undefined) return null;
+  const { cert, key } = (option ?? {}) as { cert?: unknown; key?: unknown };
+  if (!(isPem(cert) && isPem(key))) fail("tls", "must be { cert, key } with PEM strings");
+  return { cert: cert as string, key: key as string };
+}
+
+/** Names Deno's own APIs use, which are not options here: say what to write instead. */
+function refuseOtherRuntimeNames(options: ServeOptions): void {
+  const given = options as unknown as Record<string, unknown>;
+  if (given === null || typeof given !== "object") return;
+  if ("hostname" in given) {
+    fail("hostname", "is not an option: the address to bind is host, the APOP name serverName");
+  }
+  if ("cert" in given || "key" in given) fail("cert", "and key go inside tls: { cert, key }");
 }
 
 /** `Deno.hostname()` needs `--allow-sys=hostname`; without it, no prompt: `localhost`. */

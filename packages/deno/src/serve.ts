@@ -2,6 +2,7 @@ import * as tls from "node:tls";
 import { ServerHost, type ServerHostConnection, type ServerHostConnectionInfo } from "@apop/core";
 import { type ByteConn, DenoConnTransport } from "./deno-conn-transport.ts";
 import { handshakeTls } from "./handshake-tls.ts";
+import { prefixedConn } from "./prefixed-conn.ts";
 import { randomBytes } from "./random-bytes.ts";
 import {
   type ResolvedServeOptions,
@@ -92,7 +93,7 @@ class DenoPop3Server implements Pop3Server {
 
   constructor(options: ResolvedServeOptions) {
     this.#options = options;
-    const { hostname, port, certificate } = options;
+    const { host, port, certificate } = options;
     // Made once, so a certificate node:tls refuses fails here, not at the first client.
     const tlsServer =
       certificate === null
@@ -100,7 +101,7 @@ class DenoPop3Server implements Pop3Server {
         : startTlsServer(tls.createSecureContext({ ...certificate, minVersion: "TLSv1.2" }));
     this.#tlsServer = tlsServer;
     this.#startTls = options.starttls ? tlsServer : null;
-    this.#listener = Deno.listen({ hostname, port });
+    this.#listener = Deno.listen({ hostname: host, port });
     this.#host = new ServerHost({ options, randomBytes });
     this.finished = new Promise((resolve) => {
       this.#finished = resolve;
@@ -186,32 +187,60 @@ class DenoPop3Server implements Pop3Server {
       return;
     }
     const remote = conn.remoteAddr as Deno.NetAddr;
+    const peer = { remoteAddress: remote.hostname, remotePort: remote.port, proxiedBy: null };
+    if (this.#host.proxyMode(remote.hostname) === "admit") {
+      this.#admit(conn, conn, peer);
+      return;
+    }
+    // A trusted balancer: its PROXY header names the client to admit (`proxyProtocol`).
+    const buffer = new Uint8Array(2048);
+    const read = async (): Promise<Uint8Array | null> => {
+      const count = await conn.read(buffer).catch(() => null);
+      return count === null ? null : buffer.slice(0, count);
+    };
+    void this.#host.readProxyHeader({ ...peer, read }).then((proxied) => {
+      if (proxied === null || this.#host.closing) closeQuietly(conn);
+      else this.#admit(conn, prefixedConn(conn, proxied.rest), proxied);
+    });
+  }
+
+  /** `bytes`: the connection to read from (`conn` with any octets read past a PROXY header). */
+  #admit(
+    conn: Deno.TcpConn,
+    bytes: ByteConn,
+    peer: { remoteAddress: string; remotePort: number; proxiedBy: string | null },
+  ): void {
     const { implicitTls } = this.#options;
     const admitted = this.#host.admit({
-      remoteAddress: remote.hostname,
-      remotePort: remote.port,
+      remoteAddress: peer.remoteAddress,
+      remotePort: peer.remotePort,
+      proxiedBy: peer.proxiedBy,
       localPort: (conn.localAddr as Deno.NetAddr).port,
       implicitTls,
       abort: () => closeQuietly(conn),
       run: (connection) => {
         conn.setNoDelay(true);
-        return this.#serve(connection, conn);
+        return this.#serve(connection, conn, bytes);
       },
     });
     if (admitted !== null) return;
     // Over a limit: an implicit TLS connection is closed before its (costly) handshake.
     if (implicitTls) closeQuietly(conn);
-    else void this.#host.refuse(new DenoConnTransport({ conn, closeGraceMs: 1000 }));
+    else void this.#host.refuse(new DenoConnTransport({ conn: bytes, closeGraceMs: 1000 }));
   }
 
-  async #serve(connection: ServerHostConnection, conn: Deno.TcpConn): Promise<void> {
+  async #serve(
+    connection: ServerHostConnection,
+    conn: Deno.TcpConn,
+    bytes: ByteConn,
+  ): Promise<void> {
     const { clock, tlsHandshakeTimeoutMs } = this.#options;
     let transport: DenoConnTransport;
     if (this.#options.implicitTls) {
       const tlsServer = this.#tlsServer as (conn: ByteConn) => Promise<ByteConn>;
       let secured: ByteConn;
       try {
-        secured = await tlsServer(conn);
+        secured = await tlsServer(bytes);
         await handshakeTls({
           conn: secured as ByteConn & { handshake(): Promise<unknown> },
           timeoutMs: tlsHandshakeTimeoutMs,
@@ -226,7 +255,7 @@ class DenoPop3Server implements Pop3Server {
     } else {
       const startTls = this.#startTls;
       transport = new DenoConnTransport({
-        conn,
+        conn: bytes,
         clock,
         tlsHandshakeTimeoutMs,
         // With an upgrade the transport can start TLS, so core offers STLS (RFC 2595 section 4).

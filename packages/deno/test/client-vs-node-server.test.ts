@@ -19,7 +19,7 @@ Deno.test("Deno client against the Node server", async (t) => {
     await t.step(
       "APOP in clear: every tricky message byte for byte, DELE applied at QUIT",
       async () => {
-        const client = await connect({ hostname: "127.0.0.1", port: plain, tls: "none" });
+        const client = await connect({ host: "127.0.0.1", port: plain, tls: "none" });
         equal(client.secure, false);
         ok(client.greeting.timestamp?.endsWith("@node.test>"));
         await client.login({ user: "alice", password: "wonderland", method: "apop" });
@@ -49,7 +49,7 @@ Deno.test("Deno client against the Node server", async (t) => {
         });
         await node.until((l) => l.closed === "quit" && l.user === "alice");
 
-        const again = await connect({ hostname: "127.0.0.1", port: plain, tls: "none" });
+        const again = await connect({ host: "127.0.0.1", port: plain, tls: "none" });
         await again.apop("alice", "wonderland");
         equal((await again.stat()).count, TRICKY.length - 1);
         await again.quit();
@@ -58,10 +58,10 @@ Deno.test("Deno client against the Node server", async (t) => {
 
     await t.step("STLS, then USER/PASS inside TLS", async () => {
       const client = await connect({
-        hostname: "127.0.0.1",
+        host: "127.0.0.1",
         port: plain,
         tls: "starttls",
-        caCerts: [pki.ca],
+        ca: [pki.ca],
       });
       equal(client.secure, true);
       // RFC 2595 section 4: capabilities are asked again inside TLS; STLS is gone.
@@ -80,10 +80,10 @@ Deno.test("Deno client against the Node server", async (t) => {
 
     await t.step("implicit TLS", async () => {
       const client = await connect({
-        hostname: "localhost",
+        host: "localhost",
         port: implicit as number,
         tls: "implicit",
-        caCerts: [pki.ca],
+        ca: [pki.ca],
       });
       equal(client.secure, true);
       await client.login({ user: "bob", password: "builder" });
@@ -94,11 +94,11 @@ Deno.test("Deno client against the Node server", async (t) => {
     await t.step(
       "SCRAM-SHA-256 in clear (Deno's TLS gives no channel binding, so no -PLUS)",
       async () => {
-        const client = await connect({ hostname: "127.0.0.1", port: plain, tls: "none" });
+        const client = await connect({ host: "127.0.0.1", port: plain, tls: "none" });
         await client.login({ user: "bob", password: "builder", method: "scram-sha-256" });
         equal((await client.stat()).count, 1);
         await client.quit();
-        const wrong = await connect({ hostname: "127.0.0.1", port: plain, tls: "none" });
+        const wrong = await connect({ host: "127.0.0.1", port: plain, tls: "none" });
         await rejects(wrong.login({ user: "bob", password: "wrong", method: "scram-sha-256" }), {
           name: "Pop3Error",
         });
@@ -108,22 +108,22 @@ Deno.test("Deno client against the Node server", async (t) => {
 
     await t.step("refuses a certificate from an unknown CA, on STLS and implicit TLS", async () => {
       await rejects(
-        connect({ hostname: "127.0.0.1", port: plain, tls: "starttls", caCerts: [pki.otherCa] }),
+        connect({ host: "127.0.0.1", port: plain, tls: "starttls", ca: [pki.otherCa] }),
         /UnknownIssuer/,
       );
       await rejects(
         connect({
-          hostname: "127.0.0.1",
+          host: "127.0.0.1",
           port: implicit as number,
           tls: "implicit",
-          caCerts: [pki.otherCa],
+          ca: [pki.otherCa],
         }),
         /UnknownIssuer/,
       );
     });
 
     await t.step("a password never goes out in clear unless allowed", async () => {
-      const client = await connect({ hostname: "127.0.0.1", port: plain, tls: "none" });
+      const client = await connect({ host: "127.0.0.1", port: plain, tls: "none" });
       await rejects(client.login({ user: "bob", password: "builder", method: "user" }), {
         name: "LocalProtocolError",
         code: "not-supported",
@@ -140,7 +140,7 @@ Deno.test("starttls against a server without STLS fails with tls-unavailable", a
   const node = await startNodeService<Ports>("node-server.mjs", { pki: null });
   try {
     const error = await connect({
-      hostname: "127.0.0.1",
+      host: "127.0.0.1",
       port: node.ready.plain,
       tls: "starttls",
     }).catch((e: unknown) => e);

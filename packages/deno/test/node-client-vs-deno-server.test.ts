@@ -19,7 +19,7 @@ interface ClientReport {
 
 Deno.test("Node client against the Deno server", async (t) => {
   const pki = await createTestPki();
-  const servers = startServers({ cert: pki.cert, key: pki.key });
+  const servers = startServers({ tls: { cert: pki.cert, key: pki.key } });
   const implicitPort = servers.implicit?.port as number;
   const logins = () =>
     servers.events.flatMap((e) =>

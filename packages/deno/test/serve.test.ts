@@ -14,11 +14,10 @@ Deno.test("Deno client and Deno server", async (t) => {
   const unit = "plain line of text\n.dot first\n.\n..\n";
   const big = `Subject: big\n\n${unit.repeat(Math.ceil((2 * 1024 * 1024) / unit.length))}tail`;
   const store = trickyStore();
-  const servers = startServers({ cert: pki.cert, key: pki.key, store });
+  const servers = startServers({ tls: { cert: pki.cert, key: pki.key }, store });
   // Whole, not in the 7-octet chunks of the tricky store.
   const bigServers = startServers({
-    cert: pki.cert,
-    key: pki.key,
+    tls: { cert: pki.cert, key: pki.key },
     store: new MemoryStore({ mailboxes: { carol: [new TextEncoder().encode(big)] } }),
     authenticator: { lookup: () => ({ kind: "clear", secret: "carol" }) },
   });
@@ -26,10 +25,10 @@ Deno.test("Deno client and Deno server", async (t) => {
   try {
     await t.step("STLS through node:tls, then USER/PASS, every tricky message", async () => {
       const client = await connect({
-        hostname: "127.0.0.1",
+        host: "127.0.0.1",
         port: servers.plain.port,
         tls: "starttls",
-        caCerts: [pki.ca],
+        ca: [pki.ca],
       });
       equal(client.secure, true);
       await client.login({ user: "alice", password: "wonderland", method: "user" });
@@ -44,7 +43,7 @@ Deno.test("Deno client and Deno server", async (t) => {
         ["starttls", bigServers.plain.port],
         ["implicit", bigServers.implicit?.port as number],
       ] as const) {
-        const client = await connect({ hostname: "localhost", port, tls, caCerts: [pki.ca] });
+        const client = await connect({ host: "localhost", port, tls, ca: [pki.ca] });
         await client.login({ user: "carol", password: "carol" });
         equal(latin1(await client.retrBytes(1)), bigArrives, tls);
         await client.quit();
@@ -53,7 +52,7 @@ Deno.test("Deno client and Deno server", async (t) => {
 
     await t.step("CAPA in clear lists STLS, and no password method before TLS", async () => {
       const client = await connect({
-        hostname: "127.0.0.1",
+        host: "127.0.0.1",
         port: servers.plain.port,
         tls: "none",
       });
@@ -71,20 +70,19 @@ Deno.test("Deno client and Deno server", async (t) => {
 
 Deno.test("without a certificate, or with starttls: false, STLS is not offered", async () => {
   const pki = await createTestPki();
-  const bare = serve({ hostname: "127.0.0.1", port: 0, store: trickyStore(), authenticator });
+  const bare = serve({ host: "127.0.0.1", port: 0, store: trickyStore(), authenticator });
   const off = serve({
-    hostname: "127.0.0.1",
+    host: "127.0.0.1",
     port: 0,
     store: trickyStore(),
     authenticator,
-    cert: pki.cert,
-    key: pki.key,
+    tls: { cert: pki.cert, key: pki.key },
     starttls: false,
   });
   try {
     for (const server of [bare, off]) {
       equal(server.starttls, false);
-      const client = await connect({ hostname: "127.0.0.1", port: server.port, tls: "none" });
+      const client = await connect({ host: "127.0.0.1", port: server.port, tls: "none" });
       ok(!(await client.capa())?.has("STLS"));
       await rejects(client.stls(), { name: "RemoteProtocolError", code: "tls-unavailable" });
       await client.quit();
@@ -98,7 +96,7 @@ Deno.test("without a certificate, or with starttls: false, STLS is not offered",
 
 Deno.test("core's server options reach CAPA: IMPLEMENTATION, EXPIRE, LOGIN-DELAY (RFC 2449 section 6)", async () => {
   const server = serve({
-    hostname: "127.0.0.1",
+    host: "127.0.0.1",
     port: 0,
     store: trickyStore(),
     authenticator,
@@ -107,7 +105,7 @@ Deno.test("core's server options reach CAPA: IMPLEMENTATION, EXPIRE, LOGIN-DELAY
     loginDelay: 900,
   });
   try {
-    const client = await connect({ hostname: "127.0.0.1", port: server.port, tls: "none" });
+    const client = await connect({ host: "127.0.0.1", port: server.port, tls: "none" });
     const capa = await client.capa();
     equal(capa?.get("IMPLEMENTATION")?.join(" "), "apop-deno-test");
     equal(capa?.get("EXPIRE")?.join(" "), "NEVER");
@@ -121,9 +119,9 @@ Deno.test("core's server options reach CAPA: IMPLEMENTATION, EXPIRE, LOGIN-DELAY
 Deno.test("over maxConnectionsPerAddress a client gets -ERR [SYS/TEMP]", async () => {
   const servers = startServers({ maxConnectionsPerAddress: 1 });
   try {
-    const first = await connect({ hostname: "127.0.0.1", port: servers.plain.port, tls: "none" });
+    const first = await connect({ host: "127.0.0.1", port: servers.plain.port, tls: "none" });
     const error = await connect({
-      hostname: "127.0.0.1",
+      host: "127.0.0.1",
       port: servers.plain.port,
       tls: "none",
     }).catch((e: unknown) => e);
@@ -138,13 +136,13 @@ Deno.test("over maxConnectionsPerAddress a client gets -ERR [SYS/TEMP]", async (
 
 Deno.test("close: stops accepting, drops a session after the grace, applies no deletes", async () => {
   const servers = startServers();
-  const client = await connect({ hostname: "127.0.0.1", port: servers.plain.port, tls: "none" });
+  const client = await connect({ host: "127.0.0.1", port: servers.plain.port, tls: "none" });
   await client.apop("bob", "builder");
   await client.dele(1);
   const closing = servers.plain.close({ graceMs: 50 });
   // Refused, or reset when it reached the backlog just before the listener closed.
   await rejects(
-    connect({ hostname: "127.0.0.1", port: servers.plain.port, tls: "none" }),
+    connect({ host: "127.0.0.1", port: servers.plain.port, tls: "none" }),
     (error) =>
       error instanceof Deno.errors.ConnectionRefused ||
       error instanceof Deno.errors.ConnectionReset,
@@ -162,7 +160,10 @@ Deno.test("close: stops accepting, drops a session after the grace, applies no d
 
 Deno.test("a silent client on implicit TLS is dropped after tlsHandshakeTimeoutMs", async () => {
   const pki = await createTestPki();
-  const servers = startServers({ cert: pki.cert, key: pki.key, tlsHandshakeTimeoutMs: 50 });
+  const servers = startServers({
+    tls: { cert: pki.cert, key: pki.key },
+    tlsHandshakeTimeoutMs: 50,
+  });
   try {
     const silent = await Deno.connect({
       hostname: "127.0.0.1",
@@ -181,10 +182,35 @@ Deno.test("a silent client on implicit TLS is dropped after tlsHandshakeTimeoutM
   }
 });
 
+Deno.test("a connection whose session cannot start is closed at once and reported as connection-failed", async () => {
+  // A clock that says NaN makes the greeting's APOP timestamp throw (createApopTimestamp).
+  const servers = startServers({
+    clock: {
+      now: () => Number.NaN,
+      setTimer: (ms, callback) => {
+        const handle = setTimeout(callback, ms);
+        return () => clearTimeout(handle);
+      },
+    },
+  });
+  try {
+    const peer = await Deno.connect({ hostname: "127.0.0.1", port: servers.plain.port });
+    equal(await peer.read(new Uint8Array(10)), null, "closed without a greeting");
+    peer.close();
+    await until(() => servers.plain.connectionCount === 0, "the connection to be counted out");
+    const failed = servers.events.find((e) => e.type === "connection-failed");
+    ok(failed?.type === "connection-failed");
+    ok(failed.error instanceof RangeError);
+    match(failed.error.message, /now must be/);
+  } finally {
+    await servers.close();
+  }
+});
+
 Deno.test("an AbortSignal closes the server; `await using` too", async () => {
   const controller = new AbortController();
   const server = serve({
-    hostname: "127.0.0.1",
+    host: "127.0.0.1",
     port: 0,
     store: new MemoryStore(),
     authenticator,
@@ -194,7 +220,7 @@ Deno.test("an AbortSignal closes the server; `await using` too", async () => {
   await server.finished;
   {
     await using disposable = serve({
-      hostname: "127.0.0.1",
+      host: "127.0.0.1",
       port: 0,
       store: new MemoryStore(),
       authenticator,
@@ -204,12 +230,17 @@ Deno.test("an AbortSignal closes the server; `await using` too", async () => {
 });
 
 Deno.test("bad options fail at once with invalid-argument", async () => {
-  const base = { hostname: "127.0.0.1", port: 0, store: new MemoryStore(), authenticator };
+  const base = { host: "127.0.0.1", port: 0, store: new MemoryStore(), authenticator };
   const cases: [string, Record<string, unknown>][] = [
     ["implicitTls", { implicitTls: true }],
     ["port", { port: 70000 }],
     ["cert", { cert: "-----BEGIN CERTIFICATE-----" }],
+    ["tls", { tls: { cert: "not pem", key: "not pem" } }],
+    ["host", { host: "" }],
+    ["hostname", { hostname: "127.0.0.1" }],
     ["serverName", { serverName: "a b" }],
+    // `<clock.random@mail@example.org>` would have two '@' (issue 10, bug 1).
+    ["serverName", { serverName: "mail@example.org" }],
     ["limits.nope", { limits: { nope: 1 } }],
     ["store", { store: {} }],
   ];
@@ -223,11 +254,63 @@ Deno.test("bad options fail at once with invalid-argument", async () => {
       option,
     );
   }
-  await rejects(connect({ hostname: "", tls: "none" }), {
+  await rejects(connect({ host: "", tls: "none" }), {
     code: "invalid-argument",
-    message: "hostname must be a non-empty string",
+    message: "host must be a non-empty string",
   });
-  await rejects(connect({ hostname: "127.0.0.1", tls: "smtp" as "none" }), {
+  // Deno's own API names are refused with the name to use, never silently ignored.
+  for (const [extra, message] of [
+    [{ hostname: "127.0.0.1" }, /^hostname is not an option: name the server with host$/],
+    [{ caCerts: ["-----BEGIN CERTIFICATE-----"] }, /^caCerts is not an option/],
+    [{ rejectUnauthorized: false }, /^rejectUnauthorized must be true on Deno/],
+    [{ ca: ["not pem"] }, /^ca must be a PEM string/],
+    [{ servername: "" }, /^servername must be a non-empty string/],
+  ] as const) {
+    await rejects(
+      connect({ host: "127.0.0.1", tls: "none", ...extra } as Parameters<typeof connect>[0]),
+      { code: "invalid-argument", message },
+    );
+  }
+  await rejects(connect({ host: "127.0.0.1", tls: "smtp" as "none" }), {
     code: "invalid-argument",
   });
+});
+
+Deno.test("@apop/node's option names and meanings work unchanged: host, port, serverName, tls, ca, servername", async () => {
+  const pki = await createTestPki();
+  // Written as for @apop/node (createPop3Server + listen, connect): only the imports differ.
+  const server = serve({
+    store: trickyStore(),
+    authenticator,
+    serverName: "apop.test",
+    tls: { cert: pki.cert, key: pki.key },
+    host: "127.0.0.1",
+    port: 0,
+    implicitTls: true,
+  });
+  try {
+    const client = await connect({
+      host: "localhost",
+      port: server.port,
+      tls: "implicit",
+      ca: pki.ca, // one PEM string, as Node takes it
+    });
+    match(client.greeting.timestamp ?? "", /@apop\.test>$/);
+    await client.quit();
+    // servername is the name checked against the certificate (which names localhost and
+    // 127.0.0.1, not this one), as on Node.
+    await rejects(
+      connect({
+        host: "127.0.0.1",
+        port: server.port,
+        tls: "implicit",
+        ca: [pki.ca],
+        servername: "pop.example.org",
+      }),
+      /NotValidForName|not valid for/i,
+    );
+  } finally {
+    await server.close();
+    await pki.cleanup();
+  }
 });

@@ -17,10 +17,10 @@ async function againstHostileServer(
   });
   try {
     const outcome = await connect({
-      hostname: "127.0.0.1",
+      host: "127.0.0.1",
       port: hostile.ready.port,
       tls: "starttls",
-      caCerts: [pki.ca],
+      ca: [pki.ca],
     }).then(
       async (client) => {
         equal(client.secure, true);
@@ -71,7 +71,7 @@ Deno.test("STLS response injection on the Deno client", async (t) => {
 
 Deno.test("STLS command injection on the Deno server (CVE-2011-0411)", async () => {
   const pki = await createTestPki();
-  const servers = startServers({ cert: pki.cert, key: pki.key });
+  const servers = startServers({ tls: { cert: pki.cert, key: pki.key } });
   const encoder = new TextEncoder();
   const decoder = new TextDecoder();
   try {

@@ -1,4 +1,6 @@
+import { execFileSync } from "node:child_process";
 import {
+  chmodSync,
   existsSync,
   mkdirSync,
   readdirSync,
@@ -117,6 +119,22 @@ describe("createMaildirStore: the snapshot", () => {
       { uid: "1700000000.after.migration", size: expect.any(Number) },
     ]);
     await drop.release();
+  });
+});
+
+describe("createMaildirStore: what an open maildrop holds", () => {
+  it("keeps no file descriptor between commands: an idle session costs its socket alone", async () => {
+    const root = makeRoot();
+    for (let i = 0; i < 40; i++) makeMaildir(root, `u${i}`, [{ name: `1700000000.m${i}.host` }]);
+    const store = createMaildirStore({ root });
+    const before = readdirSync("/proc/self/fd").length;
+    const drops = await Promise.all(Array.from({ length: 40 }, (_, i) => store.open(`u${i}`)));
+    expect(readdirSync("/proc/self/fd").length - before).toBeLessThan(4);
+    // Still reads and deletes as before.
+    expect((await readAll(drops[0]!.read(0))).text.length).toBeGreaterThan(0);
+    await drops[0]!.commit([0]);
+    expect(readdirSync(path.join(root, "u0", "new"))).toEqual([]);
+    await Promise.all(drops.slice(1).map((drop) => drop.release()));
   });
 });
 
@@ -274,13 +292,13 @@ describe("createMaildirStore: the session", () => {
 
   it("streams a message in chunks, never whole", async () => {
     const root = makeRoot();
-    const body = "x".repeat(200_000);
+    const body = "x".repeat(600_000);
     makeMaildir(root, "u", [{ name: "1700000000.big.host", content: body }]);
     const drop = await createMaildirStore({ root }).open("u");
     const { text, sizes } = await readAll(drop.read(0));
     expect(text).toBe(body);
     expect(sizes.length).toBeGreaterThan(1);
-    expect(Math.max(...sizes)).toBeLessThanOrEqual(64 * 1024);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(256 * 1024);
     await drop.release();
   });
 
@@ -374,14 +392,20 @@ describe("createMaildirStore: the session", () => {
     ]);
     const store = createMaildirStore({ root });
     const drop = await store.open("u");
-    // A directory in place of the message: unlink fails with EISDIR (or EPERM), even for root.
-    rmSync(path.join(maildir, "new", "1700000001.b.host"));
-    mkdirSync(path.join(maildir, "new", "1700000001.b.host"));
-    const error = await rejection(drop.commit([0, 1, 2]));
-    expect(StoreError.isInstance(error) && [error.code, error.message]).toEqual([
-      "sys-perm",
-      "1 of 3 messages could not be deleted",
-    ]);
+    // The very file listed (same inode) becomes impossible to unlink: immutable for root, which
+    // ignores directory permissions; a read-only folder otherwise. (Replacing it with a
+    // directory would not do: that is another inode, which commit rightly leaves alone.)
+    const stuck = path.join(maildir, "new", "1700000001.b.host");
+    const unstick = makeUndeletable(stuck);
+    try {
+      const error = await rejection(drop.commit([0, 1, 2]));
+      expect(StoreError.isInstance(error) && [error.code, error.message]).toEqual([
+        "sys-perm",
+        "1 of 3 messages could not be deleted",
+      ]);
+    } finally {
+      unstick();
+    }
     expect(readdirSync(path.join(maildir, "new"))).toEqual(["1700000001.b.host"]);
     await (await store.open("u")).release();
   });
@@ -411,3 +435,17 @@ describe("createMaildirStore: the session", () => {
     await (await store.open("u")).release();
   });
 });
+
+/**
+ * Makes `file` impossible to unlink, even for root, and answers the undo. Root: the immutable
+ * attribute (`chattr +i`, ext4/xfs/btrfs/tmpfs); anyone else: a read-only parent folder.
+ */
+function makeUndeletable(file: string): () => void {
+  if (process.getuid?.() === 0) {
+    execFileSync("chattr", ["+i", file]);
+    return () => execFileSync("chattr", ["-i", file]);
+  }
+  const folder = path.dirname(file);
+  chmodSync(folder, 0o555);
+  return () => chmodSync(folder, 0o755);
+}

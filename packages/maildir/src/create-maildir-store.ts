@@ -9,7 +9,7 @@ import { maildirUserPath } from "./maildir-user-path.ts";
 import { acquireMaildropLock, lockTimings, type MaildropLockTimings } from "./maildrop-lock.ts";
 import { mapLimit } from "./map-limit.ts";
 import { pop3Uid, uniqueUids } from "./pop3-uid.ts";
-import { type MaildirEntry, scanMaildir } from "./scan-maildir.ts";
+import { entryPath, type MaildirEntry, scanMaildir } from "./scan-maildir.ts";
 import { readSizeCache, sizeCacheKey, writeSizeCache } from "./size-cache.ts";
 import { errnoCode, toStoreError } from "./to-store-error.ts";
 import type { UidSource } from "./uid-source.ts";
@@ -48,7 +48,7 @@ const COUNT_CONCURRENCY = 8;
  * 1. refuses a user name that could leave `root` (`maildirUserPath`), with `sys-perm`;
  * 2. finds the Maildir (`missingMailbox`); a missing `tmp/` is created (the lock and the size
  *    cache are written through it); `<root>/<user>` may be a symbolic link, but `cur/`, `new/`
- *    and `tmp/` must be real directories, pinned for the session (`MaildirFolders`): anything
+ *    and `tmp/` must be real directories, checked and recorded (`MaildirFolders`): anything
  *    else is `sys-perm`;
  * 3. takes the maildrop lock (`in-use` when another session holds it);
  * 4. snapshots `new/` and `cur/` (`scanMaildir` order), with UIDs (`uidSource`, else the
@@ -74,6 +74,7 @@ export function createMaildirStore(options: MaildirStoreOptions): MailStore {
       const lock = await acquireMaildropLock({
         maildir: folders.maildir,
         tmp: folders.path("tmp"),
+        heldMaildir: folders.realPath,
         ...timings,
       }).catch(async (error: unknown) => {
         await folders.close();
@@ -85,6 +86,9 @@ export function createMaildirStore(options: MaildirStoreOptions): MailStore {
           uidSource: options.uidSource,
           useSizeCache,
         });
+        // An idle session keeps no descriptor but its socket: the folders are pinned again
+        // only to delete (see `MaildirFolders`).
+        await folders.close();
         return new MaildirMaildrop({ folders, lock, ...snapshot });
       } catch (error) {
         await lock.release();
@@ -154,7 +158,7 @@ async function takeSnapshot(options: {
         return cached;
       }
       try {
-        const size = await countWireSize({ file: entry.path, expect: entry });
+        const size = await countWireSize({ file: entryPath({ folders, entry }), expect: entry });
         // No longer a regular file (swapped for a symlink since the scan): not a message.
         if (size === undefined) return undefined;
         if (key !== undefined) kept.set(key, size);

@@ -20,8 +20,19 @@ interface Pinned {
   readonly ino: number;
 }
 
+/** A folder as seen at login: where it is and which directory it was. */
+interface Seen {
+  readonly named: string;
+  readonly dev: number;
+  readonly ino: number;
+}
+
+/** Whether `/proc/self/fd` works in this process; asked once (it does not change). */
+let procAnswer: Promise<boolean> | undefined;
+
 /**
- * The Maildir directory and its `cur/`, `new/` and `tmp/`, pinned for one session.
+ * The Maildir directory and its `cur/`, `new/` and `tmp/`, checked at login and pinned while
+ * the store lists or deletes.
  *
  * Whoever can write a Maildir (its owner, a delivery agent) could make `cur/` a symbolic link
  * to another directory; every regular file there would then be listed, served by RETR and
@@ -29,73 +40,120 @@ interface Pinned {
  * - `<root>/<user>` itself may be a link (an administrator may place Maildirs elsewhere); it is
  *   resolved once (`realpath`) and every later access goes to that directory;
  * - `cur/`, `new/` and `tmp/` must be real directories: each is opened with
- *   `O_DIRECTORY | O_NOFOLLOW` (a link or anything else is refused with `sys-perm`), and the
- *   descriptor, device and inode are kept until `close`.
+ *   `O_DIRECTORY | O_NOFOLLOW` (a link or anything else is refused with `sys-perm`), and its
+ *   device and inode are recorded for the session.
  *
- * Node has no `openat`/`unlinkat`. On Linux (when `/proc` is mounted) the store reaches the
- * files through `/proc/self/fd/<descriptor>/<name>`, which the kernel resolves through the
- * open descriptor, not by name: swapping a folder for a link after login changes nothing.
- * Elsewhere the store uses the real path and `verify` compares device and inode before each
- * open and unlink; a swap in the instant between that check and the call remains possible
- * there (`docs/security.md`). Every message file is also checked after opening against the
- * device and inode it had when listed.
+ * Node has no `openat`/`unlinkat`. On Linux (when `/proc` is mounted), while the folders are
+ * pinned, the store reaches the files through `/proc/self/fd/<descriptor>/<name>`, which the
+ * kernel resolves through the open descriptor, not by name. They are pinned while the login
+ * lists the Maildir and takes the lock, and again (`pin`, which checks that each folder is
+ * still the directory recorded at login) while the UPDATE state unlinks; in between, an idle
+ * session holds no descriptor of its own but its socket. A RETR in between opens the file by
+ * its real path and reads it only if it is the very file listed (device and inode), so a
+ * folder swapped for a link cannot make it serve another file. Elsewhere (no `/proc`) the
+ * store uses the real path and `verify` compares device and inode before each unlink; a swap
+ * in the instant between that check and the call remains possible there (`docs/security.md`).
  */
 export class MaildirFolders {
-  readonly #maildir: Pinned;
-  readonly #folders: ReadonlyMap<MaildirFolder, Pinned>;
+  readonly #maildir: Seen;
+  readonly #folders: ReadonlyMap<MaildirFolder, Seen>;
   readonly #viaProc: boolean;
+  #pinned: { maildir: Pinned; folders: Map<MaildirFolder, Pinned> } | undefined;
 
-  private constructor(maildir: Pinned, folders: Map<MaildirFolder, Pinned>, viaProc: boolean) {
-    this.#maildir = maildir;
-    this.#folders = folders;
-    this.#viaProc = viaProc;
+  private constructor(options: {
+    maildir: Pinned;
+    folders: Map<MaildirFolder, Pinned>;
+    viaProc: boolean;
+  }) {
+    this.#maildir = seen(options.maildir);
+    this.#folders = new Map([...options.folders].map(([name, pinned]) => [name, seen(pinned)]));
+    this.#viaProc = options.viaProc;
+    this.#pinned = { maildir: options.maildir, folders: options.folders };
   }
 
   /**
-   * Pins the Maildir at `maildir` (which must exist with `cur/`, `new/` and `tmp/`). Throws
-   * `StoreError` `sys-perm` when a folder is missing, a symbolic link or not a directory.
+   * Checks and pins the Maildir at `maildir` (which must exist with `cur/`, `new/` and
+   * `tmp/`). Throws `StoreError` `sys-perm` when a folder is missing, a symbolic link or not a
+   * directory. The folders stay pinned until `close`.
    */
   static async open(options: { maildir: string }): Promise<MaildirFolders> {
     const real = await realpath(options.maildir);
-    const opened: Pinned[] = [];
-    try {
-      const maildir = await pin({ named: real, label: "the Maildir" });
-      opened.push(maildir);
-      const viaProc = await procWorks(maildir);
-      const folders = new Map<MaildirFolder, Pinned>();
-      for (const name of FOLDERS) {
-        // Opened through the pinned Maildir, so each is a child of that very directory.
-        const access = viaProc ? procPath(maildir, name) : path.join(real, name);
-        const folder = await pin({ named: path.join(real, name), access, label: `${name}/` });
-        opened.push(folder);
-        folders.set(name, folder);
-      }
-      return new MaildirFolders(maildir, folders, viaProc);
-    } catch (error) {
-      await Promise.all(opened.map((p) => p.handle.close().catch(() => undefined)));
+    const maildir = await pin({ named: real, label: "the Maildir" });
+    procAnswer ??= procWorks(maildir);
+    const viaProc = await procAnswer;
+    const folders = await pinFolders({ maildir, viaProc, real }).catch(async (error: unknown) => {
+      await maildir.handle.close().catch(() => undefined);
       throw error;
+    });
+    return new MaildirFolders({ maildir, folders, viaProc });
+  }
+
+  /**
+   * Pins the folders again, for a listing or unlinks after login. Throws `StoreError`
+   * `sys-temp` when the Maildir or a folder is no longer the directory recorded at login (it
+   * was swapped or replaced): then nothing is read or deleted. A no-op while pinned.
+   */
+  async pin(): Promise<void> {
+    if (this.#pinned !== undefined) return;
+    const replaced = (cause?: unknown): StoreError =>
+      new StoreError({ code: "sys-temp", message: "the Maildir was replaced since login", cause });
+    const maildir = await pin({ named: this.#maildir.named, label: "the Maildir" }).catch(
+      (error: unknown) => {
+        throw replaced(error);
+      },
+    );
+    if (!sameDirectory(maildir, this.#maildir)) {
+      await maildir.handle.close();
+      throw replaced();
     }
+    const folders = await pinFolders({
+      maildir,
+      viaProc: this.#viaProc,
+      real: this.#maildir.named,
+    }).catch(async (error: unknown) => {
+      await maildir.handle.close().catch(() => undefined);
+      throw replaced(error);
+    });
+    this.#pinned = { maildir, folders };
+    for (const [name, pinned] of folders) {
+      if (!sameDirectory(pinned, this.#folders.get(name) as Seen)) {
+        await this.close();
+        throw replaced();
+      }
+    }
+  }
+
+  /** The Maildir's real path, as resolved at login (reached by name, not by descriptor). */
+  get realPath(): string {
+    return this.#maildir.named;
   }
 
   /** The path to reach the Maildir directory itself by (for the lock and the caches). */
   get maildir(): string {
-    return this.#access(this.#maildir);
+    const pinned = this.#pinned?.maildir;
+    return this.#viaProc && pinned !== undefined ? procPath(pinned) : this.#maildir.named;
   }
 
-  /** The path to reach `folder` by: through its descriptor on Linux, else its real path. */
+  /**
+   * The path to reach `folder` by: through its descriptor on Linux while pinned, else its
+   * real path.
+   */
   path(folder: MaildirFolder): string {
-    return this.#access(this.#folder(folder));
+    const pinned = this.#pinned?.folders.get(folder);
+    return this.#viaProc && pinned !== undefined
+      ? procPath(pinned)
+      : (this.#folders.get(folder) as Seen).named;
   }
 
   /**
    * Throws `StoreError` `sys-temp` unless the Maildir and `folder` are, at their real paths,
-   * still the directories pinned at open (same device and inode, not a link): a folder was
-   * swapped since login, so nothing is read or deleted.
+   * still the directories seen at login (same device and inode, not a link): a folder was
+   * swapped since login, so nothing is deleted.
    */
   async verify(folder: MaildirFolder): Promise<void> {
-    for (const pinned of [this.#maildir, this.#folder(folder)]) {
-      const now = await lstat(pinned.named).catch(() => undefined);
-      if (now?.isDirectory() !== true || now.dev !== pinned.dev || now.ino !== pinned.ino) {
+    for (const recorded of [this.#maildir, this.#folders.get(folder) as Seen]) {
+      const now = await lstat(recorded.named).catch(() => undefined);
+      if (now?.isDirectory() !== true || !sameDirectory(now, recorded)) {
         throw new StoreError({
           code: "sys-temp",
           message: `the Maildir's ${folder}/ was replaced since login`,
@@ -104,23 +162,47 @@ export class MaildirFolders {
     }
   }
 
-  /** Closes the descriptors. Idempotent; never throws. */
+  /** Closes the descriptors (`pin` opens them again). Idempotent; never throws. */
   async close(): Promise<void> {
-    const all = [this.#maildir, ...this.#folders.values()];
+    const pinned = this.#pinned;
+    this.#pinned = undefined;
+    if (pinned === undefined) return;
+    const all = [pinned.maildir, ...pinned.folders.values()];
     await Promise.all(all.map((p) => p.handle.close().catch(() => undefined)));
-  }
-
-  #access(pinned: Pinned): string {
-    return this.#viaProc ? `${PROC_FD}/${pinned.handle.fd}` : pinned.named;
-  }
-
-  #folder(folder: MaildirFolder): Pinned {
-    return this.#folders.get(folder) as Pinned;
   }
 }
 
-function procPath(pinned: Pinned, name: string): string {
-  return `${PROC_FD}/${pinned.handle.fd}/${name}`;
+function seen(pinned: Pinned): Seen {
+  return { named: pinned.named, dev: pinned.dev, ino: pinned.ino };
+}
+
+function sameDirectory(a: { dev: number; ino: number }, b: { dev: number; ino: number }) {
+  return a.dev === b.dev && a.ino === b.ino;
+}
+
+/** Pins `cur/`, `new/` and `tmp/` of the pinned Maildir (through it, on Linux). */
+async function pinFolders(options: {
+  maildir: Pinned;
+  viaProc: boolean;
+  real: string;
+}): Promise<Map<MaildirFolder, Pinned>> {
+  const { maildir, viaProc, real } = options;
+  const folders = new Map<MaildirFolder, Pinned>();
+  try {
+    for (const name of FOLDERS) {
+      // Opened through the pinned Maildir, so each is a child of that very directory.
+      const access = viaProc ? `${procPath(maildir)}/${name}` : path.join(real, name);
+      folders.set(name, await pin({ named: path.join(real, name), access, label: `${name}/` }));
+    }
+    return folders;
+  } catch (error) {
+    await Promise.all([...folders.values()].map((p) => p.handle.close().catch(() => undefined)));
+    throw error;
+  }
+}
+
+function procPath(pinned: Pinned): string {
+  return `${PROC_FD}/${pinned.handle.fd}`;
 }
 
 async function pin(options: { named: string; access?: string; label: string }): Promise<Pinned> {

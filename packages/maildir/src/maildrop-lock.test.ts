@@ -10,6 +10,7 @@ import {
 } from "node:fs";
 import path from "node:path";
 import { StoreError } from "@apop/core";
+import { needs } from "@apop/vitest-preset/needs";
 import { describe, expect, it } from "vitest";
 import { makeMaildir, makeRoot, rejection } from "../test/fixture.ts";
 import {
@@ -61,6 +62,30 @@ describe("acquireMaildropLock", () => {
     expect(await lock.isHeld()).toBe(false);
     // No temporary files left behind.
     expect(readdirSync(path.join(maildir, "tmp"))).toEqual([]);
+  });
+
+  it("keeps no file descriptor open while held (10,000 idle sessions must cost one each)", async () => {
+    const root = makeRoot();
+    const maildirs = Array.from({ length: 50 }, (_, i) => makeMaildir(root, `u${i}`));
+    const before = readdirSync("/proc/self/fd").length;
+    const locks = await Promise.all(maildirs.map((maildir) => acquireMaildropLock({ maildir })));
+    expect(readdirSync("/proc/self/fd").length - before).toBeLessThan(5);
+    for (const lock of locks) expect(await lock.isHeld()).toBe(true);
+    await Promise.all(locks.map((lock) => lock.release()));
+  });
+
+  it("is not fooled by a new lock that reuses the freed inode of its own", async () => {
+    const maildir = makeMaildir(makeRoot(), "u");
+    const first = await acquireMaildropLock({ maildir });
+    // Someone removes the lock and another holder creates one with the same inode number
+    // (possible once no descriptor pins the old file): same inode, other content.
+    const { ino } = statSync(first.file);
+    rmSync(first.file);
+    writeFileSync(first.file, JSON.stringify({ token: "someone else" }));
+    if (statSync(first.file).ino === ino) expect(await first.isHeld()).toBe(false);
+    expect(await first.isHeld()).toBe(false);
+    await first.release();
+    expect(existsSync(first.file)).toBe(true);
   });
 
   it("refuses a second lock in the same process with in-use, and allows it after release", async () => {
@@ -129,7 +154,7 @@ describe("acquireMaildropLock", () => {
     await lock.release();
   });
 
-  it.runIf(process.platform === "linux")(
+  needs({ met: process.platform === "linux", what: "Linux (/proc/<pid>/stat)" }).it(
     "takes over a fresh lock whose pid now belongs to a process started at another time",
     async () => {
       const maildir = makeMaildir(makeRoot(), "u");
@@ -207,5 +232,10 @@ describe("acquireMaildropLock", () => {
     expect(() => lockTimings({ staleAfterMs: 1000, refreshMs: 600 })).toThrow(RangeError);
     expect(() => lockTimings({ refreshMs: 0 })).toThrow(RangeError);
     expect(lockTimings()).toEqual({ staleAfterMs: 120_000, refreshMs: 30_000 });
+    // A shorter stale time alone brings the refresh down with it.
+    expect(lockTimings({ staleAfterMs: 10_000 })).toEqual({
+      staleAfterMs: 10_000,
+      refreshMs: 2_500,
+    });
   });
 });

@@ -11,8 +11,10 @@
  * `link` fails if the name exists, so creation is atomic and nobody ever reads a half-written
  * lock. (File systems without hard links fall back to `open(..., "wx")`.)
  *
- * While held, the lock file's mtime is refreshed every `refreshMs` (default 30 s) through the
- * open descriptor, by a timer that does not keep the process alive.
+ * While held, the lock file's mtime is refreshed every `refreshMs` (default 30 s), by one timer
+ * for all the locks of the process that does not keep the process alive. A held lock keeps no
+ * file descriptor open: it is known by the device and inode `link` gave it, so 10,000 idle
+ * sessions cost 10,000 sockets and nothing more.
  *
  * When `apop.lock` exists, the first rule that applies decides:
  * 1. Its mtime is older than `staleAfterMs` (default 120 s): its holder stopped refreshing
@@ -41,20 +43,22 @@
  * and releases just as a third process creates a new lock; then the taker may move that new
  * lock, links it back at once, and in the worst case its holder finds out, see `isHeld`.
  *
- * `isHeld()` compares the inode at `apop.lock` with the descriptor's. The Maildir store
+ * `isHeld()` reads `apop.lock` and compares its device, inode and content (which holds the
+ * random token) with the ones recorded at creation: with no descriptor open, a freed inode
+ * may be reused by the next lock, so the inode alone proves nothing. The Maildir store
  * checks it before deleting anything in `commit`, so a session whose stale lock was taken
  * over never deletes. `release()` stops the timer and removes the file only if it is still
  * this lock; it never throws (a lock file left behind turns stale by rule 1).
  */
 import { randomUUID } from "node:crypto";
-import { type FileHandle, link, open, rename, rm } from "node:fs/promises";
+import { type FileHandle, link, open, rename, rm, stat, utimes, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { isProcessAlive } from "@apop/cli-kit";
 import { StoreError } from "@apop/core";
 import {
   currentProcessIdentity,
   linuxProcessStart,
   type ProcessIdentity,
-  processExists,
   sameProcessStart,
 } from "./process-identity.ts";
 import { errnoCode } from "./to-store-error.ts";
@@ -66,8 +70,16 @@ export const DEFAULT_STALE_AFTER_MS = 120_000;
 /** Default: how often a held lock's mtime is refreshed. */
 export const DEFAULT_REFRESH_MS = 30_000;
 
-/** The lock timings. `staleAfterMs` must be at least twice `refreshMs`. */
+/**
+ * The lock timings. `staleAfterMs` must be at least twice `refreshMs`. Given `staleAfterMs`
+ * alone, `refreshMs` is the default or a quarter of it, whichever is less.
+ */
 export interface MaildropLockTimings {
+  /**
+   * How long a lock not refreshed keeps its maildrop, in ms: a holder that froze (stopped, a
+   * zombie, a hung NFS client) blocks its user this long. Default 120 s. Lower it to unblock
+   * sooner; keep it well above the longest pause a live server can have.
+   */
   readonly staleAfterMs?: number;
   readonly refreshMs?: number;
 }
@@ -88,7 +100,7 @@ export interface MaildropLock {
  */
 export function lockTimings(timings: MaildropLockTimings = {}): Required<MaildropLockTimings> {
   const staleAfterMs = timings.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
-  const refreshMs = timings.refreshMs ?? DEFAULT_REFRESH_MS;
+  const refreshMs = timings.refreshMs ?? Math.min(DEFAULT_REFRESH_MS, Math.floor(staleAfterMs / 4));
   if (!(refreshMs > 0 && Number.isFinite(staleAfterMs) && staleAfterMs >= 2 * refreshMs)) {
     throw new RangeError(
       `lock timings need 0 < refreshMs and staleAfterMs >= 2 * refreshMs, got ${refreshMs} and ${staleAfterMs}`,
@@ -107,6 +119,13 @@ export async function acquireMaildropLock(
     readonly maildir: string;
     /** The Maildir's `tmp/` (default `<maildir>/tmp`), e.g. a pinned one (`MaildirFolders`). */
     readonly tmp?: string;
+    /**
+     * The Maildir by the path the held lock is later checked, refreshed and released through
+     * (default `maildir`). When `maildir` is reached through a descriptor that is closed after
+     * login (`/proc/self/fd/N`), this must be its real path: the descriptor number may belong
+     * to another session's folder by then.
+     */
+    readonly heldMaildir?: string;
   } & MaildropLockTimings,
 ): Promise<MaildropLock> {
   const { staleAfterMs, refreshMs } = lockTimings(options);
@@ -126,8 +145,11 @@ export async function acquireMaildropLock(
   // Rounds: create; clear a dead break file; break the stale lock; create. Losing a race
   // after that means someone else holds a live lock.
   for (let round = 0; round < 4; round++) {
-    const handle = await createLockFile({ file, tmp, token, content });
-    if (handle !== undefined) return new HeldLock(file, handle, await handle.stat(), refreshMs);
+    const created = await createLockFile({ file, tmp, token, content });
+    if (created !== undefined) {
+      const held = path.join(options.heldMaildir ?? options.maildir, LOCK_FILE);
+      return new HeldLock({ file: held, identity: created, content, refreshMs });
+    }
     const found = await inspectLock(file);
     if (found === undefined) continue;
     if (judge(found, me, staleAfterMs) === "in-use") break;
@@ -154,15 +176,14 @@ interface Context {
 async function breakStaleLock(context: Context, found: FoundLock): Promise<"retry" | "in-use"> {
   const { file, tmp, me, token, content, staleAfterMs } = context;
   const breakFile = `${file}.break`;
-  const mutex = await createLockFile({ file: breakFile, tmp, token, content });
-  if (mutex === undefined) {
+  const mine = await createLockFile({ file: breakFile, tmp, token, content });
+  if (mine === undefined) {
     // Another taker holds it: in-use, unless it died in those few milliseconds.
     const other = await inspectLock(breakFile);
     if (other === undefined) return "retry";
     if (judge(other, me, staleAfterMs) === "in-use") return "in-use";
     return (await removeIfSame({ file: breakFile, tmp, found: other })) ? "retry" : "in-use";
   }
-  const mine = await mutex.stat();
   try {
     // Under the break file nobody else removes or replaces a lock; a new one can only appear
     // where there is none. So the lock is still `found`, or gone, or a new live one.
@@ -171,9 +192,10 @@ async function breakStaleLock(context: Context, found: FoundLock): Promise<"retr
     if (!sameLock(now, found)) return "in-use";
     return (await removeIfSame({ file, tmp, found })) ? "retry" : "in-use";
   } finally {
-    await mutex.close();
     const still = await inspectLock(breakFile).catch(() => undefined);
-    if (still?.ino === mine.ino && still.dev === mine.dev) await rm(breakFile, { force: true });
+    if (still?.ino === mine.ino && still.dev === mine.dev && still.content === content) {
+      await rm(breakFile, { force: true });
+    }
   }
 }
 
@@ -185,25 +207,32 @@ export interface FoundLock {
   readonly mtimeMs: number;
 }
 
+/** Where a lock file is: what `link` (or `open`) created, known without a descriptor. */
+interface FileIdentity {
+  readonly ino: number;
+  readonly dev: number;
+}
+
 /**
  * Creates `file` with `content` atomically (written under `tmp/`, then hard-linked), or
- * answers `undefined` if it exists.
+ * answers `undefined` if it exists. Answers the new file's device and inode; no descriptor
+ * stays open.
  */
 async function createLockFile(options: {
   file: string;
   tmp: string;
   token: string;
   content: string;
-}): Promise<FileHandle | undefined> {
+}): Promise<FileIdentity | undefined> {
   const { file, content } = options;
   const temporary = path.join(options.tmp, `${path.basename(file)}.${options.token}`);
-  const handle = await open(temporary, "wx", 0o600);
+  await writeFile(temporary, content, { flag: "wx", mode: 0o600 });
   try {
-    await handle.writeFile(content);
     await link(temporary, file);
-    return handle;
+    // A hard link is the same inode: what `temporary` is, `file` is now.
+    const { ino, dev } = await stat(temporary);
+    return { ino, dev };
   } catch (error) {
-    await handle.close();
     if (errnoCode(error) === "EEXIST") return undefined;
     if (!["EPERM", "ENOTSUP", "EOPNOTSUPP", "ENOSYS", "EXDEV"].includes(errnoCode(error) ?? "")) {
       throw error;
@@ -218,7 +247,7 @@ async function createLockFile(options: {
 async function createWithoutLink(options: {
   file: string;
   content: string;
-}): Promise<FileHandle | undefined> {
+}): Promise<FileIdentity | undefined> {
   let handle: FileHandle;
   try {
     handle = await open(options.file, "wx", 0o600);
@@ -226,8 +255,13 @@ async function createWithoutLink(options: {
     if (errnoCode(error) === "EEXIST") return undefined;
     throw error;
   }
-  await handle.writeFile(options.content);
-  return handle;
+  try {
+    await handle.writeFile(options.content);
+    const { ino, dev } = await handle.stat();
+    return { ino, dev };
+  } finally {
+    await handle.close();
+  }
 }
 
 /**
@@ -261,7 +295,7 @@ function judge(found: FoundLock, me: ProcessIdentity, staleAfterMs: number): "st
   if (owner.pid === me.pid) {
     return sameProcessStart(owner.processStart, me.processStart) ? "in-use" : "stale";
   }
-  if (!processExists(owner.pid)) return "stale";
+  if (!isProcessAlive(owner.pid)) return "stale";
   const start = linuxProcessStart(owner.pid);
   if (
     start !== undefined &&
@@ -321,33 +355,82 @@ export async function removeIfSame(options: {
   return false;
 }
 
+/**
+ * Refreshes the mtime of every held lock of this process, one timer per `refreshMs` for all
+ * of them (not one per session: 10,000 idle sessions would be 10,000 timers). The timer does
+ * not keep the process alive and stops when no lock is left.
+ */
+class LockRefresher {
+  static readonly #byPeriod = new Map<number, LockRefresher>();
+  readonly #locks = new Set<HeldLock>();
+  readonly #timer: ReturnType<typeof setInterval>;
+  readonly #period: number;
+
+  private constructor(period: number) {
+    this.#period = period;
+    this.#timer = setInterval(() => void this.#tick(), period);
+    this.#timer.unref();
+  }
+
+  static add(lock: HeldLock, period: number): void {
+    let refresher = LockRefresher.#byPeriod.get(period);
+    if (refresher === undefined) {
+      refresher = new LockRefresher(period);
+      LockRefresher.#byPeriod.set(period, refresher);
+    }
+    refresher.#locks.add(lock);
+  }
+
+  static remove(lock: HeldLock, period: number): void {
+    const refresher = LockRefresher.#byPeriod.get(period);
+    if (refresher === undefined) return;
+    refresher.#locks.delete(lock);
+    if (refresher.#locks.size === 0) {
+      clearInterval(refresher.#timer);
+      LockRefresher.#byPeriod.delete(period);
+    }
+  }
+
+  async #tick(): Promise<void> {
+    const now = new Date();
+    await Promise.all(
+      [...this.#locks].map(async (lock) => {
+        if (!(await lock.refresh(now))) LockRefresher.remove(lock, this.#period);
+      }),
+    );
+  }
+}
+
 class HeldLock implements MaildropLock {
   readonly file: string;
-  readonly #handle: FileHandle;
-  readonly #ino: number;
-  readonly #dev: number;
-  readonly #timer: ReturnType<typeof setInterval>;
+  readonly #identity: FileIdentity;
+  readonly #content: string;
+  readonly #refreshMs: number;
   #released = false;
   #releasing: Promise<void> | undefined;
 
-  constructor(
-    file: string,
-    handle: FileHandle,
-    stats: { ino: number; dev: number },
-    refreshMs: number,
-  ) {
-    this.file = file;
-    this.#handle = handle;
-    this.#ino = stats.ino;
-    this.#dev = stats.dev;
-    this.#timer = setInterval(() => void this.#refresh(), refreshMs);
-    this.#timer.unref();
+  constructor(options: {
+    file: string;
+    identity: FileIdentity;
+    content: string;
+    refreshMs: number;
+  }) {
+    this.file = options.file;
+    this.#identity = options.identity;
+    this.#content = options.content;
+    this.#refreshMs = options.refreshMs;
+    LockRefresher.add(this, options.refreshMs);
   }
 
   async isHeld(): Promise<boolean> {
     if (this.#released) return false;
     const found = await inspectLock(this.file).catch(() => undefined);
-    return found !== undefined && found.ino === this.#ino && found.dev === this.#dev;
+    return (
+      found !== undefined &&
+      found.ino === this.#identity.ino &&
+      found.dev === this.#identity.dev &&
+      found.content === this.#content
+    );
   }
 
   release(): Promise<void> {
@@ -356,24 +439,30 @@ class HeldLock implements MaildropLock {
   }
 
   async #release(): Promise<void> {
-    clearInterval(this.#timer);
+    LockRefresher.remove(this, this.#refreshMs);
     try {
       if (await this.isHeld()) await rm(this.file, { force: true });
     } catch {
       // Left behind, the file turns stale and is taken over (rule 1).
     } finally {
       this.#released = true;
-      await this.#handle.close().catch(() => undefined);
     }
   }
 
-  async #refresh(): Promise<void> {
+  /**
+   * Sets the lock file's mtime to `now` if it is still this lock; answers whether it is (a
+   * lock taken over is never refreshed again). The check and the `utimes` are two calls: a
+   * takeover in between refreshes the new holder's lock once, which only keeps a live lock
+   * fresh. A failure is tried again at the next tick; a lock that cannot be refreshed turns
+   * stale.
+   */
+  async refresh(now: Date): Promise<boolean> {
     try {
-      const now = new Date();
-      await this.#handle.utimes(now, now);
-      if (!(await this.isHeld())) clearInterval(this.#timer);
+      if (!(await this.isHeld())) return false;
+      await utimes(this.file, now, now);
     } catch {
-      // Try again at the next tick; a lock that cannot be refreshed turns stale.
+      // next tick
     }
+    return !this.#released;
   }
 }

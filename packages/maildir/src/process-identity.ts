@@ -71,18 +71,3 @@ export function sameProcessStart(a: string, b: string): boolean {
   }
   return false;
 }
-
-/**
- * Whether a process runs on this machine: `false` only when the kernel says there is no
- * such process (ESRCH). EPERM means it exists but belongs to someone else.
- */
-export function processExists(pid: number): boolean {
-  // 0 and negative pids would signal process groups: never probe them.
-  if (!Number.isSafeInteger(pid) || pid <= 0) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code !== "ESRCH";
-  }
-}

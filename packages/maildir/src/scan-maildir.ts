@@ -8,11 +8,6 @@ import { errnoCode } from "./to-store-error.ts";
 /** One message file found by `scanMaildir`. */
 export interface MaildirEntry extends MaildirName {
   readonly dir: "new" | "cur";
-  /**
-   * Absolute path at scan time (a flag change or a move to `cur/` may change it later); the
-   * exact bytes when the name is not UTF-8 (`file-names.ts`).
-   */
-  readonly path: string | Buffer;
   readonly diskSize: number;
   readonly mtimeMs: number;
   /** Device and inode when listed: the file opened or unlinked later must be this one. */
@@ -46,9 +41,23 @@ export async function scanMaildir(options: { folders: MaildirFolders }): Promise
     items: entries,
     limit: STAT_CONCURRENCY,
     fn: async (entry) =>
-      entry.dir === "new" && inCur.has(entry.uniqueName) ? await statEntry(entry) : entry,
+      entry.dir === "new" && inCur.has(entry.uniqueName)
+        ? await statEntry(entry, entryPath({ folders: options.folders, entry }))
+        : entry,
   });
   return checked.filter((entry) => entry !== undefined).sort(compareEntries);
+}
+
+/**
+ * Where `entry` is now reached: through the pinned folder while pinned, else its real path;
+ * the exact bytes when the name is not UTF-8 (`file-names.ts`). A flag change or a move to
+ * `cur/` since the scan changes it (see `MaildirMaildrop`).
+ */
+export function entryPath(options: {
+  folders: MaildirFolders;
+  entry: Pick<MaildirEntry, "dir" | "fileName">;
+}): string | Buffer {
+  return filePath(options.folders.path(options.entry.dir), options.entry.fileName);
 }
 
 async function scanDir(folders: MaildirFolders, dir: "new" | "cur"): Promise<MaildirEntry[]> {
@@ -57,17 +66,18 @@ async function scanDir(folders: MaildirFolders, dir: "new" | "cur"): Promise<Mai
   const entries = await mapLimit({
     items: names,
     limit: STAT_CONCURRENCY,
-    fn: (name) => statEntry({ ...parseMaildirName(name), dir, path: filePath(folder, name) }),
+    fn: (name) => statEntry({ ...parseMaildirName(name), dir }, filePath(folder, name)),
   });
   return entries.filter((entry) => entry !== undefined);
 }
 
 async function statEntry(
   entry: Omit<MaildirEntry, "diskSize" | "mtimeMs" | "dev" | "ino">,
+  file: string | Buffer,
 ): Promise<MaildirEntry | undefined> {
   try {
     // lstat: a symbolic link is skipped, whatever it points at.
-    const stats = await lstat(entry.path);
+    const stats = await lstat(file);
     if (!stats.isFile()) return undefined;
     return {
       ...entry,

@@ -1,6 +1,5 @@
-import type { Pop3Client } from "@apop/core";
+import { type Pop3Client, parsePop3Url } from "@apop/core";
 import { type ConnectOptions, connect } from "./connect.ts";
-import { parsePop3Url } from "./pop3-url.ts";
 
 /** `connect` options that the URL does not already say; `tls` overrides the scheme's mode. */
 export type ConnectUrlOptions = Omit<ConnectOptions, "host" | "port" | "tls"> & {
@@ -17,7 +16,8 @@ export function connectUrl(url: string, options: ConnectUrlOptions = {}): Promis
   return connect({
     ...options,
     host: target.host,
-    port: target.port,
+    // A port the URL does not name is the default of the TLS mode actually used.
+    ...(target.port === undefined ? {} : { port: target.port }),
     tls: options.tls ?? target.tls,
   });
 }

@@ -15,15 +15,17 @@ export type { TlsMode } from "@apop/core";
 
 /**
  * Core's `ClientConnectOptions` (`port`, `tls`, the timeouts, `limits`, `maxMessageOctets`,
- * `clock`: default `nodeClock`), plus the host and Node's TLS trust settings.
+ * `clock`: default `nodeClock`), plus the host and the TLS trust settings. @apop/deno's
+ * `connect` takes the same names with the same meanings.
  */
 export interface ConnectOptions extends ClientConnectOptions {
+  /** The server's host name or IP address; the certificate must name it. */
   readonly host: string;
-  /** Trusted CA certificates (PEM) instead of Node's default store. */
+  /** CA certificates (PEM) trusted in addition to Node's root store. */
   readonly ca?: string | Buffer | readonly (string | Buffer)[];
   /**
    * Verify the server's certificate: chain, expiry and host name. Default true. Setting it
-   * false is explicit and emits a process warning once (features.md, security class 5).
+   * false is explicit and emits a process warning once (RFC 8314 section 5.3: verify by default).
    */
   readonly rejectUnauthorized?: boolean;
   /** The name checked against the certificate and sent in SNI. Default: `host`. */

@@ -13,6 +13,8 @@ import {
   type ResolvedServerOptions,
   resolveServerOptions,
 } from "./pop3-server-options.ts";
+import { prependBytes } from "./prepend-bytes.ts";
+import { socketChunkReader } from "./socket-chunk-reader.ts";
 import { handshakeTls } from "./tls-handshake.ts";
 
 export interface ListenOptions {
@@ -72,6 +74,9 @@ export interface ServeTransportOptions {
  * - Over `maxConnections` or `maxConnectionsPerAddress`, a plain connection gets one
  *   `-ERR [SYS/TEMP]` line (RFC 3206 section 4: try later) and is closed; an implicit TLS
  *   connection is closed before its handshake, which is the costly part a flood would buy.
+ * - With `proxyProtocol`, a connection from a trusted balancer is read for its PROXY header
+ *   (v1 or v2) before anything else, and admitted, capped and reported as the client the
+ *   header names; a missing, broken or late header closes it. Elsewhere a header is refused.
  * - Each connection's input is bounded by its transport's high-water mark and core's line
  *   limits; a message body streams from the store with backpressure.
  *
@@ -145,22 +150,51 @@ class NodePop3Server implements Pop3Server {
   #accept(socket: net.Socket, implicitTls: boolean): void {
     // Errors surface through 'close' and the transport; an unwatched 'error' would crash us.
     socket.on("error", () => {});
-    if (this.#host.closing || socket.remoteAddress === undefined) {
+    const { remoteAddress } = socket;
+    if (this.#host.closing || remoteAddress === undefined) {
       socket.destroy();
       return;
     }
+    const peer = { remoteAddress, remotePort: socket.remotePort ?? 0, proxiedBy: null };
+    if (this.#host.proxyMode(remoteAddress) === "admit") {
+      this.#admit(socket, implicitTls, peer, null);
+      return;
+    }
+    const reader = socketChunkReader(socket);
+    void this.#host.readProxyHeader({ ...peer, read: reader.read }).then((proxied) => {
+      if (proxied === null || this.#host.closing) {
+        socket.destroy();
+        return;
+      }
+      reader.handOver(implicitTls ? new Uint8Array(0) : proxied.rest);
+      this.#admit(socket, implicitTls, proxied, implicitTls ? proxied.rest : null);
+    });
+  }
+
+  /** `rest`: for implicit TLS, octets read past the PROXY header (the start of the hello). */
+  #admit(
+    socket: net.Socket,
+    implicitTls: boolean,
+    peer: { remoteAddress: string; remotePort: number; proxiedBy: string | null },
+    rest: Uint8Array | null,
+  ): void {
     const admitted = this.#host.admit({
-      remoteAddress: socket.remoteAddress,
-      remotePort: socket.remotePort ?? 0,
+      remoteAddress: peer.remoteAddress,
+      remotePort: peer.remotePort,
+      proxiedBy: peer.proxiedBy,
       localPort: socket.localPort ?? 0,
       implicitTls,
       abort: () => socket.destroy(),
-      run: (connection) => this.#serve(connection, socket, implicitTls),
+      run: (connection) => this.#serve(connection, socket, implicitTls, rest),
     });
     if (admitted !== null) return;
     // Over a limit: an implicit TLS connection is closed before its (costly) handshake.
     if (implicitTls) socket.destroy();
-    else void this.#host.refuse(new NodeSocketTransport({ socket, closeGraceMs: 1000 }));
+    else {
+      void this.#host.refuse(new NodeSocketTransport({ socket, closeGraceMs: 1000 }));
+      // A socket read for a PROXY header was left paused for its next reader: this one.
+      socket.resume();
+    }
   }
 
   serveTransport(options: ServeTransportOptions): Promise<void> {
@@ -181,13 +215,14 @@ class NodePop3Server implements Pop3Server {
     connection: ServerHostConnection,
     socket: net.Socket,
     implicitTls: boolean,
+    rest: Uint8Array | null,
   ): Promise<void> {
     const { secureContext, clock, tlsHandshakeTimeoutMs } = this.#options;
     let transport: NodeSocketTransport;
     if (implicitTls) {
       try {
         const secured = await handshakeTls({
-          socket,
+          socket: rest === null ? socket : prependBytes(socket, rest),
           side: "server",
           secureContext: secureContext as NonNullable<typeof secureContext>,
           timeoutMs: tlsHandshakeTimeoutMs,
@@ -211,6 +246,8 @@ class NodePop3Server implements Pop3Server {
         // With a certificate the transport can upgrade, so core offers STLS (RFC 2595 section 4).
         ...(secureContext === null ? {} : { startTls: { side: "server", secureContext } }),
       });
+      // A socket read for a PROXY header was left paused for its next reader: this one.
+      socket.resume();
     }
     await this.#host.serve(connection, {
       transport,

@@ -21,5 +21,6 @@ export {
 } from "./node-socket-transport.ts";
 export type { Pop3ServerEvent } from "./pop3-server-event.ts";
 export type { Pop3ServerOptions, ServerTlsOptions } from "./pop3-server-options.ts";
-export { type Pop3Url, parsePop3Url } from "./pop3-url.ts";
+// The URL parser lives in core, so Deno and browsers read URLs the same way; re-exported here.
+export { type Pop3Url, parsePop3Url } from "@apop/core";
 export type { ClientTlsOptions } from "./tls-handshake.ts";

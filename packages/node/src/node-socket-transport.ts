@@ -3,6 +3,7 @@ import type * as tls from "node:tls";
 import {
   type ChannelBinding,
   type Clock,
+  DEFAULTS,
   LocalProtocolError,
   RemoteProtocolError,
   type Transport,
@@ -104,7 +105,7 @@ export class NodeSocketTransport implements Transport {
     this.#clock = options.clock ?? nodeClock;
     this.#highWaterMark = options.highWaterMark ?? 64 * 1024;
     this.#closeGraceMs = options.closeGraceMs ?? 2000;
-    this.#handshakeTimeoutMs = options.tlsHandshakeTimeoutMs ?? 30_000;
+    this.#handshakeTimeoutMs = options.tlsHandshakeTimeoutMs ?? DEFAULTS.tlsHandshakeTimeoutMs;
     const startTls = options.startTls;
     if (startTls !== undefined && !this.#secure) {
       this.upgrade = () => this.#startTls(startTls);

@@ -25,7 +25,7 @@ export interface Pop3ServerOptions extends ServerHostOptions<TransportStats> {
    */
   readonly tls?: ServerTlsOptions;
   /** The host name in the APOP timestamp. Default `os.hostname()`. */
-  readonly hostname?: string;
+  readonly serverName?: string;
 }
 
 /** The options with defaults filled in and everything checked. */
@@ -40,9 +40,15 @@ export interface ResolvedServerOptions extends ResolvedServerHostOptions<Transpo
  * start-up rather than in the middle of a session.
  */
 export function resolveServerOptions(options: Pop3ServerOptions): ResolvedServerOptions {
+  if (typeof options === "object" && options !== null && "hostname" in options) {
+    fail(
+      "hostname",
+      "is not an option: the APOP name is serverName, the address to bind listen's host",
+    );
+  }
   const host = resolveServerHostOptions({
     options,
-    serverNameOption: "hostname",
+    serverNameOption: "serverName",
     defaultServerName: () => os.hostname(),
     defaultClock: nodeClock,
   });

@@ -1,4 +1,5 @@
 import * as net from "node:net";
+import type { Duplex } from "node:stream";
 import * as tls from "node:tls";
 import { type Clock, RemoteProtocolError } from "@apop/core";
 
@@ -8,15 +9,18 @@ export interface ClientTlsOptions {
   readonly host: string;
   /** The name sent in SNI and checked against the certificate. Default: `host` unless it is an IP address. */
   readonly servername?: string | undefined;
-  /** Trusted CA certificates (PEM) in place of Node's default store. */
+  /** CA certificates (PEM) trusted in addition to Node's root store (as on Deno). */
   readonly ca?: string | Buffer | readonly (string | Buffer)[] | undefined;
   /** Verify the chain, the expiry and the host name. Default true (RFC 8314 section 5.3). */
   readonly rejectUnauthorized?: boolean | undefined;
 }
 
 export type HandshakeTlsOptions = {
-  /** A connected TCP socket nobody else reads from. */
-  readonly socket: net.Socket;
+  /**
+   * A connected TCP socket nobody else reads from (on the server side, also a stream over
+   * one: `prependBytes`, after a PROXY header).
+   */
+  readonly socket: net.Socket | Duplex;
   /** Give up (and destroy the socket) after this long: fetchmail CVE-2011-1947. */
   readonly timeoutMs: number;
   readonly clock: Clock;
@@ -94,10 +98,13 @@ export function handshakeTls(options: HandshakeTlsOptions): Promise<tls.TLSSocke
 
 let warnedInsecure = false;
 
-function clientConnectOptions(socket: net.Socket, client: ClientTlsOptions): tls.ConnectionOptions {
+function clientConnectOptions(
+  socket: net.Socket | Duplex,
+  client: ClientTlsOptions,
+): tls.ConnectionOptions {
   const rejectUnauthorized = client.rejectUnauthorized ?? true;
   if (!rejectUnauthorized && !warnedInsecure) {
-    // Turning verification off must be explicit and noisy (features.md, security class 5).
+    // Turning verification off must be explicit and noisy (RFC 8314 section 5.3).
     warnedInsecure = true;
     process.emitWarning(
       "TLS certificate verification is disabled (rejectUnauthorized: false): the server's identity is not checked",
@@ -111,8 +118,17 @@ function clientConnectOptions(socket: net.Socket, client: ClientTlsOptions): tls
     socket,
     host: client.host,
     ...(servername === undefined ? {} : { servername }),
-    ...(client.ca === undefined ? {} : { ca: client.ca as string | Buffer | (string | Buffer)[] }),
+    ...(client.ca === undefined ? {} : { ca: trustedCas(client.ca) }),
     rejectUnauthorized,
     minVersion: "TLSv1.2",
   };
+}
+
+/**
+ * The CAs a client trusts given `ca`: Node's root store plus `ca`. Node's own `ca` option
+ * replaces the root store; apop's adds to it, as Deno's `caCerts` does, so the option means
+ * one thing on every runtime.
+ */
+export function trustedCas(ca: NonNullable<ClientTlsOptions["ca"]>): (string | Buffer)[] {
+  return [...tls.rootCertificates, ...(Array.isArray(ca) ? ca : [ca as string | Buffer])];
 }

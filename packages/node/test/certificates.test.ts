@@ -1,7 +1,15 @@
+import { rootCertificates } from "node:tls";
+import { MemoryStore } from "@apop/core";
 import { describe, expect, it } from "vitest";
-import { perFileTestPki } from "../../../tooling/vitest/per-file.ts";
-import { connect } from "../src/index.ts";
-import { perFileTlsServer, startServer, type TestServer } from "./helpers/fixtures.ts";
+import { perFileTestPki } from "@apop/vitest-preset/per-file";
+import { connect, createPop3Server } from "../src/index.ts";
+import { trustedCas } from "../src/tls-handshake.ts";
+import {
+  authenticator,
+  perFileTlsServer,
+  startServer,
+  type TestServer,
+} from "./helpers/fixtures.ts";
 
 const pki = perFileTestPki();
 const good = perFileTlsServer(pki);
@@ -72,5 +80,30 @@ describe.each(modes)("certificate verification (%s)", (mode) => {
     expect((error as NodeJS.ErrnoException).code).toBe(code);
     noSessionInsideTls(bad);
     await bad.close();
+  });
+});
+
+describe("the option names @apop/deno shares", () => {
+  it("serverName, tls, host, port, implicitTls, ca as one PEM string: as written for Deno's serve and connect", async () => {
+    const server = createPop3Server({
+      store: new MemoryStore(),
+      authenticator,
+      serverName: "apop.test",
+      tls: { cert: pki.cert, key: pki.key },
+    });
+    const { port } = await server.listen({ host: "127.0.0.1", port: 0, implicitTls: true });
+    try {
+      const client = await connect({ host: "localhost", port, tls: "implicit", ca: pki.ca });
+      expect(client.greeting.timestamp).toMatch(/@apop\.test>$/);
+      await client.quit();
+    } finally {
+      await server.close({ graceMs: 0 });
+    }
+  });
+
+  it("`ca` adds to Node's root store (Node's own `ca` would replace it)", () => {
+    const trusted = trustedCas(pki.ca);
+    expect(trusted).toEqual([...rootCertificates, pki.ca]);
+    expect(trustedCas([pki.ca, pki.otherCa]).slice(-2)).toEqual([pki.ca, pki.otherCa]);
   });
 });

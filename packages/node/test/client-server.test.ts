@@ -1,6 +1,6 @@
 import { MemoryStore, type Pop3Client, Pop3Error } from "@apop/core";
 import { describe, expect, it } from "vitest";
-import { perFileTestPki } from "../../../tooling/vitest/per-file.ts";
+import { perFileTestPki } from "@apop/vitest-preset/per-file";
 import { connect, type TlsMode } from "../src/index.ts";
 import {
   listSize,

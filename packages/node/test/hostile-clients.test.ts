@@ -9,11 +9,11 @@
 import * as tls from "node:tls";
 import { type Maildrop, type MailStore, MemoryStore, type ServeEvent } from "@apop/core";
 import { describe, expect, it } from "vitest";
-import { perFileTestPki } from "../../../tooling/vitest/per-file.ts";
+import { perFileTestPki } from "@apop/vitest-preset/per-file";
+import { RawPeer } from "@apop/vitest-preset/raw-peer";
 import { ManualClock } from "../../core/test/helpers/manual-clock.ts";
 import type { TransportStats } from "../src/index.ts";
 import { latin1, startServer, type TestServer, TRICKY, until } from "./helpers/fixtures.ts";
-import { RawPeer } from "./helpers/raw-peer.ts";
 
 const pki = perFileTestPki();
 

@@ -6,10 +6,10 @@
  */
 import { Pop3Error, RemoteProtocolError } from "@apop/core";
 import { afterEach, describe, expect, it } from "vitest";
+import { type RawPeer, rawServer } from "@apop/vitest-preset/raw-peer";
 import { ManualClock } from "../../core/test/helpers/manual-clock.ts";
 import { connect } from "../src/index.ts";
 import { until } from "./helpers/fixtures.ts";
-import { type RawPeer, rawServer } from "./helpers/raw-peer.ts";
 
 type Script = (peer: RawPeer, line: string) => Promise<void> | void;
 
@@ -106,7 +106,7 @@ describe("greetings", () => {
   });
 });
 
-describe("unsolicited data (EAST `unsolicited`, features.md class 7)", () => {
+describe("unsolicited data (EAST `unsolicited`)", () => {
   it("a scan listing sent right after the greeting is never taken as the reply to CAPA", async () => {
     const server = await scripted("+OK ready\r\n", (peer, line) =>
       peer.write(line === "CAPA" ? "+OK\r\nUSER\r\n.\r\n" : "+OK\r\n"),
@@ -233,7 +233,7 @@ describe("multi-line replies", () => {
     const server = await scripted("+OK ready\r\n", async (peer, line) => {
       if (line === "RETR 1") await peer.write("+OK\r\nfirst line\n.\nsecond\n.\n");
     });
-    const client = await loggedIn(server.port, { clock, timeoutMs: 5000 });
+    const client = await loggedIn(server.port, { clock, replyTimeoutMs: 5000 });
     const chunks: string[] = [];
     const reading = (async () => {
       for await (const chunk of client.retr(1)) chunks.push(text(chunk));
@@ -295,7 +295,7 @@ describe("multi-line replies", () => {
     const server = await scripted("+OK ready\r\n", async (peer, line) => {
       if (line === "LIST") await peer.write("+OK\r\n1 100\r\n2 2");
     });
-    const client = await loggedIn(server.port, { clock, timeoutMs: 30_000 });
+    const client = await loggedIn(server.port, { clock, replyTimeoutMs: 30_000 });
     const listing = failure(client.list());
     await until(() => server.lines.includes("LIST"), "LIST to arrive");
     await new Promise((resolve) => setTimeout(resolve, 20));

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { Maildrop, MailStore } from "@apop/core";
 import { describe, expect, it } from "vitest";
-import { perFileTestPki } from "../../../tooling/vitest/per-file.ts";
+import { perFileTestPki } from "@apop/vitest-preset/per-file";
 import { connect } from "../src/index.ts";
 import { latin1, startServer } from "./helpers/fixtures.ts";
 

@@ -1,11 +1,11 @@
 import * as net from "node:net";
 import { RemoteProtocolError } from "@apop/core";
 import { describe, expect, it } from "vitest";
-import { perFileTestPki } from "../../../tooling/vitest/per-file.ts";
+import { perFileTestPki } from "@apop/vitest-preset/per-file";
+import { RawPeer } from "@apop/vitest-preset/raw-peer";
 import { ManualClock } from "../../core/test/helpers/manual-clock.ts";
 import { NodeSocketTransport } from "../src/index.ts";
 import { text, until } from "./helpers/fixtures.ts";
-import { RawPeer } from "./helpers/raw-peer.ts";
 
 const pki = perFileTestPki();
 

@@ -1,6 +1,6 @@
 import { LocalProtocolError, MemoryStore } from "@apop/core";
 import { describe, expect, it } from "vitest";
-import { perFileTestPki } from "../../../tooling/vitest/per-file.ts";
+import { perFileTestPki } from "@apop/vitest-preset/per-file";
 import { connect, connectUrl, createPop3Server, type Pop3ServerOptions } from "../src/index.ts";
 import { authenticator, perFileTlsServer, startServer } from "./helpers/fixtures.ts";
 
@@ -25,8 +25,10 @@ describe("createPop3Server options", () => {
   it.each([
     ["store", { store: {} }],
     ["authenticator", { authenticator: null }],
-    ["hostname", { hostname: "has space" }],
-    ["hostname", { hostname: "<bad>" }],
+    ["serverName", { serverName: "has space" }],
+    ["serverName", { serverName: "<bad>" }],
+    // The timestamp `<clock.random@mail@example.org>` would have two '@' (issue 10, bug 1).
+    ["serverName", { serverName: "mail@example.org" }],
     ["tls", { tls: { key: "", cert: "" } }],
     ["tls", { tls: { key: "not pem", cert: "not pem" } }],
     ["maxConnections", { maxConnections: 0 }],
@@ -45,6 +47,15 @@ describe("createPop3Server options", () => {
       createPop3Server({ ...base, ...(override as Partial<Pop3ServerOptions>) }),
     );
     expect(message.startsWith(name)).toBe(true);
+  });
+
+  it("refuses hostname, naming serverName (APOP) and host (bind) instead, as @apop/deno does", () => {
+    const message = invalidArgument(() =>
+      createPop3Server({ ...base, hostname: "pop.test" } as Pop3ServerOptions),
+    );
+    expect(message).toBe(
+      "hostname is not an option: the APOP name is serverName, the address to bind listen's host",
+    );
   });
 
   it("refuses implicit TLS without a certificate, and a bad port", async () => {
@@ -97,7 +108,7 @@ describe("connect options", () => {
     [{ host: "", tls: "none" }],
     [{ host: "h", tls: "maybe" }],
     [{ host: "h", tls: "none", port: 0 }],
-    [{ host: "h", tls: "none", timeoutMs: -1 }],
+    [{ host: "h", tls: "none", replyTimeoutMs: -1 }],
   ])("refuses %j", async (options) => {
     const error = await connect(options as never).catch((e: unknown) => e);
     expect(LocalProtocolError.isInstance(error) && error.code).toBe("invalid-argument");

@@ -1,10 +1,10 @@
 import { apopDigest, MemoryStore, Pop3Error } from "@apop/core";
 import { describe, expect, it } from "vitest";
-import { perFileTestPki } from "../../../tooling/vitest/per-file.ts";
+import { perFileTestPki } from "@apop/vitest-preset/per-file";
+import { RawPeer } from "@apop/vitest-preset/raw-peer";
 import { ManualClock } from "../../core/test/helpers/manual-clock.ts";
 import { connect } from "../src/index.ts";
 import { latin1, startServer, until } from "./helpers/fixtures.ts";
-import { RawPeer } from "./helpers/raw-peer.ts";
 
 const pki = perFileTestPki();
 
@@ -17,6 +17,28 @@ async function stillServes(port: number): Promise<void> {
   expect((await client.stat()).count).toBe(1);
   await client.quit();
 }
+
+describe("a connection whose session cannot start", () => {
+  it("is closed at once without a byte, and reported as connection-failed with the error", async () => {
+    // A clock that says NaN makes the greeting's APOP timestamp throw (createApopTimestamp).
+    const served = await startServer({
+      clock: {
+        now: () => Number.NaN,
+        setTimer: (ms, callback) => {
+          const handle = setTimeout(callback, ms);
+          return () => clearTimeout(handle);
+        },
+      },
+    });
+    const peer = await RawPeer.connect(served.port);
+    expect(await peer.readToEnd()).toBe("");
+    await until(() => served.server.connectionCount === 0, "the connection to be counted out");
+    const failed = served.events.find((event) => event.type === "connection-failed");
+    expect(failed?.type === "connection-failed" && failed.error).toBeInstanceOf(RangeError);
+    expect(failed?.type === "connection-failed" && failed.error.message).toMatch(/now must be/);
+    await served.close(0);
+  });
+});
 
 describe("connection limits", () => {
   it("over maxConnections: one -ERR [SYS/TEMP] line, closed; everyone else still served", async () => {

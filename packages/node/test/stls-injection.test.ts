@@ -1,9 +1,9 @@
 import { RemoteProtocolError } from "@apop/core";
 import { describe, expect, it } from "vitest";
-import { perFileTestPki } from "../../../tooling/vitest/per-file.ts";
+import { perFileTestPki } from "@apop/vitest-preset/per-file";
+import { RawPeer, rawServer } from "@apop/vitest-preset/raw-peer";
 import { connect } from "../src/index.ts";
 import { perFileTlsServer, startServer } from "./helpers/fixtures.ts";
-import { RawPeer, rawServer } from "./helpers/raw-peer.ts";
 
 const pki = perFileTestPki();
 const served = perFileTlsServer(pki);

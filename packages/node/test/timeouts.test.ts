@@ -1,10 +1,10 @@
 import { RemoteProtocolError } from "@apop/core";
 import { describe, expect, it } from "vitest";
-import { perFileTestPki } from "../../../tooling/vitest/per-file.ts";
+import { perFileTestPki } from "@apop/vitest-preset/per-file";
+import { RawPeer, rawServer } from "@apop/vitest-preset/raw-peer";
 import { ManualClock } from "../../core/test/helpers/manual-clock.ts";
 import { connect } from "../src/index.ts";
 import { startServer, until } from "./helpers/fixtures.ts";
-import { RawPeer, rawServer } from "./helpers/raw-peer.ts";
 
 const pki = perFileTestPki();
 
@@ -107,7 +107,7 @@ describe("client timeouts (injected clock)", () => {
       port: silent.port,
       tls: "none",
       clock,
-      timeoutMs: 5000,
+      replyTimeoutMs: 5000,
     });
     const capa = client.capa().catch((e: unknown) => e);
     await settle();
@@ -129,7 +129,7 @@ describe("client timeouts (injected clock)", () => {
       port: mute.port,
       tls: "none",
       clock,
-      timeoutMs: 5000,
+      replyTimeoutMs: 5000,
     }).catch((e: unknown) => e);
     await until(() => mute.peers.length === 1, "the connection");
     await settle();

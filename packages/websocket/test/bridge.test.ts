@@ -1,7 +1,8 @@
 import * as net from "node:net";
 import { LocalProtocolError } from "@apop/core";
 import { describe, expect, it } from "vitest";
-import { perFileTestPki } from "../../../tooling/vitest/per-file.ts";
+import { perFileTestPki } from "@apop/vitest-preset/per-file";
+import { type RawPeer, rawServer } from "@apop/vitest-preset/raw-peer";
 import {
   type BridgeEvent,
   type BridgeOptions,
@@ -49,6 +50,22 @@ async function setup(
   return { pop3, url: `ws://127.0.0.1:${bridge.address?.port}/pop3`, events };
 }
 
+/** A clear-text POP3 server that answers each command line with `reply(line)`, recording them. */
+async function scriptedServer(
+  reply: (line: string, peer: RawPeer) => Promise<void>,
+): Promise<{ port: number; commands: string[] }> {
+  const commands: string[] = [];
+  const server = await rawServer(async (peer) => {
+    await peer.write("+OK scripted <1.2@pop.test>\r\n");
+    for (let line = await peer.readLine(); line !== null; line = await peer.readLine()) {
+      commands.push(line);
+      await reply(line, peer);
+    }
+  });
+  cleanups.push(() => server.close());
+  return { port: server.port, commands };
+}
+
 function peer(url: string, options: { origin?: string; ca?: string } = { origin: ORIGIN }): WsPeer {
   const created = new WsPeer(url, options);
   cleanups.push(async () => created.ws.terminate());
@@ -72,8 +89,9 @@ describe("the bridge's framing", () => {
     expect(hello.greeting).toMatch(/^\+OK .*<[^>]+@pop\.test>$/);
     expect(second?.text).toBe(false);
     expect(second?.data.toString("latin1")).toBe(`${hello.greeting}\r\n`);
-    // The bridge's own STLS exchange never reaches the page; the server is inside TLS.
-    expect(commandsSeen(pop3.events)).toEqual(["STLS"]);
+    // The bridge's own CAPA and STLS (core's requireTls) never reach the page; the server is
+    // inside TLS.
+    expect(commandsSeen(pop3.events)).toEqual(["CAPA", "STLS"]);
     expect(pop3.server.connections()[0]?.secure).toBe(true);
 
     page.ws.send(latin1("CAPA\r\n"));
@@ -120,7 +138,7 @@ describe("the bridge's framing", () => {
     expect(page.closeCode).toBe(CLOSE_CODES.unsupportedData);
     expect(page.closeReason).toMatch(/text frames are not accepted/);
     await until(() => pop3.events.some((event) => event.type === "connection-closed"), "the close");
-    expect(commandsSeen(pop3.events)).toEqual(["STLS"]);
+    expect(commandsSeen(pop3.events)).toEqual(["CAPA", "STLS"]);
   });
 
   it("closes with 1009 on a frame over maxFrameBytes", async () => {
@@ -187,6 +205,40 @@ describe("what the bridge refuses", () => {
     const third = peer(`${url}?target=local`);
     await until(() => third.frames.length >= 2, "a session once the first left");
   });
+
+  it("counts upgrade requests that never finish under the caps, and ends them after requestTimeoutMs", async () => {
+    const { url, events } = await setup({ maxConnectionsPerAddress: 2, requestTimeoutMs: 1000 });
+    const port = Number(new URL(url).port);
+    /** A raw TCP client that sends half an upgrade request and then nothing. */
+    const hanging = () => {
+      const socket = net.connect({ host: "127.0.0.1", port });
+      socket.on("error", () => {});
+      // Read (and drop) what the server answers, so its close is seen.
+      socket.resume();
+      const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
+      socket.write(`GET /pop3?target=local HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: ${ORIGIN}\r\n`);
+      cleanups.push(async () => socket.destroy());
+      return { socket, closed };
+    };
+    const slow = [hanging(), hanging()];
+    await Promise.all(slow.map(({ socket }) => new Promise((r) => socket.once("connect", r))));
+    await until(
+      () => events.length === 0 && slow.every(({ socket }) => !socket.destroyed),
+      "two pending requests",
+    );
+    // A third from the same address is over the per-address cap: closed before any HTTP.
+    const third = hanging();
+    await third.closed;
+    await until(
+      () => events.some((e) => e.type === "upgrade-refused" && e.reason === "pending-limit"),
+      "the refusal event",
+    );
+    // The two that never finish are ended by the server (Node's default would be 60 s or more).
+    await Promise.all(slow.map(({ closed }) => closed));
+    // Their slots are free again: a real page gets a session.
+    const page = peer(`${url}?target=local`);
+    await until(() => page.frames.length >= 2, "a session after the hanging requests ended");
+  }, 30_000);
 
   it("caps the bytes toward the page with 4413", async () => {
     const big = latin1(`Subject: big\r\n\r\n${"x".repeat(200_000)}\r\n`);
@@ -256,7 +308,7 @@ describe("the hop to the server", () => {
     expect(commandsSeen(pop3.events)).not.toContain("USER");
   });
 
-  it("closes with 4502 when the server is down or refuses STLS, and 4504 when it never greets", async () => {
+  it("closes with 4502 when the server is down or cannot do STLS, and 4504 when it never greets", async () => {
     const down = await countingServer();
     const downPort = down.port;
     await down.close();
@@ -265,6 +317,12 @@ describe("the hop to the server", () => {
       socket.write("+OK no TLS here\r\n");
       socket.on("data", () => socket.write("-ERR not today\r\n"));
     });
+    // Lists STLS in CAPA, then refuses it.
+    const teasing = await scriptedServer((line, peer) =>
+      peer.write(line === "CAPA" ? "+OK\r\nSTLS\r\n.\r\n" : "-ERR not today\r\n"),
+    );
+    // Has no STLS in CAPA: the bridge must not even send STLS.
+    const bare = await scriptedServer((_, peer) => peer.write("+OK\r\nUSER\r\n.\r\n"));
     // Reads (so it sees the bridge hang up) but never answers.
     const silent = net.createServer((socket) => socket.on("error", () => {}).resume());
     for (const server of [refusing, silent]) {
@@ -278,12 +336,17 @@ describe("the hop to the server", () => {
         { name: "down", host: "127.0.0.1", port: downPort, tls: "none" },
         { name: "refusing", host: "127.0.0.1", port: portOf(refusing), tls: "starttls" },
         { name: "silent", host: "127.0.0.1", port: portOf(silent), tls: "implicit" },
+        { name: "teasing", host: "127.0.0.1", port: teasing.port, tls: "starttls" },
+        { name: "bare", host: "127.0.0.1", port: bare.port, tls: "starttls" },
       ],
     });
     const expected = [
       ["down", CLOSE_CODES.upstreamFailed, /^could not reach 127\.0\.0\.1:\d+: .*ECONNREFUSED/],
-      ["refusing", CLOSE_CODES.upstreamFailed, /refused STLS: not today$/],
+      // Core's requireTls: a refused CAPA cannot confirm STLS (RFC 2595 section 4).
+      ["refusing", CLOSE_CODES.upstreamFailed, /cannot do STLS: the server refused CAPA/],
       ["silent", CLOSE_CODES.upstreamTimeout, /did not get ready within 300 ms/],
+      ["teasing", CLOSE_CODES.upstreamFailed, /cannot do STLS: the server refused STLS: not/],
+      ["bare", CLOSE_CODES.upstreamFailed, /cannot do STLS: the server does not offer STLS/],
     ] as const;
     for (const [target, code, reason] of expected) {
       const page = peer(`${url}?target=${target}`);
@@ -292,6 +355,37 @@ describe("the hop to the server", () => {
       expect(page.closeReason).toMatch(reason);
       expect(page.frames).toEqual([]);
     }
+    expect(teasing.commands).toEqual(["CAPA", "STLS"]);
+    expect(bare.commands).toEqual(["CAPA"]);
+  });
+
+  it("drops what a server sends in clear behind its STLS +OK (CVE-2011-0411's response side)", async () => {
+    let secure = false;
+    const injecting = await scriptedServer(async (line, peer) => {
+      if (line === "STLS") {
+        // The forged reply rides behind the +OK, in the same segment.
+        await peer.write("+OK begin TLS\r\n+OK forged\r\nFORGED\r\n.\r\n");
+        await peer.startTls({ side: "server", key: pki.key, cert: pki.cert });
+        secure = true;
+      } else await peer.write(secure ? "+OK\r\nUSER\r\n.\r\n" : "+OK\r\nSTLS\r\n.\r\n");
+    });
+    const { url } = await setup({
+      targets: [
+        {
+          name: "injecting",
+          host: "127.0.0.1",
+          port: injecting.port,
+          tls: "starttls",
+          ca: pki.ca,
+        },
+      ],
+    });
+    const page = peer(`${url}?target=injecting`);
+    await until(() => page.frames.length >= 2, "the description and the greeting");
+    page.ws.send(latin1("CAPA\r\n"));
+    await until(() => page.binaryText.includes("\r\n.\r\n"), "the CAPA listing");
+    expect(page.binaryText).toBe("+OK scripted <1.2@pop.test>\r\n+OK\r\nUSER\r\n.\r\n");
+    expect(injecting.commands).toEqual(["CAPA", "STLS", "CAPA"]);
   });
 
   it("a page that vanishes mid-RETR: the server sees a plain disconnect and applies no deletes", async () => {

@@ -11,7 +11,7 @@ import {
   connectBridge,
   connectBridgeClient,
 } from "../src/browser/index.ts";
-import { nodeWebSocket } from "./helpers/fixtures.ts";
+import { nodeWebSocket, until } from "./helpers/fixtures.ts";
 
 const HELLO_FRAME = JSON.stringify({
   type: "upstream",
@@ -57,7 +57,8 @@ describe("WebSocketTransport", () => {
     expect(client.greeting.timestamp).toBe("<1.2@fake.test>");
     await expect(client.capa()).rejects.toThrow(/closed/);
     await expect(transport.read()).resolves.toBeNull();
-    await new Promise<void>((resolve) => setTimeout(resolve, 50));
+    // The fake bridge hears the close after the page does: wait for it, however loaded the machine.
+    await until(() => closes.length > 0, "the bridge to see the close");
     expect(closes).toEqual([
       { code: CLOSE_CODES.unsupportedData, reason: "a text frame after the upstream description" },
     ]);
@@ -69,7 +70,7 @@ describe("WebSocketTransport", () => {
     await expect(connectBridge({ url, WebSocket })).rejects.toSatisfy(
       (error) => BridgeError.isInstance(error) && /binary frame came before/.test(error.message),
     );
-    await new Promise<void>((resolve) => setTimeout(resolve, 50));
+    await until(() => closes.length > 0, "the bridge to see the close");
     expect(closes[0]?.code).toBe(CLOSE_CODES.protocolError);
   });
 
@@ -96,10 +97,10 @@ describe("WebSocketTransport", () => {
     await transport.close();
   });
 
-  it("gives up waiting for the description after timeoutMs", async () => {
+  it("gives up waiting for the description after connectTimeoutMs", async () => {
     const { url } = await fakeBridge(() => {});
     const { WebSocket } = nodeWebSocket();
-    await expect(connectBridge({ url, WebSocket, timeoutMs: 100 })).rejects.toThrow(
+    await expect(connectBridge({ url, WebSocket, connectTimeoutMs: 100 })).rejects.toThrow(
       /did not describe the POP3 server within 100 ms/,
     );
   });

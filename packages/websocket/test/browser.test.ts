@@ -8,8 +8,9 @@
 // biome-ignore-all lint/performance/useDomNodeTextContent: Playwright's locator.innerText(), not the DOM property: the rendered text is what a person reads.
 import { existsSync, mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { needs } from "@apop/vitest-preset/needs";
 import { type Browser, chromium } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { createTestPki, type TestPki } from "../../../tooling/test-pki/test-pki.ts";
 import { type Bridge, type BridgeEvent, createBridge } from "../src/bridge/index.ts";
 import { PASSWORD, type Pop3, startPop3, until } from "./helpers/fixtures.ts";
@@ -24,45 +25,50 @@ let browser: Browser;
 let origin = "";
 const bridgeEvents: BridgeEvent[] = [];
 
-beforeAll(async () => {
-  if (!existsSync(`${dist}browser.js`) || !existsSync(`${dist}page/app.js`)) {
-    throw new Error("the page is not built: run `npx tsup` (turbo's test task builds first)");
-  }
-  pki = createTestPki();
-  pop3 = await startPop3(pki);
-  bridge = await createBridge({
-    port: 0,
-    host: "127.0.0.1",
-    targets: [{ name: "local", host: "127.0.0.1", port: pop3.port, tls: "starttls", ca: pki.ca }],
-    // The page's origin is known once the bridge has its port.
-    allowedOrigins: (candidate) => candidate === origin,
-    servePage: true,
-    onEvent: (event) => bridgeEvents.push(event),
-  });
-  origin = `http://127.0.0.1:${bridge.address?.port}`;
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    headless: true,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-      "--disable-quic",
-    ],
-  });
-}, 60_000);
+const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
-afterAll(async () => {
-  await browser?.close();
-  await bridge?.close();
-  await pop3?.close();
-  pki?.cleanup();
-});
+needs({
+  met: existsSync(chromiumPath),
+  what: `Chromium at ${chromiumPath} (npm run setup)`,
+}).describe("the example page in Chromium", () => {
+  beforeAll(async () => {
+    if (!existsSync(`${dist}browser.js`) || !existsSync(`${dist}page/app.js`)) {
+      throw new Error("the page is not built: run `npx tsup` (turbo's test task builds first)");
+    }
+    pki = createTestPki();
+    pop3 = await startPop3(pki);
+    bridge = await createBridge({
+      port: 0,
+      host: "127.0.0.1",
+      targets: [{ name: "local", host: "127.0.0.1", port: pop3.port, tls: "starttls", ca: pki.ca }],
+      // The page's origin is known once the bridge has its port.
+      allowedOrigins: (candidate) => candidate === origin,
+      servePage: true,
+      onEvent: (event) => bridgeEvents.push(event),
+    });
+    origin = `http://127.0.0.1:${bridge.address?.port}`;
+    browser = await chromium.launch({
+      executablePath: chromiumPath,
+      headless: true,
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-quic",
+      ],
+    });
+  }, 60_000);
 
-describe("the example page in Chromium", () => {
+  afterAll(async () => {
+    await browser?.close();
+    await bridge?.close();
+    await pop3?.close();
+    pki?.cleanup();
+  });
+
   it("signs in with APOP through the bridge, lists the mailbox and reads a message", async () => {
     const page = await browser.newPage({ viewport: { width: 1000, height: 900 } });
     const problems: string[] = [];

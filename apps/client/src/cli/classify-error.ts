@@ -1,5 +1,5 @@
+import { CliError } from "@apop/cli-kit";
 import { LocalProtocolError, Pop3Error, RemoteProtocolError } from "@apop/core";
-import { CliError } from "./cli-error.ts";
 import { ExitCode } from "./exit-code.ts";
 
 /** Where in the session a failure happened: the same `-ERR` means different things. */
@@ -9,7 +9,7 @@ export type Phase = "connect" | "login" | "session";
  * Turns whatever a phase threw into the one line and exit code the user sees (see
  * `exit-code.ts`). The response codes of RFC 2449 section 8 and RFC 3206 decide: `[IN-USE]`,
  * `[LOGIN-DELAY]` and `[SYS/TEMP]` are "try later" (5) and must not read as a wrong password
- * (features.md, security class 14); `[AUTH]`, or a login `-ERR` with no code, is 4;
+ * (RFC 3206 section 4, RFC 2449 section 8.1); `[AUTH]`, or a login `-ERR` with no code, is 4;
  * `[SYS/PERM]` and a misbehaving server are 6; anything on the way to the server (sockets,
  * TLS, certificates, STLS, timeouts) is 3. A `CliError` passes through; anything unknown is a
  * bug (1).

@@ -5,7 +5,7 @@ const CONNECTION = `Connection:
                       pop3s://, STLS required for pop3:// and pop://
                       (never silently in clear)
   --port N            default: the URL's, else 995 (implicit) or 110
-  --ca FILE           trust the CA certificates in FILE (PEM), e.g. a private CA
+  --ca FILE           also trust the CA certificates in FILE (PEM)
   --insecure          do not check the server's certificate (warns; avoid)
   --timeout SECONDS   longest wait for the server (default 60)`;
 
@@ -82,6 +82,9 @@ Destination:
   --mbox FILE         append to this mbox (mboxrd, locked with FILE.lock)
   --keep              leave mail on the server (default)
   --delete            delete on the server what is safely written locally
+  --max-message-size SIZE
+                      the most one message may take (default 100M; K, M, G);
+                      a larger one is left on the server, with a warning
   --state FILE        the state file (default: $XDG_STATE_HOME/apop/ or
                       ~/.local/state/apop/, one file per user@host_port)
 
@@ -93,7 +96,9 @@ ${OUTPUT}
 
 Servers without UIDL, or whose UIDL repeats or misses unique-ids: --keep is
 refused (exit 6); --delete fetches and deletes all. A message is cut off
-(exit 6, nothing kept, nothing deleted) past twice its LIST size plus 1 MiB.
+(exit 6, nothing kept, nothing deleted) past twice its LIST size plus 1 MiB,
+or past --max-message-size. Before the first RETR and before each message,
+the free space where it is written must hold it (exit 7 otherwise).
 
 ${EXIT_CODES}
 `;

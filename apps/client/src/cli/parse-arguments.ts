@@ -1,7 +1,8 @@
 import { parseArgs } from "node:util";
+import { CliError } from "@apop/cli-kit";
+import { DEFAULT_MAX_MESSAGE_OCTETS } from "@apop/core";
 import type { TlsMode } from "@apop/node";
 import { z } from "zod";
-import { CliError } from "./cli-error.ts";
 import { ExitCode } from "./exit-code.ts";
 
 export const COMMANDS = ["fetch", "list", "check", "capa"] as const;
@@ -38,6 +39,8 @@ export interface CliOptions {
   readonly maildir: string | undefined;
   readonly mbox: string | undefined;
   readonly delete: boolean;
+  /** `--max-message-size`: the most one message may take, in octets. */
+  readonly maxMessageOctets: number;
   readonly json: boolean;
   readonly quiet: boolean;
   readonly debug: boolean;
@@ -67,6 +70,7 @@ const OPTIONS = {
   mbox: { type: "string" },
   delete: { type: "boolean" },
   keep: { type: "boolean" },
+  "max-message-size": { type: "string" },
   json: { type: "boolean" },
   quiet: { type: "boolean", short: "q" },
   debug: { type: "boolean" },
@@ -95,7 +99,16 @@ const LOGIN: readonly OptionName[] = [
 
 /** Which options each command takes; any other is a usage error, not silently ignored. */
 const ALLOWED: Record<CommandName, ReadonlySet<OptionName>> = {
-  fetch: new Set([...EVERY_COMMAND, ...LOGIN, "state", "maildir", "mbox", "delete", "keep"]),
+  fetch: new Set([
+    ...EVERY_COMMAND,
+    ...LOGIN,
+    "state",
+    "maildir",
+    "mbox",
+    "delete",
+    "keep",
+    "max-message-size",
+  ]),
   list: new Set([...EVERY_COMMAND, ...LOGIN, "json"]),
   check: new Set([...EVERY_COMMAND, ...LOGIN, "state", "json"]),
   capa: new Set([...EVERY_COMMAND, "json"]),
@@ -113,6 +126,16 @@ const portSchema = z
   .regex(/^\d{1,5}$/)
   .transform(Number)
   .pipe(z.number().int().min(1).max(65535));
+/** `100M`, `512K`, `2G` or plain octets: binary multiples, as `formatBytes` prints them. */
+const sizeSchema = z
+  .string()
+  .regex(/^\d{1,15}[KMG]?$/i)
+  .transform((text) => {
+    const unit = text.at(-1)?.toUpperCase() ?? "";
+    const power = "KMG".indexOf(unit) + 1;
+    return Number(power === 0 ? text : text.slice(0, -1)) * 1024 ** power;
+  })
+  .pipe(z.number().int().min(1).max(Number.MAX_SAFE_INTEGER));
 const timeoutSchema = z
   .string()
   .regex(/^\d+(\.\d+)?$/)
@@ -191,6 +214,12 @@ export function parseArguments(argv: readonly string[]): ParsedArguments {
       maildir: nonEmpty(values.maildir, "--maildir"),
       mbox: nonEmpty(values.mbox, "--mbox"),
       delete: values.delete === true,
+      maxMessageOctets:
+        check(
+          sizeSchema,
+          values["max-message-size"],
+          "--max-message-size must be a size in octets, or with K, M or G (e.g. 100M)",
+        ) ?? DEFAULT_MAX_MESSAGE_OCTETS,
       json: values.json === true,
       quiet: values.quiet === true,
       debug: values.debug === true,

@@ -1,10 +1,10 @@
 import { mkdir, unlink } from "node:fs/promises";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
+import { CliError } from "@apop/cli-kit";
 import { type Pop3Client, RemoteProtocolError } from "@apop/core";
 import { classifyError } from "../cli/classify-error.ts";
 import type { CliContext } from "../cli/cli-context.ts";
-import { CliError } from "../cli/cli-error.ts";
 import { ExitCode } from "../cli/exit-code.ts";
 import { formatBytes } from "../cli/format-bytes.ts";
 import type { CliOptions } from "../cli/parse-arguments.ts";
@@ -12,6 +12,7 @@ import { plural } from "../cli/plural.ts";
 import { ProgressBar } from "../cli/progress-bar.ts";
 import { crashPoint } from "../destinations/crash-point.ts";
 import { acquireDotlock } from "../destinations/dotlock.ts";
+import { ensureFreeSpace } from "../destinations/ensure-free-space.ts";
 import { writingLocally } from "../destinations/local-write-error.ts";
 import { MaildirDestination } from "../destinations/maildir-destination.ts";
 import { MboxDestination } from "../destinations/mbox-destination.ts";
@@ -26,6 +27,11 @@ import { type ListedMessage, readListing, trackedUid, untrackedReason } from "./
 
 /** A Maildir run saves the state file at most this often (the Maildir is the real record). */
 const MAILDIR_STATE_SAVE_MS = 2000;
+/**
+ * Messages staged in a Maildir before one sync of `new/` makes them all durable (and
+ * deletable): fewer directory syncs, and no more files open at once than this.
+ */
+const MAILDIR_BATCH = 32;
 
 /**
  * The most a RETR may send for a message LIST gave as `size` octets: twice that (a server
@@ -33,10 +39,11 @@ const MAILDIR_STATE_SAVE_MS = 2000;
  * sends up to twice as much once every LF is CRLF), plus 1 MiB for headers added on the way
  * out. A server past it is cut off (the connection closed, nothing of the message kept): one
  * that streams without end must not fill the disk, and one that cannot count has misled us
- * (RFC 1939 section 11; python/cpython#95252).
+ * (RFC 1939 section 11; python/cpython#95252). Never more than `max` (`--max-message-size`),
+ * so the announced size alone cannot set the disk budget.
  */
-export function retrLimit(size: number): number {
-  return 2 * size + 1024 * 1024;
+export function retrLimit(options: { size: number; max: number }): number {
+  return Math.min(2 * options.size + 1024 * 1024, options.max);
 }
 
 type Destination =
@@ -56,10 +63,11 @@ type Destination =
  *    latch, and for a Maildir read the UIDs already in `new/` and `cur/`;
  * 3. log in, LIST and UIDL. A message is "local" when its UID is in the state file or in the
  *    Maildir;
- * 4. for each message in order: if local, DELE it (only with `--delete`); else RETR it into
- *    the destination, which returns only once the message is written, fsync'd and (Maildir)
- *    renamed into `new/` with the directory fsync'd, or (mbox) appended, fsync'd and recorded
- *    in the state file; then DELE it (only with `--delete`);
+ * 4. RETR the messages not local, pipelined when the server offers PIPELINING, each into the
+ *    destination: (Maildir) written to `tmp/`, fsync'd and renamed into `new/` while the next
+ *    one arrives, then, for a batch of them, `new/` fsync'd once and only then recorded; (mbox)
+ *    appended, fsync'd and recorded in the state file. With `--delete`, DELE what was local
+ *    before and what is now durable, and nothing else;
  * 5. save the state file (UIDs, TLS used), fsync'd;
  * 6. QUIT, which is the only thing that makes the server apply the DELEs (RFC 1939 section 6).
  *
@@ -204,7 +212,15 @@ async function runSession(run: {
           (state.has(uid) || (destination.kind === "maildir" && destination.maildir.has(uid)))
         );
       };
-      const wanted = listing.messages.filter((m) => !isLocal(m));
+      const wanted = listing.messages.filter((m) => {
+        if (isLocal(m)) return false;
+        if (m.size <= options.maxMessageOctets) return true;
+        // Like fetchmail's `limit`: left on the server (never deleted), said every run.
+        context.warn(
+          `${server}: message ${m.number} is ${formatBytes(m.size)}, over --max-message-size ${formatBytes(options.maxMessageOctets)}; left on the server`,
+        );
+        return false;
+      });
       const bar = new ProgressBar({
         stream: context.stderr,
         enabled: context.progress,
@@ -215,47 +231,96 @@ async function runSession(run: {
       progress.bar = bar;
       let lastSave = Date.now();
 
-      for (const message of listing.messages) {
-        stopIfSignalled();
-        if (!isLocal(message)) {
+      // With --delete, what is already local may go at once; what is fetched, once durable.
+      const deletable = options.delete ? listing.messages.filter(isLocal).map((m) => m.number) : [];
+      const byNumber = new Map(listing.messages.map((m) => [m.number, m]));
+      // Staged Maildir messages: written, being synced and renamed while the next ones arrive.
+      let staged: { message: ListedMessage; renamed: Promise<void> }[] = [];
+      const settle = async (): Promise<void> => {
+        if (destination.kind !== "maildir" || staged.length === 0) return;
+        const batch = staged;
+        staged = [];
+        const failed = (await Promise.allSettled(batch.map((s) => s.renamed))).find(
+          (result) => result.status === "rejected",
+        );
+        if (failed !== undefined) throw failed.reason;
+        // One directory sync makes every rename of the batch durable; only then are they
+        // recorded, and only then may they be deleted on the server.
+        await destination.maildir.syncNew();
+        for (const { message } of batch) {
           const tracked = trackedUid(listing, message);
-          const uid = tracked ?? `no-uidl:${now.toISOString()}:${message.number}`;
-          const limit = retrLimit(message.size);
-          const body = client.retr(message.number, { maxOctets: limit });
-          const onBytes = (count: number): void => {
-            fetchedBytes += count;
-            bar.addBytes(count);
-          };
-          try {
-            if (destination.kind === "maildir") {
-              await destination.maildir.deliver({ uid, body, onBytes });
-              if (tracked !== null) state.record(tracked, message.size, new Date());
-              if (Date.now() - lastSave >= MAILDIR_STATE_SAVE_MS) {
-                await state.save();
-                lastSave = Date.now();
-              }
-            } else {
-              await destination.mbox.deliver({ uid, size: message.size, body, onBytes });
-            }
-          } catch (error) {
-            if (RemoteProtocolError.isInstance(error) && error.code === "message-too-large") {
-              throw new CliError({
-                exitCode: ExitCode.protocol,
-                message: `${server} sent more than ${limit} octets for message ${message.number}, which LIST gave as ${message.size} octets; stopped, and kept nothing of it`,
-                cause: error,
-              });
-            }
-            throw error;
+          if (tracked !== null) state.record(tracked, message.size, new Date());
+          if (options.delete) deletable.push(message.number);
+        }
+        if (Date.now() - lastSave >= MAILDIR_STATE_SAVE_MS) {
+          await state.save();
+          lastSave = Date.now();
+        }
+      };
+
+      const writtenTo =
+        destination.kind === "maildir"
+          ? [join(destination.maildir.directory, "tmp")]
+          : [dirname(destination.mbox.path), dirname(plan.statePath)];
+      // Before any RETR: the largest message must fit, so a server announcing a huge one
+      // cannot make us fetch it (the pipeline below asks for messages ahead of writing them).
+      if (wanted.length > 0) {
+        await ensureFreeSpace({
+          directories: writtenTo,
+          octets: Math.max(...wanted.map((m) => m.size)),
+        });
+      }
+      // RETRs are pipelined (RFC 2449 section 6.6) when the server offers it: the next
+      // message is on its way while this one is written and synced.
+      const items = client.retrEach({
+        messages: wanted.map((m) => m.number),
+        maxOctets: (number) =>
+          retrLimit({
+            size: (byNumber.get(number) as ListedMessage).size,
+            max: options.maxMessageOctets,
+          }),
+      });
+      for await (const item of items) {
+        stopIfSignalled();
+        if (item.error !== undefined) throw item.error;
+        const message = byNumber.get(item.message) as ListedMessage;
+        const tracked = trackedUid(listing, message);
+        const uid = tracked ?? `no-uidl:${now.toISOString()}:${message.number}`;
+        const onBytes = (count: number): void => {
+          fetchedBytes += count;
+          bar.addBytes(count);
+        };
+        // Again for each message: the disk may fill while we write.
+        await ensureFreeSpace({ directories: writtenTo, octets: message.size });
+        try {
+          if (destination.kind === "maildir") {
+            const { renamed } = await destination.maildir.stage({ uid, body: item.body, onBytes });
+            staged.push({ message, renamed });
+            if (staged.length >= MAILDIR_BATCH) await settle();
+          } else {
+            await destination.mbox.deliver({ uid, size: message.size, body: item.body, onBytes });
+            if (options.delete) deletable.push(message.number);
           }
-          fetched++;
-          bar.messageDone();
+        } catch (error) {
+          if (RemoteProtocolError.isInstance(error) && error.code === "message-too-large") {
+            throw new CliError({
+              exitCode: ExitCode.protocol,
+              message: `${server} sent more than ${retrLimit({ size: message.size, max: options.maxMessageOctets })} octets for message ${message.number}, which LIST gave as ${message.size} octets; stopped, and kept nothing of it`,
+              cause: error,
+            });
+          }
+          throw error;
         }
-        if (options.delete) {
-          stopIfSignalled();
-          // Only now: the message is durable locally (just written, or by an earlier run).
-          await client.dele(message.number);
-          deleted++;
-        }
+        fetched++;
+        bar.messageDone();
+      }
+      await settle();
+      if (deletable.length > 0) {
+        stopIfSignalled();
+        // Only now: every one of them is durable locally (just written, or by an earlier run).
+        const refused = await client.deleEach({ messages: deletable });
+        if (refused[0] !== undefined) throw refused[0].error;
+        deleted += deletable.length;
       }
       bar.clear();
       if (client.secure) state.tlsUsed = true;

@@ -1,8 +1,7 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { CliError } from "../cli/cli-error.ts";
+import { CliError, PromptStopped, promptPassword } from "@apop/cli-kit";
 import { ExitCode } from "../cli/exit-code.ts";
-import { promptPassword } from "./prompt-password.ts";
 import { findNetrcEntry } from "./read-netrc.ts";
 
 /** The login name and password, and where the password came from (for `--debug`). */
@@ -50,7 +49,7 @@ export async function resolveCredentials(options: {
   if (interactive) {
     return {
       user,
-      password: await promptPassword(`Password for ${user}@${host}: `),
+      password: await askPassword(`Password for ${user}@${host}: `),
       source: "prompt",
     };
   }
@@ -58,4 +57,17 @@ export async function resolveCredentials(options: {
     exitCode: ExitCode.usage,
     message: `no password for ${user}@${host}: set APOP_PASSWORD, add it to ${netrcPath}, or run on a terminal to be asked`,
   });
+}
+
+/** The prompt without echo; Ctrl-C is exit 130, Ctrl-D at an empty line exit 2. */
+async function askPassword(prompt: string): Promise<string> {
+  try {
+    return await promptPassword({ prompt });
+  } catch (error) {
+    if (!(error instanceof PromptStopped)) throw error;
+    throw new CliError({
+      exitCode: error.stop === "interrupt" ? ExitCode.interrupted : ExitCode.usage,
+      message: error.message,
+    });
+  }
 }

@@ -1,9 +1,8 @@
 import { open, readFile, stat, unlink, utimes } from "node:fs/promises";
 import { hostname } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
-import { CliError } from "../cli/cli-error.ts";
+import { CliError, isProcessAlive } from "@apop/cli-kit";
 import { ExitCode } from "../cli/exit-code.ts";
-import { isProcessAlive } from "./is-process-alive.ts";
 import { localWriteError } from "./local-write-error.ts";
 
 /** A held dot-lock file. */

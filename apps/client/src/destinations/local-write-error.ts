@@ -1,4 +1,4 @@
-import { CliError } from "../cli/cli-error.ts";
+import { CliError } from "@apop/cli-kit";
 import { ExitCode } from "../cli/exit-code.ts";
 
 /**

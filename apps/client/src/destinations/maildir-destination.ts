@@ -1,12 +1,12 @@
 import { mkdir, open, readdir, rename, stat, unlink } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
+import { isProcessAlive } from "@apop/cli-kit";
 import type { Account } from "../state/account.ts";
 import { BufferedFileWriter } from "./buffered-file-writer.ts";
 import { crashPoint } from "./crash-point.ts";
 import { CrlfToLf } from "./crlf-to-lf.ts";
 import { fsyncDirectory } from "./fsync-directory.ts";
-import { isProcessAlive } from "./is-process-alive.ts";
 import { writingLocally } from "./local-write-error.ts";
 import {
   formatMaildirFileName,
@@ -27,7 +27,10 @@ const DEAD_TMP_AFTER_MS = 36 * 60 * 60 * 1000;
  * 3. it is renamed into `new/<name>` (atomic: readers never see a partial message);
  * 4. `new/` is fsync'd, so the rename itself survives a power loss.
  *
- * Only then is the delivery done, and only then may the caller DELE the message. The name
+ * Only then is the delivery done, and only then may the caller DELE the message. `stage` does
+ * steps 1 to 3 and lets the caller go on to the next message while the file is synced and
+ * renamed; `syncNew` then does step 4 once for every message staged so far (one directory sync
+ * makes all their renames durable), and only after it are they delivered. The name
  * carries the account tag and the UID key (`maildir-file-name.ts`), so `open` knows from
  * `new/` and `cur/` alone which UIDs are here, even when the state file was not saved
  * before a crash. A crash before step 3 leaves a file in `tmp/`, which no mail reader counts;
@@ -40,12 +43,20 @@ export class MaildirDestination {
   readonly directory: string;
   readonly #account: Account;
   readonly #present: Set<string>;
+  /** Computed once: the host name and folders do not change during a run. */
+  readonly #host = hostname();
+  readonly #tmp: string;
+  readonly #new: string;
+  /** UID keys renamed into `new/` whose directory entry is not synced yet. */
+  #renamed: string[] = [];
   #counter = 0;
 
   private constructor(directory: string, account: Account, present: Set<string>) {
     this.directory = directory;
     this.#account = account;
     this.#present = present;
+    this.#tmp = join(directory, "tmp");
+    this.#new = join(directory, "new");
   }
 
   /**
@@ -84,6 +95,22 @@ export class MaildirDestination {
     readonly body: AsyncIterable<Uint8Array>;
     readonly onBytes: (count: number) => void;
   }): Promise<void> {
+    const { renamed } = await this.stage(options);
+    await renamed;
+    await this.syncNew();
+  }
+
+  /**
+   * Steps 1 to 3 for one message: resolves once the whole body is in `tmp/` (the stream is
+   * read to its end), with `renamed`, which settles once the file is synced, closed and
+   * renamed into `new/` (rejecting with the `CliError` of a failed step, the `tmp/` file then
+   * removed). The message is not delivered before `syncNew` after `renamed`.
+   */
+  async stage(options: {
+    readonly uid: string;
+    readonly body: AsyncIterable<Uint8Array>;
+    readonly onBytes: (count: number) => void;
+  }): Promise<{ readonly renamed: Promise<void> }> {
     const key = uidKey(options.uid);
     const name = formatMaildirFileName({
       nowMs: Date.now(),
@@ -91,13 +118,17 @@ export class MaildirDestination {
       counter: ++this.#counter,
       accountTag: this.#account.tag,
       uidKey: key,
-      host: hostname(),
+      host: this.#host,
     });
-    const temporary = join(this.directory, "tmp", name);
-    const final = join(this.directory, "new", name);
+    const temporary = join(this.#tmp, name);
+    const final = join(this.#new, name);
     const write = { what: "write the message to", path: temporary };
     const handle = await writingLocally(write, () => open(temporary, "wx", 0o600));
-    let closed = false;
+    const abandon = async (error: unknown, closed: boolean): Promise<never> => {
+      if (!closed) await handle.close().catch(() => {});
+      await unlink(temporary).catch(() => {});
+      throw error;
+    };
     try {
       const lines = new CrlfToLf();
       const file = new BufferedFileWriter(handle);
@@ -109,23 +140,42 @@ export class MaildirDestination {
         await file.write(lines.end());
         await file.flush();
       });
-      crashPoint("maildir-after-write");
-      await writingLocally({ what: "sync", path: temporary }, () => handle.sync());
-      closed = true;
-      await writingLocally({ what: "close", path: temporary }, () => handle.close());
-      await writingLocally({ what: "move the message into", path: final }, () =>
-        rename(temporary, final),
-      );
     } catch (error) {
-      if (!closed) await handle.close().catch(() => {});
-      await unlink(temporary).catch(() => {});
-      throw error;
+      return abandon(error, false);
     }
-    crashPoint("maildir-after-rename");
-    await writingLocally({ what: "sync the directory", path: join(this.directory, "new") }, () =>
-      fsyncDirectory(join(this.directory, "new")),
+    crashPoint("maildir-after-write");
+    const renamed = (async () => {
+      let closed = false;
+      try {
+        await writingLocally({ what: "sync", path: temporary }, () => handle.sync());
+        closed = true;
+        await writingLocally({ what: "close", path: temporary }, () => handle.close());
+        await writingLocally({ what: "move the message into", path: final }, () =>
+          rename(temporary, final),
+        );
+      } catch (error) {
+        return abandon(error, closed);
+      }
+      this.#renamed.push(key);
+      crashPoint("maildir-after-rename");
+    })();
+    // Awaited by the caller; until then a failure must not count as unhandled.
+    renamed.catch(() => {});
+    return { renamed };
+  }
+
+  /**
+   * Step 4 for every message renamed into `new/` since the last call: one sync of `new/`
+   * makes all those renames durable; they are delivered from now on.
+   */
+  async syncNew(): Promise<void> {
+    const renamed = this.#renamed;
+    if (renamed.length === 0) return;
+    this.#renamed = [];
+    await writingLocally({ what: "sync the directory", path: this.#new }, () =>
+      fsyncDirectory(this.#new),
     );
-    this.#present.add(key);
+    for (const key of renamed) this.#present.add(key);
     crashPoint("maildir-after-deliver");
   }
 }

@@ -18,6 +18,7 @@ export class MboxrdMessage {
   readonly #quoter = new MboxrdQuoter();
   #header: Uint8Array[] | null = [];
   #headerLength = 0;
+  #lastHeaderByte = -1;
   #lastByte = -1;
   #empty = true;
 
@@ -30,14 +31,17 @@ export class MboxrdMessage {
     this.#empty = false;
     this.#lastByte = chunk[chunk.length - 1] as number;
     if (this.#header === null) return this.#quoter.push(chunk);
+    // Only the new chunk (and the LF just before it) can complete the header: no rescans, and
+    // the chunks are joined once, so a header sent one octet at a time stays linear.
+    const complete = headerEnds({
+      previous: this.#headerLength === 0 ? -1 : this.#lastHeaderByte,
+      chunk,
+    });
     this.#header.push(chunk);
     this.#headerLength += chunk.length;
-    const held = Buffer.concat(this.#header);
-    if (!(headerComplete(held) || this.#headerLength >= MAX_HEADER)) {
-      this.#header = [held];
-      return new Uint8Array(0);
-    }
-    return this.#release(held);
+    this.#lastHeaderByte = chunk[chunk.length - 1] as number;
+    if (!(complete || this.#headerLength >= MAX_HEADER)) return new Uint8Array(0);
+    return this.#release(Buffer.concat(this.#header));
   }
 
   end(): Uint8Array {
@@ -59,7 +63,13 @@ export class MboxrdMessage {
 
 const LF = 0x0a;
 
-/** The header ends at the first empty line (or the message starts with one: no header). */
-function headerComplete(bytes: Uint8Array): boolean {
-  return bytes[0] === LF || Buffer.from(bytes).indexOf("\n\n") !== -1;
+/**
+ * Whether the header ends within `chunk`: at an empty line (LF LF, the first LF possibly the
+ * last octet before `chunk`), or the message starts with one (no header). `previous` is the
+ * octet before `chunk`, -1 at the start of the message.
+ */
+function headerEnds(options: { previous: number; chunk: Uint8Array }): boolean {
+  const { previous, chunk } = options;
+  if (chunk[0] === LF && (previous === LF || previous === -1)) return true;
+  return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).indexOf("\n\n") !== -1;
 }

@@ -5,7 +5,7 @@ import type { Pop3Client } from "@apop/core";
  * unmarks every deletion (RFC 1939 section 5), and only once it is answered `+OK` does QUIT
  * follow, so the server's UPDATE state has nothing to remove. If RSET does not get `+OK` the
  * connection is simply dropped, which never enters UPDATE either (RFC 1939 section 6). This
- * is getmail6's rule, and features.md security class 14. Never throws.
+ * is getmail6's rule too. Never throws.
  */
 export async function abandonSession(client: Pop3Client): Promise<void> {
   try {

@@ -1,8 +1,8 @@
 import { readFile } from "node:fs/promises";
+import { CliError } from "@apop/cli-kit";
 import { DEFAULT_RETRIES, type Pop3Client, Pop3Error, retryAdvice } from "@apop/core";
 import { connect } from "@apop/node";
 import { classifyError } from "../cli/classify-error.ts";
-import { CliError } from "../cli/cli-error.ts";
 import { ExitCode } from "../cli/exit-code.ts";
 import type { Credentials } from "../credentials/resolve-credentials.ts";
 import type { Target } from "./resolve-target.ts";
@@ -114,7 +114,7 @@ async function attemptSession(options: {
       ...(insecure ? { rejectUnauthorized: false } : {}),
       connectTimeoutMs: timeoutMs,
       tlsHandshakeTimeoutMs: timeoutMs,
-      timeoutMs,
+      replyTimeoutMs: timeoutMs,
     });
   } catch (error) {
     throw classifyError({ error, phase: "connect", server });

@@ -1,6 +1,6 @@
-import { LocalProtocolError } from "@apop/core";
-import { parsePop3Url, type TlsMode } from "@apop/node";
-import { CliError } from "../cli/cli-error.ts";
+import { CliError } from "@apop/cli-kit";
+import { defaultPort, LocalProtocolError, parsePop3Url } from "@apop/core";
+import type { TlsMode } from "@apop/node";
 import { ExitCode } from "../cli/exit-code.ts";
 import type { AuthMethod, CliOptions } from "../cli/parse-arguments.ts";
 
@@ -34,8 +34,7 @@ export function resolveTarget(options: CliOptions): Target {
     throw new CliError({ exitCode: ExitCode.usage, message: `bad URL: ${error.message}` });
   }
   const tls = options.tls ?? url.tls;
-  const port =
-    options.port ?? (hasExplicitPort(options.url) ? url.port : tls === "implicit" ? 995 : 110);
+  const port = options.port ?? url.port ?? defaultPort({ implicitTls: tls === "implicit" });
   return {
     host: url.host,
     port,
@@ -43,11 +42,6 @@ export function resolveTarget(options: CliOptions): Target {
     user: options.user ?? url.user,
     auth: options.auth ?? authFromUrl(url.auth),
   };
-}
-
-/** The URL ends in `:<digits>` (an IPv6 literal ends in `]`, so it cannot be mistaken). */
-function hasExplicitPort(url: string): boolean {
-  return /:\d+\/?$/.test(url);
 }
 
 function authFromUrl(auth: string | undefined): AuthMethod {

@@ -1,7 +1,7 @@
 import { mkdir, open, readFile, rename, unlink } from "node:fs/promises";
 import { dirname } from "node:path";
+import { CliError } from "@apop/cli-kit";
 import { z } from "zod";
-import { CliError } from "../cli/cli-error.ts";
 import { ExitCode } from "../cli/exit-code.ts";
 import { fsyncDirectory } from "../destinations/fsync-directory.ts";
 import { localWriteError, writingLocally } from "../destinations/local-write-error.ts";

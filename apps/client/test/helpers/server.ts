@@ -7,7 +7,7 @@ import type { Maildrop, MailStore } from "@apop/core";
 import { createMaildirStore } from "@apop/maildir";
 import { createPop3Server, type Pop3Server, type Pop3ServerEvent } from "@apop/node";
 import type { TestPki } from "../../../../tooling/test-pki/test-pki.ts";
-import { perFile, perFileTestPki } from "../../../../tooling/vitest/per-file.ts";
+import { perFile, perFileTestPki } from "@apop/vitest-preset/per-file";
 import { createWorkspace, type Workspace } from "./workspace.ts";
 
 export const PASSWORD = "wonderland";
@@ -52,7 +52,7 @@ export async function startServer(options: {
     onEvent: (event) => events.push(event),
     authenticator: { lookup: () => ({ kind: "clear", secret: PASSWORD }) },
     tls: { key: options.pki.key, cert: options.pki.cert },
-    hostname: "pop.test",
+    serverName: "pop.test",
     authFailureDelayMs: 0,
   });
   const plain = await server.listen({ host: "127.0.0.1", port: 0 });

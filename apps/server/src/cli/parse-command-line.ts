@@ -1,7 +1,7 @@
 import { type ParseArgsConfig, parseArgs } from "node:util";
+import { CliError } from "@apop/cli-kit";
 import { type ConfigLayer, layerFromSettings } from "../config/config-layer.ts";
 import { SETTINGS } from "../config/settings.ts";
-import { CliError } from "./cli-error.ts";
 import type { HelpTopic } from "./help-text.ts";
 import { ExitCode } from "./exit-code.ts";
 
@@ -140,6 +140,6 @@ function describeParseError(error: Error): string {
 function usage(problem: string): CliError {
   return new CliError({
     exitCode: ExitCode.config,
-    lines: [`apop-server: ${problem} (see apop-server --help)`],
+    message: `apop-server: ${problem} (see apop-server --help)`,
   });
 }

@@ -1,4 +1,4 @@
-import { CliError } from "./cli-error.ts";
+import { CliError, PromptStopped, promptPassword } from "@apop/cli-kit";
 import { ExitCode } from "./exit-code.ts";
 
 /**
@@ -25,41 +25,16 @@ export async function readPassword(options: {
   return first;
 }
 
-/** Reads one line from the terminal in raw mode, echoing nothing. */
-function promptHidden(prompt: string): Promise<string> {
-  const { stdin, stderr } = process;
-  stderr.write(prompt);
-  return new Promise((resolve, reject) => {
-    let typed = "";
-    const finish = (error: CliError | null): void => {
-      stdin.off("data", onData);
-      stdin.setRawMode(false);
-      stdin.pause();
-      stderr.write("\n");
-      if (error === null) resolve(typed);
-      else reject(error);
-    };
-    const onData = (chunk: string): void => {
-      for (const char of chunk) {
-        if (char === "\r" || char === "\n") {
-          finish(null);
-          return;
-        }
-        if (char === "\u0003" || (char === "\u0004" && typed === "")) {
-          finish(failure("cancelled"));
-          return;
-        }
-        if (char === "\u007f" || char === "\b") typed = [...typed].slice(0, -1).join("");
-        else if (char >= " ") typed += char;
-      }
-    };
-    stdin.setEncoding("utf8");
-    stdin.setRawMode(true);
-    stdin.resume();
-    stdin.on("data", onData);
-  });
+/** One prompt without echo; Ctrl-C, or Ctrl-D at an empty line, cancels. */
+async function promptHidden(prompt: string): Promise<string> {
+  try {
+    return await promptPassword({ prompt });
+  } catch (error) {
+    if (error instanceof PromptStopped) throw failure("cancelled");
+    throw error;
+  }
 }
 
 function failure(problem: string): CliError {
-  return new CliError({ exitCode: ExitCode.config, lines: [`apop-server add-user: ${problem}`] });
+  return new CliError({ exitCode: ExitCode.config, message: `apop-server add-user: ${problem}` });
 }

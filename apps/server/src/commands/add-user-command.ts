@@ -9,7 +9,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import path from "node:path";
-import { CliError } from "../cli/cli-error.ts";
+import { CliError } from "@apop/cli-kit";
 import { ExitCode } from "../cli/exit-code.ts";
 import type { CommandLine } from "../cli/parse-command-line.ts";
 import { readPassword } from "../cli/read-password.ts";
@@ -71,7 +71,10 @@ export async function addUserCommand(options: {
     if (problems.length > 0) {
       throw new CliError({
         exitCode: ExitCode.config,
-        lines: [`apop-server add-user: fix ${file} first:`, ...problems.map((p) => `users: ${p}`)],
+        message: [
+          `apop-server add-user: fix ${file} first:`,
+          ...problems.map((p) => `users: ${p}`),
+        ].join("\n"),
       });
     }
     const entry = users.get(name);
@@ -162,5 +165,5 @@ function replaceFile(options: {
 }
 
 function failure(problem: string): CliError {
-  return new CliError({ exitCode: ExitCode.config, lines: [`apop-server add-user: ${problem}`] });
+  return new CliError({ exitCode: ExitCode.config, message: `apop-server add-user: ${problem}` });
 }

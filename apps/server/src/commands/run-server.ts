@@ -1,6 +1,6 @@
+import { CliError } from "@apop/cli-kit";
 import { createMaildirStore } from "@apop/maildir";
 import { createPop3Server, type Pop3Server } from "@apop/node";
-import { CliError } from "../cli/cli-error.ts";
 import { ExitCode } from "../cli/exit-code.ts";
 import { formatHostPort } from "../config/host-port.ts";
 import type { ResolvedConfig } from "../config/resolve-config.ts";
@@ -11,6 +11,8 @@ import { createJsonLogger, type Logger } from "../serving/json-logger.ts";
 import { listenAll } from "../serving/listen-all.ts";
 import { logServerEvents } from "../serving/log-server-events.ts";
 import { type PreparedServer, prepareServer } from "../serving/prepare-server.ts";
+import { createServerMetrics, type ServerMetrics } from "../operations/server-metrics.ts";
+import { type AdminServer, startAdminServer } from "../operations/start-admin-server.ts";
 import { reloadUsers } from "../users/reload-users.ts";
 import { UserDirectory } from "../users/user-directory.ts";
 
@@ -39,8 +41,11 @@ export async function runServer(options: {
     logger.log("warn", "config-warning", { message: warning });
   }
   const directory = new UserDirectory(prepared.users);
-  const server = createServer(prepared, directory, logger);
+  const metrics = createServerMetrics();
+  const server = createServer(prepared, directory, logger, metrics);
   let listeners: Awaited<ReturnType<typeof listenAll>>;
+  let admin: AdminServer | null = null;
+  const lifecycle = { stopping: false };
   try {
     listeners = await listenAll({
       server,
@@ -55,6 +60,10 @@ export async function runServer(options: {
         tls: listener.tls,
       });
     }
+    if (config.adminListen !== undefined) {
+      admin = await startAdmin({ listen: config.adminListen, metrics, server, lifecycle });
+      logger.log("info", "admin-listening", { address: admin.address, port: admin.port });
+    }
     if (config.user !== undefined) {
       const user = dropPrivileges(config.user);
       logger.log("info", "privileges-dropped", { user: user.name, uid: user.uid, gid: user.gid });
@@ -65,9 +74,12 @@ export async function runServer(options: {
     }
   } catch (error) {
     await server.close({ graceMs: 0 });
+    await admin?.close();
     throw error;
   }
-  const stopped = handleSignals({ server, logger, config, directory });
+  const stopped = handleSignals({ server, logger, config, directory, lifecycle });
+  // The admin listener answers /health (503 "stopping") until the POP3 side is done.
+  void stopped.then(() => admin?.close());
   logger.log("info", "started", {
     version,
     pid: process.pid,
@@ -76,6 +88,7 @@ export async function runServer(options: {
     ),
     ...directory.summary(),
     allowPlaintextAuth: config.allowPlaintextAuth,
+    proxyProtocolTrusted: config.proxyProtocol.trusted,
     demo: demoDir !== undefined,
   });
   if (demoDir !== undefined && demo !== null) {
@@ -95,9 +108,29 @@ async function createDemoData(dir: string): Promise<{ created: string[] }> {
   } catch (error) {
     throw new CliError({
       exitCode: ExitCode.config,
-      lines: [
-        `demo: cannot create the demo data in ${dir}: ${(error as Error).message} (see --data-dir)`,
-      ],
+      message: `demo: cannot create the demo data in ${dir}: ${(error as Error).message} (see --data-dir)`,
+    });
+  }
+}
+
+/** The admin listener, or exit 3 naming the address, as for a POP3 listener. */
+async function startAdmin(options: {
+  listen: NonNullable<PreparedServer["config"]["adminListen"]>;
+  metrics: ServerMetrics;
+  server: Pop3Server;
+  lifecycle: { readonly stopping: boolean };
+}): Promise<AdminServer> {
+  const { listen, metrics, server, lifecycle } = options;
+  try {
+    return await startAdminServer({
+      listen,
+      metrics,
+      health: () => ({ serving: !lifecycle.stopping, connections: server.connectionCount }),
+    });
+  } catch (error) {
+    throw new CliError({
+      exitCode: ExitCode.listen,
+      message: `apop-server: cannot listen on ${formatHostPort(listen)} (admin): ${(error as Error).message}`,
     });
   }
 }
@@ -106,38 +139,49 @@ function createServer(
   prepared: PreparedServer,
   directory: UserDirectory,
   logger: Logger,
+  metrics: ServerMetrics,
 ): Pop3Server {
   const { config } = prepared;
   const { limits } = config;
   try {
     return createPop3Server({
-      store: createMaildirStore({
-        root: config.maildirRoot,
-        missingMailbox: config.missingMailbox,
-      }),
-      authenticator: directory,
+      store: metrics.countStore(
+        createMaildirStore({
+          root: config.maildirRoot,
+          missingMailbox: config.missingMailbox,
+          lock: { staleAfterMs: config.lockStaleSeconds * 1000 },
+        }),
+      ),
+      authenticator: metrics.countUserSource(directory),
       ...(prepared.tls === undefined ? {} : { tls: prepared.tls }),
       allowPlaintextAuth: config.allowPlaintextAuth,
       clearSecretsChallengeOnly: config.clearSecretsChallengeOnly,
-      hostname: prepared.hostname,
+      serverName: prepared.hostname,
       limits: {
         idleTimeoutMs: limits.idleTimeoutSeconds * 1000,
-        authorizationTimeoutMs: limits.loginTimeoutSeconds * 1000,
-        authFailures: limits.maxAuthFailures,
-        badCommands: limits.maxBadCommands,
+        authorizationTimeoutMs: limits.authorizationTimeoutSeconds * 1000,
+        loginDeadlineMs: limits.loginDeadlineSeconds * 1000,
+        authFailures: limits.authFailures,
+        badCommands: limits.badCommands,
       },
       authFailureDelayMs: Math.round(limits.authFailureDelaySeconds * 1000),
       // LOGIN-DELAY (RFC 2449 section 6.5): kept in each Maildir, so it holds across processes.
       ...(limits.loginDelaySeconds > 0 ? { loginDelay: limits.loginDelaySeconds } : {}),
       maxConnections: limits.maxConnections,
       maxConnectionsPerAddress: limits.maxConnectionsPerAddress,
-      onEvent: logServerEvents(logger),
+      proxyProtocol: {
+        trusted: config.proxyProtocol.trusted,
+        headerTimeoutMs: Math.round(config.proxyProtocol.headerTimeoutSeconds * 1000),
+      },
+      maxPreLoginConnections: limits.maxPreLoginConnections,
+      ipv6PrefixLength: limits.ipv6PrefixLength,
+      onEvent: both(logServerEvents(logger), metrics.onEvent),
     });
   } catch (error) {
     // The schema checks what @apop/node checks; this is a safety net, worded the same way.
     throw new CliError({
       exitCode: ExitCode.config,
-      lines: [`config: ${(error as Error).message}`],
+      message: `config: ${(error as Error).message}`,
     });
   }
 }
@@ -148,8 +192,10 @@ function handleSignals(options: {
   logger: Logger;
   config: PreparedServer["config"];
   directory: UserDirectory;
+  /** Set once a shutdown starts, for /health. */
+  lifecycle: { stopping: boolean };
 }): Promise<ExitCode> {
-  const { server, logger, config, directory } = options;
+  const { server, logger, config, directory, lifecycle } = options;
   // Reloads run one after the other, so two quick SIGHUPs cannot apply in the wrong order.
   let reloading = Promise.resolve();
   process.on("SIGHUP", () => {
@@ -170,6 +216,7 @@ function handleSignals(options: {
         return;
       }
       stopping = true;
+      lifecycle.stopping = true;
       logger.log("info", "shutdown-started", {
         signal,
         graceSeconds: config.shutdownGraceSeconds,
@@ -189,4 +236,11 @@ function handleSignals(options: {
     process.on("SIGTERM", stop);
     process.on("SIGINT", stop);
   });
+}
+
+/** One event handler that calls each of `handlers` in turn. */
+function both<T>(...handlers: ((event: T) => void)[]): (event: T) => void {
+  return (event) => {
+    for (const handler of handlers) handler(event);
+  };
 }

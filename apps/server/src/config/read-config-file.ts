@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { CliError } from "../cli/cli-error.ts";
+import { CliError } from "@apop/cli-kit";
 import { ExitCode } from "../cli/exit-code.ts";
 import { type ConfigLayer, getPath, isPlainObject } from "./config-layer.ts";
 import { SETTINGS } from "./settings.ts";
@@ -40,5 +40,5 @@ export function readConfigFile(file: string): ConfigLayer {
 }
 
 function problem(line: string): CliError {
-  return new CliError({ exitCode: ExitCode.config, lines: [line] });
+  return new CliError({ exitCode: ExitCode.config, message: line });
 }

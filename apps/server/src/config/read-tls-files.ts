@@ -1,7 +1,7 @@
 import { X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createSecureContext } from "node:tls";
-import { CliError } from "../cli/cli-error.ts";
+import { CliError } from "@apop/cli-kit";
 import { ExitCode } from "../cli/exit-code.ts";
 
 /**
@@ -45,7 +45,8 @@ export function readTlsFiles(options: { cert: string; key: string; now?: Date })
       );
     }
   }
-  if (problems.length > 0) throw new CliError({ exitCode: ExitCode.config, lines: problems });
+  if (problems.length > 0)
+    throw new CliError({ exitCode: ExitCode.config, message: problems.join("\n") });
   const warnings: string[] = [];
   const now = options.now ?? new Date();
   const leaf = new X509Certificate(cert);

@@ -1,7 +1,7 @@
 import { homedir } from "node:os";
 import path from "node:path";
+import { CliError } from "@apop/cli-kit";
 import type { z } from "zod";
-import { CliError } from "../cli/cli-error.ts";
 import { ExitCode } from "../cli/exit-code.ts";
 import type { CommandLine } from "../cli/parse-command-line.ts";
 import { type ConfigLayer, getPath, mergeLayers, sourceOf } from "./config-layer.ts";
@@ -65,7 +65,9 @@ export function resolveConfig(options: {
   if (!result.success) {
     throw new CliError({
       exitCode: ExitCode.config,
-      lines: result.error.issues.flatMap((issue) => formatIssue(issue, merged, layers)),
+      message: result.error.issues
+        .flatMap((issue) => formatIssue(issue, merged, layers))
+        .join("\n"),
     });
   }
   return { config: result.data, demoDir, warnings };

@@ -1,5 +1,14 @@
+import {
+  apopHostNameProblem,
+  DEFAULT_PROXY_HEADER_TIMEOUT_MS,
+  isIpv6PrefixLength,
+  MIN_IDLE_TIMEOUT_MS,
+  TrustedSources,
+} from "@apop/core";
+import { DEFAULT_STALE_AFTER_MS } from "@apop/maildir";
 import { z } from "zod";
 import { parseHostPort } from "./host-port.ts";
+import { LIMIT_DEFAULTS, SHUTDOWN_GRACE_DEFAULT_SECONDS } from "./limit-defaults.ts";
 import { settingSources } from "./settings.ts";
 
 /** The three log levels below `error`, and `error`; each includes the ones after it. */
@@ -69,28 +78,67 @@ const seconds = (options: { max: number; default: number }) => {
 const limits = z
   .strictObject({
     idleTimeoutSeconds: wholeNumber({
-      min: 600,
-      default: 600,
+      min: MIN_IDLE_TIMEOUT_MS / 1000,
+      default: LIMIT_DEFAULTS.idleTimeoutSeconds,
       why: "RFC 1939 section 3: the autologout timer is at least 10 minutes",
     }),
-    loginTimeoutSeconds: wholeNumber({ min: 1, default: 60 }),
-    maxConnections: wholeNumber({ min: 1, default: 1000 }),
-    maxConnectionsPerAddress: wholeNumber({ min: 1, default: 20 }),
-    authFailureDelaySeconds: seconds({ max: 60, default: 2 }),
-    loginDelaySeconds: wholeNumber({ min: 0, default: 0 }),
-    maxAuthFailures: wholeNumber({ min: 1, default: 3 }),
-    maxBadCommands: wholeNumber({ min: 1, default: 10 }),
+    authorizationTimeoutSeconds: wholeNumber({
+      min: 1,
+      default: LIMIT_DEFAULTS.authorizationTimeoutSeconds,
+    }),
+    loginDeadlineSeconds: wholeNumber({ min: 1, default: LIMIT_DEFAULTS.loginDeadlineSeconds }),
+    maxConnections: wholeNumber({ min: 1, default: LIMIT_DEFAULTS.maxConnections }),
+    maxConnectionsPerAddress: wholeNumber({
+      min: 1,
+      default: LIMIT_DEFAULTS.maxConnectionsPerAddress,
+    }),
+    maxPreLoginConnections: wholeNumber({ min: 1, default: LIMIT_DEFAULTS.maxPreLoginConnections }),
+    ipv6PrefixLength: z
+      .number({ error: "expected a prefix length from 1 to 128" })
+      .refine(isIpv6PrefixLength, { error: "expected a prefix length from 1 to 128" })
+      .default(LIMIT_DEFAULTS.ipv6PrefixLength),
+    authFailureDelaySeconds: seconds({ max: 60, default: LIMIT_DEFAULTS.authFailureDelaySeconds }),
+    loginDelaySeconds: wholeNumber({ min: 0, default: LIMIT_DEFAULTS.loginDelaySeconds }),
+    authFailures: wholeNumber({ min: 1, default: LIMIT_DEFAULTS.authFailures }),
+    badCommands: wholeNumber({ min: 1, default: LIMIT_DEFAULTS.badCommands }),
   })
-  .default({
-    idleTimeoutSeconds: 600,
-    loginTimeoutSeconds: 60,
-    maxConnections: 1000,
-    maxConnectionsPerAddress: 20,
-    authFailureDelaySeconds: 2,
-    loginDelaySeconds: 0,
-    maxAuthFailures: 3,
-    maxBadCommands: 10,
-  });
+  .default({ ...LIMIT_DEFAULTS });
+
+/**
+ * `PORT` alone, `HOST:PORT`, or the object form. Without a host it binds loopback (the
+ * metrics are for the operator); `*:PORT` says every interface, on purpose.
+ */
+const adminListener = z.preprocess((value) => {
+  if (typeof value !== "string") return value;
+  if (/^\d+$/.test(value)) return { port: Number(value) };
+  return value.startsWith("*:") ? `[::]:${value.slice(2)}` : value;
+}, listener);
+
+/** PROXY protocol: off unless some balancer is trusted. Core checks each prefix. */
+const proxyProtocol = z
+  .strictObject({
+    trusted: z
+      .array(
+        z.string().refine(
+          (source) => {
+            try {
+              return !new TrustedSources([source]).empty;
+            } catch {
+              return false;
+            }
+          },
+          { error: "expected an IP address or prefix (10.0.0.0/8, fd00::/8)" },
+        ),
+        { error: "expected a list of IP addresses or prefixes" },
+      )
+      .default([]),
+    headerTimeoutSeconds: z
+      .number({ error: "expected a number of seconds above 0, at most 60" })
+      .gt(0, { error: "expected a number of seconds above 0, at most 60" })
+      .max(60, { error: "expected a number of seconds above 0, at most 60" })
+      .default(DEFAULT_PROXY_HEADER_TIMEOUT_MS / 1000),
+  })
+  .default({ trusted: [], headerTimeoutSeconds: DEFAULT_PROXY_HEADER_TIMEOUT_MS / 1000 });
 
 /**
  * The server's configuration, as the JSON config file holds it after the environment and the
@@ -107,22 +155,30 @@ export const serverConfigSchema = z
     missingMailbox: z
       .enum(["refuse", "empty", "create"], { error: "expected refuse, empty or create" })
       .default("refuse"),
+    lockStaleSeconds: wholeNumber({
+      min: 10,
+      default: DEFAULT_STALE_AFTER_MS / 1000,
+      why: "a live server refreshes its locks every few seconds",
+    }),
     allowPlaintextAuth: z.boolean({ error: "expected true or false" }).default(false),
     clearSecretsChallengeOnly: z.boolean({ error: "expected true or false" }).default(false),
     user: z
       .string({ error: "expected a system user name" })
       .min(1, { error: "expected a system user name" })
       .optional(),
-    // It goes into the APOP timestamp `<pid.clock@hostname>`, which clients check strictly.
+    // It goes into the APOP timestamp `<clock.random@hostname>`; core's rule decides.
     hostname: z
       .string({ error: "expected a host name" })
-      .regex(/^[\x21-\x3b\x3d\x3f-\x7e]+$/, {
-        error: "expected printable ASCII without spaces, '<' or '>'",
+      .superRefine((name, ctx) => {
+        const problem = apopHostNameProblem(name);
+        if (problem !== null) ctx.addIssue({ code: "custom", message: problem });
       })
       .optional(),
     logLevel: z.enum(LOG_LEVELS, { error: "expected debug, info, warn or error" }).default("info"),
     limits,
-    shutdownGraceSeconds: seconds({ max: 3600, default: 30 }),
+    adminListen: adminListener.optional(),
+    proxyProtocol,
+    shutdownGraceSeconds: seconds({ max: 3600, default: SHUTDOWN_GRACE_DEFAULT_SECONDS }),
   })
   .superRefine((config, ctx) => {
     if (config.listen.length === 0 && config.tlsListen.length === 0) {

@@ -4,6 +4,10 @@
  * problems ("set it with ...") and `--help` are all generated from it, so the three ways to
  * configure the server cannot drift apart.
  */
+import { DEFAULT_PROXY_HEADER_TIMEOUT_MS } from "@apop/core";
+
+import { MIN_IDLE_TIMEOUT_MS } from "@apop/core";
+import { LIMIT_DEFAULTS, SHUTDOWN_GRACE_DEFAULT_SECONDS } from "./limit-defaults.ts";
 
 /** How a flag or environment string turns into a config value. */
 export type SettingKind =
@@ -77,6 +81,13 @@ export const SETTINGS: readonly Setting[] = [
     help: "a user without a Maildir: refuse (default), empty, or create",
   },
   {
+    key: "lockStaleSeconds",
+    flag: "lock-stale-seconds",
+    kind: "number",
+    value: "SECONDS",
+    help: "a maildrop lock not refreshed this long is taken over (default 120)",
+  },
+  {
     key: "allowPlaintextAuth",
     flag: "allow-plaintext-auth",
     kind: "boolean",
@@ -114,63 +125,105 @@ export const SETTINGS: readonly Setting[] = [
     flag: "idle-timeout",
     kind: "number",
     value: "SECONDS",
-    help: "autologout after login, at least 600 (default 600)",
+    help: `autologout after login, at least ${MIN_IDLE_TIMEOUT_MS / 1000} (default ${LIMIT_DEFAULTS.idleTimeoutSeconds})`,
   },
   {
-    key: "limits.loginTimeoutSeconds",
-    flag: "login-timeout",
+    key: "limits.authorizationTimeoutSeconds",
+    flag: "authorization-timeout",
     kind: "number",
     value: "SECONDS",
-    help: "inactivity allowed before login (default 60)",
+    help: `inactivity allowed before login (default ${LIMIT_DEFAULTS.authorizationTimeoutSeconds})`,
+  },
+  {
+    key: "limits.loginDeadlineSeconds",
+    flag: "login-deadline",
+    kind: "number",
+    value: "SECONDS",
+    help: `time from the greeting to a login, however busy (default ${LIMIT_DEFAULTS.loginDeadlineSeconds})`,
   },
   {
     key: "limits.maxConnections",
     flag: "max-connections",
     kind: "number",
     value: "N",
-    help: "open connections in total (default 1000)",
+    help: `open connections in total (default ${LIMIT_DEFAULTS.maxConnections})`,
   },
   {
     key: "limits.maxConnectionsPerAddress",
     flag: "max-connections-per-address",
     kind: "number",
     value: "N",
-    help: "open connections from one IP address (default 20)",
+    help: `open connections from one IPv4 address or one IPv6 prefix (default ${LIMIT_DEFAULTS.maxConnectionsPerAddress})`,
+  },
+  {
+    key: "limits.maxPreLoginConnections",
+    flag: "max-pre-login-connections",
+    kind: "number",
+    value: "N",
+    help: `connections not logged in yet; the oldest is dropped for a new one (default ${LIMIT_DEFAULTS.maxPreLoginConnections})`,
+  },
+  {
+    key: "limits.ipv6PrefixLength",
+    flag: "ipv6-prefix-length",
+    kind: "number",
+    value: "BITS",
+    help: `IPv6 addresses sharing this prefix count as one client (default ${LIMIT_DEFAULTS.ipv6PrefixLength})`,
   },
   {
     key: "limits.authFailureDelaySeconds",
     flag: "auth-failure-delay",
     kind: "number",
     value: "SECONDS",
-    help: "wait before each failed login's -ERR (default 2)",
+    help: `wait before each failed login's -ERR (default ${LIMIT_DEFAULTS.authFailureDelaySeconds})`,
   },
   {
     key: "limits.loginDelaySeconds",
     flag: "login-delay",
     kind: "number",
     value: "SECONDS",
-    help: "least time between two logins to one mailbox, enforced and advertised (RFC 2449 LOGIN-DELAY; default 0: none)",
+    help: `least time between two logins to one mailbox, enforced and advertised (RFC 2449 LOGIN-DELAY; default ${LIMIT_DEFAULTS.loginDelaySeconds}: none)`,
   },
   {
-    key: "limits.maxAuthFailures",
-    flag: "max-auth-failures",
+    key: "limits.authFailures",
+    flag: "auth-failures",
     kind: "number",
     value: "N",
-    help: "failed logins before the connection is closed (default 3)",
+    help: `failed logins before the connection is closed (default ${LIMIT_DEFAULTS.authFailures})`,
   },
   {
-    key: "limits.maxBadCommands",
-    flag: "max-bad-commands",
+    key: "limits.badCommands",
+    flag: "bad-commands",
     kind: "number",
     value: "N",
-    help: "unknown or malformed commands before the connection is closed (default 10)",
+    help: `unknown or malformed commands before the connection is closed (default ${LIMIT_DEFAULTS.badCommands})`,
+  },
+  {
+    key: "adminListen",
+    flag: "admin-listen",
+    kind: "string",
+    value: "[HOST:]PORT",
+    help: "HTTP admin listener with /metrics (Prometheus) and /health; loopback unless HOST is given; off by default",
+  },
+  {
+    key: "proxyProtocol.trusted",
+    flag: "proxy-protocol-trusted",
+    kind: "list",
+    value: "PREFIX",
+    help: "load balancers whose PROXY v1/v2 header names the client (10.0.0.0/8, ::1); repeatable; off by default",
+  },
+  {
+    key: "proxyProtocol.headerTimeoutSeconds",
+    flag: "proxy-protocol-header-timeout-seconds",
+    kind: "number",
+    value: "SECONDS",
+    help: `how long a trusted balancer has to send its PROXY header (default ${DEFAULT_PROXY_HEADER_TIMEOUT_MS / 1000})`,
   },
   {
     key: "shutdownGraceSeconds",
     flag: "shutdown-grace",
     kind: "number",
     value: "SECONDS",
-    help: "on SIGTERM/SIGINT, time sessions get to finish (default 30)",
+    help: `on SIGTERM/SIGINT, time sessions get to finish (default ${SHUTDOWN_GRACE_DEFAULT_SECONDS})`,
   },
 ];
 

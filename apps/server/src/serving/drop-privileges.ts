@@ -1,4 +1,4 @@
-import { CliError } from "../cli/cli-error.ts";
+import { CliError } from "@apop/cli-kit";
 import { ExitCode } from "../cli/exit-code.ts";
 import { lookupSystemUser, type SystemUser } from "../users/lookup-system-user.ts";
 
@@ -9,7 +9,7 @@ import { lookupSystemUser, type SystemUser } from "../users/lookup-system-user.t
  *
  * Throws `CliError` (exit 4) when the user is unknown, when the process is not root and is
  * not already that user, or when any step fails; and, as a last check, when the process is
- * still root afterwards (features.md: a failed drop must never go on as root).
+ * still root afterwards: a failed drop must never go on as root.
  */
 export function dropPrivileges(name: string): SystemUser {
   const target = lookupSystemUser(name);
@@ -44,5 +44,5 @@ export function dropPrivileges(name: string): SystemUser {
 }
 
 function failure(line: string): CliError {
-  return new CliError({ exitCode: ExitCode.privileges, lines: [`apop-server: ${line}`] });
+  return new CliError({ exitCode: ExitCode.privileges, message: `apop-server: ${line}` });
 }

@@ -9,8 +9,7 @@ export interface Logger {
 
 /**
  * Field names that must never reach a log, whatever a caller passes: the server has no
- * reason to log them, so one that shows up is a bug, and it is masked rather than written
- * (features.md, security class 12).
+ * reason to log them, so one that shows up is a bug, and it is masked rather than written.
  */
 const SECRET_FIELDS = /^(pass(word)?|secret|digest|proof|response|credential)$/i;
 

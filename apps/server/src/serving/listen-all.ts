@@ -1,6 +1,6 @@
 import type { AddressInfo } from "node:net";
+import { CliError } from "@apop/cli-kit";
 import type { Pop3Server } from "@apop/node";
-import { CliError } from "../cli/cli-error.ts";
 import { ExitCode } from "../cli/exit-code.ts";
 import { formatHostPort, type HostPort } from "../config/host-port.ts";
 
@@ -42,7 +42,7 @@ export async function listenAll(options: {
     } catch (error) {
       throw new CliError({
         exitCode: ExitCode.listen,
-        lines: [`apop-server: cannot listen on ${formatHostPort(requested)}: ${explain(error)}`],
+        message: `apop-server: cannot listen on ${formatHostPort(requested)}: ${explain(error)}`,
       });
     }
     bound.push({

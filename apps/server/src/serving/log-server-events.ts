@@ -40,6 +40,15 @@ export function logServerEvents(logger: Logger): (event: Pop3ServerEvent) => voi
           remotePort: event.remotePort,
           localPort: event.localPort,
           tls: event.implicitTls ? "implicit" : "none",
+          ...(event.proxiedBy === null ? {} : { proxiedBy: event.proxiedBy }),
+        });
+        return;
+      case "proxy-refused":
+        logger.log("warn", "proxy-refused", {
+          remote: event.remoteAddress,
+          remotePort: event.remotePort,
+          refusal: event.refusal,
+          detail: event.detail,
         });
         return;
       case "connection-refused":
@@ -74,6 +83,14 @@ export function logServerEvents(logger: Logger): (event: Pop3ServerEvent) => voi
         });
         return;
       }
+      case "connection-failed":
+        tallies.delete(event.connection);
+        logger.log("error", "connection-failed", {
+          connection: event.connection,
+          remote: event.remoteAddress,
+          error: event.error,
+        });
+        return;
       case "listener-error":
         logger.log("error", "listener-error", { error: event.error });
         return;

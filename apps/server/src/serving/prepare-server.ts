@@ -1,6 +1,7 @@
 import { statSync } from "node:fs";
 import os from "node:os";
-import { CliError } from "../cli/cli-error.ts";
+import { CliError } from "@apop/cli-kit";
+import { apopHostNameProblem } from "@apop/core";
 import { ExitCode } from "../cli/exit-code.ts";
 import { readTlsFiles } from "../config/read-tls-files.ts";
 import type { ServerConfig } from "../config/server-config-schema.ts";
@@ -56,12 +57,12 @@ export async function prepareServer(config: ServerConfig): Promise<PreparedServe
     problems.push(`user: no system user ${JSON.stringify(config.user)}`);
   }
   const hostname = config.hostname ?? os.hostname();
-  if (!/^[\x21-\x3b\x3d\x3f-\x7e]+$/.test(hostname)) {
-    problems.push(
-      `hostname: the system host name ${JSON.stringify(hostname)} cannot go into an APOP timestamp; set --hostname`,
-    );
+  const problem = apopHostNameProblem(hostname);
+  if (problem !== null) {
+    problems.push(`hostname: ${problem}; it cannot go into an APOP timestamp, set --hostname`);
   }
-  if (problems.length > 0) throw new CliError({ exitCode: ExitCode.config, lines: problems });
+  if (problems.length > 0)
+    throw new CliError({ exitCode: ExitCode.config, message: problems.join("\n") });
   return { config, users, tls, hostname, warnings };
 }
 

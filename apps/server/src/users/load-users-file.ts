@@ -1,5 +1,5 @@
 import { readFile, stat } from "node:fs/promises";
-import { CliError } from "../cli/cli-error.ts";
+import { CliError } from "@apop/cli-kit";
 import { ExitCode } from "../cli/exit-code.ts";
 import { parseUsersFile, type UserEntry } from "./parse-users-file.ts";
 
@@ -36,5 +36,5 @@ export async function loadUsersFile(
 }
 
 function failure(lines: string[]): CliError {
-  return new CliError({ exitCode: ExitCode.config, lines });
+  return new CliError({ exitCode: ExitCode.config, message: lines.join("\n") });
 }

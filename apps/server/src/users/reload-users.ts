@@ -1,4 +1,4 @@
-import { CliError } from "../cli/cli-error.ts";
+import { CliError } from "@apop/cli-kit";
 import type { Logger } from "../serving/json-logger.ts";
 import { loadUsersFile } from "./load-users-file.ts";
 import type { UserDirectory } from "./user-directory.ts";

@@ -1,5 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
+import { needs } from "@apop/vitest-preset/needs";
 import { describe, expect, it } from "vitest";
 import { checkSha512CryptHash, sha512Crypt, verifySha512Crypt } from "./sha512-crypt.ts";
 
@@ -45,7 +46,7 @@ describe("sha512Crypt", () => {
     expect(verifySha512Crypt({ password: `${password}x`, stored: hash })).toBe(false);
   });
 
-  it.runIf(existsSync("/usr/bin/openssl"))(
+  needs({ met: existsSync("/usr/bin/openssl"), what: "openssl (npm run setup)" }).it(
     "agrees with openssl passwd -6 on UTF-8 and long passwords",
     () => {
       for (const password of ["Grüße 🎉", "x".repeat(200), "p:a:s:s"]) {

@@ -12,7 +12,7 @@ export interface FixtureMessage {
 const latin1 = (text: string): Buffer => Buffer.from(text, "latin1");
 
 /**
- * Messages that trip dot-stuffing and 8-bit handling (features.md classes 6 and 13). Stored
+ * Messages that trip dot-stuffing and 8-bit handling (RFC 1939 section 3). Stored
  * with CRLF they arrive unchanged; the LF one (as MTAs write Maildirs) arrives with CRLF
  * (RFC 1939 section 3).
  */

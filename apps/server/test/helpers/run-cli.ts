@@ -19,10 +19,16 @@ export function runCli(
     input?: string;
     /** Start the program as this user (the test must run as root). */
     as?: { uid: number; gid: number };
+    /** A command that runs the program, such as `["setpriv", ..., "--"]`. */
+    wrap?: readonly string[];
   } = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [builtServer(), ...args], {
+    const [command = process.execPath, ...prefix] = [
+      ...(options.wrap ?? []),
+      ...(options.wrap === undefined ? [] : [process.execPath]),
+    ];
+    const child = spawn(command, [...prefix, builtServer(), ...args], {
       cwd: options.cwd ?? process.cwd(),
       env: cleanEnv(options.env),
       stdio: ["pipe", "pipe", "pipe"],

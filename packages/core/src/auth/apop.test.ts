@@ -4,9 +4,11 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   apopDigest,
+  apopHostNameProblem,
   createApopTimestamp,
   digestsEqual,
   extractApopTimestamp,
+  MAX_APOP_HOST_NAME_LENGTH,
   MAX_APOP_TIMESTAMP_LENGTH,
 } from "./apop.ts";
 
@@ -97,10 +99,38 @@ describe("createApopTimestamp", () => {
     expect(() => createApopTimestamp(options)).toThrow(RangeError);
   });
 
-  it("accepts a host that makes exactly 255 characters", () => {
-    // "<1." + 32 hex + "@" + host + ">" = 37 + host.
-    const host = "h".repeat(MAX_APOP_TIMESTAMP_LENGTH - 37);
-    expect(createApopTimestamp({ now: 1, random, host })).toHaveLength(MAX_APOP_TIMESTAMP_LENGTH);
+  it("accepts the longest host name with the largest clock: exactly 255 characters", () => {
+    const host = "h".repeat(MAX_APOP_HOST_NAME_LENGTH);
+    const timestamp = createApopTimestamp({ now: Number.MAX_SAFE_INTEGER, random, host });
+    expect(timestamp).toHaveLength(MAX_APOP_TIMESTAMP_LENGTH);
+  });
+});
+
+describe("apopHostNameProblem: the one rule for the APOP host name", () => {
+  it.each([
+    ["pop.example.org"],
+    ["localhost"],
+    ["[192.0.2.1]"],
+    ["h".repeat(MAX_APOP_HOST_NAME_LENGTH)],
+  ])("accepts %s", (name) => {
+    expect(apopHostNameProblem(name)).toBeNull();
+  });
+
+  it.each([
+    ["an empty name", "", /empty/],
+    ["'@' (the msg-id would have two)", "mail@example.org", /'@'/],
+    ["'<'", "a<b", /'<'/],
+    ["'>'", "a>b", /'>'/],
+    ["a space", "pop example", /spaces/],
+    ["a control character", "a\r\nb", /printable ASCII/],
+    ["non-ASCII", "b\u00fccher.example", /printable ASCII/],
+    ["one character too many", "h".repeat(MAX_APOP_HOST_NAME_LENGTH + 1), /over the limit/],
+  ])("refuses %s", (_name, name, problem) => {
+    expect(apopHostNameProblem(name)).toMatch(problem);
+    // And what it refuses, the timestamp refuses: one rule, not two.
+    expect(() => createApopTimestamp({ now: 1, random: new Uint8Array(16), host: name })).toThrow(
+      RangeError,
+    );
   });
 });
 

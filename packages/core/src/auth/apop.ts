@@ -20,6 +20,39 @@ export const MAX_APOP_TIMESTAMP_LENGTH = 255;
 /** The fewest random bytes `createApopTimestamp` takes: 128 bits, so a timestamp is never guessed. */
 export const MIN_APOP_RANDOM_BYTES = 16;
 
+/**
+ * The longest host name `createApopTimestamp` takes: what is left of the timestamp's 255
+ * characters once `<`, a 16-digit clock (2^53 ms), `.`, 16 random bytes in hex, `@` and `>` are
+ * in. 203 is below DNS's 253, and far above any real host name.
+ */
+export const MAX_APOP_HOST_NAME_LENGTH = MAX_APOP_TIMESTAMP_LENGTH - (1 + 16 + 1 + 32 + 1 + 1);
+
+/**
+ * Why `hostName` cannot be the host name of an APOP timestamp (`<clock.random@hostName>`), or
+ * null when it can. The one rule every configuration layer asks (`createApopTimestamp`, the
+ * server host's options, apop-server's config schema): a name that passes here never fails at
+ * the greeting.
+ *
+ * The timestamp must be a strict msg-id (RFC 1939 section 7; RFC 5322 section 3.6.4) or
+ * careful clients refuse APOP (`extractApopTimestamp`, CVE-2007-1558): so the name is
+ * non-empty printable ASCII (0x21-0x7E) without `<` and `>` (they would end the msg-id) and
+ * without `@` (the msg-id has exactly one, before the name), at most
+ * `MAX_APOP_HOST_NAME_LENGTH` characters.
+ */
+export function apopHostNameProblem(hostName: string): string | null {
+  if (typeof hostName !== "string" || hostName.length === 0) return "the host name is empty";
+  if (hostName.length > MAX_APOP_HOST_NAME_LENGTH) {
+    return `the host name is ${hostName.length} characters long, over the limit of ${MAX_APOP_HOST_NAME_LENGTH}`;
+  }
+  for (let i = 0; i < hostName.length; i++) {
+    const code = hostName.charCodeAt(i);
+    if (code < 0x21 || code > 0x7e || code === 0x3c || code === 0x3e || code === 0x40) {
+      return `the host name ${JSON.stringify(hostName)} may hold only printable ASCII without '<', '>', '@' or spaces`;
+    }
+  }
+  return null;
+}
+
 /** The length of an APOP digest: MD5's 16 bytes in hex. */
 const DIGEST_LENGTH = 32;
 
@@ -50,9 +83,8 @@ export function apopDigest({ timestamp, secret }: { timestamp: string; secret: s
  * Throws `RangeError` (a configuration mistake, better found at startup than hidden) when:
  * - `now` is not a finite, non-negative number;
  * - `random` has fewer than 16 bytes;
- * - `host` is empty or holds anything but printable ASCII (0x21-0x7E) other than `<`, `>`
- *   and `@`, which would break the msg-id form that clients check (see `extractApopTimestamp`);
- * - the result would exceed `MAX_APOP_TIMESTAMP_LENGTH` (a very long host or many random bytes).
+ * - `host` fails `apopHostNameProblem`;
+ * - the result would exceed `MAX_APOP_TIMESTAMP_LENGTH` (more random bytes than the minimum).
  */
 export function createApopTimestamp({
   now,
@@ -71,15 +103,8 @@ export function createApopTimestamp({
       `APOP timestamp: need at least ${MIN_APOP_RANDOM_BYTES} random bytes, got ${random.length}`,
     );
   }
-  if (host.length === 0) throw new RangeError("APOP timestamp: host must not be empty");
-  for (let i = 0; i < host.length; i++) {
-    const code = host.charCodeAt(i);
-    if (code < 0x21 || code > 0x7e || code === 0x3c || code === 0x3e || code === 0x40) {
-      throw new RangeError(
-        `APOP timestamp: host ${JSON.stringify(host)} may hold only printable ASCII without '<', '>', '@' or spaces`,
-      );
-    }
-  }
+  const problem = apopHostNameProblem(host);
+  if (problem !== null) throw new RangeError(`APOP timestamp: ${problem}`);
   const timestamp = `<${Math.floor(now)}.${toHex(random)}@${host}>`;
   if (timestamp.length > MAX_APOP_TIMESTAMP_LENGTH) {
     throw new RangeError(

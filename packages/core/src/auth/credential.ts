@@ -1,7 +1,7 @@
 import type { ScramCredential } from "./scram/scram-credential.ts";
 
 /**
- * The credential contract (DESIGN.md, "auth"). The host answers `lookup(user)`; core decides.
+ * The credential contract (docs/design.md). The host answers `lookup(user)`; core decides.
  *
  * - `clear`: the shared secret in clear. Needed for APOP (RFC 1939 section 7) and CRAM-MD5
  *   (RFC 2195), which prove knowledge of the secret without sending it; SCRAM derives its

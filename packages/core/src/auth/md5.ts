@@ -1,5 +1,5 @@
 /**
- * MD5 (RFC 1321), in plain TypeScript because core has no `crypto` (DESIGN.md) and APOP
+ * MD5 (RFC 1321), in plain TypeScript because core has no `crypto` (docs/design.md) and APOP
  * (RFC 1939 section 7) and CRAM-MD5 (RFC 2195) are built on it. MD5 is broken for collision
  * resistance; it is here only because those protocols require it.
  *

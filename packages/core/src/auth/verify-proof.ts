@@ -16,7 +16,7 @@ const DUMMY_SECRET = "apop-no-such-secret-0123456789abcdef";
 
 /**
  * Checks a login proof (from USER/PASS, APOP or a SASL exchange) against the host's credential
- * for that user (DESIGN.md, "auth"). Every failure is just `false`: no such user, wrong
+ * for that user (the host looks up, core decides). Every failure is just `false`: no such user, wrong
  * password, wrong digest, or a proof that this kind of credential cannot check.
  *
  * - `password` against `clear`: the UTF-8 bytes are compared in constant time (the time

@@ -98,7 +98,7 @@ describe("LineReader", () => {
     expect(joined?.type === "line" && text(joined.line)).toBe("NOOP");
   });
 
-  describe("the line limit (features.md, security class 8)", () => {
+  describe("the line limit (RFC 2449 section 4)", () => {
     it("counts the line ending: a line of exactly maxOctets passes, one more does not", () => {
       const reader = new LineReader({ maxOctets: 10 });
       expect(feed(reader, ["12345678\r\n"])).toEqual(["12345678"]);

@@ -16,7 +16,7 @@ export type LineReadResult =
  * Lines end in CRLF (RFC 1939 section 3); a bare LF is accepted too, as Dovecot and most
  * servers accept it from clients, and one CR before it is dropped. Nothing is buffered
  * beyond `maxOctets` (line ending included): an over-long line is skipped, not stored, so a
- * peer cannot make us hold unbounded input (features.md, security class 8).
+ * peer cannot make us hold unbounded input (RFC 2449 section 4 sets the 512-octet floor).
  *
  * Chunks are kept as they came and copied only when a line spans chunks (nats.js parser).
  */

@@ -1,6 +1,6 @@
 /**
- * UTF-8 by hand, because core has no `TextEncoder`/`TextDecoder` (DESIGN.md: nothing from the
- * world inside core). Used where RFCs put UTF-8 on the wire: SASL PLAIN fields (RFC 4616
+ * UTF-8 by hand, because core has no `TextEncoder`/`TextDecoder` (docs/design.md: nothing from
+ * the world inside core). Used where RFCs put UTF-8 on the wire: SASL PLAIN fields (RFC 4616
  * section 2), the APOP secret, and UTF8 mode (RFC 6856).
  */
 

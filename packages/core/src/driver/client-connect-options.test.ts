@@ -42,7 +42,7 @@ describe("resolveClientConnectOptions", () => {
       port: 1110,
       connectTimeoutMs: 1,
       tlsHandshakeTimeoutMs: 2,
-      timeoutMs: 3,
+      replyTimeoutMs: 3,
       limits: { listingOctets: 4096 },
       maxMessageOctets: 5,
       clock: own,
@@ -53,8 +53,7 @@ describe("resolveClientConnectOptions", () => {
     expect(resolved.clock).toBe(own);
     expect(resolved.client).toEqual({
       clock: own,
-      timeoutMs: 3,
-      limits: { listingOctets: 4096 },
+      limits: { listingOctets: 4096, replyTimeoutMs: 3 },
       maxMessageOctets: 5,
       requireTls: false,
     });
@@ -80,7 +79,7 @@ describe("resolveClientConnectOptions", () => {
     ["port", { host: "h", tls: "none", port: 1.5 }],
     ["connectTimeoutMs", { host: "h", tls: "none", connectTimeoutMs: 0 }],
     ["tlsHandshakeTimeoutMs", { host: "h", tls: "none", tlsHandshakeTimeoutMs: Number.NaN }],
-    ["timeoutMs", { host: "h", tls: "none", timeoutMs: -1 }],
+    ["replyTimeoutMs", { host: "h", tls: "none", replyTimeoutMs: -1 }],
   ])("refuses a bad %s with invalid-argument", (name, options) => {
     expect(() => resolve(options)).toThrow(invalidArgument(name));
   });

@@ -1,3 +1,4 @@
+import { DEFAULTS, defaultPort } from "../defaults.ts";
 import { LocalProtocolError } from "../errors/local-protocol-error.ts";
 import type { Limits } from "../limits.ts";
 import type { Pop3ClientOptions } from "./pop3-client.ts";
@@ -21,12 +22,15 @@ export interface ClientConnectOptions {
   readonly port?: number;
   /** `none`, `starttls` (STLS, RFC 2595) or `implicit` (TLS from the first byte, RFC 8314). */
   readonly tls: TlsMode;
-  /** Longest wait for the TCP connection, in ms. Default 30 s. */
+  /** Longest wait for the TCP connection, in ms. Default `DEFAULTS.connectTimeoutMs` (30 s). */
   readonly connectTimeoutMs?: number;
   /** Longest TLS handshake, in ms. Default 30 s (fetchmail CVE-2011-1947). */
   readonly tlsHandshakeTimeoutMs?: number;
-  /** Longest wait for any bytes of a reply, in ms (core's `Pop3Client`). Default 60 s. */
-  readonly timeoutMs?: number;
+  /**
+   * Longest silence while a reply is owed, in ms: core's `Limits.replyTimeoutMs`, which it
+   * sets (it wins over `limits.replyTimeoutMs`). Default 60 s.
+   */
+  readonly replyTimeoutMs?: number;
   /** Overrides of core's protocol limits (line lengths and the like). */
   readonly limits?: Partial<Limits>;
   /** Largest message or listing accepted, in octets. Default: no limit. */
@@ -80,11 +84,11 @@ export function resolveClientConnectOptions<HostOption extends string>(
   if (mode !== "implicit" && mode !== "starttls" && mode !== "none") {
     throw invalid("tls must be 'implicit', 'starttls' or 'none'");
   }
-  const port = options.port ?? (mode === "implicit" ? 995 : 110);
+  const port = options.port ?? defaultPort({ implicitTls: mode === "implicit" });
   if (!(Number.isSafeInteger(port) && port > 0 && port <= 65535)) {
     throw invalid(`port must be an integer from 1 to 65535, got ${String(port)}`);
   }
-  for (const key of ["connectTimeoutMs", "tlsHandshakeTimeoutMs", "timeoutMs"] as const) {
+  for (const key of ["connectTimeoutMs", "tlsHandshakeTimeoutMs", "replyTimeoutMs"] as const) {
     const value = options[key];
     if (value !== undefined && !(Number.isFinite(value) && value > 0)) {
       throw invalid(`${key} must be a positive number of ms`);
@@ -95,13 +99,21 @@ export function resolveClientConnectOptions<HostOption extends string>(
     host,
     port,
     tls: mode,
-    connectTimeoutMs: options.connectTimeoutMs ?? 30_000,
-    tlsHandshakeTimeoutMs: options.tlsHandshakeTimeoutMs ?? 30_000,
+    connectTimeoutMs: options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs,
+    tlsHandshakeTimeoutMs: options.tlsHandshakeTimeoutMs ?? DEFAULTS.tlsHandshakeTimeoutMs,
     clock,
     client: {
       clock,
-      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
-      ...(options.limits === undefined ? {} : { limits: options.limits }),
+      ...(options.limits === undefined && options.replyTimeoutMs === undefined
+        ? {}
+        : {
+            limits: {
+              ...options.limits,
+              ...(options.replyTimeoutMs === undefined
+                ? {}
+                : { replyTimeoutMs: options.replyTimeoutMs }),
+            },
+          }),
       ...(options.maxMessageOctets === undefined
         ? {}
         : { maxMessageOctets: options.maxMessageOctets }),

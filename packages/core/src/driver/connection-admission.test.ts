@@ -1,13 +1,45 @@
 import { describe, expect, it } from "vitest";
-import {
-  ConnectionAdmission,
-  normalizeRemoteAddress,
-  tooManyConnectionsLine,
-} from "./connection-admission.ts";
+import { ConnectionAdmission, tooManyConnectionsLine } from "./connection-admission.ts";
 
 const text = (bytes: Uint8Array): string => String.fromCharCode(...bytes);
 
 describe("ConnectionAdmission", () => {
+  it("counts one IPv6 /64 as one client: fresh /128s of one host meet the per-address cap", () => {
+    const admission = new ConnectionAdmission({ maxConnections: 100, maxConnectionsPerAddress: 3 });
+    const host = (n: number): string => `2001:db8:1:2:${n.toString(16)}::1`;
+    expect([1, 2, 3, 4].map((n) => admission.admit(host(n)))).toEqual([
+      null,
+      null,
+      null,
+      "maxConnectionsPerAddress",
+    ]);
+    // Another /64 is another client; releasing one address of the /64 frees a slot for all.
+    expect(admission.admit("2001:db8:1:3::1")).toBeNull();
+    expect(admission.countFrom("2001:db8:1:2::ffff")).toBe(3);
+    admission.release(host(2));
+    expect(admission.admit(host(9))).toBeNull();
+    expect(admission.size).toBe(4);
+  });
+
+  it("counts each IPv6 address apart with ipv6PrefixLength 128, and refuses a bad prefix", () => {
+    const admission = new ConnectionAdmission({
+      maxConnections: 100,
+      maxConnectionsPerAddress: 1,
+      ipv6PrefixLength: 128,
+    });
+    expect(admission.admit("2001:db8::1")).toBeNull();
+    expect(admission.admit("2001:db8::2")).toBeNull();
+    expect(admission.admit("2001:db8::1")).toBe("maxConnectionsPerAddress");
+    expect(
+      () =>
+        new ConnectionAdmission({
+          maxConnections: 1,
+          maxConnectionsPerAddress: 1,
+          ipv6PrefixLength: 0,
+        }),
+    ).toThrow(RangeError);
+  });
+
   it("admits up to the per-address cap, then names maxConnectionsPerAddress", () => {
     const admission = new ConnectionAdmission({ maxConnections: 10, maxConnectionsPerAddress: 2 });
     expect(admission.admit("192.0.2.1")).toBeNull();
@@ -55,25 +87,5 @@ describe("tooManyConnectionsLine", () => {
     expect(text(line)).toBe("-ERR [SYS/TEMP] Too many connections, try again later\r\n");
     line.fill(0);
     expect(text(tooManyConnectionsLine()).startsWith("-ERR")).toBe(true);
-  });
-});
-
-describe("normalizeRemoteAddress", () => {
-  it.each([
-    ["::ffff:192.0.2.1", "192.0.2.1"],
-    ["::ffff:0.0.0.0", "0.0.0.0"],
-    ["::ffff:255.255.255.255", "255.255.255.255"],
-    ["192.0.2.1", "192.0.2.1"],
-    ["2001:db8::1", "2001:db8::1"],
-    ["::1", "::1"],
-    ["", ""],
-    // Not a dotted quad after the prefix: left alone, as net.isIPv4 would.
-    ["::ffff:256.0.0.1", "::ffff:256.0.0.1"],
-    ["::ffff:01.2.3.4", "::ffff:01.2.3.4"],
-    ["::ffff:1.2.3", "::ffff:1.2.3"],
-    ["::ffff:1.2.3.4.5", "::ffff:1.2.3.4.5"],
-    ["::ffff:c000:201", "::ffff:c000:201"],
-  ])("%s counts as %s", (address, expected) => {
-    expect(normalizeRemoteAddress(address)).toBe(expected);
   });
 });

@@ -1,4 +1,5 @@
 import { formatStatusLine, ResponseCode } from "../grammar/status-line.ts";
+import { addressGroup } from "./address-group.ts";
 
 /** The option whose cap refused a connection. */
 export type ConnectionLimit = "maxConnections" | "maxConnectionsPerAddress";
@@ -6,25 +7,32 @@ export type ConnectionLimit = "maxConnections" | "maxConnectionsPerAddress";
 export interface ConnectionAdmissionOptions {
   /** Open connections in total. */
   readonly maxConnections: number;
-  /** Open connections from one remote address (after `normalizeRemoteAddress`). */
+  /** Open connections from one client: one IPv4 address, or one IPv6 prefix (`addressGroup`). */
   readonly maxConnectionsPerAddress: number;
+  /** Bits of an IPv6 address that name one client. Default `DEFAULT_IPV6_PREFIX_LENGTH` (64). */
+  readonly ipv6PrefixLength?: number | undefined;
 }
 
 /**
- * Counts open connections, in total and per remote address, and says which cap a new one
- * would break. A flood from one address meets its own cap long before it can starve everyone
- * else of the total. Counting only: the host decides what a refusal costs (one line, or a
+ * Counts open connections, in total and per client (`addressGroup`: an IPv4 address, or an
+ * IPv6 /64 by default, since one host holds a whole /64), and says which cap a new one would
+ * break. A flood from one client meets its own cap long before it can starve everyone else of
+ * the total. Counting only: the host decides what a refusal costs (one line, or a
  * close before the TLS handshake, which is the costly part a flood would buy).
  */
 export class ConnectionAdmission {
   readonly #maxConnections: number;
   readonly #maxConnectionsPerAddress: number;
+  readonly #ipv6PrefixLength: number | undefined;
   readonly #perAddress = new Map<string, number>();
   #size = 0;
 
   constructor(options: ConnectionAdmissionOptions) {
     this.#maxConnections = options.maxConnections;
     this.#maxConnectionsPerAddress = options.maxConnectionsPerAddress;
+    this.#ipv6PrefixLength = options.ipv6PrefixLength;
+    // Checked here, once, rather than on the first connection.
+    this.#group("::");
   }
 
   /** Connections counted in and not yet released. */
@@ -32,9 +40,13 @@ export class ConnectionAdmission {
     return this.#size;
   }
 
-  /** Open connections from `remoteAddress`. */
+  /** Open connections from the client (`addressGroup`) of `remoteAddress`. */
   countFrom(remoteAddress: string): number {
-    return this.#perAddress.get(remoteAddress) ?? 0;
+    return this.#perAddress.get(this.#group(remoteAddress)) ?? 0;
+  }
+
+  #group(address: string): string {
+    return addressGroup({ address, ipv6PrefixLength: this.#ipv6PrefixLength });
   }
 
   /**
@@ -47,7 +59,7 @@ export class ConnectionAdmission {
     if (this.#size >= this.#maxConnections) return "maxConnections";
     if (fromAddress >= this.#maxConnectionsPerAddress) return "maxConnectionsPerAddress";
     this.#size++;
-    this.#perAddress.set(remoteAddress, fromAddress + 1);
+    this.#perAddress.set(this.#group(remoteAddress), fromAddress + 1);
     return null;
   }
 
@@ -56,8 +68,9 @@ export class ConnectionAdmission {
     const left = this.countFrom(remoteAddress) - 1;
     if (left < 0) return;
     this.#size--;
-    if (left === 0) this.#perAddress.delete(remoteAddress);
-    else this.#perAddress.set(remoteAddress, left);
+    const group = this.#group(remoteAddress);
+    if (left === 0) this.#perAddress.delete(group);
+    else this.#perAddress.set(group, left);
   }
 }
 
@@ -72,22 +85,4 @@ export function tooManyConnectionsLine(): Uint8Array {
     code: ResponseCode.sysTemp,
     text: "Too many connections, try again later",
   });
-}
-
-/**
- * The address a per-address cap counts: an IPv4 client reached over a dual-stack socket
- * (`::ffff:192.0.2.1`) is the same client as `192.0.2.1`. Anything else is returned as it is.
- */
-export function normalizeRemoteAddress(address: string): string {
-  const v4 = address.startsWith("::ffff:") ? address.slice(7) : null;
-  return v4 !== null && isIPv4(v4) ? v4 : address;
-}
-
-/** A dotted quad, each part 0-255 without leading zeros (what `net.isIPv4` accepts). */
-function isIPv4(text: string): boolean {
-  const parts = text.split(".");
-  return (
-    parts.length === 4 &&
-    parts.every((part) => /^(0|[1-9]\d{0,2})$/.test(part) && Number(part) <= 255)
-  );
 }

@@ -8,6 +8,7 @@
  * that stops early makes the client read and drop the rest, so the next reply is read right.
  */
 import { apopDigest } from "../auth/apop.ts";
+import { chooseLoginMethod, type LoginMethod } from "../auth/choose-login-method.ts";
 import { cramMd5Client } from "../auth/sasl/cram-md5.ts";
 import { loginClient } from "../auth/sasl/login.ts";
 import { plainClient } from "../auth/sasl/plain.ts";
@@ -34,22 +35,14 @@ import { type ClientEvent, ClientSession } from "../session/client-session.ts";
 import type { SessionState } from "../session/states.ts";
 import type { Clock, Transport } from "./transport.ts";
 
-/** The login methods `login` knows; `auto` picks the strongest the server offers. */
-export type LoginMethod =
-  | "auto"
-  | "apop"
-  | "user"
-  | "plain"
-  | "login"
-  | "cram-md5"
-  | "scram-sha-256"
-  | "scram-sha-256-plus";
-
 export interface Pop3ClientOptions {
   readonly transport: Transport;
   readonly clock: Clock;
-  /** Longest wait for any bytes of a reply, in ms. A slow reply that keeps moving is not cut off. Default 60 s. */
-  readonly timeoutMs?: number;
+  /**
+   * Core's limits. `replyTimeoutMs` is the longest wait for any bytes of a reply (a slow reply
+   * that keeps moving is not cut off); the session keeps that time, the client only arms a
+   * timer at its `nextDeadline()`.
+   */
   readonly limits?: Partial<Limits>;
   /**
    * Largest message or listing accepted, in octets. Default: no limit for messages (they
@@ -79,10 +72,40 @@ export interface LoginOptions {
   /**
    * Allow a password to travel in clear (USER/PASS, PLAIN, LOGIN) on a connection without
    * TLS. Default false: such a login throws `LocalProtocolError` `not-supported` instead
-   * (RFC 2595 section 2.3; RFC 8314).
+   * (RFC 2595 section 2.3; RFC 8314). It permits, never prefers: `auto` still picks CRAM-MD5
+   * or APOP when the server offers either.
    */
   readonly allowPlaintext?: boolean;
 }
+
+/**
+ * Commands `retrEach` and `deleEach` keep on the wire at once when the server pipelines (RFC
+ * 2449 section 6.6 sets no number). A command line is a few octets, so this many stay far
+ * below any server's input buffer, and one round trip then carries this many replies.
+ */
+export const PIPELINE_WINDOW = 32;
+
+/** Which messages `retrEach` retrieves, and how many commands it keeps on the wire. */
+export interface RetrEachOptions {
+  /** Message numbers, in the order the messages should come. */
+  readonly messages: readonly number[];
+  /** Most commands on the wire at once when the server offers PIPELINING. Default `PIPELINE_WINDOW`. */
+  readonly window?: number;
+  /** The most octets a message may have (as `retr`'s `maxOctets`), per message number. */
+  readonly maxOctets?: (message: number) => number | undefined;
+}
+
+/**
+ * One message of `retrEach`: its body as it streams (unstuffed), or the server's `-ERR` as a
+ * `Pop3Error`. Read `body` to its end (or stop reading it) before asking for the next item.
+ */
+export type RetrEachItem =
+  | {
+      readonly message: number;
+      readonly body: AsyncIterable<Uint8Array>;
+      readonly error?: undefined;
+    }
+  | { readonly message: number; readonly body?: undefined; readonly error: Pop3Error };
 
 type Reply = { readonly status: StatusLine; readonly lines?: readonly string[] };
 
@@ -93,7 +116,6 @@ type Reply = { readonly status: StatusLine; readonly lines?: readonly string[] }
 export class Pop3Client {
   readonly #transport: Transport;
   readonly #clock: Clock;
-  readonly #timeoutMs: number;
   readonly #randomBytes: ((length: number) => Uint8Array) | undefined;
   readonly #session: ClientSession;
   #events: ClientEvent[] = [];
@@ -109,9 +131,9 @@ export class Pop3Client {
   private constructor(options: Pop3ClientOptions) {
     this.#transport = options.transport;
     this.#clock = options.clock;
-    this.#timeoutMs = options.timeoutMs ?? 60_000;
     this.#randomBytes = options.randomBytes;
     this.#session = new ClientSession({
+      now: options.clock.now(),
       ...(options.limits === undefined ? {} : { limits: options.limits }),
       ...(options.maxMessageOctets === undefined
         ? {}
@@ -222,9 +244,9 @@ export class Pop3Client {
   }
 
   /**
-   * Logs in. `auto` (the default) picks, among what the server offers: on TLS, SASL PLAIN,
-   * then USER/PASS; then CRAM-MD5, then APOP (both keep the password off the wire); and in
-   * clear a password-sending method only with `allowPlaintext`.
+   * Logs in. `auto` (the default) asks `chooseLoginMethod`: inside TLS, PLAIN, then USER/PASS;
+   * in clear, CRAM-MD5 or APOP (both keep the password off the wire), and a password-sending
+   * method only when neither is offered and `allowPlaintext` is set.
    */
   async login(options: LoginOptions): Promise<void> {
     const method = options.method ?? "auto";
@@ -293,11 +315,19 @@ export class Pop3Client {
     return this.#exclusive(async () => {
       // RFC 5802 section 6: a client that chose plain SCRAM although the server lists the
       // -PLUS variant binds to nothing (`n`); `y` is for a server that seems unable to bind,
-      // which is how a stripped mechanism list shows up.
+      // which is how a stripped mechanism list shows up. A forced mechanism may come before
+      // any CAPA: over TLS, ask it first, so the flag is not `y` to a server that lists -PLUS.
+      const binding = this.#transport.channelBinding?.() ?? null;
+      if (
+        mechanism.signalsChannelBinding === true &&
+        binding !== null &&
+        this.#session.capabilities === null
+      ) {
+        await this.#command({ keyword: "CAPA" }, { allowError: true });
+      }
       const plusListed = saslMechanisms(this.#session.capabilities ?? new Map()).includes(
         `${mechanism.name}-PLUS`,
       );
-      const binding = this.#transport.channelBinding?.() ?? null;
       const exchange = mechanism.start({
         user: credentials.user,
         password: credentials.password,
@@ -305,7 +335,11 @@ export class Pop3Client {
         channelBinding: mechanism.needsChannelBinding === true || !plusListed ? binding : null,
       });
       const initial = exchange.initialResponse();
-      this.#session.sendAuth(mechanism.name, initial === null ? null : encodeBase64(initial));
+      this.#session.sendAuth(
+        mechanism.name,
+        initial === null ? null : encodeBase64(initial),
+        this.#clock.now(),
+      );
       await this.#flush();
       let cancelled: string | null = null;
       for (;;) {
@@ -411,6 +445,130 @@ export class Pop3Client {
     return this.#simple({ keyword: "DELE", message });
   }
 
+  /**
+   * RETR for several messages, each streamed (RFC 1939 section 7). When the server lists
+   * PIPELINING (RFC 2449 section 6.6), up to `window` RETRs are on the wire at once, so the
+   * next message is already coming while this one is written to disk; without it, one at a
+   * time. With no capabilities known yet, CAPA is asked first.
+   *
+   * Items come in the order of `messages`. A `-ERR` for one message is an item with `error`,
+   * not a throw; a broken connection (or a body past `maxOctets`) throws. The client is held
+   * while the iteration runs. A body not read to its end is read and dropped when the next
+   * item is asked for; stopping early (`break`) reads and drops the replies still on the wire
+   * (at most `window`), so the next command lines up with its reply.
+   *
+   * Throws `LocalProtocolError` `invalid-argument` for a message number below 1 or a `window`
+   * below 1, before anything is sent.
+   */
+  async *retrEach(options: RetrEachOptions): AsyncGenerator<RetrEachItem, void, undefined> {
+    const { messages, maxOctets } = options;
+    const window = checkedWindow(messages, options.window);
+    const release = await this.#acquire();
+    // Replies still owed by the server for commands sent, and whether the current one's body
+    // is still being read.
+    let owed = 0;
+    let bodyOpen = false;
+    let lined = true;
+    const dropBody = async (): Promise<void> => {
+      while (bodyOpen) {
+        const event = await this.#next();
+        if (event.type === "body-end") bodyOpen = false;
+        else if (event.type !== "body-chunk") throw unexpected(event);
+      }
+    };
+    try {
+      const depth = (await this.#pipelines()) ? window : 1;
+      let sent = 0;
+      for (const message of messages) {
+        for (; owed < depth && sent < messages.length; sent++, owed++) {
+          const number = messages[sent] as number;
+          const limit = maxOctets?.(number);
+          this.#session.send(
+            { keyword: "RETR", message: number },
+            limit === undefined ? {} : { maxBodyOctets: limit },
+          );
+        }
+        await this.#flush();
+        const event = await this.#next();
+        if (event.type !== "response-received") throw unexpected(event);
+        owed--;
+        if (!event.status.ok) {
+          yield { message, error: replyError(event.command, event.status) };
+          continue;
+        }
+        bodyOpen = true;
+        const body = this.#openBody({
+          ended: () => {
+            bodyOpen = false;
+          },
+          // A body that failed (cut off past its limit, or the connection broke) leaves
+          // nothing to drop: the connection is done for.
+          failed: () => {
+            lined = false;
+          },
+        });
+        yield { message, body };
+        if (!lined)
+          throw new LocalProtocolError({
+            code: "invalid-state",
+            message: "the connection failed while a message was read",
+          });
+        await dropBody();
+      }
+    } catch (error) {
+      // The connection is broken (the session is closed): nothing left to read.
+      lined = false;
+      throw error;
+    } finally {
+      try {
+        if (lined) {
+          await dropBody();
+          for (; owed > 0; owed--) {
+            const event = await this.#next();
+            bodyOpen = event.type === "response-received" && event.status.ok;
+            await dropBody();
+          }
+        }
+      } catch {
+        // The connection broke while the rest was dropped: the next command says so.
+      } finally {
+        release();
+      }
+    }
+  }
+
+  /**
+   * DELE for several messages (RFC 1939 section 6), pipelined like `retrEach`. Resolves with
+   * the messages the server refused (`-ERR`, for example already deleted), each with its
+   * `Pop3Error`; an empty list when every one is marked. A broken connection throws.
+   */
+  async deleEach(options: {
+    readonly messages: readonly number[];
+    readonly window?: number;
+  }): Promise<{ readonly message: number; readonly error: Pop3Error }[]> {
+    const { messages } = options;
+    const window = checkedWindow(messages, options.window);
+    return this.#exclusive(async () => {
+      const depth = (await this.#pipelines()) ? window : 1;
+      const refused: { message: number; error: Pop3Error }[] = [];
+      let sent = 0;
+      let owed = 0;
+      for (const message of messages) {
+        for (; owed < depth && sent < messages.length; sent++, owed++) {
+          this.#session.send({ keyword: "DELE", message: messages[sent] as number });
+        }
+        await this.#flush();
+        const event = await this.#next();
+        if (event.type !== "response-received") throw unexpected(event);
+        owed--;
+        if (!event.status.ok) {
+          refused.push({ message, error: replyError(event.command, event.status) });
+        }
+      }
+      return refused;
+    });
+  }
+
   /** RSET: unmarks every message marked deleted in this session. */
   rset(): Promise<void> {
     return this.#simple({ keyword: "RSET" });
@@ -448,26 +606,21 @@ export class Pop3Client {
   // ---------------------------------------------------------------------------------------
 
   async #chooseMethod(options: LoginOptions): Promise<Exclude<LoginMethod, "auto">> {
-    const capabilities =
-      this.#session.capabilities ?? (await this.capa()) ?? new Map<string, readonly string[]>();
-    const sasl = saslMechanisms(capabilities);
-    const plaintextOk = this.secure || options.allowPlaintext === true;
-    if (this.#randomBytes !== undefined) {
-      const binding = this.#transport.channelBinding?.() ?? null;
-      if (binding !== null && sasl.includes("SCRAM-SHA-256-PLUS")) return "scram-sha-256-plus";
-      if (sasl.includes("SCRAM-SHA-256")) return "scram-sha-256";
-    }
-    if (plaintextOk && sasl.includes("PLAIN")) return "plain";
-    if (plaintextOk && capabilities.has("USER")) return "user";
-    if (sasl.includes("CRAM-MD5")) return "cram-md5";
-    if (this.#greeting.timestamp !== null) return "apop";
-    if (plaintextOk && sasl.includes("LOGIN")) return "login";
-    // RFC 1939 servers without CAPA still take USER/PASS.
-    if (plaintextOk) return "user";
+    const capabilities = this.#session.capabilities ?? (await this.capa());
+    const chosen = chooseLoginMethod({
+      offer: { capabilities, apopTimestamp: this.#greeting.timestamp !== null },
+      secure: this.secure,
+      allowPlaintext: options.allowPlaintext === true,
+      client: {
+        scram: this.#randomBytes !== undefined,
+        channelBinding: (this.#transport.channelBinding?.() ?? null) !== null,
+      },
+    });
+    if (chosen !== null) return chosen;
     throw new LocalProtocolError({
       code: "not-supported",
       message:
-        "no login method keeps the password safe on this connection: the server offers neither TLS-free CRAM-MD5 nor APOP (use STLS or implicit TLS)",
+        "no login method keeps the password safe on this connection: the server offers neither CRAM-MD5 nor APOP (use STLS or implicit TLS, or allow plaintext)",
     });
   }
 
@@ -487,7 +640,11 @@ export class Pop3Client {
         const start = async (): Promise<void> => {
           release = await this.#acquire();
           this.#throwIfBroken();
-          this.#session.send(command, maxOctets === undefined ? {} : { maxBodyOctets: maxOctets });
+          const now = this.#clock.now();
+          this.#session.send(
+            command,
+            maxOctets === undefined ? { now } : { now, maxBodyOctets: maxOctets },
+          );
           await this.#flush();
           const event = await this.#next();
           if (event.type !== "response-received") throw unexpected(event);
@@ -538,6 +695,45 @@ export class Pop3Client {
     };
   }
 
+  /** Whether the server pipelines (RFC 2449 section 6.6); asks CAPA once if nothing is known. */
+  async #pipelines(): Promise<boolean> {
+    this.#throwIfBroken();
+    if (this.#session.capabilities === null) {
+      await this.#command({ keyword: "CAPA" }, { allowError: true });
+    }
+    return this.#session.capabilities?.has("PIPELINING") === true;
+  }
+
+  /**
+   * The body of the reply just received, as it streams: `ended` is called at its end,
+   * `failed` when reading it threw.
+   */
+  #openBody(on: { ended: () => void; failed: () => void }): AsyncIterable<Uint8Array> {
+    const next = (): Promise<ClientEvent> => this.#next();
+    let done = false;
+    return {
+      async *[Symbol.asyncIterator]() {
+        while (!done) {
+          let event: ClientEvent;
+          try {
+            event = await next();
+            if (event.type !== "body-end" && event.type !== "body-chunk") throw unexpected(event);
+          } catch (error) {
+            done = true;
+            on.failed();
+            throw error;
+          }
+          if (event.type === "body-end") {
+            done = true;
+            on.ended();
+            return;
+          }
+          yield event.data;
+        }
+      },
+    };
+  }
+
   #simple(command: Command): Promise<void> {
     return this.#exclusive(async () => {
       await this.#command(command);
@@ -546,7 +742,7 @@ export class Pop3Client {
 
   /** Sends one command and reads its whole reply (status line and listing lines). */
   async #command(command: Command, options: { allowError?: boolean } = {}): Promise<Reply> {
-    this.#session.send(command);
+    this.#session.send(command, { now: this.#clock.now() });
     await this.#flush();
     const event = await this.#next();
     if (event.type !== "response-received") throw unexpected(event);
@@ -556,11 +752,16 @@ export class Pop3Client {
       : { status: event.status, lines: event.lines };
   }
 
+  /** Writes what the session queued, in one write: pipelined commands leave in one segment. */
   async #flush(): Promise<void> {
-    for (const bytes of this.#session.takeOutput()) await this.#transport.write(bytes);
+    const output = this.#session.takeOutput();
+    if (output.length === 0) return;
+    await this.#transport.write(
+      output.length === 1 ? (output[0] as Uint8Array) : concatBytes(output),
+    );
   }
 
-  /** The next event, reading from the transport as needed, with the inactivity timeout. */
+  /** The next event, reading from the transport as needed, until the session's deadline. */
   async #next(): Promise<ClientEvent> {
     for (;;) {
       const event = this.#events.shift();
@@ -570,9 +771,18 @@ export class Pop3Client {
         return event;
       }
       this.#reading ??= this.#transport.read();
-      const chunk = await withTimeout(this.#reading, this.#clock, this.#timeoutMs, () =>
-        this.#transport.close(),
-      );
+      const chunk = await untilDeadline(this.#reading, this.#clock, this.#session.nextDeadline());
+      if (chunk === TIMED_OUT) {
+        try {
+          this.#session.handleTimeout(this.#clock.now());
+        } catch (error) {
+          // The session is closed: so is the connection, and every later call says why.
+          this.#broken = error as Error;
+          void this.#transport.close().catch(() => {});
+          throw error;
+        }
+        continue;
+      }
       this.#reading = null;
       let events: ClientEvent[];
       try {
@@ -618,7 +828,7 @@ export class Pop3Client {
    * then is seen as what it is: unsolicited (the session throws `unexpected-data`), or the
    * end of the connection. Without it, bytes that arrived between two commands would sit in
    * the transport and be read as the reply to the next one (EAST `unsolicited` cases;
-   * features.md, security class 7). The next command fails with what was found. When a
+   * RFC 2449 section 6.6: replies come in order). The next command fails with what was found. When a
    * command is sent before the read completes, `#next` takes the read over as usual.
    */
   #watchIdle(): void {
@@ -663,27 +873,21 @@ export class Pop3Client {
   }
 }
 
-async function withTimeout<T>(
+const TIMED_OUT: unique symbol = Symbol("timed out");
+
+/** Waits for `promise`, or until the clock reaches `deadline` (never, when it is null). */
+async function untilDeadline<T>(
   promise: Promise<T>,
   clock: Clock,
-  ms: number,
-  onTimeout: () => Promise<void>,
-): Promise<T> {
+  deadline: number | null,
+): Promise<T | typeof TIMED_OUT> {
+  if (deadline === null) return promise;
   let cancel = (): void => {};
-  const timeout = new Promise<never>((_, reject) => {
-    cancel = clock.setTimer(ms, () => {
-      // Reject before closing: the close resolves the pending read, which must not win the race.
-      reject(
-        new RemoteProtocolError({
-          code: "timeout",
-          message: `no reply from the server within ${ms} ms`,
-        }),
-      );
-      void onTimeout().catch(() => {});
-    });
+  const timer = new Promise<typeof TIMED_OUT>((resolve) => {
+    cancel = clock.setTimer(Math.max(0, deadline - clock.now()), () => resolve(TIMED_OUT));
   });
   try {
-    return await Promise.race([promise, timeout]);
+    return await Promise.race([promise, timer]);
   } finally {
     cancel();
   }
@@ -709,4 +913,17 @@ function parsed<T>(value: T | null, keyword: string, text: string): T {
     });
   }
   return value;
+}
+
+/** The pipeline window, checked with the message numbers; throws before anything is sent. */
+function checkedWindow(messages: readonly number[], window = PIPELINE_WINDOW): number {
+  const bad = messages.find((message) => !(Number.isSafeInteger(message) && message >= 1));
+  const problem = !(Number.isSafeInteger(window) && window >= 1)
+    ? `window must be a positive integer, got ${window}`
+    : bad !== undefined
+      ? `not a message number: ${bad}`
+      : null;
+  if (problem !== null)
+    throw new LocalProtocolError({ code: "invalid-argument", message: problem });
+  return window;
 }

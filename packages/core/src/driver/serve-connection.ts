@@ -14,6 +14,7 @@ import type { Authenticator, Credential } from "../auth/credential.ts";
 import { explainProofFailure } from "../auth/explain-proof-failure.ts";
 import { verifyProof } from "../auth/verify-proof.ts";
 import { concatBytes } from "../bytes/ascii.ts";
+import { DEFAULTS } from "../defaults.ts";
 import { StoreError } from "../errors/store-error.ts";
 import { type Limits, resolveLimits } from "../limits.ts";
 import type { LoginOutcome, ServerCloseReason, ServerEvent } from "../session/server-events.ts";
@@ -24,7 +25,7 @@ import type { Clock, Transport } from "./transport.ts";
 /**
  * The session's events as the driver reports them, plus its own, for logs. None carries a
  * secret: `login-requested` is reported without its proof (a password, or a digest with its
- * challenge, which would allow an offline dictionary attack; features.md, class 12).
+ * challenge, which would allow an offline dictionary attack).
  */
 export type ServeEvent =
   | Exclude<ServerEvent, { readonly type: "login-requested" }>
@@ -96,33 +97,45 @@ export interface ServeResult {
 /**
  * Serves one POP3 connection until it ends. Never throws for anything the client does; the
  * transport is closed and the maildrop released (without deleting, unless the session went
- * through UPDATE) on every path.
+ * through UPDATE) on every path. Throws (after closing the transport) only when the session
+ * cannot start: a bad `hostname`, a failing `clock` or `randomBytes`.
  */
 export async function serveConnection(options: ServeConnectionOptions): Promise<ServeResult> {
   const { transport, clock } = options;
-  const session = new ServerSession({
-    hostname: options.hostname,
-    now: clock.now(),
-    randomBytes: options.randomBytes,
-    tlsActive: transport.secure,
-    ...(options.secret === undefined ? {} : { secret: options.secret }),
-    channelBinding: () => transport.channelBinding?.() ?? null,
-    policy: {
-      tlsAvailable: transport.upgrade !== undefined,
-      ...withoutLoginDelay(options.policy),
-      // LOGIN-DELAY is advertised only where it is enforced (RFC 2449 section 6.5).
-      ...(options.store.keepsLastLogin === true && options.policy?.loginDelay !== undefined
-        ? { loginDelay: options.policy.loginDelay }
-        : {}),
-      // CAPA and the greeting come before the user is named, so they follow the source, read
-      // per connection (a reloaded user file may change it): without clear secrets, neither
-      // the APOP timestamp nor CRAM-MD5 (RFC 1939 section 7, RFC 2195) can ever succeed.
-      ...(options.authenticator.clearSecrets === false ? { apop: false, clearSecrets: false } : {}),
-    },
-    ...(options.limits === undefined ? {} : { limits: options.limits }),
-  });
+  let session: ServerSession;
+  try {
+    session = new ServerSession({
+      hostname: options.hostname,
+      now: clock.now(),
+      randomBytes: options.randomBytes,
+      tlsActive: transport.secure,
+      ...(options.secret === undefined ? {} : { secret: options.secret }),
+      channelBinding: () => transport.channelBinding?.() ?? null,
+      policy: {
+        tlsAvailable: transport.upgrade !== undefined,
+        ...withoutLoginDelay(options.policy),
+        // LOGIN-DELAY is advertised only where it is enforced (RFC 2449 section 6.5).
+        ...(options.store.keepsLastLogin === true && options.policy?.loginDelay !== undefined
+          ? { loginDelay: options.policy.loginDelay }
+          : {}),
+        // CAPA and the greeting come before the user is named, so they follow the source, read
+        // per connection (a reloaded user file may change it): without clear secrets, neither
+        // the APOP timestamp nor CRAM-MD5 (RFC 1939 section 7, RFC 2195) can ever succeed.
+        ...(options.authenticator.clearSecrets === false
+          ? { apop: false, clearSecrets: false }
+          : {}),
+      },
+      ...(options.limits === undefined ? {} : { limits: options.limits }),
+    });
+  } catch (error) {
+    // A session that cannot start (a host name no timestamp can carry, a clock or random
+    // source that fails) is the host's fault, not the client's: the connection goes at once,
+    // rather than hang open without a greeting, and the caller hears why.
+    await transport.close().catch(() => {});
+    throw error;
+  }
   const emit = options.onEvent ?? (() => {});
-  const failureDelay = options.authFailureDelayMs ?? 2000;
+  const failureDelay = options.authFailureDelayMs ?? DEFAULTS.authFailureDelayMs;
   let maildrop: Maildrop | null = null;
   let updated = false;
   let user: string | null = null;
@@ -224,6 +237,10 @@ export async function serveConnection(options: ServeConnectionOptions): Promise<
   ): Promise<ServerEvent[]> => {
     const source = (maildrop as Maildrop).read(event.index)[Symbol.asyncIterator]();
     let octets = 0;
+    // Encoded bytes wait in the session until at least FLUSH_OCTETS are there: a message
+    // that fits goes out with its status line and terminator in one write (the work loop's
+    // flush after `endBody`), a large one a chunk per write while the store reads the next.
+    let waiting = 0;
     try {
       for (;;) {
         let next: IteratorResult<Uint8Array>;
@@ -236,9 +253,13 @@ export async function serveConnection(options: ServeConnectionOptions): Promise<
         }
         if (next.done === true) break;
         octets += next.value.length;
+        waiting += next.value.length;
         const more = session.sendBody(next.value);
-        await flush();
         if (!more) break;
+        if (waiting >= FLUSH_OCTETS) {
+          await flush();
+          waiting = 0;
+        }
       }
     } finally {
       // Stops the store's stream early (TOP, or a failed write); a no-op once it has ended.
@@ -381,6 +402,8 @@ function withoutLoginDelay(policy: ServerPolicy | undefined): ServerPolicy {
 }
 
 const EMPTY = new Uint8Array(0);
+/** How much of a message may wait in the session before it is written (see `sendMessage`). */
+const FLUSH_OCTETS = 64 * 1024;
 const TIMED_OUT: unique symbol = Symbol("timed out");
 
 /** A promise that resolves to TIMED_OUT at the session's deadline (never, if it has none). */

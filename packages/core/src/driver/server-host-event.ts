@@ -1,3 +1,4 @@
+import type { ProxyRefusal } from "../proxy/read-proxy-header.ts";
 import type { ServerCloseReason } from "../session/server-events.ts";
 import type { ConnectionLimit } from "./connection-admission.ts";
 import type { ServeEvent } from "./serve-connection.ts";
@@ -28,6 +29,23 @@ export type ServerHostEvent<Stats extends ConnectionStats = ConnectionStats> =
       readonly remotePort: number;
       readonly localPort: number;
       readonly implicitTls: boolean;
+      /**
+       * The balancer's address when a PROXY header named the client (`remoteAddress` is then
+       * the client's), or when a v2 LOCAL header said the balancer speaks for itself.
+       */
+      readonly proxiedBy: string | null;
+    }
+  /**
+   * A PROXY header problem (`proxyProtocol`): a trusted balancer sent none, a broken one or
+   * none in time, or an untrusted peer sent one. The connection was closed. `remoteAddress`
+   * is the peer's own.
+   */
+  | {
+      readonly type: "proxy-refused";
+      readonly remoteAddress: string;
+      readonly remotePort: number;
+      readonly refusal: ProxyRefusal;
+      readonly detail: string;
     }
   /**
    * A connection over a limit. On a plain listener it got `-ERR [SYS/TEMP]` and was closed;
@@ -47,19 +65,32 @@ export type ServerHostEvent<Stats extends ConnectionStats = ConnectionStats> =
     }
   /**
    * The connection is gone and its maildrop released. `reason` is core's, or `shutdown` when
-   * `close()` cut the session off after its grace (then nothing was deleted).
+   * `close()` cut the session off after its grace (then nothing was deleted), or
+   * `pre-login-evicted` when it was dropped before login to make room for a new connection
+   * (`maxPreLoginConnections`).
    */
   | {
       readonly type: "connection-closed";
       readonly connection: number;
       readonly remoteAddress: string;
-      readonly reason: ServerCloseReason | "shutdown";
+      readonly reason: ServerCloseReason | "shutdown" | "pre-login-evicted";
       readonly user: string | null;
       readonly secure: boolean;
       /** The socket or TLS error that ended it, if any (never protocol content). */
       readonly error: string | null;
       /** Null when the implicit TLS handshake never completed. */
       readonly stats: Stats | null;
+    }
+  /**
+   * Something threw while the connection started or ran (a session that could not be made,
+   * a bug in a store): the connection was closed at once and counted out. The host's fault,
+   * not the peer's, so a log shows it as an error. No `connection-closed` follows.
+   */
+  | {
+      readonly type: "connection-failed";
+      readonly connection: number;
+      readonly remoteAddress: string;
+      readonly error: Error;
     }
   /** Accepting connections failed after the listener started (e.g. EMFILE: too many open files). */
   | { readonly type: "listener-error"; readonly error: Error };

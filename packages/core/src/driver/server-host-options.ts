@@ -1,4 +1,6 @@
+import { apopHostNameProblem } from "../auth/apop.ts";
 import type { Authenticator } from "../auth/credential.ts";
+import { DEFAULTS } from "../defaults.ts";
 import { cramMd5Server } from "../auth/sasl/cram-md5.ts";
 import { loginServer } from "../auth/sasl/login.ts";
 import { plainServer } from "../auth/sasl/plain.ts";
@@ -6,8 +8,14 @@ import type { SaslServerMechanism } from "../auth/sasl/sasl-mechanism.ts";
 import { scramSha256PlusServer, scramSha256Server } from "../auth/scram/scram-server.ts";
 import { LocalProtocolError } from "../errors/local-protocol-error.ts";
 import { DEFAULT_LIMITS, type Limits } from "../limits.ts";
+import {
+  type ProxyProtocolOptions,
+  type ResolvedProxyProtocol,
+  resolveProxyProtocol,
+} from "../proxy/proxy-protocol-options.ts";
 import type { ServerPolicy } from "../session/server-session.ts";
 import type { MailStore } from "../store/mail-store.ts";
+import { isIpv6PrefixLength } from "./address-group.ts";
 import type { ConnectionStats, ServerHostEvent } from "./server-host-event.ts";
 import type { Clock } from "./transport.ts";
 
@@ -61,8 +69,28 @@ export interface ServerHostOptions<Stats extends ConnectionStats = ConnectionSta
   readonly tlsHandshakeTimeoutMs?: number;
   /** Open connections in total, on every listener of this server. Default 1000. */
   readonly maxConnections?: number;
-  /** Open connections from one IP address, on every listener of this server. Default 20. */
+  /**
+   * Open connections from one client, on every listener of this server: one IPv4 address, or
+   * one IPv6 prefix of `ipv6PrefixLength` bits. Default 20.
+   */
   readonly maxConnectionsPerAddress?: number;
+  /** PROXY protocol v1/v2 from trusted balancers, on every listener. Default off. */
+  readonly proxyProtocol?: ProxyProtocolOptions;
+  /**
+   * Connections not yet logged in, in total: their own budget inside `maxConnections`, so idle
+   * unauthenticated connections can never take the slots of logged-in users. When it is full,
+   * a new connection is still admitted and the oldest connection not logged in, from the
+   * client (`addressGroup`) holding the most of them, is dropped (Dovecot's login processes
+   * likewise drop their oldest unauthenticated client). Default 100
+   * (`DEFAULTS.maxPreLoginConnections`).
+   */
+  readonly maxPreLoginConnections?: number;
+  /**
+   * Bits of an IPv6 address that name one client for every per-address count (`addressGroup`).
+   * Default 64 (`DEFAULTS.ipv6PrefixLength`): one host holds a whole /64. 128 counts each
+   * address apart; a shorter prefix (48, 56) groups a whole site.
+   */
+  readonly ipv6PrefixLength?: number;
   /** Structured events for logs. Never carries a password. Must not throw (errors are ignored). */
   readonly onEvent?: (event: ServerHostEvent<Stats>) => void;
   /** Time for sessions, handshakes and the shutdown grace. Default: the runtime's clock. */
@@ -81,6 +109,10 @@ export interface ResolvedServerHostOptions<Stats extends ConnectionStats = Conne
   readonly tlsHandshakeTimeoutMs: number;
   readonly maxConnections: number;
   readonly maxConnectionsPerAddress: number;
+  /** Null when off. */
+  readonly proxyProtocol: ResolvedProxyProtocol | null;
+  readonly maxPreLoginConnections: number;
+  readonly ipv6PrefixLength: number;
   /** The caller's `onEvent`, made safe: what it throws is ignored. */
   readonly onEvent: (event: ServerHostEvent<Stats>) => void;
   readonly clock: Clock;
@@ -110,8 +142,8 @@ export interface ResolveServerHostOptionsInput<
  * (`limits.commandLine is not a known limit`). The runtime checks what is its own (listener,
  * TLS material) after this.
  *
- * - The APOP host name goes into `<pid.clock@name>`, which must be a strict msg-id or clients
- *   refuse APOP (RFC 1939 section 7): printable ASCII without spaces, `<` or `>`.
+ * - The APOP host name goes into `<clock.random@name>`, which must be a strict msg-id or
+ *   clients refuse APOP (RFC 1939 section 7): `apopHostNameProblem` decides.
  * - `limits` entries must be known names with positive integers; core's own floors
  *   (`resolveLimits`) still apply on top.
  * - `onEvent` comes back wrapped: one throwing logger must not take a session down with it.
@@ -127,9 +159,9 @@ export function resolveServerHostOptions<Stats extends ConnectionStats, NameOpti
     fail("authenticator", "must have a lookup(user) method");
   }
   const serverName: unknown = options[serverNameOption] ?? args.defaultServerName();
-  if (typeof serverName !== "string" || !/^[\x21-\x3b\x3d\x3f-\x7e]+$/.test(serverName)) {
-    fail(serverNameOption, "must be printable ASCII without spaces, '<' or '>'");
-  }
+  if (typeof serverName !== "string") fail(serverNameOption, "must be a string");
+  const problem = apopHostNameProblem(serverName);
+  if (problem !== null) fail(serverNameOption, `cannot go into an APOP timestamp: ${problem}`);
   const saslMechanisms = options.saslMechanisms ?? [
     scramSha256PlusServer,
     scramSha256Server,
@@ -170,6 +202,13 @@ export function resolveServerHostOptions<Stats extends ConnectionStats, NameOpti
     "maxConnectionsPerAddress",
     "must be a positive integer",
   );
+  optional(
+    options.maxPreLoginConnections,
+    isPositive,
+    "maxPreLoginConnections",
+    "must be a positive integer",
+  );
+  optional(options.ipv6PrefixLength, isIpv6PrefixLength, "ipv6PrefixLength", "must be 1 to 128");
   if (options.onEvent !== undefined && typeof options.onEvent !== "function") {
     fail("onEvent", "must be a function");
   }
@@ -183,6 +222,7 @@ export function resolveServerHostOptions<Stats extends ConnectionStats, NameOpti
     if (!isPositive(value)) fail(`limits.${name}`, "must be a positive integer");
   }
   const onEvent = options.onEvent;
+  const proxyProtocol = resolveProxyProtocol(options.proxyProtocol);
   return {
     store,
     authenticator,
@@ -198,10 +238,13 @@ export function resolveServerHostOptions<Stats extends ConnectionStats, NameOpti
       ...((options.loginDelay ?? 0) > 0 ? { loginDelay: options.loginDelay } : {}),
     },
     limits,
-    authFailureDelayMs: options.authFailureDelayMs ?? 2000,
-    tlsHandshakeTimeoutMs: options.tlsHandshakeTimeoutMs ?? 30_000,
-    maxConnections: options.maxConnections ?? 1000,
-    maxConnectionsPerAddress: options.maxConnectionsPerAddress ?? 20,
+    authFailureDelayMs: options.authFailureDelayMs ?? DEFAULTS.authFailureDelayMs,
+    tlsHandshakeTimeoutMs: options.tlsHandshakeTimeoutMs ?? DEFAULTS.tlsHandshakeTimeoutMs,
+    maxConnections: options.maxConnections ?? DEFAULTS.maxConnections,
+    maxConnectionsPerAddress: options.maxConnectionsPerAddress ?? DEFAULTS.maxConnectionsPerAddress,
+    proxyProtocol,
+    maxPreLoginConnections: options.maxPreLoginConnections ?? DEFAULTS.maxPreLoginConnections,
+    ipv6PrefixLength: options.ipv6PrefixLength ?? DEFAULTS.ipv6PrefixLength,
     onEvent:
       onEvent === undefined
         ? () => {}

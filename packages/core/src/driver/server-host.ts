@@ -4,6 +4,9 @@
  * `createPop3Server`, @apop/deno's `serve`) keeps only the other half: listeners, sockets,
  * TLS handshakes. Per connection it calls, in order:
  *
+ * 0. with `proxyProtocol` on and a peer that `proxyMode` says must send one, `readProxyHeader`
+ *    before anything else (null: the connection is refused; drop it), then admit the client
+ *    it names;
  * 1. `admit` with the peer and a `run` callback; over a cap it gets null and closes the
  *    connection (a plain one through `refuse`: one `-ERR [SYS/TEMP]` line first);
  * 2. inside `run`: its TLS handshake, if any, then `serve` with the transport, or
@@ -13,12 +16,12 @@
  * grace period, then drops the rest (a dropped session never enters UPDATE, so its deletions
  * are not applied: RFC 1939 section 6).
  */
+import { DEFAULTS } from "../defaults.ts";
 import { LocalProtocolError } from "../errors/local-protocol-error.ts";
-import {
-  ConnectionAdmission,
-  normalizeRemoteAddress,
-  tooManyConnectionsLine,
-} from "./connection-admission.ts";
+import { readProxyHeader } from "../proxy/read-proxy-header.ts";
+import { refuseProxyHeader } from "../proxy/refuse-proxy-header.ts";
+import { addressGroup, normalizeRemoteAddress } from "./address-group.ts";
+import { ConnectionAdmission, tooManyConnectionsLine } from "./connection-admission.ts";
 import { LoginPenalties } from "./login-penalties.ts";
 import { serveConnection } from "./serve-connection.ts";
 import type { ConnectionStats, ServerHostEvent } from "./server-host-event.ts";
@@ -64,11 +67,14 @@ export interface AdmitOptions {
   readonly localPort: number;
   /** Whether the connection is (or will be, after its handshake) TLS from the first byte. */
   readonly implicitTls: boolean;
+  /** From `readProxyHeader`: the balancer, when `remoteAddress` is the client it named. */
+  readonly proxiedBy?: string | null;
   /** Drops the connection at once (the socket), until `serve` hands over a transport. */
   readonly abort: () => void;
   /**
    * Runs the admitted connection to its end: the TLS handshake if any, then `serve` (or
-   * `handshakeFailed`). The connection is counted out once it settles; a rejection is ignored.
+   * `handshakeFailed`). The connection is counted out once it settles; a rejection aborts it
+   * at once and is reported as `connection-failed` with the error.
    */
   readonly run: (connection: ServerHostConnection) => Promise<void>;
 }
@@ -95,12 +101,24 @@ export interface CloseHostOptions {
   readonly stopAccepting?: () => Promise<void>;
 }
 
+/** The client a PROXY header named, to `admit` in place of the balancer. */
+export interface ProxiedPeer {
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  /** The balancer's own address. */
+  readonly proxiedBy: string;
+  /** Octets after the header: the client's first data (a TLS hello, say). Put them back. */
+  readonly rest: Uint8Array;
+}
+
 interface Tracked<Stats> extends ServerHostConnection {
+  proxiedBy: string | null;
   abort: () => void;
   transport: Transport | null;
   stats: (() => Stats | null) | null;
   user: string | null;
-  aborted: boolean;
+  /** Why it was dropped, when the host dropped it. */
+  aborted: "shutdown" | "pre-login-evicted" | null;
   done: Promise<void>;
 }
 
@@ -112,12 +130,17 @@ interface Tracked<Stats> extends ServerHostConnection {
 export class ServerHost<Stats extends ConnectionStats = ConnectionStats> {
   readonly #options: ResolvedServerHostOptions<Stats>;
   readonly #randomBytes: (length: number) => Uint8Array;
-  /** One key for every session: SCRAM's derived salts stay the same across connections. */
-  readonly #secret: Uint8Array;
+  /**
+   * One key for every session: SCRAM's derived salts stay the same across connections. Drawn
+   * at the first connection, so a random source that fails fails that connection, not the host.
+   */
+  #secret: Uint8Array | null = null;
   /** Failed logins per address group, across connections (Dovecot's `auth_penalty`). */
   readonly #penalties: LoginPenalties;
   readonly #admission: ConnectionAdmission;
   readonly #connections = new Map<number, Tracked<Stats>>();
+  /** The connections not logged in yet, oldest first (`maxPreLoginConnections`). */
+  readonly #preLogin = new Map<number, Tracked<Stats>>();
   /** Refused connections still writing their `-ERR` and closing. */
   readonly #refusing = new Set<Promise<void>>();
   #nextId = 1;
@@ -128,7 +151,6 @@ export class ServerHost<Stats extends ConnectionStats = ConnectionStats> {
   constructor(init: ServerHostInit<Stats>) {
     this.#options = init.options;
     this.#randomBytes = init.randomBytes;
-    this.#secret = init.randomBytes(32);
     this.#penalties = new LoginPenalties({ failureDelayMs: init.options.authFailureDelayMs });
     this.#admission = new ConnectionAdmission(init.options);
   }
@@ -136,6 +158,55 @@ export class ServerHost<Stats extends ConnectionStats = ConnectionStats> {
   /** True once `close` was called: the runtime accepts nothing more. */
   get closing(): boolean {
     return this.#stopping;
+  }
+
+  /**
+   * What to do with a new connection from `remoteAddress` (as the runtime reports it) before
+   * `admit`: `read-header` (a trusted balancer: `readProxyHeader` first), or `admit` (PROXY
+   * protocol off, or a peer that is not trusted: `serve` then refuses a header it sends).
+   */
+  proxyMode(remoteAddress: string): "read-header" | "admit" {
+    const proxy = this.#options.proxyProtocol;
+    return proxy?.trusted.has(normalizeRemoteAddress(remoteAddress)) ? "read-header" : "admit";
+  }
+
+  /**
+   * Reads a trusted balancer's PROXY header within the header timeout (`proxyProtocol`),
+   * through the runtime's `read` (the raw socket's next chunk, null once closed). Resolves to
+   * the client to admit, or to null after reporting `proxy-refused`: the runtime then drops
+   * the connection. A v2 LOCAL header (a health check) or v1 UNKNOWN admits the balancer
+   * itself. Never rejects unless `read` does.
+   */
+  async readProxyHeader(options: {
+    readonly remoteAddress: string;
+    readonly remotePort: number;
+    readonly read: () => Promise<Uint8Array | null>;
+  }): Promise<ProxiedPeer | null> {
+    const peer = normalizeRemoteAddress(options.remoteAddress);
+    const proxy = this.#options.proxyProtocol;
+    if (proxy === null) return null;
+    const outcome = await readProxyHeader({
+      read: options.read,
+      clock: this.#options.clock,
+      timeoutMs: proxy.headerTimeoutMs,
+    });
+    if (!outcome.ok) {
+      this.#options.onEvent({
+        type: "proxy-refused",
+        remoteAddress: peer,
+        remotePort: options.remotePort,
+        refusal: outcome.refusal,
+        detail: outcome.detail,
+      });
+      return null;
+    }
+    const named = outcome.header.endpoints;
+    return {
+      remoteAddress: named === null ? peer : named.sourceAddress,
+      remotePort: named === null ? options.remotePort : named.sourcePort,
+      proxiedBy: peer,
+      rest: outcome.rest,
+    };
   }
 
   /** Open connections, counting those still in their TLS handshake. */
@@ -173,14 +244,17 @@ export class ServerHost<Stats extends ConnectionStats = ConnectionStats> {
       id: this.#nextId++,
       remoteAddress,
       remotePort,
+      proxiedBy: options.proxiedBy ?? null,
       abort: options.abort,
       transport: null,
       stats: null,
       user: null,
-      aborted: false,
+      aborted: null,
       done: Promise.resolve(),
     };
+    if (this.#preLogin.size >= this.#options.maxPreLoginConnections) this.#evictPreLogin();
     this.#connections.set(connection.id, connection);
+    this.#preLogin.set(connection.id, connection);
     this.#options.onEvent({
       type: "connection-opened",
       connection: connection.id,
@@ -188,6 +262,7 @@ export class ServerHost<Stats extends ConnectionStats = ConnectionStats> {
       remotePort,
       localPort: options.localPort,
       implicitTls: options.implicitTls,
+      proxiedBy: connection.proxiedBy,
     });
     let running: Promise<void>;
     try {
@@ -196,12 +271,53 @@ export class ServerHost<Stats extends ConnectionStats = ConnectionStats> {
       running = Promise.reject(error);
     }
     connection.done = running
-      .catch(() => {})
+      .catch((error: unknown) => {
+        // Whatever threw (the session could not start, a runtime bug) must not leave an open
+        // socket that never greets nor closes: drop it now and say why.
+        try {
+          connection.abort();
+        } catch {}
+        this.#options.onEvent({
+          type: "connection-failed",
+          connection: connection.id,
+          remoteAddress,
+          error: error instanceof Error ? error : new Error(String(error)),
+        });
+      })
       .finally(() => {
         this.#connections.delete(connection.id);
+        this.#preLogin.delete(connection.id);
         this.#admission.release(remoteAddress);
       });
     return connection.done;
+  }
+
+  /**
+   * Makes room in the pre-login budget: drops the oldest connection not logged in from the
+   * client (`addressGroup`) that holds the most of them, so a flood from a few clients evicts
+   * its own connections before anyone else's.
+   */
+  #evictPreLogin(): void {
+    const byGroup = new Map<string, Tracked<Stats>[]>();
+    let victim: Tracked<Stats> | undefined;
+    let most = 0;
+    for (const tracked of this.#preLogin.values()) {
+      const group = addressGroup({
+        address: tracked.remoteAddress,
+        ipv6PrefixLength: this.#options.ipv6PrefixLength,
+      });
+      const list = byGroup.get(group) ?? [];
+      list.push(tracked);
+      byGroup.set(group, list);
+      if (list.length > most) {
+        most = list.length;
+        victim = list[0];
+      }
+    }
+    if (victim === undefined) return;
+    this.#preLogin.delete(victim.id);
+    victim.aborted = "pre-login-evicted";
+    victim.abort();
   }
 
   /**
@@ -224,7 +340,7 @@ export class ServerHost<Stats extends ConnectionStats = ConnectionStats> {
     const tracked = this.#connections.get(connection.id);
     if (tracked === undefined) return;
     this.#closed(tracked, {
-      reason: tracked.aborted ? "shutdown" : "tls-failed",
+      reason: tracked.aborted ?? "tls-failed",
       user: null,
       secure: false,
       error,
@@ -239,23 +355,44 @@ export class ServerHost<Stats extends ConnectionStats = ConnectionStats> {
    */
   async serve(connection: ServerHostConnection, options: ServeHostedOptions<Stats>): Promise<void> {
     const tracked = this.#connections.get(connection.id);
-    const { transport } = options;
     if (tracked === undefined) {
-      await transport.close().catch(() => {});
+      await options.transport.close().catch(() => {});
       return;
     }
     const host = this.#options;
+    // A peer that is not a trusted balancer does not get to name another client.
+    const transport =
+      host.proxyProtocol === null || tracked.proxiedBy !== null
+        ? options.transport
+        : refuseProxyHeader({
+            transport: options.transport,
+            onHeader: (detail) =>
+              host.onEvent({
+                type: "proxy-refused",
+                remoteAddress: tracked.remoteAddress,
+                remotePort: tracked.remotePort,
+                refusal: "untrusted",
+                detail,
+              }),
+          });
     tracked.transport = transport;
     tracked.stats = options.stats ?? null;
     if (options.abort !== undefined) tracked.abort = options.abort;
     if (tracked.aborted) tracked.abort();
+    let secret: Uint8Array;
+    try {
+      secret = this.#secret ??= this.#randomBytes(32);
+    } catch (error) {
+      await transport.close().catch(() => {});
+      throw error;
+    }
     const result = await serveConnection({
       transport,
       store: host.store,
       authenticator: host.authenticator,
       clock: host.clock,
       randomBytes: this.#randomBytes,
-      secret: this.#secret,
+      secret,
       hostname: host.serverName,
       policy: host.policy,
       limits: host.limits,
@@ -265,12 +402,15 @@ export class ServerHost<Stats extends ConnectionStats = ConnectionStats> {
         succeeded: () => this.#penalties.succeeded(tracked.remoteAddress),
       },
       onEvent: (event) => {
-        if (event.type === "login-succeeded") tracked.user = event.user;
+        if (event.type === "login-succeeded") {
+          tracked.user = event.user;
+          this.#preLogin.delete(tracked.id);
+        }
         host.onEvent({ type: "session-event", connection: tracked.id, event });
       },
     });
     this.#closed(tracked, {
-      reason: tracked.aborted ? "shutdown" : result.reason,
+      reason: tracked.aborted ?? result.reason,
       user: result.user,
       secure: transport.secure,
       error: options.lastError?.() ?? null,
@@ -285,7 +425,7 @@ export class ServerHost<Stats extends ConnectionStats = ConnectionStats> {
    * call's promise. Throws `LocalProtocolError` `invalid-argument` for a bad `graceMs`.
    */
   close(options: CloseHostOptions = {}): Promise<void> {
-    const graceMs = options.graceMs ?? 30_000;
+    const graceMs = options.graceMs ?? DEFAULTS.shutdownGraceMs;
     if (!(Number.isFinite(graceMs) && graceMs >= 0)) {
       throw new LocalProtocolError({ code: "invalid-argument", message: "graceMs must be >= 0" });
     }
@@ -305,7 +445,7 @@ export class ServerHost<Stats extends ConnectionStats = ConnectionStats> {
     await Promise.race([everyone(), grace]);
     cancel();
     for (const connection of this.#connections.values()) {
-      connection.aborted = true;
+      connection.aborted = "shutdown";
       connection.abort();
     }
     await everyone();

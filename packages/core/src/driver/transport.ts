@@ -2,7 +2,7 @@ import type { ChannelBinding } from "../auth/sasl/channel-binding.ts";
 
 /**
  * The one interface a runtime package implements to run POP3 over its sockets
- * (DESIGN.md: "each adapter is only a transport"). It carries bytes and nothing else.
+ * (docs/design.md: each adapter is only a transport). It carries bytes and nothing else.
  */
 export interface Transport {
   /**

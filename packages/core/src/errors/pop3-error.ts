@@ -2,7 +2,7 @@ import { ApopError, isNamedApopError } from "./apop-error.ts";
 
 /**
  * What a `-ERR` reply means to a client, from its response code (RFC 2449 section 8,
- * RFC 3206, RFC 6856). A client must tell these apart (features.md, security class 14):
+ * RFC 3206, RFC 6856). A client must tell these apart (RFC 3206):
  * `in-use`, `login-delay` and `sys-temp` are worth retrying later with the same password;
  * only `auth` says the credentials were wrong.
  */
@@ -17,6 +17,7 @@ export type Pop3ErrorCode =
 
 /** The server answered `-ERR`. */
 export class Pop3Error extends ApopError {
+  /** What the reply means, from its response code: `auth`, `in-use`, `sys-temp`, ... */
   declare readonly code: Pop3ErrorCode;
   /** The response code as the server sent it (`SYS/TEMP`), if any. */
   readonly responseCode: string | undefined;
@@ -25,6 +26,7 @@ export class Pop3Error extends ApopError {
   /** The keyword of the command that failed (`PASS`), or `GREETING`. */
   readonly command: string;
 
+  /** The failed command's keyword and the `-ERR` line's response code and text. */
   constructor(options: { command: string; responseCode?: string | undefined; serverText: string }) {
     super({
       name: "Pop3Error",
@@ -36,6 +38,7 @@ export class Pop3Error extends ApopError {
     this.command = options.command;
   }
 
+  /** True for a `Pop3Error`, from this copy of `@apop/core` or another. */
   static override isInstance(error: unknown): error is Pop3Error {
     return isNamedApopError(error, "Pop3Error");
   }

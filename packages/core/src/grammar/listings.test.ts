@@ -102,7 +102,7 @@ describe("UIDL: unique-id listings (RFC 1939 section 7)", () => {
     });
   });
 
-  it("accepts unique-ids longer than the RFC's 70 characters (features.md 1939-25)", () => {
+  it("accepts unique-ids longer than the RFC's 70 characters (RFC 1939 section 7)", () => {
     const uid = "x".repeat(200);
     expect(parseUniqueIdListing(`4 ${uid}`)).toStrictEqual({ message: 4, uid });
   });

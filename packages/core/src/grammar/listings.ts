@@ -69,7 +69,7 @@ export function formatScanListing(value: ScanListing): string {
 /**
  * A unique-id listing, `msg unique-id` (RFC 1939 section 7, UIDL). The unique-id is taken as
  * opaque: RFC 1939 limits it to 70 octets of 0x21-0x7E, but servers that exceed that exist and
- * a client that refused them would download the same mail forever (features.md 1939-25).
+ * a client that refused them would download the same mail forever.
  */
 export function parseUniqueIdListing(text: string): UniqueIdListing | null {
   const [message, uid] = fields(text, 2);

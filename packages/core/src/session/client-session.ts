@@ -15,12 +15,23 @@
  * - `continuation-received` for a SASL challenge during AUTH; answer with `sendSaslResponse`.
  *
  * Bytes that arrive with nothing pending are a protocol violation (a forged or unsolicited
- * reply; features.md, security class 7): `receive` throws `RemoteProtocolError` and the
+ * reply; RFC 2449 section 6.6: replies come in order): `receive` throws `RemoteProtocolError` and the
  * session is closed.
  *
  * After a successful STLS reply the session throws away whatever the server sent behind it
  * in clear (the response injection flaw; RFC 2595 section 4) and ignores input until the host
  * calls `completeTls()`; it also forgets the cached capabilities.
+ *
+ * Time is an argument, as in the server session. While the session waits for the server (the
+ * greeting, or the reply to a command) `nextDeadline()` says when `limits.replyTimeoutMs` of
+ * silence runs out; any bytes received move it, so a slow reply that keeps moving is not cut
+ * off. The host calls `handleTimeout(now)` then, which closes the session and throws
+ * `RemoteProtocolError` `timeout`.
+ *
+ * Every change of state comes from the tables of states.ts: `nextState` for a successful
+ * reply, `stateAfter` for the rest (the final reply to QUIT, the peer closing, a refused
+ * greeting, a violation, a limit, a timeout, a failed handshake). `#enter` is the one place
+ * the state is assigned.
  */
 import { extractApopTimestamp } from "../auth/apop.ts";
 import { concatBytes, latin1ToString } from "../bytes/ascii.ts";
@@ -32,8 +43,8 @@ import { type Capabilities, parseCapabilities } from "../grammar/capabilities.ts
 import { type Command, formatCommand } from "../grammar/command.ts";
 import { MultilineDecoder } from "../grammar/multiline-decoder.ts";
 import { parseContinuation, parseStatusLine, type StatusLine } from "../grammar/status-line.ts";
-import { type Limits, resolveLimits } from "../limits.ts";
-import { nextState, type SessionState } from "./states.ts";
+import { type Limits, MIN_COMMAND_LINE_OCTETS, resolveLimits } from "../limits.ts";
+import { nextState, type SessionEvent, type SessionState, stateAfter } from "./states.ts";
 
 export type ClientEvent =
   | {
@@ -54,6 +65,8 @@ export type ClientEvent =
   | { readonly type: "body-end"; readonly command: Command; readonly octets: number };
 
 export interface ClientSessionOptions {
+  /** The clock when the connection opened: the wait for the greeting counts from here. Default 0. */
+  readonly now?: number;
   readonly limits?: Partial<Limits>;
   /**
    * Largest multi-line body or listing accepted, in octets; past it `receive` throws. Default:
@@ -89,9 +102,12 @@ export class ClientSession {
   readonly #caps = new WeakMap<Command, number>();
   /** An initial response held back by the 255-octet rule (RFC 5034 section 4). */
   #deferredInitialResponse: string | null = null;
+  /** When the server last sent bytes, or a command went out while nothing was pending. */
+  #lastActivity: number;
 
   constructor(options: ClientSessionOptions = {}) {
     this.#limits = resolveLimits(options.limits);
+    this.#lastActivity = options.now ?? 0;
     this.#maxBodyOctets = options.maxBodyOctets ?? Number.POSITIVE_INFINITY;
     this.#reader = new LineReader({ maxOctets: this.#limits.responseLineOctets });
   }
@@ -132,7 +148,10 @@ export class ClientSession {
    * `maxBodyOctets` caps the multi-line reply of this one command (a RETR whose LIST size is
    * known), below the session's own `maxBodyOctets`.
    */
-  send(command: Command, options: { readonly maxBodyOctets?: number } = {}): void {
+  send(
+    command: Command,
+    options: { readonly maxBodyOctets?: number; readonly now?: number } = {},
+  ): void {
     if (!this.#greeted) throw invalidState("cannot send before the greeting");
     if (this.#awaitingTls) throw invalidState("cannot send while STLS is in progress");
     // Nothing may follow AUTH or STLS until their reply changes the session, nor QUIT, after
@@ -160,6 +179,9 @@ export class ClientSession {
         cause: error,
       });
     }
+    // The reply timer starts with the first command the server owes a reply to; a command
+    // pipelined behind others does not restart it.
+    if (this.#pending.length === 0 && options.now !== undefined) this.#lastActivity = options.now;
     this.#output.push(bytes);
     this.#pending.push(command);
     if (options.maxBodyOctets !== undefined) this.#caps.set(command, options.maxBodyOctets);
@@ -171,20 +193,24 @@ export class ClientSession {
    * and the initial response answers the server's first (empty) challenge, as RFC 5034
    * requires and as Office 365 insists.
    */
-  sendAuth(mechanism: string, initialResponse: string | null): void {
+  sendAuth(mechanism: string, initialResponse: string | null, now?: number): void {
+    const at = now === undefined ? {} : { now };
     const line =
       initialResponse === null
         ? null
         : `AUTH ${mechanism} ${initialResponse === "" ? "=" : initialResponse}`;
-    if (line !== null && line.length + 2 <= 255) {
-      this.send({
-        keyword: "AUTH",
-        mechanism,
-        initialResponse: initialResponse === "" ? "=" : (initialResponse as string),
-      });
+    if (line !== null && line.length + 2 <= MIN_COMMAND_LINE_OCTETS) {
+      this.send(
+        {
+          keyword: "AUTH",
+          mechanism,
+          initialResponse: initialResponse === "" ? "=" : (initialResponse as string),
+        },
+        at,
+      );
       return;
     }
-    this.send({ keyword: "AUTH", mechanism });
+    this.send({ keyword: "AUTH", mechanism }, at);
     this.#deferredInitialResponse = initialResponse;
   }
 
@@ -199,30 +225,57 @@ export class ClientSession {
     this.#output.push(encodeUtf8(`${base64}\r\n`));
   }
 
-  /** Tells the session that the TLS handshake after STLS is done. */
-  completeTls(): void {
+  /**
+   * Tells the session that the TLS handshake after STLS is done. A failed handshake
+   * (`{ ok: false }`) closes the session: nothing goes on in clear (RFC 2595 section 4).
+   */
+  completeTls(outcome: { readonly ok: boolean } = { ok: true }): void {
     if (!this.#awaitingTls) throw invalidState("no STLS handshake is pending");
     this.#awaitingTls = false;
+    if (!outcome.ok) this.#happen("handshake-failed");
+  }
+
+  /**
+   * When the host should call `handleTimeout`: `limits.replyTimeoutMs` after the server last
+   * sent anything, while a reply (or the greeting) is owed. Null while nothing is owed, during
+   * the TLS handshake (the host times that), and once closed.
+   */
+  nextDeadline(): number | null {
+    if (this.#state === "CLOSED" || this.#awaitingTls) return null;
+    const waiting = !this.#greeted || this.#pending.length > 0 || this.#reading.kind !== "status";
+    return waiting ? this.#lastActivity + this.#limits.replyTimeoutMs : null;
+  }
+
+  /**
+   * Past the deadline, closes the session and throws `RemoteProtocolError` `timeout`: the
+   * server went silent while it owed a reply. Before the deadline it does nothing.
+   */
+  handleTimeout(now: number): void {
+    const deadline = this.nextDeadline();
+    if (deadline === null || now < deadline) return;
+    this.#happen("timeout");
+    throw new RemoteProtocolError({
+      code: "timeout",
+      message: `no reply from the server within ${this.#limits.replyTimeoutMs} ms`,
+    });
   }
 
   /**
    * Feeds received bytes. An empty chunk means the server closed the connection: if a reply
    * was still expected, that is `RemoteProtocolError` `connection-closed`.
    */
-  receive(chunk: Uint8Array, _now = 0): ClientEvent[] {
+  receive(chunk: Uint8Array, now?: number): ClientEvent[] {
     if (this.#state === "CLOSED") {
       if (chunk.length === 0) return [];
-      throw this.#fail(
-        new RemoteProtocolError({
-          code: "unexpected-data",
-          message: "data after the session closed",
-        }),
-      );
+      throw new RemoteProtocolError({
+        code: "unexpected-data",
+        message: "data after the session closed",
+      });
     }
     if (chunk.length === 0) {
       const expected =
         !this.#greeted || this.#pending.length > 0 || this.#reading.kind !== "status";
-      this.#state = "CLOSED";
+      this.#happen("peer-closed");
       if (expected) {
         throw new RemoteProtocolError({
           code: "connection-closed",
@@ -233,8 +286,9 @@ export class ClientSession {
     }
     // RFC 2595 section 4: nothing the server sends between its STLS reply and the handshake counts.
     if (this.#awaitingTls) return [];
+    if (now !== undefined) this.#lastActivity = now;
     // A server only ever answers: a byte with no command pending is not part of any reply, even
-    // before its line is complete (EAST `unsolicited` cases; features.md, security class 7).
+    // before its line is complete (EAST `unsolicited` cases).
     if (this.#idle()) throw this.#unsolicited(chunk);
     const events: ClientEvent[] = [];
     let input: Uint8Array | null = chunk;
@@ -267,6 +321,7 @@ export class ClientSession {
 
   #unsolicited(bytes: Uint8Array): RemoteProtocolError {
     return this.#fail(
+      "protocol-violation",
       new RemoteProtocolError({
         code: "unexpected-data",
         message: `unexpected data with no command pending: ${shown(bytes)}`,
@@ -284,6 +339,7 @@ export class ClientSession {
       if (read === null) return null;
       if (read.type === "line-too-long") {
         throw this.#fail(
+          "limit-reached",
           new RemoteProtocolError({
             code: "line-too-long",
             message: `a response line is longer than ${this.#limits.responseLineOctets} octets`,
@@ -306,13 +362,14 @@ export class ClientSession {
       const status = parseStatusLine(line);
       if (status === null)
         throw this.#fail(
+          "protocol-violation",
           new RemoteProtocolError({
             code: "bad-greeting",
             message: `bad greeting: ${shown(line)}`,
           }),
         );
       this.#greeted = true;
-      if (!status.ok) this.#state = "CLOSED";
+      if (!status.ok) this.#happen("greeting-refused");
       const extracted = extractApopTimestamp(status.text);
       events.push({
         type: "greeting-received",
@@ -324,6 +381,7 @@ export class ClientSession {
     const command = this.#pending[0];
     if (command === undefined) {
       throw this.#fail(
+        "protocol-violation",
         new RemoteProtocolError({
           code: "unexpected-data",
           message: `unexpected data with no command pending: ${shown(line)}`,
@@ -347,6 +405,7 @@ export class ClientSession {
     const status = parseStatusLine(line);
     if (status === null) {
       throw this.#fail(
+        "protocol-violation",
         new RemoteProtocolError({
           code: "bad-response",
           message: `bad response to ${command.keyword}: ${shown(line)}`,
@@ -366,6 +425,8 @@ export class ClientSession {
     this.#pending.shift();
     if (command.keyword === "AUTH") this.#deferredInitialResponse = null;
     if (status.ok) this.#advance(command);
+    // RFC 1939 section 6: after its reply to QUIT the server closes, +OK or -ERR.
+    if (command.keyword === "QUIT") this.#happen("final-reply-received");
     events.push({ type: "response-received", command, status });
   }
 
@@ -381,6 +442,7 @@ export class ClientSession {
     );
     if (reading.decoder.octets > cap) {
       throw this.#fail(
+        "limit-reached",
         new RemoteProtocolError({
           code: "message-too-large",
           message: `reply to ${reading.command.keyword} is larger than ${cap} octets`,
@@ -414,18 +476,27 @@ export class ClientSession {
     return rest;
   }
 
-  /** Follows a successful reply through the state table. */
+  /** Follows a successful reply through the command table. */
   #advance(command: Command): void {
-    const next = nextState(this.#state, command.keyword);
-    if (next !== null) this.#state = next === "UPDATE" ? "CLOSED" : next;
+    this.#enter(nextState(this.#state, command.keyword));
     if (command.keyword === "STLS") {
       this.#awaitingTls = true;
       this.#capabilities = null;
     }
   }
 
-  #fail(error: RemoteProtocolError): RemoteProtocolError {
-    this.#state = "CLOSED";
+  /** Follows an event through the event table. */
+  #happen(event: SessionEvent): void {
+    this.#enter(stateAfter(this.#state, event));
+  }
+
+  /** The one assignment of the state; `to` comes from `nextState` or `stateAfter`. */
+  #enter(to: SessionState | null): void {
+    if (to !== null) this.#state = to;
+  }
+
+  #fail(event: SessionEvent, error: RemoteProtocolError): RemoteProtocolError {
+    this.#happen(event);
     return error;
   }
 }

@@ -15,8 +15,12 @@
  * the short timer before login, the autologout timer after it (RFC 1939 section 3: at least
  * ten minutes). No timer runs while the host is busy on the session's behalf.
  *
- * Which command is legal where comes from `TRANSITIONS` (states.ts); this file adds the finer
- * rules inside AUTHORIZATION: USER before PASS, the SASL exchange, and the plaintext policy.
+ * Which command is legal where, and every change of state, comes from the tables of states.ts:
+ * `#enter` is the one place the state is assigned, and it is fed only by `nextState` (a
+ * command succeeded) and `stateAfter` (a timeout, a limit, a failed handshake, the peer
+ * closing, UPDATE finished). The state is a union that carries the snapshot in TRANSACTION
+ * and UPDATE only. This file adds the finer rules inside AUTHORIZATION: USER before PASS,
+ * the SASL exchange, and the plaintext policy.
  */
 import { createApopTimestamp } from "../auth/apop.ts";
 import type { Credential } from "../auth/credential.ts";
@@ -49,7 +53,7 @@ import type {
   ServerEvent,
   UpdateOutcome,
 } from "./server-events.ts";
-import { nextState, type SessionState } from "./states.ts";
+import { nextState, type SessionEvent, type SessionState, stateAfter } from "./states.ts";
 
 /** What the server offers, beyond the commands every session has. */
 export interface ServerPolicy {
@@ -59,7 +63,7 @@ export interface ServerPolicy {
   readonly saslMechanisms?: readonly SaslServerMechanism[];
   /**
    * Allow USER/PASS and the SASL mechanisms that send a password on a connection without TLS.
-   * Default false (RFC 2595 section 2.3; features.md 2595-6).
+   * Default false (RFC 2595 section 2.3).
    */
   readonly allowPlaintextAuth?: boolean;
   /** TLS is possible on this connection, so STLS is on offer until it is active. */
@@ -118,7 +122,12 @@ export interface ServerSessionOptions {
 }
 
 type Pending =
-  | { readonly kind: "login"; readonly mechanism: string }
+  | {
+      readonly kind: "login";
+      readonly mechanism: string;
+      /** The command that asked: its table entry says where a success leads. */
+      readonly keyword: "PASS" | "APOP" | "AUTH";
+    }
   | { readonly kind: "credential" }
   | {
       readonly kind: "body";
@@ -140,13 +149,17 @@ interface Snapshot {
   readonly deleted: Set<number>;
 }
 
-const LANGUAGES: ReadonlyMap<string, string> = new Map([["en", "English"]]);
-
 /**
- * Octets of replies the session produces from buffered input before it waits for the host to
- * take them (`hasDeferredInput`). One reply may exceed it (a long listing); many cannot.
+ * The session's state (RFC 1939 section 3). The maildrop snapshot exists from the login on
+ * (RFC 1939 section 5: messages are numbered from it) and only in TRANSACTION and UPDATE.
  */
-const REPLY_BUDGET_OCTETS = 64 * 1024;
+type ServerState =
+  | { readonly name: "AUTHORIZATION" }
+  | { readonly name: "TRANSACTION"; readonly snapshot: Snapshot }
+  | { readonly name: "UPDATE"; readonly snapshot: Snapshot }
+  | { readonly name: "CLOSED" };
+
+const LANGUAGES: ReadonlyMap<string, string> = new Map([["en", "English"]]);
 
 export class ServerSession {
   readonly #limits: Limits;
@@ -161,14 +174,13 @@ export class ServerSession {
   #outputOctets = 0;
   /** `#process` stopped at the reply budget with input left over: see `hasDeferredInput`. */
   #deferred = false;
-  #state: SessionState = "AUTHORIZATION";
+  #state: ServerState = { name: "AUTHORIZATION" };
   #tlsActive: boolean;
   #timestamp: string | null;
   #utf8 = false;
   #user: string | null = null;
   #sasl: SaslState | null = null;
   #pending: Pending | null = null;
-  #snapshot: Snapshot | null = null;
   #badCommands = 0;
   #authFailures = 0;
   #lastActivity: number;
@@ -196,7 +208,7 @@ export class ServerSession {
 
   /** The RFC 1939 state. */
   get state(): SessionState {
-    return this.#state;
+    return this.#state.name;
   }
 
   /** The APOP timestamp of the greeting, or null when APOP is not offered. */
@@ -224,7 +236,9 @@ export class ServerSession {
    * the host should stop reading until a completion lets the session catch up.
    */
   get wantsInput(): boolean {
-    return this.#state !== "CLOSED" && this.#reader.buffered <= this.#limits.pipelinedInputOctets;
+    return (
+      this.#state.name !== "CLOSED" && this.#reader.buffered <= this.#limits.pipelinedInputOctets
+    );
   }
 
   /** True while a message body is being sent and the encoder wants more bytes. */
@@ -246,8 +260,8 @@ export class ServerSession {
    * closes without UPDATE, so nothing is deleted (RFC 1939 section 6).
    */
   receive(chunk: Uint8Array, now: number): ServerEvent[] {
-    if (this.#state === "CLOSED") return [];
-    if (chunk.length === 0) return this.#close("peer-closed");
+    if (this.#state.name === "CLOSED") return [];
+    if (chunk.length === 0) return this.#close("peer-closed", "peer-closed");
     // RFC 2595 section 4: nothing sent in clear between STLS and the handshake counts.
     if (this.#pending?.kind === "tls") return [];
     this.#reader.push(chunk);
@@ -256,7 +270,7 @@ export class ServerSession {
 
   /**
    * True when the session stopped taking commands from its buffered input because its
-   * replies reached the reply budget (64 KiB) before the host took them. The host writes
+   * replies reached `Limits.replyBudgetOctets` (64 KiB by default) before the host took them. The host writes
    * what `takeOutput` gives (waiting for the transport, which is the backpressure), then calls
    * `resume`; until then it should not read more input.
    */
@@ -266,14 +280,14 @@ export class ServerSession {
 
   /** Goes on with input held back by the reply budget (see `hasDeferredInput`). */
   resume(now: number): ServerEvent[] {
-    if (this.#state === "CLOSED") return [];
+    if (this.#state.name === "CLOSED") return [];
     return this.#process(now);
   }
 
   /** When the host should call `handleTimeout`, or null while no timer runs. */
   nextDeadline(): number | null {
     if (this.#pending !== null) return null;
-    switch (this.#state) {
+    switch (this.#state.name) {
       case "AUTHORIZATION":
         // A command resets the inactivity timer; a partial line does not (it is no command,
         // so a client dribbling bytes cannot keep the connection). Nothing moves the login
@@ -297,12 +311,12 @@ export class ServerSession {
     const deadline = this.nextDeadline();
     if (deadline === null || now < deadline) return [];
     let limit: "authorizationTimeoutMs" | "loginDeadlineMs" | "idleTimeoutMs" = "idleTimeoutMs";
-    if (this.#state === "AUTHORIZATION") {
+    if (this.#state.name === "AUTHORIZATION") {
       const late = now >= this.#greetedAt + this.#limits.loginDeadlineMs;
       limit = late ? "loginDeadlineMs" : "authorizationTimeoutMs";
       this.#reply(false, late ? "Too long without logging in" : "Disconnected for inactivity");
     }
-    return [{ type: "limit-exceeded", limit }, ...this.#close("timeout")];
+    return [{ type: "limit-exceeded", limit }, ...this.#close("timeout", "timeout")];
   }
 
   /**
@@ -328,13 +342,13 @@ export class ServerSession {
 
   /** Answers `login-requested`. */
   completeLogin(outcome: LoginOutcome, now: number): ServerEvent[] {
-    this.#expectPending("login");
+    const pending = this.#expectPending("login");
     this.#pending = null;
     this.#lastActivity = now;
     if (outcome.ok) {
-      this.#snapshot = { messages: outcome.messages, deleted: new Set() };
-      this.#state = "TRANSACTION";
-      const { count, size } = this.#maildropSize();
+      const snapshot: Snapshot = { messages: outcome.messages, deleted: new Set() };
+      this.#enter(nextState(this.#state.name, pending.keyword), snapshot);
+      const { count, size } = maildropSize(snapshot);
       this.#reply(true, `Logged in, ${count} message${count === 1 ? "" : "s"} (${size} octets)`);
       return this.#process(now);
     }
@@ -376,7 +390,7 @@ export class ServerSession {
       if (this.#authFailures >= this.#limits.authFailures) {
         events.push(
           { type: "limit-exceeded", limit: "authFailures" },
-          ...this.#close("too-many-auth-failures"),
+          ...this.#close("too-many-auth-failures", "limit-reached"),
         );
         return events;
       }
@@ -417,7 +431,7 @@ export class ServerSession {
   failBody(now: number, text = "Message could not be read"): ServerEvent[] {
     const pending = this.#expectPending("body");
     this.#pending = null;
-    if (pending.started) return this.#close("store-failed");
+    if (pending.started) return this.#close("store-failed", "store-failed");
     this.#reply(false, text, ResponseCode.sysTemp);
     this.#lastActivity = now;
     return this.#process(now);
@@ -427,7 +441,7 @@ export class ServerSession {
   completeTls(outcome: { readonly ok: boolean }, now: number): ServerEvent[] {
     this.#expectPending("tls");
     this.#pending = null;
-    if (!outcome.ok) return this.#close("tls-failed");
+    if (!outcome.ok) return this.#close("tls-failed", "handshake-failed");
     this.#tlsActive = true;
     // RFC 2595 section 4: the client forgets what it knew; so does the server's login state.
     this.#user = null;
@@ -439,14 +453,15 @@ export class ServerSession {
   completeUpdate(outcome: UpdateOutcome): ServerEvent[] {
     this.#expectPending("update");
     this.#pending = null;
-    const snapshot = this.#snapshot as Snapshot;
-    const left = snapshot.messages.length - snapshot.deleted.size;
+    const state = this.#state;
+    if (state.name !== "UPDATE") throw invalidState(`no UPDATE in ${state.name}`);
+    const left = state.snapshot.messages.length - state.snapshot.deleted.size;
     if (outcome.ok) {
       this.#reply(true, `POP3 server signing off (${left} message${left === 1 ? "" : "s"} left)`);
     } else {
       this.#reply(false, outcome.text ?? "Some deleted messages not removed", ResponseCode.sysTemp);
     }
-    return this.#close("quit");
+    return this.#close("quit", "update-finished");
   }
 
   // ---------------------------------------------------------------------------------------
@@ -457,14 +472,14 @@ export class ServerSession {
     this.#deferred = false;
     while (
       this.#pending === null &&
-      (this.#state === "AUTHORIZATION" || this.#state === "TRANSACTION")
+      (this.#state.name === "AUTHORIZATION" || this.#state.name === "TRANSACTION")
     ) {
       // Replies pile up faster than commands arrive: six octets of `UIDL\r\n` can ask for
       // megabytes. Past the budget the rest of the input waits, unparsed, until the host has
       // taken (and written) the output and calls `resume`; a client that pipelines and never
       // reads then meets TCP backpressure instead of growing our memory (RFC 2449 section 6.6
       // asks clients not to deadlock; it does not oblige the server to buffer for them).
-      if (this.#outputOctets >= REPLY_BUDGET_OCTETS) {
+      if (this.#outputOctets >= this.#limits.replyBudgetOctets) {
         this.#deferred = this.#reader.buffered > 0;
         break;
       }
@@ -494,7 +509,7 @@ export class ServerSession {
       if (!parsed.ok) {
         this.#reply(false, parsed.message);
         // The event names the kind of problem only: the line itself may be a password typed
-        // at the wrong prompt, and events go to logs (features.md, class 12).
+        // at the wrong prompt, and events go to logs.
         this.#countBad(events, parsed.reason);
         continue;
       }
@@ -504,8 +519,8 @@ export class ServerSession {
         keyword: command.keyword,
         text: redactCommand(command),
       });
-      if (nextState(this.#state, command.keyword) === null) {
-        this.#reply(false, `${command.keyword} is not valid in the ${this.#state} state`);
+      if (nextState(this.#state.name, command.keyword) === null) {
+        this.#reply(false, `${command.keyword} is not valid in the ${this.#state.name} state`);
         this.#countBad(events, "wrong state");
         continue;
       }
@@ -548,7 +563,7 @@ export class ServerSession {
         this.#reply(true, "Nothing to do");
         return;
       case "STAT": {
-        this.#reply(true, formatMaildropSize(this.#maildropSize()));
+        this.#reply(true, formatMaildropSize(maildropSize(this.#snapshot())));
         return;
       }
       case "LIST":
@@ -560,7 +575,7 @@ export class ServerSession {
         const index = this.#messageIndex(command.message, events);
         if (index === null) return;
         const lines = command.keyword === "TOP" ? command.lines : undefined;
-        const size = (this.#snapshot as Snapshot).messages[index]?.size ?? 0;
+        const size = this.#snapshot().messages[index]?.size ?? 0;
         this.#pending = {
           kind: "body",
           encoder: new MultilineEncoder(lines === undefined ? {} : { bodyLines: lines }),
@@ -578,13 +593,14 @@ export class ServerSession {
       case "DELE": {
         const index = this.#messageIndex(command.message, events);
         if (index === null) return;
-        (this.#snapshot as Snapshot).deleted.add(index);
+        this.#snapshot().deleted.add(index);
         this.#reply(true, `Message ${command.message} deleted`);
         return;
       }
       case "RSET": {
-        (this.#snapshot as Snapshot).deleted.clear();
-        const { count, size } = this.#maildropSize();
+        const snapshot = this.#snapshot();
+        snapshot.deleted.clear();
+        const { count, size } = maildropSize(snapshot);
         this.#reply(
           true,
           `Maildrop has ${count} message${count === 1 ? "" : "s"} (${size} octets)`,
@@ -635,7 +651,7 @@ export class ServerSession {
       this.#countBad(events, "PASS without USER");
       return;
     }
-    this.#requestLogin(events, user, "USER", { kind: "password", password });
+    this.#requestLogin(events, "PASS", user, "USER", { kind: "password", password });
   }
 
   #apopCommand(name: string, digest: string, events: ServerEvent[]): void {
@@ -645,7 +661,7 @@ export class ServerSession {
       this.#countBad(events, "APOP not offered");
       return;
     }
-    this.#requestLogin(events, name, "APOP", {
+    this.#requestLogin(events, "APOP", name, "APOP", {
       kind: "apop",
       timestamp: this.#timestamp,
       digest: digest.toLowerCase(),
@@ -660,7 +676,7 @@ export class ServerSession {
     this.#user = null;
     const offered = this.#offeredMechanisms();
     if (command.mechanism === undefined) {
-      // The RFC 1734 listing that Outlook still sends (features.md 5034-9).
+      // The RFC 1734 listing that Outlook still sends.
       this.#replyLines(
         true,
         "Supported SASL mechanisms",
@@ -744,7 +760,7 @@ export class ServerSession {
         return;
       case "success":
         this.#endSasl();
-        this.#requestLogin(events, step.user, sasl.mechanism.name, step.proof);
+        this.#requestLogin(events, "AUTH", step.user, sasl.mechanism.name, step.proof);
         return;
       case "failure":
         this.#endSasl();
@@ -755,7 +771,7 @@ export class ServerSession {
         if (this.#authFailures >= this.#limits.authFailures) {
           events.push(
             { type: "limit-exceeded", limit: "authFailures" },
-            ...this.#close("too-many-auth-failures"),
+            ...this.#close("too-many-auth-failures", "limit-reached"),
           );
         }
         return;
@@ -771,11 +787,12 @@ export class ServerSession {
 
   #requestLogin(
     events: ServerEvent[],
+    keyword: "PASS" | "APOP" | "AUTH",
     user: string,
     mechanism: string,
     proof: Extract<ServerEvent, { type: "login-requested" }>["proof"],
   ): void {
-    this.#pending = { kind: "login", mechanism };
+    this.#pending = { kind: "login", mechanism, keyword };
     events.push({ type: "login-requested", user, mechanism, proof });
   }
 
@@ -811,17 +828,18 @@ export class ServerSession {
   }
 
   #quitCommand(events: ServerEvent[]): void {
-    if (this.#state === "AUTHORIZATION") {
+    if (this.#state.name === "AUTHORIZATION") {
       this.#reply(true, "POP3 server signing off");
-      events.push(...this.#close("quit"));
+      events.push(...this.#close("quit", "QUIT"));
       return;
     }
     // RFC 1939 section 6: QUIT in TRANSACTION enters UPDATE; the host removes the messages.
-    this.#state = "UPDATE";
+    const snapshot = this.#snapshot();
+    this.#enter(nextState(this.#state.name, "QUIT"));
     this.#pending = { kind: "update" };
     events.push({
       type: "update-requested",
-      deleted: [...(this.#snapshot as Snapshot).deleted].sort((a, b) => a - b),
+      deleted: [...snapshot.deleted].sort((a, b) => a - b),
     });
   }
 
@@ -829,7 +847,7 @@ export class ServerSession {
   // TRANSACTION
 
   #listCommand(keyword: "LIST" | "UIDL", message: number | undefined, events: ServerEvent[]): void {
-    const snapshot = this.#snapshot as Snapshot;
+    const snapshot = this.#snapshot();
     const line = (index: number): string => {
       const info = snapshot.messages[index] as { size: number; uid: string };
       return keyword === "LIST"
@@ -845,7 +863,7 @@ export class ServerSession {
     for (let index = 0; index < snapshot.messages.length; index++) {
       if (!snapshot.deleted.has(index)) lines.push(line(index));
     }
-    const { count, size } = this.#maildropSize();
+    const { count, size } = maildropSize(snapshot);
     this.#replyLines(
       true,
       keyword === "LIST"
@@ -857,7 +875,7 @@ export class ServerSession {
 
   /** The 0-based index of an existing, undeleted message, or null after answering -ERR. */
   #messageIndex(message: number, events: ServerEvent[]): number | null {
-    const snapshot = this.#snapshot as Snapshot;
+    const snapshot = this.#snapshot();
     const index = message - 1;
     if (index >= snapshot.messages.length) {
       this.#reply(false, `There is no message ${message}, only ${snapshot.messages.length}`);
@@ -872,16 +890,14 @@ export class ServerSession {
     return index;
   }
 
-  #maildropSize(): { count: number; size: number } {
-    const snapshot = this.#snapshot as Snapshot;
-    let count = 0;
-    let size = 0;
-    snapshot.messages.forEach((info, index) => {
-      if (snapshot.deleted.has(index)) return;
-      count++;
-      size += info.size;
-    });
-    return { count, size };
+  /**
+   * The snapshot of TRANSACTION. The maildrop commands reach here only in TRANSACTION (the
+   * table refuses them elsewhere), so the throw is for a broken table, never for a client.
+   */
+  #snapshot(): Snapshot {
+    const state = this.#state;
+    if (state.name !== "TRANSACTION") throw invalidState(`no maildrop in ${state.name}`);
+    return state.snapshot;
   }
 
   #startBody(pending: Extract<Pending, { kind: "body" }>): void {
@@ -923,7 +939,7 @@ export class ServerSession {
    */
   capabilities(): Capabilities {
     const caps = new Map<string, readonly string[]>();
-    const authorization = this.#state === "AUTHORIZATION";
+    const authorization = this.#state.name === "AUTHORIZATION";
     caps.set("TOP", []);
     caps.set("UIDL", []);
     caps.set("RESP-CODES", []);
@@ -973,14 +989,47 @@ export class ServerSession {
       this.#reply(false, "Too many bad commands, closing connection");
       events.push(
         { type: "limit-exceeded", limit: "badCommands" },
-        ...this.#close("too-many-bad-commands"),
+        ...this.#close("too-many-bad-commands", "limit-reached"),
       );
     }
   }
 
-  #close(reason: ServerCloseReason): ServerEvent[] {
-    if (this.#state === "CLOSED") return [];
-    this.#state = "CLOSED";
+  /**
+   * The one assignment of the state. `to` comes from `nextState` or `stateAfter`; entering
+   * TRANSACTION takes the snapshot made at login, UPDATE keeps it.
+   */
+  #enter(to: SessionState | null, snapshot?: Snapshot): void {
+    const from = this.#state;
+    switch (to) {
+      case null:
+        return;
+      case "AUTHORIZATION":
+      case "CLOSED":
+        this.#state = { name: to };
+        return;
+      case "TRANSACTION":
+        if (snapshot === undefined) throw invalidState("TRANSACTION needs the login's snapshot");
+        this.#state = { name: to, snapshot };
+        return;
+      case "UPDATE":
+        if (from.name !== "TRANSACTION") throw invalidState(`UPDATE from ${from.name}`);
+        this.#state = { name: to, snapshot: from.snapshot };
+        return;
+      default:
+        assertNever(to);
+    }
+  }
+
+  /**
+   * Ends the session by `cause` (an event of `EVENT_TRANSITIONS`, or QUIT in AUTHORIZATION).
+   * An event whose entry is null changes nothing (the peer closing during UPDATE: the deletes
+   * go on, RFC 1939 section 6).
+   */
+  #close(reason: ServerCloseReason, cause: SessionEvent | "QUIT"): ServerEvent[] {
+    const from = this.#state.name;
+    const to = cause === "QUIT" ? nextState(from, "QUIT") : stateAfter(from, cause);
+    if (to !== "CLOSED") return [];
+    this.#enter(to);
     this.#pending = null;
     this.#deferred = false;
     this.#sasl = null;
@@ -993,7 +1042,7 @@ export class ServerSession {
     if (pending?.kind !== kind) {
       throw new LocalProtocolError({
         code: "invalid-state",
-        message: `no ${kind} is pending (pending: ${pending?.kind ?? "nothing"}, state: ${this.#state})`,
+        message: `no ${kind} is pending (pending: ${pending?.kind ?? "nothing"}, state: ${this.#state.name})`,
       });
     }
     return pending as Extract<Pending, { kind: K }>;
@@ -1002,4 +1051,19 @@ export class ServerSession {
   #newChallenge(now: number): string {
     return createApopTimestamp({ now, random: this.#randomBytes(16), host: this.#hostname });
   }
+}
+
+function maildropSize(snapshot: Snapshot): { count: number; size: number } {
+  let count = 0;
+  let size = 0;
+  snapshot.messages.forEach((info, index) => {
+    if (snapshot.deleted.has(index)) return;
+    count++;
+    size += info.size;
+  });
+  return { count, size };
+}
+
+function invalidState(message: string): LocalProtocolError {
+  return new LocalProtocolError({ code: "invalid-state", message });
 }

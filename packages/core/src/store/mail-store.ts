@@ -1,6 +1,5 @@
 /**
- * The contract between the server driver and wherever mail lives (DESIGN.md, "Storage and
- * scale"). Core defines it; `@apop/maildir` and the in-memory store implement it.
+ * The contract between the server driver and wherever mail lives (docs/design.md). Core defines it; `@apop/maildir` and the in-memory store implement it.
  *
  * The lifecycle follows RFC 1939 section 4 and section 6:
  * 1. After authentication the driver calls `MailStore.open(user)`. The store takes the

@@ -40,7 +40,7 @@ export function startServers(
     authenticator,
     serverName: "deno.test",
     authFailureDelayMs: 0,
-    hostname: "127.0.0.1",
+    host: "127.0.0.1",
     port: 0,
     ...options,
     store,
@@ -50,7 +50,7 @@ export function startServers(
     },
   };
   const plain = serve(base);
-  const implicit = options.cert === undefined ? null : serve({ ...base, implicitTls: true });
+  const implicit = options.tls === undefined ? null : serve({ ...base, implicitTls: true });
   return {
     store,
     plain,

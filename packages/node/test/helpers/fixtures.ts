@@ -3,7 +3,7 @@
  */
 import { type Authenticator, type Credential, type MailStore, MemoryStore } from "@apop/core";
 import type { TestPki } from "../../../../tooling/test-pki/test-pki.ts";
-import { perFile } from "../../../../tooling/vitest/per-file.ts";
+import { perFile } from "@apop/vitest-preset/per-file";
 import {
   createPop3Server,
   type Pop3Server,
@@ -123,7 +123,7 @@ export async function startServer<S extends MailStore = MemoryStore>(
   const events: Pop3ServerEvent[] = [];
   const server = createPop3Server({
     authenticator,
-    hostname: "pop.test",
+    serverName: "pop.test",
     authFailureDelayMs: 0,
     ...options,
     store,

@@ -1,9 +1,8 @@
-import type { NodeSocketTransport } from "@apop/node";
 import type { WebSocket } from "ws";
 import { CLOSE_CODES, closeReason } from "../protocol/close-codes.ts";
 import { formatUpstreamHello } from "../protocol/upstream-hello.ts";
 import type { ResolvedBridgeOptions, ResolvedTarget } from "./bridge-options.ts";
-import { openUpstream, UpstreamError } from "./open-upstream.ts";
+import { openUpstream, type Upstream, UpstreamError } from "./open-upstream.ts";
 
 /** How a connection ended: the bridge's close code and reason, or the page's own. */
 export interface BridgeClose {
@@ -30,10 +29,10 @@ export class BridgeConnection {
   readonly #options: ResolvedBridgeOptions;
   readonly #id: number;
   readonly #stop = new AbortController();
-  #upstream: NodeSocketTransport | null = null;
+  #upstream: Upstream["transport"] | null = null;
   /** Resolves with the upstream once relaying starts; rejects if it never does. */
-  readonly #ready: Promise<NodeSocketTransport>;
-  #resolveReady!: (upstream: NodeSocketTransport) => void;
+  readonly #ready: Promise<Upstream["transport"]>;
+  #resolveReady!: (upstream: Upstream["transport"]) => void;
   #rejectReady!: (error: Error) => void;
   /** The page's frames, written to the server in order once it is ready. */
   #writes: Promise<void> = Promise.resolve();
@@ -77,7 +76,7 @@ export class BridgeConnection {
   /** Opens the upstream and relays until either side ends. */
   async run(): Promise<void> {
     const target = this.#target;
-    let upstream: Awaited<ReturnType<typeof openUpstream>>;
+    let upstream: Upstream;
     try {
       upstream = await openUpstream({
         target,
@@ -116,7 +115,6 @@ export class BridgeConnection {
     if (this.#pendingWrites === 0) this.#ws.resume();
     try {
       await this.#toPage(upstream.greetingBytes);
-      if (upstream.rest.length > 0) await this.#toPage(upstream.rest);
       for (;;) {
         const chunk = await upstream.transport.read();
         if (chunk === null) break;

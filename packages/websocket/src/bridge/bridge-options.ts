@@ -1,6 +1,6 @@
-
 import * as net from "node:net";
-import type { WebEndpointOptions, } from "./open-web-server.ts";
+import { DEFAULTS, defaultPort, isIpv6PrefixLength } from "@apop/core";
+import type { WebEndpointOptions } from "./open-web-server.ts";
 import { type AllowedOrigins, invalid, resolveAllowedOrigins } from "./upgrade-gate.ts";
 
 /** A POP3 server the bridge may connect to. Nothing else is ever dialled. */
@@ -28,7 +28,11 @@ export type BridgeEvent =
       readonly type: "upgrade-refused";
       readonly remoteAddress: string;
       readonly origin: string | null;
-      readonly reason: "path" | "origin" | "insecure" | "closing";
+      /**
+       * `pending-limit`: the own server's connections still before their upgrade (or page
+       * request) are at `maxConnections` or `maxConnectionsPerAddress`; closed at once.
+       */
+      readonly reason: "path" | "origin" | "insecure" | "closing" | "pending-limit";
     }
   /** A WebSocket was accepted; `target` is what the page asked for. */
   | {
@@ -62,8 +66,13 @@ export interface BridgeOptions extends WebEndpointOptions {
   readonly servePage?: boolean;
   /** Open WebSockets in total. Default 100. */
   readonly maxConnections?: number;
-  /** Open WebSockets from one IP address. Default 10. */
+  /** Open WebSockets from one client: an IPv4 address or an IPv6 prefix. Default 10. */
   readonly maxConnectionsPerAddress?: number;
+  /**
+   * Bits of an IPv6 address that name one client for `maxConnectionsPerAddress` (core's
+   * `addressGroup`). Default 64 (`DEFAULTS.ipv6PrefixLength`).
+   */
+  readonly ipv6PrefixLength?: number;
   /** Largest WebSocket frame from the page, in octets. Default 64 KiB. */
   readonly maxFrameBytes?: number;
   /** Octets a connection may carry from the page (POP3 commands). Default 4 MiB. */
@@ -96,6 +105,7 @@ export interface ResolvedBridgeOptions {
   readonly servePage: boolean;
   readonly maxConnections: number;
   readonly maxConnectionsPerAddress: number;
+  readonly ipv6PrefixLength: number;
   readonly maxFrameBytes: number;
   readonly maxBytesFromBrowser: number;
   readonly maxBytesToBrowser: number;
@@ -140,6 +150,7 @@ export function resolveBridgeOptions(options: BridgeOptions): ResolvedBridgeOpti
       10,
       "maxConnectionsPerAddress",
     ),
+    ipv6PrefixLength: prefixLength(options.ipv6PrefixLength),
     maxFrameBytes: positive(options.maxFrameBytes, 64 * 1024, "maxFrameBytes"),
     maxBytesFromBrowser: positive(
       options.maxBytesFromBrowser,
@@ -168,7 +179,7 @@ function resolveTarget(target: BridgeTarget, index: number): ResolvedTarget {
   if (tls !== "implicit" && tls !== "starttls" && tls !== "none") {
     throw invalid(`${at}.tls must be 'implicit', 'starttls' or 'none'`);
   }
-  const port = target.port ?? (tls === "implicit" ? 995 : 110);
+  const port = target.port ?? defaultPort({ implicitTls: tls === "implicit" });
   if (!(Number.isSafeInteger(port) && port > 0 && port <= 65535)) {
     throw invalid(`${at}.port must be an integer from 1 to 65535`);
   }
@@ -196,5 +207,11 @@ function positive(value: number | undefined, fallback: number, name: string): nu
   if (value === undefined) return fallback;
   if (!(Number.isSafeInteger(value) && value > 0))
     throw invalid(`${name} must be a positive integer`);
+  return value;
+}
+
+function prefixLength(value: number | undefined): number {
+  if (value === undefined) return DEFAULTS.ipv6PrefixLength;
+  if (!isIpv6PrefixLength(value)) throw invalid("ipv6PrefixLength must be 1 to 128");
   return value;
 }

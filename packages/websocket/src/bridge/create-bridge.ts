@@ -1,6 +1,7 @@
 import type * as http from "node:http";
 import type * as net from "node:net";
 import type { Duplex } from "node:stream";
+import { ConnectionAdmission } from "@apop/core";
 import { WebSocketServer } from "ws";
 import { CLOSE_CODES, closeReason } from "../protocol/close-codes.ts";
 import { BridgeConnection } from "./bridge-connection.ts";
@@ -38,7 +39,11 @@ export interface Bridge {
  * closes with a reason. See `CLOSE_CODES`.
  *
  * With `port`, the bridge runs its own HTTP(S) server (loopback only without `tls`, unless
- * `allowInsecureWs`); with `server`, it handles that server's upgrades on `path`.
+ * `allowInsecureWs`); with `server`, it handles that server's upgrades on `path`. The own
+ * server also counts its connections still before their upgrade (or page request) under the
+ * same caps, on their own (a hanging request cannot take a WebSocket's place, nor pile up),
+ * closing one over a cap at once, and ends a request that is not complete after
+ * `requestTimeoutMs` (default 5 s).
  * Throws `LocalProtocolError` `invalid-argument` for bad options.
  */
 export async function createBridge(options: BridgeOptions): Promise<Bridge> {
@@ -55,6 +60,7 @@ export async function createBridge(options: BridgeOptions): Promise<Bridge> {
         host: options.host,
         tls: options.tls,
         allowInsecureWs: resolved.allowInsecureWs,
+        requestTimeoutMs: options.requestTimeoutMs,
         onRequest: handler,
       })
     : { server: options.server as http.Server, address: null };
@@ -69,7 +75,10 @@ class WebSocketBridge implements Bridge {
   readonly #own: boolean;
   readonly #wss: WebSocketServer;
   readonly #connections = new Set<BridgeConnection>();
-  readonly #perAddress = new Map<string, number>();
+  readonly #admission: ConnectionAdmission;
+  /** The own server's connections not yet upgraded, by `address|port`. */
+  readonly #pending: ConnectionAdmission;
+  readonly #pendingSockets = new Map<string, string>();
   #nextId = 1;
   #closing: Promise<void> | null = null;
 
@@ -83,6 +92,9 @@ class WebSocketBridge implements Bridge {
     this.#server = server;
     this.#own = own;
     this.address = address;
+    this.#admission = new ConnectionAdmission(options);
+    this.#pending = new ConnectionAdmission(options);
+    if (own) server.on("connection", this.#onConnection);
     this.#wss = new WebSocketServer({
       noServer: true,
       maxPayload: options.maxFrameBytes,
@@ -103,6 +115,7 @@ class WebSocketBridge implements Bridge {
 
   async #shutdown(): Promise<void> {
     this.#server.off("upgrade", this.#onUpgrade);
+    this.#server.off("connection", this.#onConnection);
     const closed = this.#own ? closeWebServer(this.#server) : Promise.resolve();
     const connections = [...this.#connections];
     for (const connection of connections) {
@@ -115,8 +128,35 @@ class WebSocketBridge implements Bridge {
     await closed;
   }
 
+  /** The own server's new TCP connection: counted until it upgrades or closes. */
+  readonly #onConnection = (socket: net.Socket): void => {
+    const remoteAddress = socket.remoteAddress ?? "";
+    if (this.#pending.admit(remoteAddress) !== null) {
+      this.#options.onEvent({
+        type: "upgrade-refused",
+        remoteAddress,
+        origin: null,
+        reason: "pending-limit",
+      });
+      socket.destroy();
+      return;
+    }
+    const key = `${remoteAddress}|${socket.remotePort}`;
+    this.#pendingSockets.set(key, remoteAddress);
+    socket.once("close", () => this.#leavePending(key));
+  };
+
+  #leavePending(key: string): void {
+    const remoteAddress = this.#pendingSockets.get(key);
+    if (remoteAddress === undefined) return;
+    this.#pendingSockets.delete(key);
+    this.#pending.release(remoteAddress);
+  }
+
   readonly #onUpgrade = (request: http.IncomingMessage, socket: Duplex, head: Buffer): void => {
     const remoteAddress = request.socket.remoteAddress ?? "";
+    // Upgraded (or refused now): no longer a pending request; a WebSocket counts below.
+    this.#leavePending(`${remoteAddress}|${request.socket.remotePort}`);
     const origin = request.headers.origin ?? null;
     const refusal = checkUpgrade(request, this.#options);
     if (refusal !== null) {
@@ -159,18 +199,6 @@ class WebSocketBridge implements Bridge {
           bytesToBrowser: 0,
         });
       };
-      const fromAddress = this.#perAddress.get(remoteAddress) ?? 0;
-      if (this.#connections.size >= this.#options.maxConnections) {
-        refuse(CLOSE_CODES.tryAgainLater, "too many connections to the bridge; try again later");
-        return;
-      }
-      if (fromAddress >= this.#options.maxConnectionsPerAddress) {
-        refuse(
-          CLOSE_CODES.tryAgainLater,
-          "too many connections from your address; try again later",
-        );
-        return;
-      }
       if (wanted === null || wanted === "") {
         refuse(CLOSE_CODES.badRequest, "name a POP3 server: ?target=name");
         return;
@@ -180,15 +208,23 @@ class WebSocketBridge implements Bridge {
         refuse(CLOSE_CODES.targetNotAllowed, `not in the bridge's allow-list: ${wanted}`);
         return;
       }
+      // Core's counting: per client, an IPv6 /64 by default (`addressGroup`).
+      const over = this.#admission.admit(remoteAddress);
+      if (over !== null) {
+        refuse(
+          CLOSE_CODES.tryAgainLater,
+          over === "maxConnections"
+            ? "too many connections to the bridge; try again later"
+            : "too many connections from your address; try again later",
+        );
+        return;
+      }
       const connection = new BridgeConnection({ ws, target, bridge: this.#options, id });
       this.#connections.add(connection);
-      this.#perAddress.set(remoteAddress, fromAddress + 1);
       void connection.run();
       void connection.done.then((close) => {
         this.#connections.delete(connection);
-        const left = (this.#perAddress.get(remoteAddress) ?? 1) - 1;
-        if (left === 0) this.#perAddress.delete(remoteAddress);
-        else this.#perAddress.set(remoteAddress, left);
+        this.#admission.release(remoteAddress);
         this.#options.onEvent({ type: "connection-closed", connection: id, ...close });
       });
     });

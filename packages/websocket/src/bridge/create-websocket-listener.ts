@@ -4,17 +4,8 @@ import type { Duplex } from "node:stream";
 import type * as tls from "node:tls";
 import type { Pop3Server } from "@apop/node";
 import { WebSocketServer } from "ws";
-import {
-  closeWebServer,
-  openWebServer,
-  type WebEndpointOptions,
-} from "./open-web-server.ts";
-import {
-  checkUpgrade,
-  invalid,
-  refuseUpgrade,
-  resolveAllowedOrigins,
-} from "./upgrade-gate.ts";
+import { closeWebServer, openWebServer, type WebEndpointOptions } from "./open-web-server.ts";
+import { checkUpgrade, invalid, refuseUpgrade, resolveAllowedOrigins } from "./upgrade-gate.ts";
 import { WebSocketServerTransport } from "./websocket-server-transport.ts";
 
 export interface WebSocketListenerOptions extends WebEndpointOptions {
@@ -62,6 +53,7 @@ export async function createWebSocketListener(
         host: options.host,
         tls: options.tls,
         allowInsecureWs: gate.allowInsecureWs,
+        requestTimeoutMs: options.requestTimeoutMs,
         onRequest: (_request, response) => {
           response.writeHead(426, { "Content-Type": "text/plain; charset=utf-8" });
           response.end("This is a POP3 over WebSocket endpoint.\n");

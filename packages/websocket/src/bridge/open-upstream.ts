@@ -1,19 +1,24 @@
 import * as net from "node:net";
-import { parseStatusLine, RemoteProtocolError } from "@apop/core";
-import { NodeSocketTransport } from "@apop/node";
-import { decodeGreeting } from "../protocol/upstream-hello.ts";
+import {
+  formatStatusLine,
+  Pop3Client,
+  Pop3Error,
+  RemoteProtocolError,
+  type StatusLine,
+  type Transport,
+} from "@apop/core";
+import { NodeSocketTransport, nodeClock } from "@apop/node";
 import type { ResolvedTarget } from "./bridge-options.ts";
 
 /** A POP3 server connection, greeted, and inside TLS when the target asks for it. */
 export interface Upstream {
-  readonly transport: NodeSocketTransport;
+  /** The connection, from the first byte after what core's client read. */
+  readonly transport: Pick<Transport, "read" | "write" | "close">;
   readonly secure: boolean;
-  /** The greeting as the server sent it, line ending included: relayed to the page as is. */
+  /** The greeting as core read it, CRLF included: what the page's own client reads first. */
   readonly greetingBytes: Uint8Array;
   /** The greeting line as text, without its line ending. */
   readonly greeting: string;
-  /** Bytes that came after the greeting (implicit TLS or clear only): relayed after it. */
-  readonly rest: Uint8Array;
 }
 
 /** Why the upstream could not be opened: a message for the page, and whether time ran out. */
@@ -27,14 +32,15 @@ export class UpstreamError extends Error {
   }
 }
 
-/** A greeting or STLS reply longer than this is not POP3 (RFC 2449 section 4: 512 octets). */
-const MAX_LINE = 8 * 1024;
-
 /**
- * Connects to a target and readies it: TCP; TLS for `implicit`; for `starttls` the greeting,
- * then `STLS`, its `+OK` and the handshake (RFC 2595 section 4), all before a single byte of
- * the page is relayed. The STLS exchange stays here: the page gets the original greeting and
- * a server in the AUTHORIZATION state, exactly what a greeting promises.
+ * Connects to a target and readies it: TCP; TLS for `implicit`; then core's `Pop3Client`
+ * reads the greeting and, for `starttls`, runs its `requireTls` (CAPA must list STLS, STLS
+ * must succeed, clear bytes after the `+OK` are discarded: RFC 2595 section 4), all before a
+ * single byte of the page is relayed. The bridge parses no POP3 itself: line limits, the
+ * greeting's grammar and the STLS rules are core's. Then the connection is taken back from
+ * the client and handed to the relay; the page gets the greeting and a server in the
+ * AUTHORIZATION state, exactly what a greeting promises. A `-ERR` greeting (busy,
+ * `[SYS/TEMP]`) goes to the page as it is, and the connection ends after it.
  *
  * The whole setup must finish within `timeoutMs` (a silent server must not hold a slot) and
  * stops at once when `signal` aborts (the page left). Rejects with `UpstreamError`.
@@ -65,7 +71,10 @@ export async function openUpstream(options: {
   const where = `${target.host}:${target.port}`;
   try {
     if (signal.aborted) throw new UpstreamError("cancelled", false);
-    socket = await connectTcp(target.host, target.port, stop.signal);
+    socket = await step(
+      connectTcp(target.host, target.port, stop.signal),
+      `could not reach ${where}`,
+    );
     transport = new NodeSocketTransport({
       socket,
       tlsHandshakeTimeoutMs: timeoutMs,
@@ -76,100 +85,132 @@ export async function openUpstream(options: {
         ca: target.ca,
       },
     });
-    const upgrade = transport.upgrade as () => Promise<void>;
     // Implicit TLS is an upgrade before the first byte (RFC 8314 section 3).
-    if (target.tls === "implicit") await step(upgrade(), `TLS with ${where} failed`);
-    const lines = new LineSplitter();
-    const greeting = await readLine(transport, lines, `${where} sent no greeting`);
-    const status = parseStatusLine(greeting.line);
-    if (status === null)
-      throw new UpstreamError(`${where} did not greet like a POP3 server`, false);
-    // A -ERR greeting (busy, [SYS/TEMP]) goes to the page as it is, in whatever clear it came.
-    if (target.tls === "starttls" && status.ok) {
-      await step(transport.write(STLS), `${where} closed the connection`);
-      const reply = await readLine(transport, lines, `${where} did not answer STLS`);
-      const stls = parseStatusLine(reply.line);
-      if (stls?.ok !== true) {
-        const said = stls === null ? decodeGreeting(reply.line) : stls.text;
-        throw new UpstreamError(`${where} refused STLS: ${truncate(said)}`, false);
-      }
-      // Anything sent in clear after the +OK is dropped (CVE-2011-0411's response side).
-      await step(upgrade(), `TLS with ${where} failed`);
-      return finish(transport, greeting, new Uint8Array(0));
+    if (target.tls === "implicit") {
+      await step((transport.upgrade as () => Promise<void>)(), `TLS with ${where} failed`);
     }
-    return finish(transport, greeting, lines.rest());
+    const lent = new LentTransport(transport);
+    let greeting: StatusLine;
+    try {
+      const client = await Pop3Client.connect({
+        transport: lent,
+        clock: nodeClock,
+        limits: { replyTimeoutMs: timeoutMs },
+        requireTls: target.tls === "starttls",
+      });
+      greeting = { ok: true, text: client.greeting.text };
+    } catch (error) {
+      if (!(Pop3Error.isInstance(error) && error.command === "GREETING")) throw error;
+      // Core closed the connection after the -ERR greeting; the page still reads it.
+      greeting = {
+        ok: false,
+        ...(error.responseCode === undefined ? {} : { code: error.responseCode }),
+        text: error.serverText,
+      };
+    }
+    const greetingBytes = formatStatusLine(greeting);
+    return {
+      transport: lent.takeBack(),
+      secure: transport.secure,
+      greetingBytes,
+      greeting: new TextDecoder().decode(greetingBytes.subarray(0, -2)),
+    };
   } catch (error) {
     drop();
     if (timedOut) {
       throw new UpstreamError(`${where} did not get ready within ${timeoutMs} ms`, true);
     }
     if (error instanceof UpstreamError) throw error;
-    throw new UpstreamError(`could not reach ${where}: ${(error as Error).message}`, false);
+    if (RemoteProtocolError.isInstance(error)) {
+      throw new UpstreamError(`${where} ${setupStep(error)}: ${error.message}`, false);
+    }
+    // The TLS handshake after STLS (a certificate refused), or the socket failing.
+    throw new UpstreamError(
+      `the connection to ${where} failed: ${(error as Error).message}`,
+      false,
+    );
   } finally {
     clearTimeout(timer);
     signal.removeEventListener("abort", onAbort);
   }
 }
 
-const STLS = new TextEncoder().encode("STLS\r\n");
-
-function finish(
-  transport: NodeSocketTransport,
-  greeting: { line: Uint8Array; raw: Uint8Array },
-  rest: Uint8Array,
-): Upstream {
-  return {
-    transport,
-    secure: transport.secure,
-    greetingBytes: greeting.raw,
-    greeting: decodeGreeting(greeting.line),
-    rest,
-  };
-}
-
-/** Splits the first lines off a byte stream, keeping their raw bytes. */
-class LineSplitter {
-  #buffer = new Uint8Array(0);
-
-  push(chunk: Uint8Array): void {
-    const joined = new Uint8Array(this.#buffer.length + chunk.length);
-    joined.set(this.#buffer);
-    joined.set(chunk, this.#buffer.length);
-    this.#buffer = joined;
-  }
-
-  /** The next line (without CRLF) and its raw bytes, or null until more arrive. */
-  next(): { line: Uint8Array; raw: Uint8Array } | null {
-    const lf = this.#buffer.indexOf(0x0a);
-    if (lf === -1) return null;
-    const raw = this.#buffer.subarray(0, lf + 1);
-    const end = lf > 0 && this.#buffer[lf - 1] === 0x0d ? lf - 1 : lf;
-    this.#buffer = this.#buffer.subarray(lf + 1);
-    return { line: raw.subarray(0, end), raw };
-  }
-
-  get buffered(): number {
-    return this.#buffer.length;
-  }
-
-  rest(): Uint8Array {
-    return this.#buffer;
+/** Which part of the set-up a core error ended, for the page's close reason. */
+function setupStep(error: RemoteProtocolError): string {
+  switch (error.code) {
+    case "tls-unavailable":
+      return "cannot do STLS";
+    case "connection-closed":
+      return "closed the connection";
+    case "timeout":
+      return "did not answer in time";
+    default:
+      return "did not greet like a POP3 server";
   }
 }
 
-async function readLine(
-  transport: NodeSocketTransport,
-  lines: LineSplitter,
-  closedMessage: string,
-): Promise<{ line: Uint8Array; raw: Uint8Array }> {
-  for (;;) {
-    const line = lines.next();
-    if (line !== null) return line;
-    if (lines.buffered > MAX_LINE)
-      throw new UpstreamError("the POP3 server sent an overlong line", false);
-    const chunk = await transport.read();
-    if (chunk === null) throw new UpstreamError(closedMessage, false);
-    lines.push(chunk);
+/**
+ * The upstream connection, lent to core's `Pop3Client` for the greeting and STLS and then
+ * taken back for the relay. The client keeps a read outstanding while it waits for nothing
+ * (to catch unsolicited bytes); once taken back, whatever that read brings goes to the new
+ * owner, and the set-aside client never hears from the connection again.
+ */
+class LentTransport implements Transport {
+  readonly #inner: NodeSocketTransport;
+  #inFlight: Promise<Uint8Array | null> | null = null;
+  #takenBack = false;
+
+  constructor(inner: NodeSocketTransport) {
+    this.#inner = inner;
+  }
+
+  get secure(): boolean {
+    return this.#inner.secure;
+  }
+
+  read(): Promise<Uint8Array | null> {
+    if (this.#takenBack) return new Promise(() => {});
+    const reading = this.#inner.read();
+    this.#inFlight = reading;
+    return reading.then(
+      (chunk) => {
+        if (this.#inFlight === reading) this.#inFlight = null;
+        return this.#takenBack ? new Promise<never>(() => {}) : chunk;
+      },
+      (error: unknown) => {
+        if (this.#inFlight === reading) this.#inFlight = null;
+        return this.#takenBack ? new Promise<never>(() => {}) : Promise.reject(error);
+      },
+    );
+  }
+
+  write(bytes: Uint8Array): Promise<void> {
+    return this.#inner.write(bytes);
+  }
+
+  upgrade(): Promise<void> {
+    return (this.#inner.upgrade as () => Promise<void>)();
+  }
+
+  close(): Promise<void> {
+    return this.#inner.close();
+  }
+
+  /** Ends the loan: the relay reads from here on, starting with the client's read in flight. */
+  takeBack(): Pick<Transport, "read" | "write" | "close"> {
+    this.#takenBack = true;
+    let first = this.#inFlight;
+    this.#inFlight = null;
+    const inner = this.#inner;
+    return {
+      read: () => {
+        const next = first ?? inner.read();
+        first = null;
+        return next;
+      },
+      write: (bytes) => inner.write(bytes),
+      close: () => inner.close(),
+    };
   }
 }
 
@@ -179,8 +220,7 @@ async function step<T>(promise: Promise<T>, what: string): Promise<T> {
     return await promise;
   } catch (error) {
     if (error instanceof UpstreamError) throw error;
-    const detail = RemoteProtocolError.isInstance(error) ? error.message : (error as Error).message;
-    throw new UpstreamError(`${what}: ${detail}`, false);
+    throw new UpstreamError(`${what}: ${(error as Error).message}`, false);
   }
 }
 
@@ -207,8 +247,4 @@ function connectTcp(host: string, port: number, signal: AbortSignal): Promise<ne
     if (signal.aborted) onAbort();
     else signal.addEventListener("abort", onAbort, { once: true });
   });
-}
-
-function truncate(value: string): string {
-  return value.length > 60 ? `${value.slice(0, 60)}…` : value;
 }

@@ -1,6 +1,7 @@
 import * as http from "node:http";
 import * as https from "node:https";
 import type * as net from "node:net";
+import { DEFAULT_WEB_REQUEST_TIMEOUT_MS } from "@apop/core";
 import type { AllowedOrigins } from "./upgrade-gate.ts";
 import { invalid, isLoopback } from "./upgrade-gate.ts";
 
@@ -28,6 +29,12 @@ export interface WebEndpointOptions {
   readonly allowInsecureWs?: boolean;
   /** The WebSocket endpoint. Default `/pop3`. */
   readonly path?: string;
+  /**
+   * The own server's limit on one HTTP request (the page, or a WebSocket upgrade), from the
+   * connection to its last header, TLS handshake included, in ms. Default 5 s
+   * (`DEFAULT_WEB_REQUEST_TIMEOUT_MS`). A caller's `server` keeps its own settings.
+   */
+  readonly requestTimeoutMs?: number;
 }
 
 export interface OpenWebServerOptions {
@@ -37,12 +44,17 @@ export interface OpenWebServerOptions {
   readonly tls?: WebTlsOptions | undefined;
   readonly allowInsecureWs: boolean;
   readonly onRequest: http.RequestListener;
+  /** Default `DEFAULT_WEB_REQUEST_TIMEOUT_MS`. */
+  readonly requestTimeoutMs?: number | undefined;
 }
 
 /**
  * Starts the HTTP(S) server a bridge or listener owns. Without a certificate it binds only
  * to a loopback address unless `allowInsecureWs`: a password must not cross a network hop in
  * clear, even on its way to a bridge that then uses TLS.
+ *
+ * A request that never finishes (a slowloris upgrade, a TLS handshake left half done) is
+ * closed after `requestTimeoutMs`: Node's defaults would keep it 60 to 120 s.
  */
 export async function openWebServer(
   options: OpenWebServerOptions,
@@ -57,11 +69,27 @@ export async function openWebServer(
       `without tls: { cert, key } the server listens on loopback only (host ${host}); pass allowInsecureWs to serve plain ws:// there`,
     );
   }
+  const timeout = options.requestTimeoutMs ?? DEFAULT_WEB_REQUEST_TIMEOUT_MS;
+  if (!(Number.isSafeInteger(timeout) && timeout > 0)) {
+    throw invalid(`requestTimeoutMs must be a positive integer, got ${String(timeout)}`);
+  }
+  const limits: http.ServerOptions = {
+    headersTimeout: timeout,
+    requestTimeout: timeout,
+    // Node checks the two above only this often (default 30 s).
+    connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(timeout / 4))),
+  };
   const server: http.Server =
     options.tls === undefined
-      ? http.createServer(options.onRequest)
+      ? http.createServer(limits, options.onRequest)
       : https.createServer(
-          { cert: options.tls.cert, key: options.tls.key, minVersion: "TLSv1.2" },
+          {
+            ...limits,
+            cert: options.tls.cert,
+            key: options.tls.key,
+            minVersion: "TLSv1.2",
+            handshakeTimeout: timeout,
+          },
           options.onRequest,
         );
   await new Promise<void>((resolve, reject) => {

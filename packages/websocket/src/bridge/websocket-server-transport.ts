@@ -1,7 +1,7 @@
 import { RemoteProtocolError, type Transport } from "@apop/core";
 import type { WebSocket } from "ws";
 import { CLOSE_CODES, closeReason } from "../protocol/close-codes.ts";
-import { decodeGreeting, formatUpstreamHello } from "../protocol/upstream-hello.ts";
+import { formatUpstreamHello } from "../protocol/upstream-hello.ts";
 
 /**
  * Core's `Transport` over the server side of a `ws` WebSocket, for a POP3 server that
@@ -77,7 +77,8 @@ export class WebSocketServerTransport implements Transport {
       this.#greeted = true;
       const end = bytes.indexOf(0x0a);
       const line = bytes.subarray(0, end === -1 ? bytes.length : end);
-      const greeting = decodeGreeting(line.at(-1) === 0x0d ? line.subarray(0, -1) : line);
+      // Core's server session wrote it with formatStatusLine: one UTF-8 line ending in CRLF.
+      const greeting = new TextDecoder().decode(line.at(-1) === 0x0d ? line.subarray(0, -1) : line);
       ws.send(formatUpstreamHello({ target: null, secure: this.secure, tls: null, greeting }));
     }
     // Resolves once ws handed the frame to the socket: backpressure for the body stream.

@@ -5,7 +5,7 @@ import { type ConnectBridgeOptions, connectBridge } from "./connect-bridge.ts";
 import type { WebSocketTransport } from "./websocket-transport.ts";
 
 export interface ConnectBridgeClientOptions extends ConnectBridgeOptions {
-  /** Longest wait for any bytes of a reply, in ms (core's `Pop3Client`). Default 60 s. */
+  /** Longest silence while a reply is owed, in ms (core's `Limits.replyTimeoutMs`). Default 60 s. */
   readonly replyTimeoutMs?: number;
   readonly limits?: Partial<Limits>;
   /** Largest message or listing accepted, in octets. Default: no limit. */
@@ -26,8 +26,16 @@ export async function connectBridgeClient(options: ConnectBridgeClientOptions): 
   const client = await Pop3Client.connect({
     transport,
     clock: browserClock,
-    ...(options.replyTimeoutMs === undefined ? {} : { timeoutMs: options.replyTimeoutMs }),
-    ...(options.limits === undefined ? {} : { limits: options.limits }),
+    ...(options.limits === undefined && options.replyTimeoutMs === undefined
+      ? {}
+      : {
+          limits: {
+            ...options.limits,
+            ...(options.replyTimeoutMs === undefined
+              ? {}
+              : { replyTimeoutMs: options.replyTimeoutMs }),
+          },
+        }),
     ...(options.maxMessageOctets === undefined
       ? {}
       : { maxMessageOctets: options.maxMessageOctets }),

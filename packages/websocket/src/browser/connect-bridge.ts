@@ -8,8 +8,12 @@ export interface ConnectBridgeOptions {
   readonly target?: string;
   /** Default `globalThis.WebSocket`. */
   readonly WebSocket?: WebSocketConstructor;
-  /** Longest wait for the bridge to describe the POP3 server, in ms. Default 45 s. */
-  readonly timeoutMs?: number;
+  /**
+   * Longest wait until the bridge has reached the POP3 server (TLS included) and described
+   * it, in ms. Default 45 s. Core's `connectTimeoutMs` is the same idea for a direct
+   * connection; `replyTimeoutMs` is always the reply timeout.
+   */
+  readonly connectTimeoutMs?: number;
 }
 
 /**
@@ -28,7 +32,9 @@ export async function connectBridge(
   const transport = await WebSocketTransport.open({
     url,
     ...(options.WebSocket === undefined ? {} : { WebSocket: options.WebSocket }),
-    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    ...(options.connectTimeoutMs === undefined
+      ? {}
+      : { connectTimeoutMs: options.connectTimeoutMs }),
   });
   return { transport, upstream: transport.upstream };
 }

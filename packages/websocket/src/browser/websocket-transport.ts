@@ -12,7 +12,7 @@ export interface WebSocketTransportOptions {
   /** Default `globalThis.WebSocket`. */
   readonly WebSocket?: WebSocketConstructor;
   /** Longest wait for the upstream description, in ms. Default 45 s (the bridge allows 30). */
-  readonly timeoutMs?: number;
+  readonly connectTimeoutMs?: number;
   /** Octets queued in the WebSocket before `write` waits. Default 1 MiB. */
   readonly highWaterMark?: number;
 }
@@ -52,12 +52,15 @@ export class WebSocketTransport implements Transport {
     ws.binaryType = "arraybuffer";
     ws.addEventListener("message", (event) => this.#onMessage(event.data as unknown));
     ws.addEventListener("close", (event) => this.#onClose(event.code, event.reason));
+    // The close event that follows says what happened. Without a listener, Node's `ws` (used
+    // outside browsers) throws its error events, e.g. on close() before the handshake is done.
+    ws.addEventListener("error", () => {});
   }
 
   /**
    * Opens the WebSocket and waits for the upstream description. Rejects with `BridgeError`
    * when the bridge closes first (its code and reason), sends something else first, or the
-   * wait passes `timeoutMs`.
+   * wait passes `connectTimeoutMs`.
    */
   static open(options: WebSocketTransportOptions): Promise<WebSocketTransport> {
     const url = new URL(String(options.url));
@@ -67,10 +70,14 @@ export class WebSocketTransport implements Transport {
       url,
       options.highWaterMark ?? 1024 * 1024,
     );
-    const timeoutMs = options.timeoutMs ?? 45_000;
+    const timeoutMs = options.connectTimeoutMs ?? 45_000;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
-        transport.#ws.close(CLOSE_CODES.normal, "no upstream description in time");
+        try {
+          transport.#ws.close(CLOSE_CODES.normal, "no upstream description in time");
+        } catch {
+          // Still connecting: Node's `ws` throws there (browsers abort quietly); it is dropped.
+        }
         transport.#hello(
           new BridgeError({
             message: `the bridge did not describe the POP3 server within ${timeoutMs} ms`,

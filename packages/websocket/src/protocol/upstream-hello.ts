@@ -58,14 +58,3 @@ export function parseUpstreamHello(text: string): UpstreamHello | null {
     greeting: hello.greeting,
   };
 }
-
-/** A greeting line's bytes as text: UTF-8 when valid, else latin-1, so no byte is lost. */
-export function decodeGreeting(line: Uint8Array): string {
-  try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(line);
-  } catch {
-    let text = "";
-    for (const byte of line) text += String.fromCharCode(byte);
-    return text;
-  }
-}

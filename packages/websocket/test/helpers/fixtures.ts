@@ -48,7 +48,7 @@ export async function startPop3(
   const server = createPop3Server({
     store,
     authenticator,
-    hostname: "pop.test",
+    serverName: "pop.test",
     authFailureDelayMs: 0,
     tls: { key: pki.key, cert: pki.cert },
     ...(options.maxConnections === undefined ? {} : { maxConnections: options.maxConnections }),
@@ -167,6 +167,9 @@ export function nodeWebSocket(options: { origin?: string; ca?: string } = {}): {
         ...(options.ca === undefined ? {} : { ca: options.ca }),
       });
       created.push(this);
+      // A browser dispatches an error event and never throws; ws's EventEmitter throws an
+      // 'error' nobody listens to (a close while still connecting, on a loaded machine).
+      this.on("error", () => {});
     }
   }
   return {

@@ -41,7 +41,7 @@ export type LoginProof =
  *   is set only when the client named one (and it equals `user`: we do no proxy login);
  * - `failure`: the client's data was malformed or out of turn. `reason` is for logs only: the
  *   client gets the same `-ERR` as for a wrong password (RFC 1939 section 13 advice, and
- *   DESIGN.md: every failure looks the same to the client).
+ *   so every failure looks the same to the client).
  */
 export type SaslServerStep =
   | { readonly type: "challenge"; readonly data: Uint8Array }
@@ -145,6 +145,11 @@ export interface SaslClientMechanism {
   start(credentials: SaslClientCredentials): SaslClientExchange;
   /** True for SCRAM-SHA-256-PLUS: usable only with channel binding data. */
   readonly needsChannelBinding?: boolean;
+  /**
+   * True for SCRAM, which tells the server whether it could have bound (the gs2 flag, RFC 5802
+   * section 6): the client must know the server's mechanism list before it starts.
+   */
+  readonly signalsChannelBinding?: boolean;
 }
 
 /** What a client mechanism starts from. */

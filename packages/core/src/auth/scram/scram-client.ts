@@ -39,6 +39,7 @@ const CLIENT_NONCE_OCTETS = 18;
 export const scramSha256Client: SaslClientMechanism = {
   name: "SCRAM-SHA-256",
   sendsPlaintextPassword: false,
+  signalsChannelBinding: true,
   start: (credentials) => startExchange({ credentials, plus: false }),
 };
 
@@ -46,6 +47,7 @@ export const scramSha256Client: SaslClientMechanism = {
 export const scramSha256PlusClient: SaslClientMechanism = {
   name: "SCRAM-SHA-256-PLUS",
   sendsPlaintextPassword: false,
+  signalsChannelBinding: true,
   needsChannelBinding: true,
   start: (credentials) => startExchange({ credentials, plus: true }),
 };

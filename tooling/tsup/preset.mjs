@@ -1,10 +1,19 @@
-import type { Options } from "tsup";
+/**
+ * The tsup settings every package builds with. Plain JavaScript with JSDoc types, so tsup's
+ * config loader (which leaves bare imports external) can import it by name on Node 20; its
+ * `build` checks the types and writes the declarations (`dist/preset.d.mts`).
+ *
+ * @typedef {import("tsup").Options} Options
+ */
 
 /**
  * A published library: ESM + CJS with `.d.ts`/`.d.cts`, for the `exports` map every
  * `@apop/*` package uses. `neutral` for core (no runtime assumed), `node` for the adapters.
+ *
+ * @param {{ platform: "neutral" | "node"; entry?: Options["entry"] }} options
+ * @returns {Options}
  */
-export function libraryBuild(options: { platform: "neutral" | "node"; entry?: Options["entry"] }): Options {
+export function libraryBuild(options) {
   return {
     entry: options.entry ?? ["src/index.ts"],
     format: ["esm", "cjs"],
@@ -16,8 +25,12 @@ export function libraryBuild(options: { platform: "neutral" | "node"; entry?: Op
   };
 }
 
-/** A command-line program: one ESM file with a shebang. */
-export function programBuild(): Options {
+/**
+ * A command-line program: one ESM file with a shebang.
+ *
+ * @returns {Options}
+ */
+export function programBuild() {
   return {
     entry: ["src/main.ts"],
     format: ["esm"],
