@@ -379,6 +379,12 @@ export class ServerHost<Stats extends ConnectionStats = ConnectionStats> {
     tracked.stats = options.stats ?? null;
     if (options.abort !== undefined) tracked.abort = options.abort;
     if (tracked.aborted) tracked.abort();
+    // A host with a whole IPv6 /64 is one guesser (RFC 6177): penalties count by group, as
+    // every other per-address count does.
+    const penaltyGroup = addressGroup({
+      address: tracked.remoteAddress,
+      ipv6PrefixLength: this.#options.ipv6PrefixLength,
+    });
     let secret: Uint8Array;
     try {
       secret = this.#secret ??= this.#randomBytes(32);
@@ -398,8 +404,8 @@ export class ServerHost<Stats extends ConnectionStats = ConnectionStats> {
       limits: host.limits,
       authFailureDelayMs: host.authFailureDelayMs,
       penalty: {
-        failed: (now) => this.#penalties.failed(tracked.remoteAddress, now),
-        succeeded: () => this.#penalties.succeeded(tracked.remoteAddress),
+        failed: (now) => this.#penalties.failed(penaltyGroup, now),
+        succeeded: () => this.#penalties.succeeded(penaltyGroup),
       },
       onEvent: (event) => {
         if (event.type === "login-succeeded") {
