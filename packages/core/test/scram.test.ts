@@ -177,6 +177,38 @@ describe("SCRAM-SHA-256-PLUS and channel binding over a transport", () => {
     await client.quit();
   });
 
+  it("auto falls back to PLAIN once after SCRAM's [AUTH], for a user stored as a hash; remembered goes first", async () => {
+    const { connect, events } = setup({ secure: true });
+    const client = await connect();
+    expect(await client.login({ user: "hashed", password: "hashed-secret" })).toBe("plain");
+    const tried = events.flatMap((e) =>
+      e.type === "login-failed" || e.type === "login-succeeded" ? [[e.type, e.mechanism]] : [],
+    );
+    expect(tried).toEqual([
+      ["login-failed", "SCRAM-SHA-256"],
+      ["login-succeeded", "PLAIN"],
+    ]);
+    await client.quit();
+    const again = setup({ secure: true });
+    const second = await again.connect();
+    expect(
+      await second.login({ user: "hashed", password: "hashed-secret", remembered: "plain" }),
+    ).toBe("plain");
+    expect(again.events.filter((e) => e.type === "login-failed")).toEqual([]);
+    await second.quit();
+  });
+
+  it("no fallback after a wrong password sent with PLAIN, nor in clear without allowPlaintext", async () => {
+    const { connect, events } = setup({ secure: false });
+    const client = await connect();
+    const error = await client
+      .login({ user: "hashed", password: "hashed-secret" })
+      .catch((e: unknown) => e);
+    expect(Pop3Error.isInstance(error) && error.code).toBe("auth");
+    expect(events.filter((e) => e.type === "login-failed")).toHaveLength(1);
+    await client.quit();
+  });
+
   it("plain SCRAM chosen although -PLUS is listed binds to nothing (n) and logs in", async () => {
     const { connect, events } = setup({ secure: true, binding });
     const client = await connect();

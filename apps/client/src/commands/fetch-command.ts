@@ -147,6 +147,10 @@ async function runSession(run: {
     connection: plan.connection,
     credentials: plan.credentials,
     allowPlaintext: options.allowPlaintext,
+    remembered: state.loginMethod,
+    onLogin: (method) => {
+      state.loginMethod = method;
+    },
   });
 
   // A signal closes the connection (which aborts a RETR in progress: its tmp/ file is

@@ -3,6 +3,7 @@ import { CliError } from "@apop/cli-kit";
 import { DEFAULT_RETRIES, type Pop3Client, Pop3Error, retryAdvice } from "@apop/core";
 import { connect } from "@apop/node";
 import { classifyError } from "../cli/classify-error.ts";
+import type { RememberedMethod } from "../state/state-file.ts";
 import { ExitCode } from "../cli/exit-code.ts";
 import type { Credentials } from "../credentials/resolve-credentials.ts";
 import type { Target } from "./resolve-target.ts";
@@ -33,6 +34,10 @@ export async function openSession(options: {
   readonly connection: ConnectionSettings;
   readonly credentials?: Credentials;
   readonly allowPlaintext?: boolean;
+  /** The method that worked last time for this account; `auto` tries it first. */
+  readonly remembered?: RememberedMethod | undefined;
+  /** Hears the method the login used, to remember it with the account. */
+  readonly onLogin?: (method: RememberedMethod) => void;
 }): Promise<Pop3Client> {
   const { target, retries, warn } = options.connection;
   const server = `${target.host}:${target.port}`;
@@ -83,6 +88,8 @@ async function attemptSession(options: {
   readonly connection: ConnectionSettings;
   readonly credentials?: Credentials;
   readonly allowPlaintext?: boolean;
+  readonly remembered?: RememberedMethod | undefined;
+  readonly onLogin?: (method: RememberedMethod) => void;
   /** Hears the LOGIN-DELAY the server announced before login, in seconds. */
   readonly onCapabilities: (loginDelaySeconds: number | undefined) => void;
 }): Promise<Pop3Client> {
@@ -122,12 +129,14 @@ async function attemptSession(options: {
   const credentials = options.credentials;
   if (credentials === undefined) return client;
   try {
-    await client.login({
+    const used = await client.login({
       user: credentials.user,
       password: credentials.password,
       method: target.auth,
       allowPlaintext: options.allowPlaintext === true,
+      ...(options.remembered === undefined ? {} : { remembered: options.remembered }),
     });
+    options.onLogin?.(used);
   } catch (error) {
     const announced = Number(client.capabilities?.get("LOGIN-DELAY")?.[0]);
     options.onCapabilities(Number.isSafeInteger(announced) ? announced : undefined);

@@ -5,7 +5,7 @@ import { ExitCode } from "../cli/exit-code.ts";
 import { acquireDotlock } from "../destinations/dotlock.ts";
 import type { Account } from "./account.ts";
 import { ACCOUNT_LOCK_REFRESH_MS, ACCOUNT_LOCK_STALE_MS } from "./account-lock.ts";
-import { StateFile } from "./state-file.ts";
+import { type RememberedMethod, StateFile } from "./state-file.ts";
 import { stateFileName, stateFilePrefix } from "./state-path.ts";
 
 /**
@@ -46,14 +46,17 @@ export async function checkTlsLatch(options: {
 }
 
 /**
- * Records in the account's state file that it logged in over TLS, for the commands that do
- * not save state otherwise (`list`, `check`; `fetch` saves it with the UIDs). Under the
- * account lock, on a fresh copy of the file; when a fetch holds the lock, that fetch saves
- * the latch itself, so this gives way rather than waits.
+ * Records in the account's state file what a login taught, for the commands that do not save
+ * state otherwise (`list`, `check`; `fetch` saves it with the UIDs): that it logged in over
+ * TLS (the latch) and with which method (`auto` tries it first next time). Under the account
+ * lock, on a fresh copy of the file; when a fetch holds the lock, that fetch saves the same
+ * itself, so this gives way rather than waits.
  */
-export async function recordTlsLatch(options: {
+export async function recordLogin(options: {
   readonly statePath: string;
   readonly account: Account;
+  readonly secure: boolean;
+  readonly method: RememberedMethod;
 }): Promise<void> {
   const { statePath, account } = options;
   await mkdir(dirname(statePath), { recursive: true, mode: 0o700 });
@@ -61,7 +64,7 @@ export async function recordTlsLatch(options: {
   try {
     lock = await acquireDotlock({
       path: `${statePath}.lock`,
-      what: `recording TLS for ${account.key}`,
+      what: `recording the login for ${account.key}`,
       staleAfterMs: ACCOUNT_LOCK_STALE_MS,
       waitMs: 0,
       refreshMs: ACCOUNT_LOCK_REFRESH_MS,
@@ -71,8 +74,10 @@ export async function recordTlsLatch(options: {
   }
   try {
     const state = await StateFile.load({ path: statePath, account });
-    if (!state.tlsUsed) {
-      state.tlsUsed = true;
+    const tls = state.tlsUsed || options.secure;
+    if (state.tlsUsed !== tls || state.loginMethod !== options.method) {
+      state.tlsUsed = tls;
+      state.loginMethod = options.method;
       await state.save();
     }
   } finally {

@@ -97,17 +97,33 @@ export interface ChooseLoginMethodOptions {
   readonly allowPlaintext: boolean;
   /** What the client can do; default neither SCRAM nor channel binding. */
   readonly client?: LoginAbilities;
+  /**
+   * The method that last worked for this account (remembered like the TLS latch): chosen
+   * first while the server still offers it (in clear, only one that keeps the password home).
+   */
+  readonly remembered?: Exclude<LoginMethod, "auto">;
+  /**
+   * The method just refused with `[AUTH]`. After a challenge-response method (SCRAM,
+   * CRAM-MD5, APOP) the answer is the one fallback, PLAIN (else USER/PASS), where a password
+   * may be sent: servers offer mechanisms to everyone but store each user's secret in one
+   * form, which may serve none of them. After any other method: null, no second try.
+   */
+  readonly failed?: Exclude<LoginMethod, "auto">;
 }
 
 const NO_ABILITIES: LoginAbilities = { scram: false, channelBinding: false };
 
 /**
  * Picks the login method for `auto`, or null when no method is safe on this connection (in
- * clear, neither CRAM-MD5 nor APOP on offer, and plaintext not allowed).
+ * clear, neither SCRAM, CRAM-MD5 nor APOP on offer, and plaintext not allowed).
  *
- * - Inside TLS: the first row of `LOGIN_PREFERENCES` the server offers.
- * - In clear: the first offered row that keeps the password off the wire; only when there is
- *   none, and `allowPlaintext` is set, the first offered row that sends it.
+ * - Inside TLS: the first row of `LOGIN_PREFERENCES` the server offers, and the client can
+ *   use: SCRAM-SHA-256-PLUS, SCRAM-SHA-256, PLAIN, USER/PASS, CRAM-MD5, APOP.
+ * - In clear: the first offered row that keeps the password off the wire (SCRAM-SHA-256,
+ *   CRAM-MD5, APOP); only when there is none, and `allowPlaintext` is set, the first offered
+ *   row that sends it.
+ * - `remembered` goes first when it is offered and, in clear, keeps the password home;
+ *   `failed` asks for the fallback after an `[AUTH]` instead (see its doc).
  */
 export function chooseLoginMethod(
   options: ChooseLoginMethodOptions,
@@ -121,6 +137,18 @@ export function chooseLoginMethod(
       // -PLUS also needs the random source of SCRAM itself.
       (row.needs !== "channelBinding" || client.scram),
   );
+  const passwordAllowed = secure || allowPlaintext;
+  if (options.failed !== undefined) {
+    const failedRow = LOGIN_PREFERENCES.find((row) => row.method === options.failed);
+    if (failedRow === undefined || failedRow.sendsPassword || !passwordAllowed) return null;
+    const fallback = offered.find((row) => row.method === "plain" || row.method === "user");
+    return fallback?.method ?? null;
+  }
+  const remembered = offered.find((row) => row.method === options.remembered);
+  // In clear a remembered password-sending method never beats one that keeps it home.
+  if (remembered !== undefined && (!remembered.sendsPassword || secure)) {
+    return remembered.method;
+  }
   if (secure) return offered[0]?.method ?? null;
   const safe = offered.find((row) => !row.sendsPassword);
   if (safe !== undefined) return safe.method;

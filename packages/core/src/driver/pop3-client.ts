@@ -8,7 +8,11 @@
  * that stops early makes the client read and drop the rest, so the next reply is read right.
  */
 import { apopDigest } from "../auth/apop.ts";
-import { chooseLoginMethod, type LoginMethod } from "../auth/choose-login-method.ts";
+import {
+  type ChooseLoginMethodOptions,
+  chooseLoginMethod,
+  type LoginMethod,
+} from "../auth/choose-login-method.ts";
 import { cramMd5Client } from "../auth/sasl/cram-md5.ts";
 import { loginClient } from "../auth/sasl/login.ts";
 import { plainClient } from "../auth/sasl/plain.ts";
@@ -76,6 +80,12 @@ export interface LoginOptions {
    * or APOP when the server offers either.
    */
   readonly allowPlaintext?: boolean;
+  /**
+   * The method that worked last time for this account (what `login` resolved with), tried
+   * first by `auto` while the server offers it. Programs keep it per account, like the TLS
+   * latch.
+   */
+  readonly remembered?: Exclude<LoginMethod, "auto">;
 }
 
 /**
@@ -244,14 +254,38 @@ export class Pop3Client {
   }
 
   /**
-   * Logs in. `auto` (the default) asks `chooseLoginMethod`: inside TLS, PLAIN, then USER/PASS;
-   * in clear, CRAM-MD5 or APOP (both keep the password off the wire), and a password-sending
-   * method only when neither is offered and `allowPlaintext` is set.
+   * Logs in, and resolves with the method that worked. `auto` (the default) asks
+   * `chooseLoginMethod`: inside TLS SCRAM-SHA-256-PLUS, SCRAM-SHA-256, PLAIN, USER/PASS,
+   * CRAM-MD5, APOP; in clear SCRAM-SHA-256, CRAM-MD5 or APOP (they keep the password off the
+   * wire), and a password-sending method only when none is offered and `allowPlaintext` is
+   * set. `remembered` goes first when offered. After `[AUTH]` from a challenge-response
+   * method, `auto` tries once more with PLAIN (else USER/PASS) where a password may be sent:
+   * the server may store this user's secret in a form that method cannot use.
    */
-  async login(options: LoginOptions): Promise<void> {
+  async login(options: LoginOptions): Promise<Exclude<LoginMethod, "auto">> {
     const method = options.method ?? "auto";
-    const chosen = method === "auto" ? await this.#chooseMethod(options) : method;
-    switch (chosen) {
+    if (method !== "auto") {
+      await this.#loginWith(method, options);
+      return method;
+    }
+    const chosen = await this.#chooseMethod(options);
+    try {
+      await this.#loginWith(chosen, options);
+      return chosen;
+    } catch (error) {
+      if (!(Pop3Error.isInstance(error) && error.code === "auth")) throw error;
+      // A server that says it binds although its list had no -PLUS saw a stripped list (RFC
+      // 5802 section 6): someone in the path, so the password is not sent to it instead.
+      if (error.serverText.includes("e=server-does-support-channel-binding")) throw error;
+      const fallback = chooseLoginMethod({ ...(await this.#choice(options)), failed: chosen });
+      if (fallback === null) throw error;
+      await this.#loginWith(fallback, options);
+      return fallback;
+    }
+  }
+
+  #loginWith(method: Exclude<LoginMethod, "auto">, options: LoginOptions): Promise<void> {
+    switch (method) {
       case "apop":
         return this.apop(options.user, options.password);
       case "user":
@@ -605,9 +639,10 @@ export class Pop3Client {
 
   // ---------------------------------------------------------------------------------------
 
-  async #chooseMethod(options: LoginOptions): Promise<Exclude<LoginMethod, "auto">> {
+  /** What `chooseLoginMethod` needs to know about this connection (asks CAPA once). */
+  async #choice(options: LoginOptions): Promise<ChooseLoginMethodOptions> {
     const capabilities = this.#session.capabilities ?? (await this.capa());
-    const chosen = chooseLoginMethod({
+    return {
       offer: { capabilities, apopTimestamp: this.#greeting.timestamp !== null },
       secure: this.secure,
       allowPlaintext: options.allowPlaintext === true,
@@ -615,7 +650,12 @@ export class Pop3Client {
         scram: this.#randomBytes !== undefined,
         channelBinding: (this.#transport.channelBinding?.() ?? null) !== null,
       },
-    });
+      ...(options.remembered === undefined ? {} : { remembered: options.remembered }),
+    };
+  }
+
+  async #chooseMethod(options: LoginOptions): Promise<Exclude<LoginMethod, "auto">> {
+    const chosen = chooseLoginMethod(await this.#choice(options));
     if (chosen !== null) return chosen;
     throw new LocalProtocolError({
       code: "not-supported",
