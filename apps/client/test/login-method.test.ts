@@ -13,7 +13,16 @@ import { createWorkspace } from "./helpers/workspace.ts";
 const pki = perFileTestPki();
 const work = perFile(createWorkspace, (workspace) => workspace.cleanup());
 const server = perFile(
-  () => startServer({ root: work.root, pki, hashed: (user) => user !== "user1" }),
+  () =>
+    startServer({
+      root: work.root,
+      pki,
+      hashed: (user) => user !== "user1",
+      tokenValidator: async ({ token }) =>
+        token === "t0k3n"
+          ? { ok: true }
+          : { ok: false, status: "invalid_token", reason: "unknown token" },
+    }),
   (started) => started.close(),
 );
 const env = { APOP_PASSWORD: PASSWORD };
@@ -58,5 +67,53 @@ describe("the login method (auto)", () => {
     const result = await list(user, "--auth", "cram-md5");
     expect(result.code).toBe(4);
     expect(server.mechanismsOf(user.name)).toEqual(["CRAM-MD5"]);
+  });
+});
+
+describe("--auth oauthbearer and xoauth2", () => {
+  it("takes the token from APOP_OAUTH_TOKEN", async () => {
+    const user = work.user([smallMessage(1)]);
+    const result = await runApop(
+      [
+        "list",
+        `pop3s://${user.name}@127.0.0.1:${server.tlsPort}`,
+        "--ca",
+        pki.caFile,
+        "--auth",
+        "oauthbearer",
+      ],
+      { home: user.home, env: { APOP_OAUTH_TOKEN: "t0k3n" } },
+    );
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    expect(server.mechanismsOf(user.name)).toEqual(["OAUTHBEARER"]);
+  });
+
+  it("takes the token from --oauth-token-command, and a refused one is exit 4", async () => {
+    const user = work.user([smallMessage(1)]);
+    const args = (command: string) => [
+      "list",
+      `pop3s://${user.name};AUTH=XOAUTH2@127.0.0.1:${server.tlsPort}`,
+      "--ca",
+      pki.caFile,
+      "--oauth-token-command",
+      command,
+    ];
+    const good = await runApop(args("echo t0k3n"), { home: user.home, env: {} });
+    expect(good.stderr).toBe("");
+    expect(good.code).toBe(0);
+    const bad = await runApop(args("echo wrong"), { home: user.home, env: {} });
+    expect(bad.code).toBe(4);
+    expect(server.mechanismsOf(user.name)).toEqual(["XOAUTH2", "XOAUTH2"]);
+  });
+
+  it("without a token says where to put one (exit 2), never asking for it on argv", async () => {
+    const user = work.user([smallMessage(1)]);
+    const result = await runApop(
+      ["list", `pop3s://${user.name}@127.0.0.1:${server.tlsPort}`, "--auth", "xoauth2"],
+      { home: user.home, env: {} },
+    );
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/APOP_OAUTH_TOKEN or pass --oauth-token-command/);
   });
 });

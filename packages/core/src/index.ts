@@ -26,6 +26,12 @@ export type { ChannelBinding, ChannelBindingType } from "./auth/sasl/channel-bin
 export { cramMd5Client, cramMd5Server } from "./auth/sasl/cram-md5.ts";
 export { findMechanism } from "./auth/sasl/find-mechanism.ts";
 export { loginClient, loginServer } from "./auth/sasl/login.ts";
+export {
+  oauthBearerClient,
+  oauthBearerServer,
+  xoauth2Client,
+  xoauth2Server,
+} from "./auth/sasl/oauth-bearer.ts";
 export { plainClient, plainServer } from "./auth/sasl/plain.ts";
 export type {
   LoginProof,
@@ -48,12 +54,24 @@ export {
   type ScramCredential,
 } from "./auth/scram/scram-credential.ts";
 export { scramSha256PlusServer, scramSha256Server } from "./auth/scram/scram-server.ts";
+export {
+  DEFAULT_OAUTH_USER_CLAIMS,
+  type TokenValidator,
+  type TokenVerdict,
+} from "./auth/token-validator.ts";
 export { verifyProof } from "./auth/verify-proof.ts";
 // Bytes.
 export { decodeBase64, encodeBase64 } from "./bytes/base64.ts";
 export { toHex } from "./bytes/hex.ts";
 export { LineReader, type LineReadResult } from "./bytes/line-reader.ts";
 export { decodeUtf8, encodeUtf8 } from "./bytes/utf8.ts";
+// Limits and the store contract.
+export { DEFAULTS, defaultPort } from "./defaults.ts";
+export {
+  addressGroup,
+  isIpv6PrefixLength,
+  normalizeRemoteAddress,
+} from "./driver/address-group.ts";
 // Drivers: run a session over a transport.
 export {
   type ClientConnectOptions,
@@ -62,11 +80,6 @@ export {
   resolveClientConnectOptions,
   type TlsMode,
 } from "./driver/client-connect-options.ts";
-export {
-  addressGroup,
-  isIpv6PrefixLength,
-  normalizeRemoteAddress,
-} from "./driver/address-group.ts";
 export {
   ConnectionAdmission,
   type ConnectionAdmissionOptions,
@@ -107,37 +120,13 @@ export {
 } from "./driver/server-host.ts";
 export type { ConnectionStats, ServerHostEvent } from "./driver/server-host-event.ts";
 export {
+  DEFAULT_SASL_SERVER_MECHANISMS,
   type ResolvedServerHostOptions,
   type ResolveServerHostOptionsInput,
   resolveServerHostOptions,
   type ServerHostOptions,
 } from "./driver/server-host-options.ts";
 export type { Clock, Transport } from "./driver/transport.ts";
-
-// PROXY protocol (HAProxy's specification, v1 and v2): the header a balancer sends first.
-export { formatProxyHeader } from "./proxy/format-proxy-header.ts";
-export {
-  PROXY_V1_MAX_OCTETS,
-  PROXY_V2_MAX_PAYLOAD,
-  PROXY_V2_SIGNATURE,
-  type ProxyEndpoints,
-  type ProxyHeader,
-  type ProxyHeaderParse,
-  parseProxyHeader,
-} from "./proxy/parse-proxy-header.ts";
-export {
-  DEFAULT_PROXY_HEADER_TIMEOUT_MS,
-  type ProxyProtocolOptions,
-  type ResolvedProxyProtocol,
-} from "./proxy/proxy-protocol-options.ts";
-export {
-  type ProxyHeaderOutcome,
-  type ProxyRefusal,
-  readProxyHeader,
-} from "./proxy/read-proxy-header.ts";
-export { refuseProxyHeader } from "./proxy/refuse-proxy-header.ts";
-export { TrustedSources } from "./proxy/trusted-sources.ts";
-
 // Errors.
 export { ApopError } from "./errors/apop-error.ts";
 export { LocalProtocolError, type LocalProtocolErrorCode } from "./errors/local-protocol-error.ts";
@@ -190,8 +179,6 @@ export {
   type StatusLine,
 } from "./grammar/status-line.ts";
 export { WireSizeCounter, wireSize } from "./grammar/wire-size.ts";
-// Limits and the store contract.
-export { DEFAULTS, defaultPort } from "./defaults.ts";
 export {
   DEFAULT_LIMITS,
   DEFAULT_MAX_MESSAGE_OCTETS,
@@ -201,6 +188,29 @@ export {
   MIN_IDLE_TIMEOUT_MS,
   resolveLimits,
 } from "./limits.ts";
+// PROXY protocol (HAProxy's specification, v1 and v2): the header a balancer sends first.
+export { formatProxyHeader } from "./proxy/format-proxy-header.ts";
+export {
+  PROXY_V1_MAX_OCTETS,
+  PROXY_V2_MAX_PAYLOAD,
+  PROXY_V2_SIGNATURE,
+  type ProxyEndpoints,
+  type ProxyHeader,
+  type ProxyHeaderParse,
+  parseProxyHeader,
+} from "./proxy/parse-proxy-header.ts";
+export {
+  DEFAULT_PROXY_HEADER_TIMEOUT_MS,
+  type ProxyProtocolOptions,
+  type ResolvedProxyProtocol,
+} from "./proxy/proxy-protocol-options.ts";
+export {
+  type ProxyHeaderOutcome,
+  type ProxyRefusal,
+  readProxyHeader,
+} from "./proxy/read-proxy-header.ts";
+export { refuseProxyHeader } from "./proxy/refuse-proxy-header.ts";
+export { TrustedSources } from "./proxy/trusted-sources.ts";
 // Sessions: the two state machines, and the table they share.
 export {
   type ClientEvent,

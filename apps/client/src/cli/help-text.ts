@@ -12,11 +12,14 @@ const CONNECTION = `Connection:
 const LOGIN = `Login:
   --user NAME         login name (default: from the URL, else from ~/.netrc)
   --auth METHOD       auto | scram-sha-256-plus | scram-sha-256 | apop |
-                      user | plain | login | cram-md5. Default: the URL's
-                      ;AUTH= (+APOP, *, or a mechanism), else auto: the
-                      strongest the server offers, never a password in
-                      clear without TLS
+                      user | plain | login | cram-md5 | oauthbearer |
+                      xoauth2. Default: the URL's ;AUTH= (+APOP, *, or a
+                      mechanism), else auto: the strongest the server
+                      offers, never a password in clear without TLS
   --allow-plaintext   allow USER/PASS, PLAIN or LOGIN without TLS
+  --oauth-token-command CMD
+                      run CMD (sh -c) for the bearer token of oauthbearer
+                      and xoauth2 (default: $APOP_OAUTH_TOKEN)
   --retry N           try again after [IN-USE] or [SYS/TEMP] (waits 2 s, then
                       twice as long each time, announced) and after
                       [LOGIN-DELAY] (waits what the server announced, up to

@@ -17,6 +17,8 @@ export const AUTH_METHODS = [
   "plain",
   "login",
   "cram-md5",
+  "oauthbearer",
+  "xoauth2",
 ] as const;
 export type AuthMethod = (typeof AUTH_METHODS)[number];
 
@@ -33,6 +35,8 @@ export interface CliOptions {
   readonly user: string | undefined;
   readonly auth: AuthMethod | undefined;
   readonly allowPlaintext: boolean;
+  /** `--oauth-token-command`: prints the bearer token for `--auth oauthbearer|xoauth2`. */
+  readonly oauthTokenCommand: string | undefined;
   /** `--retry N` (or 0 for `--no-retry`); undefined: core's default. */
   readonly retries: number | undefined;
   readonly state: string | undefined;
@@ -63,6 +67,7 @@ const OPTIONS = {
   user: { type: "string" },
   auth: { type: "string" },
   "allow-plaintext": { type: "boolean" },
+  "oauth-token-command": { type: "string" },
   retry: { type: "string" },
   "no-retry": { type: "boolean" },
   state: { type: "string" },
@@ -92,6 +97,7 @@ const LOGIN: readonly OptionName[] = [
   "user",
   "auth",
   "allow-plaintext",
+  "oauth-token-command",
   "allow-insecure-downgrade",
   "retry",
   "no-retry",
@@ -206,6 +212,7 @@ export function parseArguments(argv: readonly string[]): ParsedArguments {
       user: nonEmpty(values.user, "--user"),
       auth: check(authSchema, values.auth, `--auth must be one of ${AUTH_METHODS.join(", ")}`),
       allowPlaintext: values["allow-plaintext"] === true,
+      oauthTokenCommand: nonEmpty(values["oauth-token-command"], "--oauth-token-command"),
       retries:
         values["no-retry"] === true
           ? 0

@@ -4,8 +4,8 @@ import type { CliOptions } from "../cli/parse-arguments.ts";
 import { abandonSession } from "../session/end-session.ts";
 import { openSession } from "../session/open-session.ts";
 import { prepareLogin } from "../session/prepare-login.ts";
-import { StateFile } from "../state/state-file.ts";
 import type { RememberedMethod } from "../state/state-file.ts";
+import { StateFile } from "../state/state-file.ts";
 import { checkTlsLatch, recordLogin } from "../state/tls-latch.ts";
 import { readListing } from "./read-listing.ts";
 

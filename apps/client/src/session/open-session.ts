@@ -3,9 +3,9 @@ import { CliError } from "@apop/cli-kit";
 import { DEFAULT_RETRIES, type Pop3Client, Pop3Error, retryAdvice } from "@apop/core";
 import { connect } from "@apop/node";
 import { classifyError } from "../cli/classify-error.ts";
-import type { RememberedMethod } from "../state/state-file.ts";
 import { ExitCode } from "../cli/exit-code.ts";
 import type { Credentials } from "../credentials/resolve-credentials.ts";
+import type { RememberedMethod } from "../state/state-file.ts";
 import type { Target } from "./resolve-target.ts";
 
 /** How to reach the server, from the connection flags. */

@@ -53,11 +53,13 @@ function authFromUrl(auth: string | undefined): AuthMethod {
     method === "login" ||
     method === "cram-md5" ||
     method === "scram-sha-256" ||
-    method === "scram-sha-256-plus"
+    method === "scram-sha-256-plus" ||
+    method === "oauthbearer" ||
+    method === "xoauth2"
   )
     return method;
   throw new CliError({
     exitCode: ExitCode.usage,
-    message: `the URL asks for ;AUTH=${auth}, which apop does not support (use *, +APOP, PLAIN, LOGIN, CRAM-MD5, SCRAM-SHA-256 or SCRAM-SHA-256-PLUS)`,
+    message: `the URL asks for ;AUTH=${auth}, which apop does not support (use *, +APOP, PLAIN, LOGIN, CRAM-MD5, SCRAM-SHA-256, SCRAM-SHA-256-PLUS, OAUTHBEARER or XOAUTH2)`,
   });
 }

@@ -3,7 +3,7 @@
  * `createPop3Server` over `@apop/maildir`'s store on a temporary root, with real TLS on a
  * plain listener (STLS) and an implicit-TLS listener. Every user's password is `PASSWORD`.
  */
-import type { Maildrop, MailStore } from "@apop/core";
+import type { Maildrop, MailStore, TokenValidator } from "@apop/core";
 import { createMaildirStore } from "@apop/maildir";
 import { createPop3Server, type Pop3Server, type Pop3ServerEvent } from "@apop/node";
 import { perFile, perFileTestPki } from "@apop/vitest-preset/per-file";
@@ -49,6 +49,8 @@ export async function startServer(options: {
    * fail for them with [AUTH], as on a server that stores hashes per user.
    */
   hashed?: (user: string) => boolean;
+  /** Offers OAUTHBEARER and XOAUTH2, checking tokens with this. */
+  tokenValidator?: TokenValidator;
 }): Promise<TestServer> {
   const store = options.store ?? createMaildirStore({ root: options.root });
   const events: Pop3ServerEvent[] = [];
@@ -61,6 +63,7 @@ export async function startServer(options: {
           ? { kind: "hashed", verify: (password) => password === PASSWORD }
           : { kind: "clear", secret: PASSWORD },
     },
+    ...(options.tokenValidator === undefined ? {} : { tokenValidator: options.tokenValidator }),
     tls: { key: options.pki.key, cert: options.pki.cert },
     serverName: "pop.test",
     authFailureDelayMs: 0,

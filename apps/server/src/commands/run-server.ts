@@ -1,4 +1,5 @@
 import { CliError } from "@apop/cli-kit";
+import { DEFAULT_SASL_SERVER_MECHANISMS, type TokenValidator } from "@apop/core";
 import { createMaildirStore } from "@apop/maildir";
 import { createPop3Server, type Pop3Server } from "@apop/node";
 import { ExitCode } from "../cli/exit-code.ts";
@@ -6,13 +7,14 @@ import { formatHostPort } from "../config/host-port.ts";
 import type { ResolvedConfig } from "../config/resolve-config.ts";
 import { ensureDemoData } from "../demo/ensure-demo-data.ts";
 import { formatDemoBanner } from "../demo/format-demo-banner.ts";
+import { createServerMetrics, type ServerMetrics } from "../operations/server-metrics.ts";
+import { type AdminServer, startAdminServer } from "../operations/start-admin-server.ts";
 import { dropPrivileges } from "../serving/drop-privileges.ts";
 import { createJsonLogger, type Logger } from "../serving/json-logger.ts";
 import { listenAll } from "../serving/listen-all.ts";
 import { logServerEvents } from "../serving/log-server-events.ts";
 import { type PreparedServer, prepareServer } from "../serving/prepare-server.ts";
-import { createServerMetrics, type ServerMetrics } from "../operations/server-metrics.ts";
-import { type AdminServer, startAdminServer } from "../operations/start-admin-server.ts";
+import { createJwtTokenValidator } from "../users/jwt-token-validator.ts";
 import { reloadUsers } from "../users/reload-users.ts";
 import { UserDirectory } from "../users/user-directory.ts";
 
@@ -42,7 +44,9 @@ export async function runServer(options: {
   }
   const directory = new UserDirectory(prepared.users);
   const metrics = createServerMetrics();
-  const server = createServer(prepared, directory, logger, metrics);
+  const tokenValidator =
+    config.oauth === undefined ? undefined : await startTokenValidator(config.oauth);
+  const server = createServer(prepared, directory, logger, metrics, tokenValidator);
   let listeners: Awaited<ReturnType<typeof listenAll>>;
   let admin: AdminServer | null = null;
   const lifecycle = { stopping: false };
@@ -135,11 +139,26 @@ async function startAdmin(options: {
   }
 }
 
+/** The JWT validator of the `oauth` settings; a JWKS file that cannot be read stops the start. */
+async function startTokenValidator(
+  oauth: NonNullable<PreparedServer["config"]["oauth"]>,
+): Promise<TokenValidator> {
+  try {
+    return await createJwtTokenValidator(oauth);
+  } catch (error) {
+    throw new CliError({
+      exitCode: ExitCode.config,
+      message: `config: oauth.jwks ${oauth.jwks}: ${(error as Error).message}`,
+    });
+  }
+}
+
 function createServer(
   prepared: PreparedServer,
   directory: UserDirectory,
   logger: Logger,
   metrics: ServerMetrics,
+  tokenValidator: TokenValidator | undefined,
 ): Pop3Server {
   const { config } = prepared;
   const { limits } = config;
@@ -156,6 +175,17 @@ function createServer(
       ...(prepared.tls === undefined ? {} : { tls: prepared.tls }),
       allowPlaintextAuth: config.allowPlaintextAuth,
       clearSecretsChallengeOnly: config.clearSecretsChallengeOnly,
+      // OAUTHBEARER and XOAUTH2 (RFC 7628): only those the config names, only with a validator.
+      ...(tokenValidator === undefined
+        ? {}
+        : {
+            tokenValidator,
+            saslMechanisms: DEFAULT_SASL_SERVER_MECHANISMS.filter(
+              (mechanism) =>
+                mechanism.needsTokenValidator !== true ||
+                (config.oauth?.mechanisms ?? []).some((name) => name === mechanism.name),
+            ),
+          }),
       serverName: prepared.hostname,
       limits: {
         idleTimeoutMs: limits.idleTimeoutSeconds * 1000,

@@ -114,6 +114,24 @@ const adminListener = z.preprocess((value) => {
   return value.startsWith("*:") ? `[::]:${value.slice(2)}` : value;
 }, listener);
 
+const oauthText = (what: string) =>
+  z.string({ error: `expected ${what}` }).min(1, { error: `expected ${what}` });
+
+/** OAUTHBEARER (RFC 7628) and XOAUTH2: JWTs checked against a JWKS. Off unless set. */
+const oauth = z.strictObject({
+  jwks: oauthText("a JWKS file (absolute path) or an https URL").refine(
+    (value) => value.startsWith("/") || /^https?:\/\//i.test(value),
+    { error: "expected a JWKS file (absolute path) or an https URL" },
+  ),
+  issuer: oauthText("the issuer (iss)").optional(),
+  audience: oauthText("the audience (aud)").optional(),
+  claim: oauthText("a claim name").optional(),
+  mechanisms: z
+    .array(z.enum(["OAUTHBEARER", "XOAUTH2"], { error: "expected OAUTHBEARER or XOAUTH2" }))
+    .min(1, { error: "expected OAUTHBEARER, XOAUTH2 or both" })
+    .default(["OAUTHBEARER", "XOAUTH2"]),
+});
+
 /** PROXY protocol: off unless some balancer is trusted. Core checks each prefix. */
 const proxyProtocol = z
   .strictObject({
@@ -162,6 +180,7 @@ export const serverConfigSchema = z
     }),
     allowPlaintextAuth: z.boolean({ error: "expected true or false" }).default(false),
     clearSecretsChallengeOnly: z.boolean({ error: "expected true or false" }).default(false),
+    oauth: oauth.optional(),
     user: z
       .string({ error: "expected a system user name" })
       .min(1, { error: "expected a system user name" })

@@ -4,9 +4,11 @@
  * problems ("set it with ...") and `--help` are all generated from it, so the three ways to
  * configure the server cannot drift apart.
  */
-import { DEFAULT_PROXY_HEADER_TIMEOUT_MS } from "@apop/core";
-
-import { MIN_IDLE_TIMEOUT_MS } from "@apop/core";
+import {
+  DEFAULT_OAUTH_USER_CLAIMS,
+  DEFAULT_PROXY_HEADER_TIMEOUT_MS,
+  MIN_IDLE_TIMEOUT_MS,
+} from "@apop/core";
 import { LIMIT_DEFAULTS, SHUTDOWN_GRACE_DEFAULT_SECONDS } from "./limit-defaults.ts";
 
 /** How a flag or environment string turns into a config value. */
@@ -98,6 +100,41 @@ export const SETTINGS: readonly Setting[] = [
     flag: "clear-secrets-challenge-only",
     kind: "boolean",
     help: "users with a {PLAIN} secret log in only with APOP, CRAM-MD5 or SCRAM (RFC 1939 section 13; off by default)",
+  },
+  {
+    key: "oauth.jwks",
+    flag: "oauth-jwks",
+    kind: "string",
+    value: "FILE|URL",
+    help: "offer OAUTHBEARER and XOAUTH2, checking JWTs against this JWKS (absolute path or https URL)",
+  },
+  {
+    key: "oauth.issuer",
+    flag: "oauth-issuer",
+    kind: "string",
+    value: "ISS",
+    help: "the iss a token must carry (default: any)",
+  },
+  {
+    key: "oauth.audience",
+    flag: "oauth-audience",
+    kind: "string",
+    value: "AUD",
+    help: "the aud a token must carry (default: any)",
+  },
+  {
+    key: "oauth.claim",
+    flag: "oauth-claim",
+    kind: "string",
+    value: "NAME",
+    help: `the claim that must equal the user (default: ${DEFAULT_OAUTH_USER_CLAIMS.join(", else ")})`,
+  },
+  {
+    key: "oauth.mechanisms",
+    flag: "oauth-mechanisms",
+    kind: "list",
+    value: "NAME",
+    help: "which of OAUTHBEARER, XOAUTH2 to offer (default both); repeatable",
   },
   {
     key: "user",

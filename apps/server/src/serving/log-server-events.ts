@@ -148,7 +148,9 @@ function logSessionEvent(
       });
       return;
     case "credential-requested":
-      // SCRAM looking the user up mid-exchange; the outcome is logged as auth-ok/auth-failed.
+    case "token-requested":
+      // SCRAM looking the user up, OAuth checking a token, mid-exchange; the outcome is
+      // logged as auth-ok/auth-failed (or command-rejected with the validator's reason).
       return;
     case "message-sent":
       if (tally !== undefined) {

@@ -14,7 +14,10 @@ export type LoginMethod =
   | "login"
   | "cram-md5"
   | "scram-sha-256"
-  | "scram-sha-256-plus";
+  | "scram-sha-256-plus"
+  // A bearer token in `password`: only when asked for, never chosen by `auto`.
+  | "oauthbearer"
+  | "xoauth2";
 
 /** What the client knows about the server when it chooses. */
 export interface LoginOffer {

@@ -14,6 +14,7 @@ export function explainProofFailure({
   proof: LoginProof;
   credential: Credential | null;
 }): string {
+  if (proof.kind === "token") return `the token was refused (${proof.refused ?? "?"})`;
   if (credential === null) return "no such user";
   if (credential.kind === "clear" && credential.secret === "") return "the stored secret is empty";
   const needsClear = proof.kind === "apop" || proof.kind === "cram-md5";

@@ -34,6 +34,9 @@ const DUMMY_SECRET = "apop-no-such-secret-0123456789abcdef";
  *   first, as at SCRAM login), so SCRAM users can also log in with PLAIN or USER/PASS over TLS;
  *   it never checks APOP or CRAM-MD5 (no clear secret).
  *
+ * - `token` (OAUTHBEARER, XOAUTH2): already judged by the host's `TokenValidator` during the
+ *   exchange: true unless it was refused, whatever the credential.
+ *
  * A `clear` credential with an empty secret is treated like a missing one: it never matches.
  *
  * Not equalised: the time the host's own `lookup` and `verify` take (a slow password hash for
@@ -51,6 +54,10 @@ export async function verifyProof({
   // MD5(timestamp || ""), and an empty password is never a deliberate one.
   const clear = credential?.kind === "clear" && credential.secret !== "" ? credential.secret : null;
   switch (proof.kind) {
+    // The host's TokenValidator accepted the bearer token for this user during the exchange
+    // (OAUTHBEARER, XOAUTH2): the user needs no stored secret at all.
+    case "token":
+      return proof.refused === undefined;
     case "password": {
       if (credential?.kind === "hashed") return (await credential.verify(proof.password)) === true;
       if (credential?.kind === "scram-sha-256")

@@ -15,6 +15,7 @@ import {
 } from "../auth/choose-login-method.ts";
 import { cramMd5Client } from "../auth/sasl/cram-md5.ts";
 import { loginClient } from "../auth/sasl/login.ts";
+import { oauthBearerClient, xoauth2Client } from "../auth/sasl/oauth-bearer.ts";
 import { plainClient } from "../auth/sasl/plain.ts";
 import type { SaslClientMechanism, SaslClientVerifier } from "../auth/sasl/sasl-mechanism.ts";
 import { scramSha256Client, scramSha256PlusClient } from "../auth/scram/scram-client.ts";
@@ -69,7 +70,10 @@ export interface Pop3ClientOptions {
 export interface LoginOptions {
   /** The mailbox name. */
   readonly user: string;
-  /** The password (never sent in clear without `allowPlaintext`). */
+  /**
+   * The password (never sent in clear without `allowPlaintext`); for `oauthbearer` and
+   * `xoauth2`, the bearer token.
+   */
   readonly password: string;
   /** How to log in. Default: the strongest the server offers. */
   readonly method?: LoginMethod;
@@ -303,6 +307,12 @@ export class Pop3Client {
         return this.authenticate(scramSha256Client, options);
       case "scram-sha-256-plus":
         return this.authenticate(scramSha256PlusClient, options);
+      case "oauthbearer":
+        this.#checkPlaintext(options, "OAUTHBEARER");
+        return this.authenticate(oauthBearerClient, options);
+      case "xoauth2":
+        this.#checkPlaintext(options, "XOAUTH2");
+        return this.authenticate(xoauth2Client, options);
     }
   }
 

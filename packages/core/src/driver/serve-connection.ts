@@ -12,6 +12,7 @@
  */
 import type { Authenticator, Credential } from "../auth/credential.ts";
 import { explainProofFailure } from "../auth/explain-proof-failure.ts";
+import type { TokenValidator, TokenVerdict } from "../auth/token-validator.ts";
 import { verifyProof } from "../auth/verify-proof.ts";
 import { concatBytes } from "../bytes/ascii.ts";
 import { DEFAULTS } from "../defaults.ts";
@@ -28,8 +29,9 @@ import type { Clock, Transport } from "./transport.ts";
  * challenge, which would allow an offline dictionary attack).
  */
 export type ServeEvent =
-  | Exclude<ServerEvent, { readonly type: "login-requested" }>
+  | Exclude<ServerEvent, { readonly type: "login-requested" | "token-requested" }>
   | { readonly type: "login-requested"; readonly user: string; readonly mechanism: string }
+  | { readonly type: "token-requested"; readonly user: string; readonly mechanism: string }
   | {
       readonly type: "login-succeeded";
       readonly user: string;
@@ -53,6 +55,11 @@ export interface ServeConnectionOptions {
   readonly transport: Transport;
   readonly store: MailStore;
   readonly authenticator: Authenticator;
+  /**
+   * Checks OAUTHBEARER/XOAUTH2 bearer tokens; without it those mechanisms are not offered.
+   * A validator that throws fails the exchange like an invalid token (logged as why).
+   */
+  readonly tokenValidator?: TokenValidator;
   readonly clock: Clock;
   readonly randomBytes: (length: number) => Uint8Array;
   /** The server's host name, for the APOP timestamp. */
@@ -124,6 +131,7 @@ export async function serveConnection(options: ServeConnectionOptions): Promise<
         ...(options.authenticator.clearSecrets === false
           ? { apop: false, clearSecrets: false }
           : {}),
+        ...(options.tokenValidator === undefined ? {} : { tokens: true }),
       },
       ...(options.limits === undefined ? {} : { limits: options.limits }),
     });
@@ -272,8 +280,9 @@ export async function serveConnection(options: ServeConnectionOptions): Promise<
   const work = async (events: ServerEvent[]): Promise<void> => {
     const queue = [...events];
     for (let event = queue.shift(); event !== undefined; event = queue.shift()) {
+      // Secrets stay here: no login proof, no bearer token in what the host hears.
       emit(
-        event.type === "login-requested"
+        event.type === "login-requested" || event.type === "token-requested"
           ? { type: event.type, user: event.user, mechanism: event.mechanism }
           : event,
       );
@@ -295,6 +304,24 @@ export async function serveConnection(options: ServeConnectionOptions): Promise<
             credential = null;
           }
           queue.push(...session.completeCredential(credential, clock.now()));
+          break;
+        }
+        case "token-requested": {
+          let verdict: TokenVerdict;
+          try {
+            verdict = (await options.tokenValidator?.({
+              user: event.user,
+              token: event.token,
+              mechanism: event.mechanism,
+            })) ?? { ok: false, status: "invalid_token", reason: "no token validator" };
+          } catch (error) {
+            verdict = {
+              ok: false,
+              status: "invalid_token",
+              reason: `the token validator failed: ${(error as Error).message}`,
+            };
+          }
+          queue.push(...session.completeToken(verdict, clock.now()));
           break;
         }
         case "message-requested":

@@ -1,11 +1,13 @@
 import { apopHostNameProblem } from "../auth/apop.ts";
 import type { Authenticator } from "../auth/credential.ts";
-import { DEFAULTS } from "../defaults.ts";
 import { cramMd5Server } from "../auth/sasl/cram-md5.ts";
 import { loginServer } from "../auth/sasl/login.ts";
+import { oauthBearerServer, xoauth2Server } from "../auth/sasl/oauth-bearer.ts";
 import { plainServer } from "../auth/sasl/plain.ts";
 import type { SaslServerMechanism } from "../auth/sasl/sasl-mechanism.ts";
 import { scramSha256PlusServer, scramSha256Server } from "../auth/scram/scram-server.ts";
+import type { TokenValidator } from "../auth/token-validator.ts";
+import { DEFAULTS } from "../defaults.ts";
 import { LocalProtocolError } from "../errors/local-protocol-error.ts";
 import { DEFAULT_LIMITS, type Limits } from "../limits.ts";
 import {
@@ -30,13 +32,19 @@ export interface ServerHostOptions<Stats extends ConnectionStats = ConnectionSta
   /** Answers `lookup(user)` with a credential; core checks the proof. */
   readonly authenticator: Authenticator;
   /**
+   * Checks bearer tokens for OAUTHBEARER (RFC 7628) and XOAUTH2, which are offered (inside TLS,
+   * or with `allowPlaintextAuth`) only when this is set. Default none.
+   */
+  readonly tokenValidator?: TokenValidator;
+  /**
    * Accept USER/PASS, PLAIN and LOGIN on connections without TLS. Default false
    * (RFC 2595 section 2.3; RFC 8314 section 4).
    */
   readonly allowPlaintextAuth?: boolean;
   /**
    * SASL mechanisms on offer, in order of preference. Default SCRAM-SHA-256-PLUS (where the
-   * transport gives channel binding data), SCRAM-SHA-256, PLAIN, LOGIN, CRAM-MD5.
+   * transport gives channel binding data), SCRAM-SHA-256, PLAIN, LOGIN, CRAM-MD5, and
+   * OAUTHBEARER and XOAUTH2 (where there is a `tokenValidator`).
    */
   readonly saslMechanisms?: readonly SaslServerMechanism[];
   /**
@@ -97,10 +105,25 @@ export interface ServerHostOptions<Stats extends ConnectionStats = ConnectionSta
   readonly clock?: Clock;
 }
 
+/**
+ * The SASL mechanisms a server offers by default, in order of preference; each is offered
+ * only where it can work (see `SaslServerMechanism`'s `needs*` flags).
+ */
+export const DEFAULT_SASL_SERVER_MECHANISMS: readonly SaslServerMechanism[] = [
+  scramSha256PlusServer,
+  scramSha256Server,
+  plainServer,
+  loginServer,
+  cramMd5Server,
+  oauthBearerServer,
+  xoauth2Server,
+];
+
 /** The options with defaults filled in and everything checked. */
 export interface ResolvedServerHostOptions<Stats extends ConnectionStats = ConnectionStats> {
   readonly store: MailStore;
   readonly authenticator: Authenticator;
+  readonly tokenValidator: TokenValidator | null;
   /** The host name in the APOP timestamp (`serveConnection`'s `hostname`). */
   readonly serverName: string;
   readonly policy: ServerPolicy;
@@ -162,13 +185,7 @@ export function resolveServerHostOptions<Stats extends ConnectionStats, NameOpti
   if (typeof serverName !== "string") fail(serverNameOption, "must be a string");
   const problem = apopHostNameProblem(serverName);
   if (problem !== null) fail(serverNameOption, `cannot go into an APOP timestamp: ${problem}`);
-  const saslMechanisms = options.saslMechanisms ?? [
-    scramSha256PlusServer,
-    scramSha256Server,
-    plainServer,
-    loginServer,
-    cramMd5Server,
-  ];
+  const saslMechanisms = options.saslMechanisms ?? DEFAULT_SASL_SERVER_MECHANISMS;
   if (
     !Array.isArray(saslMechanisms) ||
     !saslMechanisms.every((m) => typeof m?.name === "string" && typeof m.start === "function")
@@ -182,6 +199,9 @@ export function resolveServerHostOptions<Stats extends ConnectionStats, NameOpti
   optional(options.loginDelay, isCount, "loginDelay", "must be a whole number of seconds");
   if ((options.loginDelay ?? 0) > 0 && store.keepsLastLogin !== true) {
     fail("loginDelay", "needs a store that keeps the last login time (MailStore.keepsLastLogin)");
+  }
+  if (options.tokenValidator !== undefined && typeof options.tokenValidator !== "function") {
+    fail("tokenValidator", "must be a function");
   }
   optional(options.allowPlaintextAuth, isBoolean, "allowPlaintextAuth", "must be a boolean");
   optional(options.apop, isBoolean, "apop", "must be a boolean");
@@ -226,9 +246,11 @@ export function resolveServerHostOptions<Stats extends ConnectionStats, NameOpti
   return {
     store,
     authenticator,
+    tokenValidator: options.tokenValidator ?? null,
     serverName,
     policy: {
       saslMechanisms,
+      ...(options.tokenValidator === undefined ? {} : { tokens: true }),
       allowPlaintextAuth: options.allowPlaintextAuth ?? false,
       ...(options.apop === undefined ? {} : { apop: options.apop }),
       ...(options.clearSecretsChallengeOnly === true ? { clearSecretsChallengeOnly: true } : {}),

@@ -396,6 +396,7 @@ export class ServerHost<Stats extends ConnectionStats = ConnectionStats> {
       transport,
       store: host.store,
       authenticator: host.authenticator,
+      ...(host.tokenValidator === null ? {} : { tokenValidator: host.tokenValidator }),
       clock: host.clock,
       randomBytes: this.#randomBytes,
       secret,

@@ -1,5 +1,5 @@
-import { LocalProtocolError } from "../errors/local-protocol-error.ts";
 import { describe, expect, it } from "vitest";
+import { LocalProtocolError } from "../errors/local-protocol-error.ts";
 import { parsePop3Url } from "./pop3-url.ts";
 
 describe("parsePop3Url", () => {
@@ -18,20 +18,14 @@ describe("parsePop3Url", () => {
       { host: "foo.bar", tls: "starttls", user: "baz", auth: "SCRAM-MD5" },
     ],
     ["pop://u;AUTH=*@h", { host: "h", tls: "starttls", user: "u", auth: "*" }],
-    [
-      "pop://u;auth=cram-md5@h",
-      { host: "h", tls: "starttls", user: "u", auth: "CRAM-MD5" },
-    ],
+    ["pop://u;auth=cram-md5@h", { host: "h", tls: "starttls", user: "u", auth: "CRAM-MD5" }],
     ["pop://h", { host: "h", tls: "starttls" }],
     ["pop://h/", { host: "h", tls: "starttls" }],
     // %-decoding: a literal ';' or '@' in the user name travels encoded.
     ["pop://a%3Bb%40c@h", { host: "h", tls: "starttls", user: "a;b@c" }],
     ["pop://j%C3%BCrgen@h", { host: "h", tls: "starttls", user: "jürgen" }],
     // curl's schemes.
-    [
-      "pop3://user@mail.example.com",
-      { host: "mail.example.com", tls: "starttls", user: "user" },
-    ],
+    ["pop3://user@mail.example.com", { host: "mail.example.com", tls: "starttls", user: "user" }],
     ["pop3s://mail.example.com", { host: "mail.example.com", tls: "implicit" }],
     ["POP3S://mail.example.com:1995", { host: "mail.example.com", port: 1995, tls: "implicit" }],
     ["pop3s://[::1]:995", { host: "::1", port: 995, tls: "implicit" }],
@@ -41,7 +35,10 @@ describe("parsePop3Url", () => {
   });
 
   it.each([
-    ["pop3://alice:secret@mail.example.com", /no password.*write pop3:\/\/alice@mail\.example\.com/],
+    [
+      "pop3://alice:secret@mail.example.com",
+      /no password.*write pop3:\/\/alice@mail\.example\.com/,
+    ],
     ["pop3s://host.example/1", /not a message.*curl's message 1.*write pop3s:\/\/host\.example /],
     ["pop3://host.example/INBOX", /not a message or folder.*write pop3:\/\/host\.example /],
   ])("says what to write instead of curl's %s", (url, message) => {

@@ -35,6 +35,16 @@ export type ServerEvent =
    */
   | { readonly type: "credential-requested"; readonly user: string; readonly mechanism: string }
   /**
+   * A SASL exchange (OAUTHBEARER, XOAUTH2) carries a bearer token for `user`. The host asks
+   * its `TokenValidator` and calls `completeToken` with the verdict. Never log `token`.
+   */
+  | {
+      readonly type: "token-requested";
+      readonly user: string;
+      readonly mechanism: string;
+      readonly token: string;
+    }
+  /**
    * Credentials to check. The host looks up the user, checks the proof with `verifyProof`,
    * opens the maildrop, then calls `completeLogin`. Every failure should take the same time.
    */

@@ -31,6 +31,7 @@ import type {
   SaslServerMechanism,
   SaslServerStep,
 } from "../auth/sasl/sasl-mechanism.ts";
+import type { TokenVerdict } from "../auth/token-validator.ts";
 import { latin1ToString } from "../bytes/ascii.ts";
 import { decodeBase64, encodeBase64 } from "../bytes/base64.ts";
 import { LineReader } from "../bytes/line-reader.ts";
@@ -89,6 +90,11 @@ export interface ServerPolicy {
    * PLAIN, LOGIN). Such a login fails like a wrong password; the log says why. Default false.
    */
   readonly clearSecretsChallengeOnly?: boolean;
+  /**
+   * The host checks bearer tokens (it has a `TokenValidator`): OAUTHBEARER and XOAUTH2 may be
+   * offered. Default false.
+   */
+  readonly tokens?: boolean;
 }
 
 export interface ServerSessionOptions {
@@ -129,6 +135,7 @@ type Pending =
       readonly keyword: "PASS" | "APOP" | "AUTH";
     }
   | { readonly kind: "credential" }
+  | { readonly kind: "token" }
   | {
       readonly kind: "body";
       readonly encoder: MultilineEncoder;
@@ -336,6 +343,27 @@ export class ServerSession {
       });
     }
     this.#handleSaslStep(sasl, sasl.exchange.credential(credential), events);
+    events.push(...this.#process(now));
+    return events;
+  }
+
+  /**
+   * Answers `token-requested` with the host's `TokenValidator` verdict: the exchange succeeds
+   * (and a login is requested), or sends RFC 7628's JSON error and fails on the next line.
+   */
+  completeToken(verdict: TokenVerdict, now: number): ServerEvent[] {
+    this.#expectPending("token");
+    this.#pending = null;
+    this.#lastActivity = now;
+    const events: ServerEvent[] = [];
+    const sasl = this.#sasl;
+    if (sasl?.exchange.token === undefined) {
+      throw new LocalProtocolError({
+        code: "invalid-state",
+        message: "no SASL exchange asked for a token check",
+      });
+    }
+    this.#handleSaslStep(sasl, sasl.exchange.token(verdict), events);
     events.push(...this.#process(now));
     return events;
   }
@@ -755,6 +783,15 @@ export class ServerSession {
           mechanism: sasl.mechanism.name,
         });
         return;
+      case "token-needed":
+        this.#pending = { kind: "token" };
+        events.push({
+          type: "token-requested",
+          user: step.user,
+          mechanism: sasl.mechanism.name,
+          token: step.token,
+        });
+        return;
       case "challenge":
         this.#emit(formatContinuation(encodeBase64(step.data)));
         return;
@@ -919,6 +956,7 @@ export class ServerSession {
     return (this.#policy.saslMechanisms ?? []).filter((mechanism) => {
       if (mechanism.sendsPlaintextPassword && !this.#plaintextAllowed()) return false;
       if (mechanism.needsClearSecret === true && this.#policy.clearSecrets === false) return false;
+      if (mechanism.needsTokenValidator === true && this.#policy.tokens !== true) return false;
       if (mechanism.needsChannelBinding === true) {
         binding ??= this.#channelBinding() !== null;
         return binding;

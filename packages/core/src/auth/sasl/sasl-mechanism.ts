@@ -15,6 +15,7 @@
  */
 
 import type { Credential } from "../credential.ts";
+import type { TokenVerdict } from "../token-validator.ts";
 import type { ChannelBinding } from "./channel-binding.ts";
 
 /** What a successful exchange proves; checked against a Credential by verifyProof. */
@@ -32,6 +33,17 @@ export type LoginProof =
       readonly clientProof: Uint8Array;
       readonly salt: Uint8Array;
       readonly iterations: number;
+    }
+  | {
+      /**
+       * A bearer token (OAUTHBEARER, XOAUTH2) the host's `TokenValidator` judged during the
+       * exchange: accepted (nothing is left to check against a credential), or `refused`
+       * with the validator's reason, so the failure takes the path of every wrong password
+       * (the delay, the log line with the client's address).
+       */
+      readonly kind: "token";
+      readonly mechanism: string;
+      readonly refused?: string;
     };
 
 /**
@@ -57,7 +69,12 @@ export type SaslServerStep =
    * iteration count before its first challenge). The session asks the host
    * (`credential-requested`) and hands the answer to `credential`.
    */
-  | { readonly type: "credential-needed"; readonly user: string };
+  | { readonly type: "credential-needed"; readonly user: string }
+  /**
+   * The exchange carries a bearer token for `user` (OAUTHBEARER, XOAUTH2). The session asks
+   * the host (`token-requested`), whose `TokenValidator` verdict goes to `token`.
+   */
+  | { readonly type: "token-needed"; readonly user: string; readonly token: string };
 
 /** One server-side exchange. After `success` or `failure`, any further `step` is a failure. */
 export interface SaslServerExchange {
@@ -69,6 +86,8 @@ export interface SaslServerExchange {
   step(response: Uint8Array | null): SaslServerStep;
   /** Answers `credential-needed` (`null`: no such user). Only mechanisms that ask have it. */
   credential?(credential: Credential | null): SaslServerStep;
+  /** Answers `token-needed`. Only mechanisms that ask have it. */
+  token?(verdict: TokenVerdict): SaslServerStep;
 }
 
 /** What the session tells a server mechanism when an exchange starts. */
@@ -107,6 +126,8 @@ export interface SaslServerMechanism {
   readonly needsClearSecret?: boolean;
   /** True for SCRAM-SHA-256-PLUS: offered only where the transport gives channel binding data. */
   readonly needsChannelBinding?: boolean;
+  /** True for OAUTHBEARER and XOAUTH2: offered only where the host has a `TokenValidator`. */
+  readonly needsTokenValidator?: boolean;
   start(context: SaslServerContext): SaslServerExchange;
 }
 
