@@ -9,6 +9,7 @@
 // Core's types that this package's own types name, so that its documentation (and a user's
 // code) reaches them from `@apop/deno` alone.
 export type {
+  ApopError,
   Authenticator,
   Capabilities,
   ClientConnectOptions,
@@ -27,7 +28,6 @@ export type {
   MaildropSize,
   MailStore,
   MessageInfo,
-  ApopError,
   Pop3Client,
   Pop3Error,
   Pop3ErrorCode,

@@ -45,6 +45,7 @@ export type {
   SaslServerMechanism,
   SaslServerStep,
 } from "./auth/sasl/sasl-mechanism.ts";
+export { tlsServerEndPoint } from "./auth/sasl/tls-server-end-point.ts";
 export { SaslprepError, saslprep } from "./auth/saslprep.ts";
 export { scramSha256Client, scramSha256PlusClient } from "./auth/scram/scram-client.ts";
 export {

@@ -3,6 +3,9 @@
  * implicit TLS), a server that runs core's `serveConnection` for every connection, and a
  * `connect` that returns core's `Pop3Client`. No protocol logic lives here.
  */
+
+// The URL parser lives in core, so Deno and browsers read URLs the same way; re-exported here.
+export { type Pop3Url, parsePop3Url } from "@apop/core";
 export { type ConnectOptions, connect, type TlsMode } from "./connect.ts";
 export { type ConnectUrlOptions, connectUrl } from "./connect-url.ts";
 export {
@@ -21,6 +24,4 @@ export {
 } from "./node-socket-transport.ts";
 export type { Pop3ServerEvent } from "./pop3-server-event.ts";
 export type { Pop3ServerOptions, ServerTlsOptions } from "./pop3-server-options.ts";
-// The URL parser lives in core, so Deno and browsers read URLs the same way; re-exported here.
-export { type Pop3Url, parsePop3Url } from "@apop/core";
 export type { ClientTlsOptions } from "./tls-handshake.ts";

@@ -135,7 +135,6 @@ export class NodeSocketTransport implements Transport {
     return this.#binding;
   }
 
-
   /** Received octets waiting for `read()`: never much more than `highWaterMark`. */
   get bufferedBytes(): number {
     return this.#queued;
