@@ -117,3 +117,30 @@ describe("--auth oauthbearer and xoauth2", () => {
     expect(result.stderr).toMatch(/APOP_OAUTH_TOKEN or pass --oauth-token-command/);
   });
 });
+
+describe("the server's language (RFC 6856 LANG)", () => {
+  const wrong = (
+    user: { name: string; home: string },
+    flags: string[],
+    env: Record<string, string>,
+  ) =>
+    runApop(
+      ["list", `pop3s://${user.name}@127.0.0.1:${server.tlsPort}`, "--ca", pki.caFile, ...flags],
+      { home: user.home, env: { APOP_PASSWORD: "wrong", ...env } },
+    );
+
+  it("--lang picks the first language the server lists, after UTF8: its texts come in German", async () => {
+    const user = work.user([smallMessage(1)]);
+    const result = await wrong(user, ["--lang", "fr,de-CH,en", "--auth", "plain"], {});
+    expect(result.code).toBe(4);
+    expect(result.stderr).toContain("Anmeldung fehlgeschlagen");
+  });
+
+  it("without --lang, the locale decides (LANG=de_DE.UTF-8); C asks for nothing", async () => {
+    const user = work.user([smallMessage(1)]);
+    const german = await wrong(user, ["--auth", "plain"], { LANG: "de_DE.UTF-8" });
+    expect(german.stderr).toContain("Anmeldung fehlgeschlagen");
+    const plain = await wrong(user, ["--auth", "plain"], { LANG: "C" });
+    expect(plain.stderr).toContain("Authentication failed");
+  });
+});

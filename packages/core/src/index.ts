@@ -180,6 +180,9 @@ export {
   type StatusLine,
 } from "./grammar/status-line.ts";
 export { WireSizeCounter, wireSize } from "./grammar/wire-size.ts";
+// Languages (RFC 6856 section 3, RFC 4647).
+export { chooseLanguage, languageMatches } from "./i18n/match-language.ts";
+export { DEFAULT_LANGUAGE, LANGUAGES, translate } from "./i18n/message-catalog.ts";
 export {
   DEFAULT_LIMITS,
   DEFAULT_MAX_MESSAGE_OCTETS,

@@ -7,7 +7,9 @@ const CONNECTION = `Connection:
   --port N            default: the URL's, else 995 (implicit) or 110
   --ca FILE           also trust the CA certificates in FILE (PEM)
   --insecure          do not check the server's certificate (warns; avoid)
-  --timeout SECONDS   longest wait for the server (default 60)`;
+  --timeout SECONDS   longest wait for the server (default 60)
+  --lang RANGES       the server's language, best first (de-CH,en); default:
+                      the locale (RFC 6856 LANG, after UTF8)`;
 
 const LOGIN = `Login:
   --user NAME         login name (default: from the URL, else from ~/.netrc)

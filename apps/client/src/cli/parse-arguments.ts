@@ -37,6 +37,8 @@ export interface CliOptions {
   readonly allowPlaintext: boolean;
   /** `--oauth-token-command`: prints the bearer token for `--auth oauthbearer|xoauth2`. */
   readonly oauthTokenCommand: string | undefined;
+  /** `--lang`: language ranges for LANG, comma-separated; else the locale decides. */
+  readonly lang: string | undefined;
   /** `--retry N` (or 0 for `--no-retry`); undefined: core's default. */
   readonly retries: number | undefined;
   readonly state: string | undefined;
@@ -68,6 +70,7 @@ const OPTIONS = {
   auth: { type: "string" },
   "allow-plaintext": { type: "boolean" },
   "oauth-token-command": { type: "string" },
+  lang: { type: "string" },
   retry: { type: "string" },
   "no-retry": { type: "boolean" },
   state: { type: "string" },
@@ -90,6 +93,7 @@ const EVERY_COMMAND: readonly OptionName[] = [
   "ca",
   "insecure",
   "timeout",
+  "lang",
   "quiet",
   "debug",
 ];
@@ -213,6 +217,7 @@ export function parseArguments(argv: readonly string[]): ParsedArguments {
       auth: check(authSchema, values.auth, `--auth must be one of ${AUTH_METHODS.join(", ")}`),
       allowPlaintext: values["allow-plaintext"] === true,
       oauthTokenCommand: nonEmpty(values["oauth-token-command"], "--oauth-token-command"),
+      lang: nonEmpty(values.lang, "--lang"),
       retries:
         values["no-retry"] === true
           ? 0

@@ -1,6 +1,12 @@
 import { readFile } from "node:fs/promises";
 import { CliError } from "@apop/cli-kit";
-import { DEFAULT_RETRIES, type Pop3Client, Pop3Error, retryAdvice } from "@apop/core";
+import {
+  chooseLanguage,
+  DEFAULT_RETRIES,
+  type Pop3Client,
+  Pop3Error,
+  retryAdvice,
+} from "@apop/core";
 import { connect } from "@apop/node";
 import { classifyError } from "../cli/classify-error.ts";
 import { ExitCode } from "../cli/exit-code.ts";
@@ -21,6 +27,8 @@ export interface ConnectionSettings {
    * `[LOGIN-DELAY]` is tried again (core's `retryAdvice`). Default core's `DEFAULT_RETRIES`.
    */
   readonly retries: number | undefined;
+  /** `--lang`, else the locale: language ranges for LANG, best first (may be empty). */
+  readonly languages: readonly string[];
   readonly warn: (message: string) => void;
 }
 
@@ -126,6 +134,7 @@ async function attemptSession(options: {
   } catch (error) {
     throw classifyError({ error, phase: "connect", server });
   }
+  await chooseServerLanguage({ client, preferences: options.connection.languages, warn });
   const credentials = options.credentials;
   if (credentials === undefined) return client;
   try {
@@ -144,4 +153,30 @@ async function attemptSession(options: {
     throw classifyError({ error, phase: "login", server, user: credentials.user });
   }
   return client;
+}
+
+/**
+ * RFC 6856 section 3: where the server offers LANG, the first of its languages that the
+ * user's preferences match (core's `chooseLanguage`), after UTF8 where offered, so its texts
+ * may use the language's own letters. A server that refuses only costs a warning.
+ */
+async function chooseServerLanguage(options: {
+  readonly client: Pop3Client;
+  readonly preferences: readonly string[];
+  readonly warn: (message: string) => void;
+}): Promise<void> {
+  const { client, preferences, warn } = options;
+  if (preferences.length === 0) return;
+  try {
+    const capabilities = client.capabilities ?? (await client.capa());
+    if (capabilities?.has("LANG") !== true) return;
+    const offered = (await client.languages()).map((language) => language.tag);
+    const tag = chooseLanguage({ preferences, offered });
+    if (tag === null) return;
+    if (capabilities.has("UTF8")) await client.utf8();
+    await client.lang(tag);
+  } catch (error) {
+    if (!Pop3Error.isInstance(error)) throw error;
+    warn(`the server refused its language (${error.message}); going on without`);
+  }
 }

@@ -7,6 +7,7 @@ import { type Credentials, resolveCredentials } from "../credentials/resolve-cre
 import { resolveOAuthToken } from "../credentials/resolve-oauth-token.ts";
 import { type Account, makeAccount } from "../state/account.ts";
 import { defaultStateDirectory, stateFileName } from "../state/state-path.ts";
+import { languagePreferences } from "./language-preferences.ts";
 import type { ConnectionSettings } from "./open-session.ts";
 import { resolveTarget } from "./resolve-target.ts";
 
@@ -46,6 +47,7 @@ export async function prepareLogin(options: CliOptions, context: CliContext): Pr
       insecure: options.insecure,
       timeoutMs: options.timeoutMs,
       retries: options.retries,
+      languages: languagePreferences({ lang: options.lang, env: context.env }),
       warn: (message) => context.warn(message),
     },
     credentials,

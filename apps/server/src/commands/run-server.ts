@@ -175,6 +175,7 @@ function createServer(
       ...(prepared.tls === undefined ? {} : { tls: prepared.tls }),
       allowPlaintextAuth: config.allowPlaintextAuth,
       clearSecretsChallengeOnly: config.clearSecretsChallengeOnly,
+      language: config.language,
       // OAUTHBEARER and XOAUTH2 (RFC 7628): only those the config names, only with a validator.
       ...(tokenValidator === undefined
         ? {}

@@ -1,7 +1,9 @@
 import {
   apopHostNameProblem,
+  DEFAULT_LANGUAGE,
   DEFAULT_PROXY_HEADER_TIMEOUT_MS,
   isIpv6PrefixLength,
+  LANGUAGES,
   MIN_IDLE_TIMEOUT_MS,
   TrustedSources,
 } from "@apop/core";
@@ -181,6 +183,11 @@ export const serverConfigSchema = z
     allowPlaintextAuth: z.boolean({ error: "expected true or false" }).default(false),
     clearSecretsChallengeOnly: z.boolean({ error: "expected true or false" }).default(false),
     oauth: oauth.optional(),
+    language: z
+      .enum(LANGUAGES.map(({ tag }) => tag) as [string, ...string[]], {
+        error: `expected one of ${LANGUAGES.map(({ tag }) => tag).join(", ")}`,
+      })
+      .default(DEFAULT_LANGUAGE),
     user: z
       .string({ error: "expected a system user name" })
       .min(1, { error: "expected a system user name" })

@@ -5,8 +5,10 @@
  * configure the server cannot drift apart.
  */
 import {
+  DEFAULT_LANGUAGE,
   DEFAULT_OAUTH_USER_CLAIMS,
   DEFAULT_PROXY_HEADER_TIMEOUT_MS,
+  LANGUAGES,
   MIN_IDLE_TIMEOUT_MS,
 } from "@apop/core";
 import { LIMIT_DEFAULTS, SHUTDOWN_GRACE_DEFAULT_SECONDS } from "./limit-defaults.ts";
@@ -135,6 +137,13 @@ export const SETTINGS: readonly Setting[] = [
     kind: "list",
     value: "NAME",
     help: "which of OAUTHBEARER, XOAUTH2 to offer (default both); repeatable",
+  },
+  {
+    key: "language",
+    flag: "language",
+    kind: "string",
+    value: "TAG",
+    help: `the language LANG * selects (RFC 6856): ${LANGUAGES.map(({ tag }) => tag).join(", ")} (default ${DEFAULT_LANGUAGE})`,
   },
   {
     key: "user",

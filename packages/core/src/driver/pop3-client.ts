@@ -623,6 +623,33 @@ export class Pop3Client {
     return this.#simple({ keyword: "NOOP" });
   }
 
+  /**
+   * LANG without an argument (RFC 6856 section 3): the languages the server offers, its
+   * preference first, as `{ tag, description }`.
+   */
+  languages(): Promise<{ readonly tag: string; readonly description: string }[]> {
+    return this.#exclusive(async () => {
+      const reply = await this.#command({ keyword: "LANG" });
+      return (reply.lines ?? []).map((line) => {
+        const space = line.indexOf(" ");
+        return space === -1
+          ? { tag: line, description: "" }
+          : { tag: line.slice(0, space), description: line.slice(space + 1) };
+      });
+    });
+  }
+
+  /**
+   * LANG with a language range (RFC 6856 section 3): resolves with the tag the server chose
+   * (the first word of its `+OK`). Throws `Pop3Error` when it supports no such language.
+   */
+  lang(range: string): Promise<string> {
+    return this.#exclusive(async () => {
+      const reply = await this.#command({ keyword: "LANG", tag: range });
+      return reply.status.text.split(" ")[0] ?? range;
+    });
+  }
+
   /** UTF8 (RFC 6856 section 2). */
   utf8(): Promise<void> {
     return this.#simple({ keyword: "UTF8" });

@@ -33,6 +33,8 @@ describe("resolveServerHostOptions", () => {
       "PLAIN",
       "LOGIN",
       "CRAM-MD5",
+      "OAUTHBEARER",
+      "XOAUTH2",
     ]);
     expect(Object.keys(resolved.policy).sort()).toEqual(["allowPlaintextAuth", "saslMechanisms"]);
     expect(resolved.limits).toEqual({});

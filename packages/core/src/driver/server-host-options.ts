@@ -9,6 +9,7 @@ import { scramSha256PlusServer, scramSha256Server } from "../auth/scram/scram-se
 import type { TokenValidator } from "../auth/token-validator.ts";
 import { DEFAULTS } from "../defaults.ts";
 import { LocalProtocolError } from "../errors/local-protocol-error.ts";
+import { LANGUAGES } from "../i18n/message-catalog.ts";
 import { DEFAULT_LIMITS, type Limits } from "../limits.ts";
 import {
   type ProxyProtocolOptions,
@@ -57,6 +58,11 @@ export interface ServerHostOptions<Stats extends ConnectionStats = ConnectionSta
    * by sending the password (RFC 1939 section 13). Default false.
    */
   readonly clearSecretsChallengeOnly?: boolean;
+  /**
+   * The administrator's language, which `LANG *` selects (RFC 6856 section 3): one of
+   * `LANGUAGES`. Default `DEFAULT_LANGUAGE` (i-default).
+   */
+  readonly language?: string;
   /** The greeting text, before the APOP timestamp. */
   readonly greeting?: string;
   /** CAPA IMPLEMENTATION text (RFC 2449 section 6.9). */
@@ -211,6 +217,9 @@ export function resolveServerHostOptions<Stats extends ConnectionStats, NameOpti
     "clearSecretsChallengeOnly",
     "must be a boolean",
   );
+  if (options.language !== undefined && !LANGUAGES.some(({ tag }) => tag === options.language)) {
+    fail("language", `must be one of ${LANGUAGES.map(({ tag }) => tag).join(", ")}`);
+  }
   optional(options.greeting, isLine, "greeting", "must be one line of text");
   optional(options.implementation, isLine, "implementation", "must be one line of text");
   optional(options.authFailureDelayMs, isCount, "authFailureDelayMs", "must be >= 0");
@@ -255,6 +264,7 @@ export function resolveServerHostOptions<Stats extends ConnectionStats, NameOpti
       ...(options.apop === undefined ? {} : { apop: options.apop }),
       ...(options.clearSecretsChallengeOnly === true ? { clearSecretsChallengeOnly: true } : {}),
       ...(options.greeting === undefined ? {} : { greeting: options.greeting }),
+      ...(options.language === undefined ? {} : { language: options.language }),
       ...(options.implementation === undefined ? {} : { implementation: options.implementation }),
       ...(expire === undefined ? {} : { expire: String(expire) }),
       ...((options.loginDelay ?? 0) > 0 ? { loginDelay: options.loginDelay } : {}),

@@ -46,6 +46,8 @@ import {
 } from "../grammar/listings.ts";
 import { MultilineEncoder } from "../grammar/multiline-encoder.ts";
 import { formatContinuation, formatStatusLine, ResponseCode } from "../grammar/status-line.ts";
+import { languageMatches } from "../i18n/match-language.ts";
+import { DEFAULT_LANGUAGE, LANGUAGES, translate } from "../i18n/message-catalog.ts";
 import { type Limits, resolveLimits } from "../limits.ts";
 import { assertNever } from "../util/assert-never.ts";
 import type {
@@ -90,6 +92,11 @@ export interface ServerPolicy {
    * PLAIN, LOGIN). Such a login fails like a wrong password; the log says why. Default false.
    */
   readonly clearSecretsChallengeOnly?: boolean;
+  /**
+   * The administrator's language, which `LANG *` selects (RFC 6856 section 3): a tag the
+   * catalog lists (`LANGUAGES`). Default `i-default`.
+   */
+  readonly language?: string;
   /**
    * The host checks bearer tokens (it has a `TokenValidator`): OAUTHBEARER and XOAUTH2 may be
    * offered. Default false.
@@ -166,8 +173,6 @@ type ServerState =
   | { readonly name: "UPDATE"; readonly snapshot: Snapshot }
   | { readonly name: "CLOSED" };
 
-const LANGUAGES: ReadonlyMap<string, string> = new Map([["en", "English"]]);
-
 export class ServerSession {
   readonly #limits: Limits;
   readonly #policy: ServerPolicy;
@@ -185,6 +190,8 @@ export class ServerSession {
   #tlsActive: boolean;
   #timestamp: string | null;
   #utf8 = false;
+  /** The language of response texts (RFC 6856 section 3); i-default until LANG. */
+  #language = DEFAULT_LANGUAGE;
   #user: string | null = null;
   #sasl: SaslState | null = null;
   #pending: Pending | null = null;
@@ -558,6 +565,12 @@ export class ServerSession {
   }
 
   #dispatch(command: Command, events: ServerEvent[], now: number): void {
+    if (!this.#utf8 && hasNonAsciiCredential(command)) {
+      // RFC 6856 section 2: UTF-8 user names and passwords only after UTF8.
+      this.#reply(false, "UTF-8 user names and passwords need UTF8 first", ResponseCode.utf8);
+      this.#countBad(events, "non-ASCII credentials before UTF8");
+      return;
+    }
     switch (command.keyword) {
       case "USER":
         this.#userCommand(command.name, events);
@@ -847,20 +860,30 @@ export class ServerSession {
     events.push({ type: "tls-requested" });
   }
 
-  #langCommand(tag: string | undefined): void {
-    if (tag === undefined) {
+  /**
+   * LANG (RFC 6856 section 3): without an argument, the languages of the catalog, the server's
+   * preference first; with a language range, the first listed language it matches (basic
+   * filtering, RFC 4647 section 3.3.1), `*` the administrator's preference. The `+OK` is
+   * already in the new language, and starts with its tag.
+   */
+  #langCommand(range: string | undefined): void {
+    if (range === undefined) {
       this.#replyLines(
         true,
         "Language listing follows",
-        [...LANGUAGES].map(([t, name]) => `${t} ${name}`),
+        LANGUAGES.map(({ tag, name }) => (this.#utf8 || isAscii(name) ? `${tag} ${name}` : tag)),
       );
       return;
     }
-    const chosen = tag === "*" ? "en" : tag.toLowerCase();
-    if (!LANGUAGES.has(chosen)) {
-      this.#reply(false, `Language not supported: ${tag}`);
+    const chosen =
+      range === "*"
+        ? (this.#policy.language ?? DEFAULT_LANGUAGE)
+        : LANGUAGES.find(({ tag }) => languageMatches({ range, tag }))?.tag;
+    if (chosen === undefined) {
+      this.#reply(false, `Language not supported: ${range}`);
       return;
     }
+    this.#language = chosen;
     this.#reply(true, `${chosen} Language set`);
   }
 
@@ -1007,7 +1030,12 @@ export class ServerSession {
     this.#outputOctets += bytes.length;
   }
 
-  #reply(ok: boolean, text: string, code?: string): void {
+  #reply(ok: boolean, i18nText: string, code?: string): void {
+    // Every text goes out in the session's language, from the catalog (RFC 6856 section 3).
+    const text =
+      this.#language === DEFAULT_LANGUAGE
+        ? i18nText
+        : translate({ language: this.#language, text: i18nText, utf8: this.#utf8 });
     this.#emit(formatStatusLine(code === undefined ? { ok, text } : { ok, text, code }));
   }
 
@@ -1104,4 +1132,21 @@ function maildropSize(snapshot: Snapshot): { count: number; size: number } {
 
 function invalidState(message: string): LocalProtocolError {
   return new LocalProtocolError({ code: "invalid-state", message });
+}
+
+function isAscii(text: string): boolean {
+  return /^[\x20-\x7e]*$/.test(text);
+}
+
+/** USER, PASS or APOP with a non-ASCII name or password. */
+function hasNonAsciiCredential(command: Command): boolean {
+  switch (command.keyword) {
+    case "USER":
+    case "APOP":
+      return !isAscii(command.name);
+    case "PASS":
+      return !isAscii(command.password);
+    default:
+      return false;
+  }
 }
