@@ -565,12 +565,6 @@ export class ServerSession {
   }
 
   #dispatch(command: Command, events: ServerEvent[], now: number): void {
-    if (!this.#utf8 && hasNonAsciiCredential(command)) {
-      // RFC 6856 section 2: UTF-8 user names and passwords only after UTF8.
-      this.#reply(false, "UTF-8 user names and passwords need UTF8 first", ResponseCode.utf8);
-      this.#countBad(events, "non-ASCII credentials before UTF8");
-      return;
-    }
     switch (command.keyword) {
       case "USER":
         this.#userCommand(command.name, events);
@@ -1136,17 +1130,4 @@ function invalidState(message: string): LocalProtocolError {
 
 function isAscii(text: string): boolean {
   return /^[\x20-\x7e]*$/.test(text);
-}
-
-/** USER, PASS or APOP with a non-ASCII name or password. */
-function hasNonAsciiCredential(command: Command): boolean {
-  switch (command.keyword) {
-    case "USER":
-    case "APOP":
-      return !isAscii(command.name);
-    case "PASS":
-      return !isAscii(command.password);
-    default:
-      return false;
-  }
 }
