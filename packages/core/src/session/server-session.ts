@@ -338,20 +338,7 @@ export class ServerSession {
    * exchange goes on with it (SCRAM sends its salt and iteration count).
    */
   completeCredential(credential: Credential | null, now: number): ServerEvent[] {
-    this.#expectPending("credential");
-    this.#pending = null;
-    this.#lastActivity = now;
-    const events: ServerEvent[] = [];
-    const sasl = this.#sasl;
-    if (sasl?.exchange.credential === undefined) {
-      throw new LocalProtocolError({
-        code: "invalid-state",
-        message: "no SASL exchange asked for a credential",
-      });
-    }
-    this.#handleSaslStep(sasl, sasl.exchange.credential(credential), events);
-    events.push(...this.#process(now));
-    return events;
+    return this.#completeSasl("credential", now, (exchange) => exchange.credential?.(credential));
   }
 
   /**
@@ -359,18 +346,28 @@ export class ServerSession {
    * (and a login is requested), or sends RFC 7628's JSON error and fails on the next line.
    */
   completeToken(verdict: TokenVerdict, now: number): ServerEvent[] {
-    this.#expectPending("token");
+    return this.#completeSasl("token", now, (exchange) => exchange.token?.(verdict));
+  }
+
+  /** Hands the host's answer to the SASL exchange that asked for it, and goes on. */
+  #completeSasl(
+    kind: "credential" | "token",
+    now: number,
+    answer: (exchange: SaslServerExchange) => SaslServerStep | undefined,
+  ): ServerEvent[] {
+    this.#expectPending(kind);
     this.#pending = null;
     this.#lastActivity = now;
     const events: ServerEvent[] = [];
     const sasl = this.#sasl;
-    if (sasl?.exchange.token === undefined) {
+    const step = sasl === null ? undefined : answer(sasl.exchange);
+    if (sasl === null || step === undefined) {
       throw new LocalProtocolError({
         code: "invalid-state",
-        message: "no SASL exchange asked for a token check",
+        message: `no SASL exchange asked for a ${kind}`,
       });
     }
-    this.#handleSaslStep(sasl, sasl.exchange.token(verdict), events);
+    this.#handleSaslStep(sasl, step, events);
     events.push(...this.#process(now));
     return events;
   }
