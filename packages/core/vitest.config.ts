@@ -11,7 +11,8 @@ const preset = apopVitest({
 
 export default defineConfig({
   ...preset,
-  // test/deno/ runs under `deno test` against the built package (test/deno/run-deno.mjs);
-  // vitest on Node cannot load it (it uses the `Deno` global).
-  test: { ...preset.test, exclude: [...configDefaults.exclude, "test/deno/**"] },
+  // test/deno/ and test/bun/ run under `deno test` and `bun test` against the built package
+  // (the `test` script); vitest on Node cannot load the first (it uses the `Deno` global) and
+  // must not take the second for its own.
+  test: { ...preset.test, exclude: [...configDefaults.exclude, "test/deno/**", "test/bun/**"] },
 });

@@ -49,10 +49,13 @@ export type {
   ServerHostEvent,
   ServerHostOptions,
   SessionState,
+  TopEachOptions,
+  TopResult,
   Transport,
   UniqueIdListing,
 } from "@apop/core";
 export { type ConnectOptions, connect, type TlsMode } from "./src/connect.ts";
+export { type ConnectUrlOptions, connectUrl } from "./src/connect-url.ts";
 export { denoClock } from "./src/deno-clock.ts";
 export {
   type ByteConn,

@@ -35,14 +35,16 @@ export default defineConfig([
     platform: "browser",
     noExternal: [/.*/],
   },
-  // The example page: index.html and style.css copied, app.js built against ./browser.js.
+  // The webmail page: index.html, style.css and the message frame copied; app.js built
+  // against ./browser.js with postal-mime inside; frame.js, the frame's loader, on its own.
   {
-    entry: { app: "src/page/app.ts" },
+    entry: { app: "src/page/app.ts", frame: "src/page/frame.ts" },
     outDir: "dist/page",
     format: ["esm"],
     target: "es2022",
     platform: "browser",
     publicDir: "src/page/public",
+    noExternal: ["postal-mime"],
     esbuildPlugins: [useBrowserBundle],
   },
 ]);

@@ -1,6 +1,7 @@
 // Prints one plain line, `N passed, N failed, N skipped`, from the machine-readable results
-// the test runs leave behind: vitest's JSON reports and Deno's JUnit XML, in every workspace's
-// `.vitest-results/` folder. CI reads this line; vitest's own summary is not recognised.
+// the test runs leave behind: vitest's JSON reports and the JUnit XML of Deno and Bun, in
+// every workspace's `.vitest-results/` folder. CI reads this line; vitest's own summary is
+// not recognised.
 // Skipped tests are counted apart, never as passed (Deno writes an ignored test as a
 // `<testcase>` holding `<skipped/>`).
 import { existsSync, readdirSync, readFileSync } from "node:fs";

@@ -49,6 +49,28 @@ Deno.test(&quot;fails&quot;, () =&gt; { throw new Error(&quot;x&quot;); });
 </testsuites>
 `;
 
+// What `bun test --reporter=junit` 1.4.5 wrote for: a pass, a skip, a failure, a todo, and a
+// pass inside a describe (a nested testsuite); passes are self-closing testcases.
+const BUN_JUNIT = `<?xml version="1.0" encoding="UTF-8"?>
+<testsuites name="bun test" tests="5" assertions="2" failures="1" skipped="2" time="0.046354524">
+  <testsuite name="x.test.ts" file="x.test.ts" tests="5" assertions="2" failures="1" skipped="2" time="0.003127286">
+    <testcase name="passes" classname="" time="0.000037" file="x.test.ts" line="2" assertions="1" />
+    <testcase name="skipped" classname="" time="0" file="x.test.ts" line="3" assertions="0">
+      <skipped />
+    </testcase>
+    <testcase name="fails" classname="" time="0.000217" file="x.test.ts" line="4" assertions="1">
+      <failure type="AssertionError" message="expect(received).toBe(expected)&#10;&#10;Expected: 2&#10;Received: 1&#10;">AssertionError: expect(received).toBe(expected)&#10;&#10;Expected: 2&#10;Received: 1&#10;&#10;      at x.test.ts:4:31&#10;</failure>
+    </testcase>
+    <testcase name="todo" classname="" time="0" file="x.test.ts" line="5" assertions="0">
+      <skipped message="TODO" />
+    </testcase>
+    <testsuite name="group" file="x.test.ts" line="6" tests="1" assertions="0" failures="0" skipped="0" time="0">
+      <testcase name="inner passes" classname="group" time="0.000016" file="x.test.ts" line="6" assertions="0" />
+    </testsuite>
+  </testsuite>
+</testsuites>
+`;
+
 describe("count-results", () => {
   it("counts Deno's ignored tests and steps as skipped, never as passed", () => {
     expect(count({ "packages/deno/.vitest-results/deno-junit.xml": DENO_JUNIT })).toBe(
@@ -71,6 +93,12 @@ describe("count-results", () => {
         "packages/deno/.vitest-results/deno-junit.xml": DENO_JUNIT,
       }),
     ).toBe("13 passed, 5 failed, 8 skipped");
+  });
+
+  it("counts Bun's JUnit: self-closing passes, skips and todos as skipped, failures", () => {
+    expect(count({ "packages/node/.vitest-results/bun-junit.xml": BUN_JUNIT })).toBe(
+      "2 passed, 1 failed, 2 skipped",
+    );
   });
 
   it("reports a run that left no results as a failure", () => {

@@ -151,7 +151,13 @@ describe("SIGKILL in the middle of a large message", () => {
       );
       const done = collect(child);
       await gate.reached;
-      await until(() => readdirSync(join(local, "tmp")).length > 0);
+      // RETRs are pipelined: the server can be stuck in message 3 while the client still
+      // writes message 2. Wait for both earlier ones in new/ and the third begun in tmp/.
+      await until(
+        () =>
+          readdirSync(join(local, "new")).length === 2 &&
+          readdirSync(join(local, "tmp")).length > 0,
+      );
       child.kill("SIGINT");
       const result = await done;
       expect(result.stderr).toMatch(

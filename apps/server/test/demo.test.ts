@@ -22,7 +22,15 @@ beforeAll(async () => {
   fixture = createFixture();
   dataDir = path.join(fixture.dir, "demo-data");
   // Port 0 instead of 1110: the banner must print the port really bound.
-  server = await ServerProcess.start(["--demo", "--data-dir", dataDir, "--listen", "127.0.0.1:0"]);
+  server = await ServerProcess.start([
+    "--demo",
+    "--data-dir",
+    dataDir,
+    "--listen",
+    "127.0.0.1:0",
+    "--web",
+    "127.0.0.1:0",
+  ]);
   await server.waitForStderr("Stop with Ctrl-C");
 });
 
@@ -76,6 +84,16 @@ describe("apop-server --demo", () => {
     },
   );
 
+  it("prints the webmail page's address, which serves the page", async () => {
+    const line = bannerLine("Webmail:");
+    const url = server.logs.find((r) => r.event === "webmail")?.url as string;
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    expect(line).toBe(`Webmail: open ${url} and sign in as demo / demo.`);
+    const page = await fetch(url);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain("<title>apop webmail</title>");
+  });
+
   it("keeps plaintext USER/PASS off without TLS", async () => {
     const client = await connect({ host: "127.0.0.1", port: server.port("none"), tls: "none" });
     await expect(client.user("demo", "demo")).rejects.toMatchObject({ code: "auth" });
@@ -93,6 +111,8 @@ describe("apop-server --demo", () => {
         dataDir,
         "--listen",
         `127.0.0.1:${port}`,
+        "--web",
+        "127.0.0.1:0",
       ]);
       expect(result.code).toBe(3);
       expect(result.stderr).toBe(
@@ -116,13 +136,14 @@ describe("apop-server with no arguments", () => {
           env: { XDG_STATE_HOME: path.join(own.dir, "state") },
         });
       } catch (error) {
-        // Another demo (a developer's) may hold 1110: then the refusal must be the clear one.
-        expect(String(error)).toContain(
-          "cannot listen on 127.0.0.1:1110: the address is already in use",
+        // Another demo (a developer's) may hold 1110 or 8110: then the refusal must be the clear one.
+        expect(String(error)).toMatch(
+          /cannot (listen|serve the webmail page) on 127\.0\.0\.1:(1110|8110): .*in use/,
         );
       }
       if (started !== null) {
         expect(started.port("none")).toBe(1110);
+        expect(started.logs.find((r) => r.event === "webmail")?.url).toBe("http://127.0.0.1:8110/");
         await started.stop();
         expect(await started.exited).toEqual({ code: 0, signal: null });
       }

@@ -1,7 +1,8 @@
 import { execFileSync } from "node:child_process";
 import { chmodSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { apopDigest, encodeBase64, type Pop3Client, Pop3Error } from "@apop/core";
+import { apopDigest, type Pop3Client, Pop3Error } from "@apop/core";
+import { encodeBase64 } from "@apop/core/internal";
 import { connect } from "@apop/node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestPki, type TestPki } from "../../../tooling/test-pki/test-pki.ts";

@@ -3,7 +3,6 @@ import {
   type Authenticator,
   type Credential,
   cramMd5Server,
-  loginServer,
   MemoryStore,
   Pop3Client,
   Pop3Error,
@@ -13,6 +12,7 @@ import {
   type ServeEvent,
   serveConnection,
 } from "../src/index.ts";
+import { loginServer } from "../src/internal.ts";
 import { ManualClock, realClock } from "./helpers/manual-clock.ts";
 import { createMemoryLink, type MemoryTransport } from "./helpers/memory-link.ts";
 
@@ -73,6 +73,18 @@ function setup(
     ...(options.limits === undefined ? {} : { limits: options.limits }),
   });
   return { store, link, clock, events, served };
+}
+
+/** A client of a server the test plays by hand: it has greeted, and says nothing more unasked. */
+async function scriptedServer(options: { clock: ManualClock; replyTimeoutMs: number }) {
+  const link = createMemoryLink();
+  await link.server.write(ascii("+OK hello\r\n"));
+  const client = await Pop3Client.connect({
+    transport: link.client,
+    clock: options.clock,
+    limits: { replyTimeoutMs: options.replyTimeoutMs },
+  });
+  return { link, client };
 }
 
 async function collect(iterable: AsyncIterable<Uint8Array>): Promise<string> {
@@ -320,13 +332,7 @@ describe("serveConnection with Pop3Client", () => {
 
   it("the client gives up on a server that stops answering, with a timeout error", async () => {
     const clock = new ManualClock();
-    const link = createMemoryLink();
-    await link.server.write(ascii("+OK hello\r\n"));
-    const client = await Pop3Client.connect({
-      transport: link.client,
-      clock,
-      limits: { replyTimeoutMs: 5000 },
-    });
+    const { link, client } = await scriptedServer({ clock, replyTimeoutMs: 5000 });
     const capa = client.capa().catch((e: unknown) => e);
     await new Promise((resolve) => setTimeout(resolve, 10));
     clock.advance(4999);
@@ -414,6 +420,41 @@ describe("Pop3Client pipelined RETR and DELE (RFC 2449 section 6.6)", () => {
     await client.quit();
     await served;
     expect(store.messages("alice")).toHaveLength(Object.keys(TRICKY).length - 3);
+  });
+
+  it("starts the reply timer when a pipelined batch is sent, not at the last reply before it", async () => {
+    const clock = new ManualClock();
+    const { link, client } = await scriptedServer({ clock, replyTimeoutMs: 5000 });
+    const capa = client.capa();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    await link.server.write(ascii("+OK\r\nPIPELINING\r\n.\r\n"));
+    await capa;
+    const login = client.user("alice", "wonderland");
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    await link.server.write(ascii("+OK\r\n"));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    await link.server.write(ascii("+OK\r\n"));
+    await login;
+    // The reader paused longer than the reply timeout: nothing was owed, so nothing timed out.
+    clock.advance(60_000);
+    const refused = client.deleEach({ messages: [1, 2] });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    clock.advance(4999);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(link.client.closed).toBe(false);
+    await link.server.write(ascii("+OK marked\r\n-ERR no such message\r\n"));
+    expect((await refused).map((r) => r.message)).toEqual([2]);
+    const top = client.topEach({ messages: [1], lines: 0 });
+    const first = top.next();
+    clock.advance(60_000 - 4999);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    clock.advance(4999);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(link.client.closed).toBe(false);
+    await link.server.write(ascii("+OK\r\nSubject: x\r\n\r\n.\r\n"));
+    expect(text((await first).value?.data ?? new Uint8Array())).toBe("Subject: x\r\n\r\n");
+    await top.return();
+    clock.advance(5000);
   });
 
   it("refuses a bad message number or window before sending anything", async () => {

@@ -8,9 +8,9 @@ import {
   MemoryStore,
   Pop3Client,
   Pop3Error,
-  resolveServerHostOptions,
   serveConnection,
 } from "../src/index.ts";
+import { resolveServerHostOptions } from "../src/internal.ts";
 import { realClock } from "./helpers/manual-clock.ts";
 import { createMemoryLink } from "./helpers/memory-link.ts";
 

@@ -4,18 +4,15 @@
 import { describe, expect, it } from "vitest";
 import {
   type Authenticator,
-  decodeBase64,
-  decodeUtf8,
   MemoryStore,
-  oauthBearerServer,
   Pop3Client,
   Pop3Error,
   plainServer,
   type ServeEvent,
   serveConnection,
   type TokenValidator,
-  xoauth2Server,
 } from "../src/index.ts";
+import { decodeBase64, decodeUtf8, oauthBearerServer, xoauth2Server } from "../src/internal.ts";
 import { realClock } from "./helpers/manual-clock.ts";
 import { createMemoryLink } from "./helpers/memory-link.ts";
 

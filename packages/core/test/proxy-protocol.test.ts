@@ -4,11 +4,11 @@ import { describe, expect, it } from "vitest";
 import {
   formatProxyHeader,
   MemoryStore,
-  resolveServerHostOptions,
   ServerHost,
   type ServerHostEvent,
   type ServerHostOptions,
 } from "../src/index.ts";
+import { resolveServerHostOptions } from "../src/internal.ts";
 import { ManualClock, realClock } from "./helpers/manual-clock.ts";
 import { createMemoryLink } from "./helpers/memory-link.ts";
 

@@ -7,20 +7,22 @@ import {
   type ChannelBinding,
   type Credential,
   cramMd5Server,
-  decodeUtf8,
-  encodeUtf8,
   MemoryStore,
   Pop3Client,
   Pop3Error,
-  parseScramCredential,
   plainServer,
   RemoteProtocolError,
   type SaslServerMechanism,
   type ServeEvent,
-  scramSha256PlusServer,
-  scramSha256Server,
   serveConnection,
 } from "../src/index.ts";
+import {
+  decodeUtf8,
+  encodeUtf8,
+  parseScramCredential,
+  scramSha256PlusServer,
+  scramSha256Server,
+} from "../src/internal.ts";
 import { realClock } from "./helpers/manual-clock.ts";
 import { createMemoryLink } from "./helpers/memory-link.ts";
 

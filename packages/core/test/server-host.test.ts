@@ -8,13 +8,13 @@ import {
   MemoryStore,
   Pop3Client,
   Pop3Error,
-  resolveServerHostOptions,
   ServerHost,
   type ServerHostConnection,
   type ServerHostEvent,
   type ServerHostOptions,
   type Transport,
 } from "../src/index.ts";
+import { resolveServerHostOptions } from "../src/internal.ts";
 import { ManualClock, realClock } from "./helpers/manual-clock.ts";
 import { createMemoryLink } from "./helpers/memory-link.ts";
 

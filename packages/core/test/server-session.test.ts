@@ -5,13 +5,11 @@
 import { describe, expect, it } from "vitest";
 import {
   apopDigest,
-  hmacMd5,
   LocalProtocolError,
-  MIN_IDLE_TIMEOUT_MS,
   type SaslServerMechanism,
   ServerSession,
-  toHex,
 } from "../src/index.ts";
+import { hmacMd5, MIN_IDLE_TIMEOUT_MS, toHex } from "../src/internal.ts";
 import {
   ACCOUNTS,
   b64,
@@ -1262,5 +1260,29 @@ describe("events for logs", () => {
     expect(logged).toContain("unknown-command");
     expect(logged).toContain("bad-syntax");
     expect(logged.toLowerCase()).not.toContain("hunter");
+  });
+});
+
+describe("unique-ids (RFC 1939 section 7), whatever the store reports", () => {
+  it("hashes what is not valid and tells duplicates apart, so no two messages share one", () => {
+    const harness = new ServerHarness({
+      login: () => ({
+        ok: true,
+        messages: [
+          { size: 1, uid: "same" },
+          { size: 1, uid: "same" },
+          { size: 1, uid: "has space" },
+          { size: 1, uid: "" },
+        ],
+      }),
+    });
+    harness.output();
+    harness.login();
+    const uidl = lines(harness.send("UIDL\r\n"));
+    expect(uidl.slice(1, 3)).toEqual(["1 same", "2 same-2"]);
+    expect(uidl[3]).toMatch(/^3 [0-9a-f]{40}$/);
+    expect(uidl[4]).toMatch(/^4 [0-9a-f]{40}$/);
+    expect(new Set(uidl.slice(1, 5).map((line) => line.split(" ")[1])).size).toBe(4);
+    expect(harness.send("UIDL 2\r\n")).toBe("+OK 2 same-2\r\n");
   });
 });

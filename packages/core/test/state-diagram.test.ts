@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { renderStateDiagram } from "../src/index.ts";
+import { renderStateDiagram } from "../src/internal.ts";
 
 const docPath = join(import.meta.dirname, "../../../docs/state-machine.md");
 

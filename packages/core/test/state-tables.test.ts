@@ -7,14 +7,11 @@ import {
   apopDigest,
   ClientSession,
   type Command,
-  EVENT_SOURCES,
-  EVENT_TRANSITIONS,
   type Keyword,
   type SessionEvent,
   type SessionState,
-  stateAfter,
-  TRANSITIONS,
 } from "../src/index.ts";
+import { EVENT_SOURCES, EVENT_TRANSITIONS, stateAfter, TRANSITIONS } from "../src/internal.ts";
 import { latin1, RFC_TIMESTAMP } from "./helpers/server-harness.ts";
 import { SessionPair } from "./helpers/session-pair.ts";
 

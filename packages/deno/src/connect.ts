@@ -4,8 +4,8 @@ import {
   LocalProtocolError,
   Pop3Client,
   RemoteProtocolError,
-  resolveClientConnectOptions,
 } from "@apop/core";
+import { resolveClientConnectOptions } from "@apop/core/internal";
 import { denoClock } from "./deno-clock.ts";
 import { DenoConnTransport } from "./deno-conn-transport.ts";
 import { handshakeTls } from "./handshake-tls.ts";

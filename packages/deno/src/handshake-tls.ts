@@ -1,4 +1,5 @@
-import { type Clock, RemoteProtocolError } from "@apop/core";
+import type { Clock } from "@apop/core";
+import { withTimeLimit } from "@apop/core/internal";
 
 /** A TLS connection whose handshake can be awaited (`Deno.TlsConn`, or the STLS server side). */
 export interface HandshakeConn {
@@ -22,20 +23,9 @@ export async function handshakeTls(options: {
   readonly clock: Clock;
 }): Promise<void> {
   const { conn, timeoutMs, clock } = options;
-  let cancel = (): void => {};
-  const timeout = new Promise<never>((_, reject) => {
-    cancel = clock.setTimer(timeoutMs, () =>
-      reject(
-        new RemoteProtocolError({
-          code: "timeout",
-          message: `the TLS handshake did not finish within ${timeoutMs} ms`,
-        }),
-      ),
-    );
-  });
   const handshake = conn.handshake();
   try {
-    await Promise.race([handshake, timeout]);
+    await withTimeLimit({ ms: timeoutMs, clock, what: "the TLS handshake", promise: handshake });
   } catch (error) {
     handshake.catch(() => {});
     try {
@@ -44,7 +34,5 @@ export async function handshakeTls(options: {
       // Already closed.
     }
     throw error;
-  } finally {
-    cancel();
   }
 }

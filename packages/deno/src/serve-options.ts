@@ -3,9 +3,9 @@ import {
   defaultPort,
   LocalProtocolError,
   type ResolvedServerHostOptions,
-  resolveServerHostOptions,
   type ServerHostOptions,
 } from "@apop/core";
+import { resolveServerHostOptions } from "@apop/core/internal";
 import { denoClock } from "./deno-clock.ts";
 
 /** The certificate chain and its private key (PEM), as @apop/node's `tls` option. */

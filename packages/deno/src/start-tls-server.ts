@@ -1,6 +1,7 @@
 import { Duplex } from "node:stream";
 import * as tls from "node:tls";
-import { type ChannelBinding, tlsServerEndPoint } from "@apop/core";
+import type { ChannelBinding } from "@apop/core";
+import { tlsServerEndPoint } from "@apop/core/internal";
 import type { ByteConn } from "./deno-conn-transport.ts";
 
 /**

@@ -2,7 +2,7 @@
 // loopback sockets: APOP in clear, USER/PASS after STLS, implicit TLS, and the STLS policy.
 import { deepStrictEqual, equal, ok, rejects } from "node:assert";
 import { RemoteProtocolError } from "@apop/core";
-import { connect } from "../mod.ts";
+import { connect, connectUrl } from "../mod.ts";
 import { latin1, listSize, TRICKY } from "./fixtures/tricky.mjs";
 import { type NodeService, startNodeService } from "./helpers/node-process.ts";
 import { createTestPki, type TestPki } from "./helpers/test-pki.ts";
@@ -105,6 +105,16 @@ Deno.test("Deno client against the Node server", async (t) => {
         await wrong.quit();
       },
     );
+
+    await t.step("connectUrl: pop3s:// is implicit TLS, pop:// is STLS", async () => {
+      for (const url of [`pop3s://bob@localhost:${implicit}`, `pop://bob@127.0.0.1:${plain}`]) {
+        const client = await connectUrl(url, { ca: [pki.ca] });
+        equal(client.secure, true, url);
+        await client.login({ user: "bob", password: "builder" });
+        equal((await client.stat()).count, 1, url);
+        await client.quit();
+      }
+    });
 
     await t.step("refuses a certificate from an unknown CA, on STLS and implicit TLS", async () => {
       await rejects(

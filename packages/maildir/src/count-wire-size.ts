@@ -1,4 +1,4 @@
-import { WireSizeCounter } from "@apop/core";
+import { WireSizeCounter } from "@apop/core/internal";
 import { openMessageFile } from "./file-names.ts";
 
 /** Chunk size for streaming message files: big enough to be cheap, small enough to be flat. */

@@ -103,7 +103,7 @@ describe("createMaildirStore: the snapshot", () => {
     ]);
   });
 
-  it("keeps Dovecot's UIDLs with dovecotUidlistSource, and the unique name for new mail", async () => {
+  it("keeps Dovecot's UIDLs with dovecotUidlistSource, and gives new mail the next Dovecot UID", async () => {
     const root = makeRoot();
     const maildir = makeMaildir(root, "u", [
       { dir: "cur", name: "1276528487.M364837P9451.kurkku,S=1355,W=1394:2,S" },
@@ -116,9 +116,31 @@ describe("createMaildirStore: the snapshot", () => {
     const drop = await createMaildirStore({ root, uidSource: dovecotUidlistSource() }).open("u");
     expect(drop.messages).toEqual([
       { uid: "000061ae4c0907b0", size: 1394 },
-      { uid: "1700000000.after.migration", size: expect.any(Number) },
+      // N25022 = 0x61be: appended to dovecot-uidlist, so Dovecot shows the same UIDL later.
+      { uid: "000061be4c0907b0", size: expect.any(Number) },
     ]);
     await drop.release();
+    expect(readFileSync(path.join(maildir, "dovecot-uidlist"), "utf8")).toMatch(
+      /\n25022 :1700000000\.after\.migration\n$/,
+    );
+  });
+});
+
+describe("createMaildirStore: Dovecot's session lock", () => {
+  it("holds dovecot-pop3-session.lock while open and removes it at QUIT and at release", async () => {
+    const root = makeRoot();
+    const maildir = makeMaildir(root, "u", [{ name: "1700000000.a.host" }]);
+    const lockFile = path.join(maildir, "dovecot-pop3-session.lock");
+    const store = createMaildirStore({ root });
+    const committed = await store.open("u");
+    expect(readFileSync(lockFile, "utf8")).toMatch(/^\d+:/);
+    expect(await codeOf(store.open("u"))).toBe("in-use");
+    await committed.commit([]);
+    expect(existsSync(lockFile)).toBe(false);
+    const released = await store.open("u");
+    expect(existsSync(lockFile)).toBe(true);
+    await released.release();
+    expect(existsSync(lockFile)).toBe(false);
   });
 });
 

@@ -1,14 +1,20 @@
 import { mkdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { type Maildrop, type MailStore, type MessageInfo, StoreError } from "@apop/core";
+import { uniqueIdFrom, uniqueIds } from "@apop/core/internal";
 import { countWireSize } from "./count-wire-size.ts";
+import {
+  acquireDovecotSessionLock,
+  DOVECOT_SESSION_LOCK,
+  withDovecotSessionLock,
+} from "./dovecot-session-lock.ts";
 import { EmptyMaildrop } from "./empty-maildrop.ts";
+import { encodeFileName } from "./file-names.ts";
 import { MaildirFolders } from "./maildir-folders.ts";
 import { MaildirMaildrop } from "./maildir-maildrop.ts";
 import { maildirUserPath } from "./maildir-user-path.ts";
 import { acquireMaildropLock, lockTimings, type MaildropLockTimings } from "./maildrop-lock.ts";
 import { mapLimit } from "./map-limit.ts";
-import { pop3Uid, uniqueUids } from "./pop3-uid.ts";
 import { entryPath, type MaildirEntry, scanMaildir } from "./scan-maildir.ts";
 import { readSizeCache, sizeCacheKey, writeSizeCache } from "./size-cache.ts";
 import { errnoCode, toStoreError } from "./to-store-error.ts";
@@ -33,6 +39,12 @@ export interface MaildirStoreOptions {
    * - `"create"`: `<root>/<user>/{cur,new,tmp}` is created (mode 0700), then opened.
    */
   readonly missingMailbox?: "refuse" | "empty" | "create";
+  /**
+   * Dovecot's POP3 session dotlock, taken as well as apop's own, relative to the Maildir
+   * (default `dovecot-pop3-session.lock`, where Dovecot 2.3 takes it for `maildir:~/Maildir`
+   * with `pop3_lock_session = yes`); `false` takes only apop's. See `dovecot-session-lock.ts`.
+   */
+  readonly dovecotSessionLock?: string | false;
   /** Keep counted wire sizes in `<maildir>/apop-sizes` (default true). */
   readonly sizeCache?: boolean;
 }
@@ -52,7 +64,8 @@ const COUNT_CONCURRENCY = 8;
  *    else is `sys-perm`;
  * 3. takes the maildrop lock (`in-use` when another session holds it);
  * 4. snapshots `new/` and `cur/` (`scanMaildir` order), with UIDs (`uidSource`, else the
- *    unique name; made valid by `pop3Uid` and unique by `uniqueUids`) and wire sizes (`,W=`,
+ *    unique name; made valid and unique by core's `uniqueIdFrom` and `uniqueIds`, the rule the
+ *    server session applies to every store) and wire sizes (`,W=`,
  *    else the size cache, else counted by streaming the file).
  * File-system faults are `sys-perm` (access, layout) or `sys-temp` (the rest); the lock is
  * released when the snapshot fails. Throws `RangeError` at once for bad lock timings.
@@ -62,6 +75,7 @@ export function createMaildirStore(options: MaildirStoreOptions): MailStore {
   const timings = lockTimings(options.lock);
   const missingMailbox = options.missingMailbox ?? "refuse";
   const useSizeCache = options.sizeCache ?? true;
+  const dovecotLock = options.dovecotSessionLock ?? DOVECOT_SESSION_LOCK;
   return {
     // LOGIN-DELAY's last login lives in each Maildir (`last-login.ts`).
     keepsLastLogin: true,
@@ -71,7 +85,7 @@ export function createMaildirStore(options: MaildirStoreOptions): MailStore {
       const folders = await MaildirFolders.open({ maildir }).catch((error: unknown) => {
         throw toStoreError({ error, message: "cannot open the Maildir" });
       });
-      const lock = await acquireMaildropLock({
+      const own = await acquireMaildropLock({
         maildir: folders.maildir,
         tmp: folders.path("tmp"),
         heldMaildir: folders.realPath,
@@ -80,6 +94,21 @@ export function createMaildirStore(options: MaildirStoreOptions): MailStore {
         await folders.close();
         throw toStoreError({ error, message: "cannot lock the maildrop" });
       });
+      let lock = own;
+      if (dovecotLock !== false) {
+        // Beside Dovecot: its session lock too, so neither serves what the other holds. By
+        // the real path, as apop's own lock is held: `folders.maildir` may be a descriptor
+        // (`/proc/self/fd/N`) closed after login, whose number another session reuses.
+        const dovecot = await acquireDovecotSessionLock({
+          file: path.resolve(folders.realPath, dovecotLock),
+          ...timings,
+        }).catch(async (error: unknown) => {
+          await own.release();
+          await folders.close();
+          throw toStoreError({ error, message: "cannot take Dovecot's session lock" });
+        });
+        lock = withDovecotSessionLock(own, dovecot);
+      }
       try {
         const snapshot = await takeSnapshot({
           folders,
@@ -142,7 +171,8 @@ async function takeSnapshot(options: {
   const maildir = folders.maildir;
   const tmp = folders.path("tmp");
   const scanned = await scanMaildir({ folders });
-  const lookup = uidSource === undefined ? undefined : await uidSource.load({ maildir });
+  const lookup =
+    uidSource === undefined ? undefined : await uidSource.load({ maildir, messages: scanned });
   const cache = useSizeCache ? await readSizeCache({ maildir }) : new Map<string, number>();
   const kept = new Map<string, number>();
   let counted = false;
@@ -176,7 +206,13 @@ async function takeSnapshot(options: {
   }
   const entries = scanned.filter((_, i) => sizes[i] !== undefined);
   const entrySizes = sizes.filter((size) => size !== undefined);
-  const uids = uniqueUids(entries.map((entry) => pop3Uid(lookup?.(entry) ?? entry.uniqueName)));
+  // A file name that is not UTF-8 is hashed as its raw bytes, so its unique-id stays stable.
+  const uids = uniqueIds(
+    entries.map((entry) => {
+      const candidate = lookup?.(entry) ?? entry.uniqueName;
+      return uniqueIdFrom({ candidate, bytes: encodeFileName(candidate) });
+    }),
+  );
   const messages = entries.map((_, i) => ({
     uid: uids[i] as string,
     size: entrySizes[i] as number,

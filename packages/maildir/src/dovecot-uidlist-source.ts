@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
+import { appendDovecotUidlist, unlistedMessages } from "./append-dovecot-uidlist.ts";
 import { parseDovecotUidlist } from "./parse-dovecot-uidlist.ts";
 import { parseMaildirName } from "./parse-maildir-name.ts";
 import { errnoCode } from "./to-store-error.ts";
@@ -28,6 +29,14 @@ export interface DovecotUidlistSourceOptions {
   readonly format?: (fields: DovecotUidFields) => string;
   /** The file name inside the Maildir. Default `dovecot-uidlist`. */
   readonly fileName?: string;
+  /**
+   * Give mail Dovecot has not indexed yet its Dovecot UID, by appending it to the uidlist
+   * under Dovecot's `dovecot-uidlist.lock` (see `append-dovecot-uidlist.ts`). Default true.
+   * Only where the file exists: a Maildir Dovecot never opened gets nothing written.
+   */
+  readonly append?: boolean;
+  /** How long to wait for `dovecot-uidlist.lock` while Dovecot holds it. Default 10 s. */
+  readonly lockWaitMs?: number;
 }
 
 const hex8 = (value: number): string => value.toString(16).padStart(8, "0");
@@ -39,7 +48,9 @@ export function dovecotDefaultUidl(fields: DovecotUidFields): string {
 
 /**
  * Reads Dovecot's `dovecot-uidlist` (version 3, or version 1 as Courier writes it), so a
- * mailbox moved from Dovecot keeps the UIDLs its POP3 clients already know.
+ * mailbox moved from Dovecot keeps the UIDLs its POP3 clients already know; and, where
+ * Dovecot serves the same Maildir, appends the mail it has not indexed yet (`append`), so
+ * that Dovecot later shows the UIDLs apop showed.
  *
  * Per message, matched by Maildir unique name (the uidlist keeps the last known file name,
  * flags and `,S=`/`,W=` fields do not matter):
@@ -47,36 +58,51 @@ export function dovecotDefaultUidl(fields: DovecotUidFields): string {
  *   an empty `P` means the base file name, as in Dovecot;
  * - otherwise `format` of the UID and the header's UIDVALIDITY (`V`).
  *
- * Messages without an entry, and all messages when the file is missing or its header cannot
- * be read, fall back to the store's default (the unique name). Other read errors fail the
- * `open`: silently changing every UIDL would make clients download everything again.
+ * Messages without an entry (a version 1 file, a file without newline at its end, a name
+ * that is not printable ASCII), and all messages when the file is missing or its header
+ * cannot be read, fall back to the store's default (the unique name). Other read and write
+ * errors fail the `open`: silently changing every UIDL would make clients download
+ * everything again.
  */
 export function dovecotUidlistSource(options: DovecotUidlistSourceOptions = {}): UidSource {
   const format = options.format ?? dovecotDefaultUidl;
   const fileName = options.fileName ?? "dovecot-uidlist";
+  const append = options.append ?? true;
+  const lockWaitMs = options.lockWaitMs ?? 10_000;
   return {
-    async load({ maildir }) {
+    async load({ maildir, messages }) {
+      const file = path.join(maildir, fileName);
       let text: string;
       try {
-        text = await readFile(path.join(maildir, fileName), "utf8");
+        text = await readFile(file, "utf8");
       } catch (error) {
         if (errnoCode(error) === "ENOENT") return () => undefined;
         throw error;
       }
-      const uidlist = parseDovecotUidlist(text);
+      let uidlist = parseDovecotUidlist(text);
       if (uidlist === undefined) return () => undefined;
+      if (
+        append &&
+        messages !== undefined &&
+        uidlist.version === 3 &&
+        unlistedMessages(uidlist, messages).length > 0
+      ) {
+        uidlist = await appendDovecotUidlist({ file, messages, lockWaitMs });
+        if (uidlist === undefined) return () => undefined;
+      }
+      const { records, uidValidity } = uidlist;
       const byUniqueName = new Map(
-        uidlist.records.map((record) => [parseMaildirName(record.fileName).uniqueName, record]),
+        records.map((record) => [parseMaildirName(record.fileName).uniqueName, record]),
       );
       return (message) => {
         const record = byUniqueName.get(message.uniqueName);
         if (record === undefined) return undefined;
         const saved = record.extensions.get("P");
         if (saved !== undefined) return saved === "" ? message.base : saved;
-        if (uidlist.uidValidity === undefined) return undefined;
+        if (uidValidity === undefined) return undefined;
         return format({
           uid: record.uid,
-          uidValidity: uidlist.uidValidity,
+          uidValidity,
           guid: record.extensions.get("G") ?? message.base,
           fileName: message.base,
         });

@@ -1,5 +1,10 @@
 export { createMaildirStore, type MaildirStoreOptions } from "./create-maildir-store.ts";
 export {
+  acquireDovecotSessionLock,
+  DOVECOT_SESSION_LOCK,
+  type DovecotSessionLock,
+} from "./dovecot-session-lock.ts";
+export {
   type DovecotUidFields,
   type DovecotUidlistSourceOptions,
   dovecotDefaultUidl,
@@ -20,6 +25,5 @@ export {
   parseDovecotUidlist,
 } from "./parse-dovecot-uidlist.ts";
 export { type MaildirName, parseMaildirName } from "./parse-maildir-name.ts";
-export { isPop3Uid, pop3Uid, uniqueUids } from "./pop3-uid.ts";
 export { SIZE_CACHE_FILE } from "./size-cache.ts";
 export type { UidLookup, UidSource } from "./uid-source.ts";

@@ -9,9 +9,14 @@ export type UidLookup = (message: MaildirName) => string | undefined;
 
 /**
  * Where UIDs come from, besides the Maildir unique name. `load` runs once per `open`, with
- * the maildrop lock held, before the snapshot is numbered. It may read files of the Maildir
- * (Dovecot's `dovecot-uidlist`, see `dovecotUidlistSource`). A thrown error fails the `open`.
+ * the maildrop lock held, before the snapshot is numbered, and is given the snapshot's
+ * messages. It may read and write files of the Maildir (Dovecot's `dovecot-uidlist`, see
+ * `dovecotUidlistSource`). A thrown error fails the `open`.
  */
 export interface UidSource {
-  load(options: { readonly maildir: string }): Promise<UidLookup>;
+  load(options: {
+    readonly maildir: string;
+    /** The messages of the snapshot, in order (absent from callers older than this field). */
+    readonly messages?: readonly MaildirName[];
+  }): Promise<UidLookup>;
 }

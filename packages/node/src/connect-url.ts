@@ -1,4 +1,5 @@
-import { type Pop3Client, parsePop3Url } from "@apop/core";
+import type { Pop3Client } from "@apop/core";
+import { urlConnectTarget } from "@apop/core/internal";
 import { type ConnectOptions, connect } from "./connect.ts";
 
 /** `connect` options that the URL does not already say; `tls` overrides the scheme's mode. */
@@ -12,12 +13,5 @@ export type ConnectUrlOptions = Omit<ConnectOptions, "host" | "port" | "tls"> & 
  * `;AUTH=` of the URL are for the caller's `login`; parse the URL to read them.
  */
 export function connectUrl(url: string, options: ConnectUrlOptions = {}): Promise<Pop3Client> {
-  const target = parsePop3Url(url);
-  return connect({
-    ...options,
-    host: target.host,
-    // A port the URL does not name is the default of the TLS mode actually used.
-    ...(target.port === undefined ? {} : { port: target.port }),
-    tls: options.tls ?? target.tls,
-  });
+  return connect({ ...options, ...urlConnectTarget({ url, tls: options.tls }) });
 }

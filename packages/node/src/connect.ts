@@ -1,12 +1,7 @@
 import { randomBytes } from "node:crypto";
 import * as net from "node:net";
-import {
-  type ClientConnectOptions,
-  type Clock,
-  Pop3Client,
-  RemoteProtocolError,
-  resolveClientConnectOptions,
-} from "@apop/core";
+import { type ClientConnectOptions, type Clock, Pop3Client, RemoteProtocolError } from "@apop/core";
+import { resolveClientConnectOptions } from "@apop/core/internal";
 import { nodeClock } from "./node-clock.ts";
 import { NodeSocketTransport } from "./node-socket-transport.ts";
 import { type ClientTlsOptions, handshakeTls } from "./tls-handshake.ts";

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import * as net from "node:net";
+import type * as tls from "node:tls";
 import {
   LocalProtocolError,
   ServerHost,
@@ -12,6 +13,8 @@ import {
   type Pop3ServerOptions,
   type ResolvedServerOptions,
   resolveServerOptions,
+  resolveServerTls,
+  type ServerTlsOptions,
 } from "./pop3-server-options.ts";
 import { prependBytes } from "./prepend-bytes.ts";
 import { socketChunkReader } from "./socket-chunk-reader.ts";
@@ -39,6 +42,13 @@ export interface Pop3Server {
    * Idempotent.
    */
   close(options?: { readonly graceMs?: number }): Promise<void>;
+  /**
+   * Replaces the certificate and key for connections accepted from now on (a renewed
+   * certificate, on SIGHUP); open sessions keep theirs. Throws `LocalProtocolError`
+   * `invalid-argument` (and keeps the old one) when OpenSSL refuses the new pair, and
+   * `invalid-state` on a server started without `tls`.
+   */
+  setTls(tls: ServerTlsOptions): void;
   /** Open connections, counting those still in their TLS handshake. */
   readonly connectionCount: number;
   /** A snapshot of every open connection. */
@@ -88,16 +98,29 @@ export function createPop3Server(options: Pop3ServerOptions): Pop3Server {
 
 class NodePop3Server implements Pop3Server {
   readonly #options: ResolvedServerOptions;
+  /** `options.secureContext`, until `setTls` replaces it. */
+  #secureContext: tls.SecureContext | null;
   readonly #host: ServerHost<TransportStats>;
   readonly #listeners: net.Server[] = [];
 
   constructor(options: ResolvedServerOptions) {
     this.#options = options;
+    this.#secureContext = options.secureContext;
     this.#host = new ServerHost({ options, randomBytes: (length) => randomBytes(length) });
   }
 
   get connectionCount(): number {
     return this.#host.connectionCount;
+  }
+
+  setTls(tls: ServerTlsOptions): void {
+    if (this.#secureContext === null) {
+      throw new LocalProtocolError({
+        code: "invalid-state",
+        message: "the server was started without tls: restart it with a certificate",
+      });
+    }
+    this.#secureContext = resolveServerTls(tls);
   }
 
   connections(): ConnectionInfo[] {
@@ -110,7 +133,7 @@ class NodePop3Server implements Pop3Server {
       throw invalid(`port must be an integer from 0 to 65535, got ${String(port)}`);
     }
     if (host !== undefined && typeof host !== "string") throw invalid("host must be a string");
-    if (implicitTls && this.#options.secureContext === null) {
+    if (implicitTls && this.#secureContext === null) {
       throw invalid("implicitTls needs a certificate: pass tls: { key, cert }");
     }
     if (this.#host.closing) {
@@ -217,7 +240,8 @@ class NodePop3Server implements Pop3Server {
     implicitTls: boolean,
     rest: Uint8Array | null,
   ): Promise<void> {
-    const { secureContext, clock, tlsHandshakeTimeoutMs } = this.#options;
+    const { clock, tlsHandshakeTimeoutMs } = this.#options;
+    const secureContext = this.#secureContext;
     let transport: NodeSocketTransport;
     if (implicitTls) {
       try {

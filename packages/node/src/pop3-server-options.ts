@@ -3,9 +3,9 @@ import * as tls from "node:tls";
 import {
   LocalProtocolError,
   type ResolvedServerHostOptions,
-  resolveServerHostOptions,
   type ServerHostOptions,
 } from "@apop/core";
+import { resolveServerHostOptions } from "@apop/core/internal";
 import { nodeClock } from "./node-clock.ts";
 import type { TransportStats } from "./node-socket-transport.ts";
 
@@ -53,6 +53,14 @@ export function resolveServerOptions(options: Pop3ServerOptions): ResolvedServer
     defaultClock: nodeClock,
   });
   return { ...host, secureContext: secureContext(options.tls) };
+}
+
+/**
+ * A certificate and key (or a ready context) checked and loaded as `tls` is at start, for
+ * `Pop3Server.setTls`. Throws `LocalProtocolError` `invalid-argument`.
+ */
+export function resolveServerTls(option: ServerTlsOptions): tls.SecureContext {
+  return secureContext(option) ?? fail("tls", "must be { key, cert } or a SecureContext");
 }
 
 function secureContext(option: ServerTlsOptions | undefined): tls.SecureContext | null {

@@ -1,6 +1,7 @@
 import { X509Certificate } from "node:crypto";
 import type * as tls from "node:tls";
-import { type ChannelBinding, tlsServerEndPoint as coreTlsServerEndPoint } from "@apop/core";
+import type { ChannelBinding } from "@apop/core";
+import { tlsServerEndPoint as coreTlsServerEndPoint } from "@apop/core/internal";
 
 /**
  * The channel binding data of a finished TLS handshake, for SCRAM-SHA-256-PLUS (RFC 5802

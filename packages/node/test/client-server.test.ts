@@ -1,6 +1,6 @@
 import { MemoryStore, type Pop3Client, Pop3Error } from "@apop/core";
-import { describe, expect, it } from "vitest";
 import { perFileTestPki } from "@apop/vitest-preset/per-file";
+import { describe, expect, it } from "vitest";
 import { connect, type TlsMode } from "../src/index.ts";
 import {
   listSize,
@@ -10,6 +10,7 @@ import {
   TRICKY,
   tenMebibyteMessage,
   text,
+  until,
 } from "./helpers/fixtures.ts";
 
 const pki = perFileTestPki();
@@ -115,7 +116,7 @@ describe.each(["starttls", "implicit"] as const)("our client against our server 
     await client.dele(2);
     await client.dele(4);
     await client.quit();
-    await expect.poll(() => store.isLocked("alice")).toBe(false);
+    await until(() => !store.isLocked("alice"), "the maildrop lock to be released");
     const left = store.messages("alice").map(text);
     expect(left).toEqual(TRICKY.filter((_, i) => i !== 1 && i !== 3).map((m) => text(m.stored)));
     await own.close();

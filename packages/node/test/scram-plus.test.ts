@@ -3,7 +3,8 @@
 // derivation of the same values.
 import { execFileSync, spawn } from "node:child_process";
 import * as tls from "node:tls";
-import { type Credential, type Pop3Client, parseScramCredential } from "@apop/core";
+import type { Credential, Pop3Client } from "@apop/core";
+import { parseScramCredential } from "@apop/core/internal";
 import { describe, expect, it } from "vitest";
 import { perFileTestPki } from "../../../tooling/vitest/per-file.ts";
 import { connect } from "../src/index.ts";

@@ -9,6 +9,11 @@ import { latin1, startServer, until } from "./helpers/fixtures.ts";
 const pki = perFileTestPki();
 
 const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 30));
+// The transport pauses its socket once the queue reaches the high-water mark (64 KiB), so the
+// queue may pass it by one read of the runtime: up to 64 KiB on Node, 512 KiB on Bun (whose
+// sockets read into one 512 KiB buffer). Bounded either way, which is what these tests check.
+const HIGH_WATER_MARK = 64 * 1024;
+const MAX_QUEUED = HIGH_WATER_MARK + (process.versions.bun === undefined ? 64 : 512) * 1024;
 
 /** A login and a STAT: the server is still doing its job. */
 async function stillServes(port: number): Promise<void> {
@@ -120,10 +125,10 @@ describe("a flood of input", () => {
     const flood = Buffer.alloc(10 * 1024 * 1024, 0x41);
     const flooding = flooder.write(flood);
     const stats = () => served.server.connections()[0]?.stats;
-    await until(() => (stats()?.bufferedInput ?? 0) >= 64 * 1024, "the input queue to fill");
+    await until(() => (stats()?.bufferedInput ?? 0) >= HIGH_WATER_MARK, "the input queue to fill");
     await settle();
     await settle();
-    expect(stats()?.bufferedInput).toBeLessThanOrEqual(128 * 1024);
+    expect(stats()?.bufferedInput).toBeLessThanOrEqual(MAX_QUEUED);
     expect(stats()?.bytesRead).toBeLessThan(flood.length / 4);
 
     // While that connection is stuck, another client is served in full.
@@ -140,8 +145,8 @@ describe("a flood of input", () => {
     const closed = served.events.find((e) => e.type === "connection-closed" && e.connection === 1);
     expect(closed).toMatchObject({ reason: "quit" });
     const peak = closed?.type === "connection-closed" ? closed.stats?.peakBufferedInput : -1;
-    expect(peak).toBeGreaterThanOrEqual(64 * 1024);
-    expect(peak).toBeLessThanOrEqual(128 * 1024);
+    expect(peak).toBeGreaterThanOrEqual(HIGH_WATER_MARK);
+    expect(peak).toBeLessThanOrEqual(MAX_QUEUED);
     await served.close();
   });
 });

@@ -4,6 +4,7 @@ import { perFileTestPki } from "@apop/vitest-preset/per-file";
 import { RawPeer, rawServer } from "@apop/vitest-preset/raw-peer";
 import { connect } from "../src/index.ts";
 import { perFileTlsServer, startServer } from "./helpers/fixtures.ts";
+import { injectingServer } from "./helpers/injecting-server.ts";
 
 const pki = perFileTestPki();
 const served = perFileTlsServer(pki);
@@ -51,31 +52,11 @@ describe("STARTTLS command injection on the server (CVE-2011-0411)", () => {
 });
 
 describe("STARTTLS response injection on the client", () => {
-  /** A server that answers STLS with `reply` and then runs TLS; CAPA inside TLS gets -ERR. */
-  async function injectingServer(reply: string[]) {
-    const lines: string[] = [];
-    const server = await rawServer(async (peer) => {
-      await peer.write("+OK ready\r\n");
-      for (let line = await peer.readLine(); line !== null; line = await peer.readLine()) {
-        lines.push(line);
-        if (line === "CAPA") {
-          await peer.write("+OK\r\nSTLS\r\nUSER\r\n.\r\n");
-        } else if (line === "STLS") {
-          for (const part of reply) await peer.write(part);
-          await peer.startTls({ side: "server", key: pki.key, cert: pki.cert });
-          for (let inner = await peer.readLine(); inner !== null; inner = await peer.readLine()) {
-            lines.push(`tls:${inner}`);
-            await peer.write(inner === "CAPA" ? "-ERR the real reply\r\n" : "+OK\r\n");
-          }
-          return;
-        }
-      }
-    });
-    return { server, lines };
-  }
-
   it("does not take a line sent behind the STLS +OK as the reply to its next command", async () => {
-    const { server, lines } = await injectingServer(["+OK Begin TLS\r\n+OK injected\r\n"]);
+    const server = await injectingServer({
+      pki,
+      replies: ["+OK Begin TLS\r\n+OK injected\r\n"],
+    });
     const client = await connect({
       host: "127.0.0.1",
       port: server.port,
@@ -86,12 +67,12 @@ describe("STARTTLS response injection on the client", () => {
     // "+OK injected" would make CAPA succeed; the real reply inside TLS is -ERR (null).
     expect(await client.capa()).toBeNull();
     await client.quit();
-    expect(lines).toEqual(["CAPA", "STLS", "tls:CAPA", "tls:QUIT"]);
+    expect(server.lines).toEqual(["CAPA", "STLS", "tls:CAPA", "tls:QUIT"]);
     await server.close();
   });
 
   it("does not take injected lines written separately before the handshake", async () => {
-    const { server } = await injectingServer(["+OK Begin TLS\r\n", "+OK injected\r\n"]);
+    const server = await injectingServer({ pki, replies: ["+OK Begin TLS\r\n", "+OK injected\r\n"] });
     // Either the injected bytes were queued (dropped before the handshake) or they reached
     // the TLS layer (the handshake fails): never a reply.
     const outcome = await connect({

@@ -27,7 +27,9 @@ export async function startApop({ dir, mailRoot, users, certificate }) {
     limits: {
       maxConnections: 20_000,
       maxConnectionsPerAddress: 20_000,
-      loginTimeoutSeconds: 600,
+      // The connect storm keeps 256 logins in flight from one address.
+      maxPreLoginConnections: 20_000,
+      authorizationTimeoutSeconds: 600,
     },
   };
   const configFile = join(dir, "apop-server.json");

@@ -21,6 +21,9 @@ export const APOP_SERVER = programPath("@apop/server", "apop-server");
 /** The `apop` CLI, as built by `npm run build` (apps/client/dist/main.js). */
 export const APOP_CLI = programPath("@apop/cli", "apop");
 
+/** Bun (the npm package `bun`, pinned in the root package.json), to run our programs under. */
+export const BUN = programPath("bun", "bun");
+
 /** Throws one line when a program is not built: the suite tests the real programs only. */
 export function checkPrograms(): void {
   const missing = [APOP_SERVER, APOP_CLI].filter((path) => !existsSync(path));

@@ -28,6 +28,8 @@ export async function startApopServer(options: {
   users: readonly { name: string; secret: string }[];
   certificates: Certificates;
   allowPlaintextAuth?: boolean;
+  /** The JavaScript runtime that runs the program. Default: this Node (`process.execPath`). */
+  runtime?: string;
 }): Promise<ApopServer> {
   const usersFile = join(options.dir, "apop-users");
   await writeFile(
@@ -57,7 +59,7 @@ export async function startApopServer(options: {
     "2",
     ...(options.allowPlaintextAuth === true ? ["--allow-plaintext-auth"] : []),
   ];
-  const child = spawnTracked(process.execPath, args, {
+  const child = spawnTracked(options.runtime ?? process.execPath, args, {
     stdio: ["ignore", "pipe", "pipe"],
     cwd: options.dir,
   });

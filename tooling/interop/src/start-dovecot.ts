@@ -16,6 +16,8 @@ export interface Dovecot {
   readonly tlsPort: number;
   /** The Maildir of a user (for checks on what is left after DELE). */
   maildir(user: string): string;
+  /** Who owns the Maildirs: the uid/gid Dovecot reads them as. */
+  readonly mailOwner: { readonly uid: number; readonly gid: number };
   /** The messages written for each user, in order. */
   readonly delivered: ReadonlyMap<string, readonly DeliveredMessage[]>;
   /** Dovecot's log so far. */
@@ -68,6 +70,7 @@ function dovecotConf(options: {
   tlsPort: number;
   certificates: Certificates;
   who: Accounts;
+  settings: string;
 }): string {
   const { root, who } = options;
   return `# Written by tooling/interop for one test run; never the machine's configuration.
@@ -115,7 +118,7 @@ service anvil {
 service stats {
   chroot =
 }
-`;
+${options.settings}`;
 }
 
 /** The passwd-file's password field for a user, as `doveadm pw` would write it. */
@@ -154,6 +157,8 @@ export async function startDovecot(options: {
   certificates: Certificates;
   users: readonly { name: string; secret: string; scheme?: "PLAIN" | "SCRAM-SHA-256" }[];
   mail: Readonly<Record<string, readonly CorpusMessage[]>>;
+  /** More settings, appended to the configuration (e.g. `pop3_lock_session = yes\n`). */
+  settings?: string;
 }): Promise<Dovecot> {
   const root = join(options.dir, "dovecot");
   const who = accounts();
@@ -185,7 +190,14 @@ export async function startDovecot(options: {
     const conf = join(root, "dovecot.conf");
     await writeFile(
       conf,
-      dovecotConf({ root, port, tlsPort, certificates: options.certificates, who }),
+      dovecotConf({
+        root,
+        port,
+        tlsPort,
+        certificates: options.certificates,
+        who,
+        settings: options.settings ?? "",
+      }),
     );
     const child: ChildProcess = spawnTracked("dovecot", ["-F", "-c", conf], {
       stdio: ["ignore", "pipe", "pipe"],
@@ -205,6 +217,7 @@ export async function startDovecot(options: {
           port,
           tlsPort,
           maildir,
+          mailOwner: who.mail,
           delivered,
           log,
           stop: () => stopChild(child, { graceMs: 10_000 }),

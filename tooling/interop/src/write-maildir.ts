@@ -22,14 +22,18 @@ export async function writeMaildir(options: {
   dir: string;
   messages: readonly CorpusMessage[];
   owner?: { uid: number; gid: number };
+  /** The last part of every unique name (default `interop`): later deliveries need their own. */
+  host?: string;
+  /** Seconds added to every delivery time (default 0), so later deliveries sort after. */
+  later?: number;
 }): Promise<DeliveredMessage[]> {
   const { dir, owner } = options;
   for (const sub of ["cur", "new", "tmp"])
     await mkdir(join(dir, sub), { recursive: true, mode: 0o700 });
   const delivered: DeliveredMessage[] = [];
   for (const [index, message] of options.messages.entries()) {
-    const time = FIRST_DELIVERY + index;
-    const uniqueName = `${time}.M${index + 1}P4242.interop`;
+    const time = FIRST_DELIVERY + (options.later ?? 0) + index;
+    const uniqueName = `${time}.M${index + 1}P4242.${options.host ?? "interop"}`;
     const path = join(dir, "new", uniqueName);
     await writeFile(path, message.stored, { mode: 0o600 });
     await utimes(path, time, time);

@@ -8,7 +8,7 @@ const deno = join(REPO_ROOT, "node_modules/.bin/deno");
 let failed = false;
 for (const dir of jsrDirs(REPO_ROOT)) {
   console.log(`deno publish ${process.argv.slice(2).join(" ")} (${dir})`);
-  const result = spawnSync(deno, ["publish", ...process.argv.slice(2)], {
+  const result = spawnSync(deno, ["publish", "--unstable-sloppy-imports", ...process.argv.slice(2)], {
     cwd: join(REPO_ROOT, dir),
     stdio: "inherit",
   });

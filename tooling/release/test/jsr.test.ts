@@ -24,7 +24,7 @@ describe.each(jsrPackages.map((w) => [w.manifest.name, w] as const))("%s", (_, w
   it("passes `deno publish --dry-run` (slow types, file list) offline", async () => {
     const { stdout, stderr } = await run({
       command: deno,
-      args: ["publish", "--dry-run", "--allow-dirty"],
+      args: ["publish", "--unstable-sloppy-imports", "--dry-run", "--allow-dirty"],
       cwd: join(REPO_ROOT, w.dir),
       env: cleanEnv({ NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" }),
     });
@@ -40,7 +40,7 @@ describe.each(jsrPackages.map((w) => [w.manifest.name, w] as const))("%s", (_, w
     const files = typeof exports === "string" ? [exports] : Object.values(exports);
     await run({
       command: deno,
-      args: ["doc", "--lint", ...files],
+      args: ["doc", "--unstable-sloppy-imports", "--lint", ...files],
       cwd: join(REPO_ROOT, w.dir),
       env: cleanEnv({ NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" }),
     });

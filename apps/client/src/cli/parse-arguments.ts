@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import { CliError } from "@apop/cli-kit";
-import { DEFAULT_MAX_MESSAGE_OCTETS } from "@apop/core";
+import { DEFAULT_MAX_MESSAGE_OCTETS } from "@apop/core/internal";
 import type { TlsMode } from "@apop/node";
 import { z } from "zod";
 import { ExitCode } from "./exit-code.ts";

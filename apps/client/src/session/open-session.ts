@@ -1,12 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { CliError } from "@apop/cli-kit";
-import {
-  chooseLanguage,
-  DEFAULT_RETRIES,
-  type Pop3Client,
-  Pop3Error,
-  retryAdvice,
-} from "@apop/core";
+import { type Pop3Client, Pop3Error, retryAdvice } from "@apop/core";
+import { chooseLanguage, DEFAULT_RETRIES } from "@apop/core/internal";
 import { connect } from "@apop/node";
 import { classifyError } from "../cli/classify-error.ts";
 import { ExitCode } from "../cli/exit-code.ts";

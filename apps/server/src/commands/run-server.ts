@@ -1,12 +1,14 @@
 import { CliError } from "@apop/cli-kit";
-import { DEFAULT_SASL_SERVER_MECHANISMS, type TokenValidator } from "@apop/core";
-import { createMaildirStore } from "@apop/maildir";
+import type { Authenticator, TokenValidator } from "@apop/core";
+import { DEFAULT_SASL_SERVER_MECHANISMS } from "@apop/core/internal";
+import { createMaildirStore, dovecotUidlistSource } from "@apop/maildir";
 import { createPop3Server, type Pop3Server } from "@apop/node";
 import { ExitCode } from "../cli/exit-code.ts";
 import { formatHostPort } from "../config/host-port.ts";
 import type { ResolvedConfig } from "../config/resolve-config.ts";
 import { ensureDemoData } from "../demo/ensure-demo-data.ts";
 import { formatDemoBanner } from "../demo/format-demo-banner.ts";
+import { reloadTls } from "../operations/reload-tls.ts";
 import { createServerMetrics, type ServerMetrics } from "../operations/server-metrics.ts";
 import { type AdminServer, startAdminServer } from "../operations/start-admin-server.ts";
 import { dropPrivileges } from "../serving/drop-privileges.ts";
@@ -14,16 +16,18 @@ import { createJsonLogger, type Logger } from "../serving/json-logger.ts";
 import { listenAll } from "../serving/listen-all.ts";
 import { logServerEvents } from "../serving/log-server-events.ts";
 import { type PreparedServer, prepareServer } from "../serving/prepare-server.ts";
+import { startWebmail, type Webmail } from "../serving/start-webmail.ts";
 import { createJwtTokenValidator } from "../users/jwt-token-validator.ts";
-import { reloadUsers } from "../users/reload-users.ts";
-import { UserDirectory } from "../users/user-directory.ts";
+import { openUserSource, type UserSource } from "../users/open-user-source.ts";
 
 /**
  * Runs the server until SIGTERM or SIGINT, and resolves to the exit code:
  * 1. the demo data, when the demo preset is on;
  * 2. users file, certificate, Maildir root: all checked (`prepareServer`), else exit 2;
- * 3. every listener bound, else exit 3; then `--user` (exit 4 when that fails);
- * 4. SIGHUP reloads the users file; SIGTERM/SIGINT close with the grace period (exit 0),
+ * 3. every listener bound, and the webmail page with `--web`, else exit 3 (a `--web`
+ *    address off loopback without a certificate is exit 2); then `--user` (exit 4 when that
+ *    fails);
+ * 4. SIGHUP reloads the certificate and key, and the users file; SIGTERM/SIGINT close with the grace period (exit 0),
  *    and a second one exits at once (exit 1).
  *
  * Logs go to stdout as JSON lines; the demo banner goes to `stderr`.
@@ -42,12 +46,19 @@ export async function runServer(options: {
   for (const warning of [...resolved.warnings, ...prepared.warnings]) {
     logger.log("warn", "config-warning", { message: warning });
   }
-  const directory = new UserDirectory(prepared.users);
+  const users = openUserSource({ config, users: prepared.users, logger });
+  const unavailable = await users.check();
+  if (unavailable !== null) {
+    logger.log("warn", "user-source-unavailable", {
+      message: `${unavailable}; logins get -ERR [SYS/TEMP] until it answers`,
+    });
+  }
   const metrics = createServerMetrics();
   const tokenValidator =
     config.oauth === undefined ? undefined : await startTokenValidator(config.oauth);
-  const server = createServer(prepared, directory, logger, metrics, tokenValidator);
+  const server = createServer(prepared, users.authenticator, logger, metrics, tokenValidator);
   let listeners: Awaited<ReturnType<typeof listenAll>>;
+  let webmail: Webmail | null = null;
   let admin: AdminServer | null = null;
   const lifecycle = { stopping: false };
   try {
@@ -64,6 +75,17 @@ export async function runServer(options: {
         tls: listener.tls,
       });
     }
+    // Before --user: the page's port may need privileges too.
+    if (config.web !== undefined) {
+      webmail = await startWebmail({
+        web: config.web,
+        listeners,
+        tls: prepared.tls,
+        hostname: prepared.hostname,
+        onEvent: (event) => logger.log("debug", `web-${event.type}`, { ...event }),
+      });
+      logger.log("info", "webmail", { url: webmail.url });
+    }
     if (config.adminListen !== undefined) {
       admin = await startAdmin({ listen: config.adminListen, metrics, server, lifecycle });
       logger.log("info", "admin-listening", { address: admin.address, port: admin.port });
@@ -77,29 +99,38 @@ export async function runServer(options: {
       });
     }
   } catch (error) {
+    await webmail?.bridge.close();
     await server.close({ graceMs: 0 });
     await admin?.close();
+    await users.close();
     throw error;
   }
-  const stopped = handleSignals({ server, logger, config, directory, lifecycle });
+  const stopped = handleSignals({ server, webmail, logger, config, users, lifecycle });
   // The admin listener answers /health (503 "stopping") until the POP3 side is done.
-  void stopped.then(() => admin?.close());
+  void stopped.then(() => Promise.all([admin?.close(), users.close().catch(() => {})]));
   logger.log("info", "started", {
     version,
     pid: process.pid,
     listeners: listeners.map(
       (l) => `${formatHostPort({ host: l.address, port: l.port })} ${l.tls}`,
     ),
-    ...directory.summary(),
+    ...users.summary(),
     allowPlaintextAuth: config.allowPlaintextAuth,
     proxyProtocolTrusted: config.proxyProtocol.trusted,
     demo: demoDir !== undefined,
+    ...(webmail === null ? {} : { webmail: webmail.url }),
   });
   if (demoDir !== undefined && demo !== null) {
     const listener =
       listeners.find((l) => l.tls !== "implicit") ?? (listeners[0] as (typeof listeners)[0]);
     options.stderr(
-      formatDemoBanner({ dir: demoDir, cwd: options.cwd, listener, created: demo.created }),
+      formatDemoBanner({
+        dir: demoDir,
+        cwd: options.cwd,
+        listener,
+        created: demo.created,
+        webmailUrl: webmail?.url,
+      }),
     );
   }
   return stopped;
@@ -155,7 +186,7 @@ async function startTokenValidator(
 
 function createServer(
   prepared: PreparedServer,
-  directory: UserDirectory,
+  authenticator: Authenticator,
   logger: Logger,
   metrics: ServerMetrics,
   tokenValidator: TokenValidator | undefined,
@@ -167,11 +198,15 @@ function createServer(
       store: metrics.countStore(
         createMaildirStore({
           root: config.maildirRoot,
+          // A Maildir that Dovecot served keeps the UIDLs its clients know (docs/scaling.md).
+          uidSource: dovecotUidlistSource(),
+          dovecotSessionLock:
+            config.dovecotSessionLock === "off" ? false : config.dovecotSessionLock,
           missingMailbox: config.missingMailbox,
           lock: { staleAfterMs: config.lockStaleSeconds * 1000 },
         }),
       ),
-      authenticator: metrics.countUserSource(directory),
+      authenticator: metrics.countUserSource(authenticator),
       ...(prepared.tls === undefined ? {} : { tls: prepared.tls }),
       allowPlaintextAuth: config.allowPlaintextAuth,
       clearSecretsChallengeOnly: config.clearSecretsChallengeOnly,
@@ -220,19 +255,26 @@ function createServer(
 /** SIGHUP reloads; the first SIGTERM/SIGINT closes gracefully, a second one exits at once. */
 function handleSignals(options: {
   server: Pop3Server;
+  webmail: Webmail | null;
   logger: Logger;
   config: PreparedServer["config"];
-  directory: UserDirectory;
+  users: UserSource;
   /** Set once a shutdown starts, for /health. */
   lifecycle: { stopping: boolean };
 }): Promise<ExitCode> {
-  const { server, logger, config, directory, lifecycle } = options;
+  const { server, webmail, logger, config, users, lifecycle } = options;
   // Reloads run one after the other, so two quick SIGHUPs cannot apply in the wrong order.
   let reloading = Promise.resolve();
   process.on("SIGHUP", () => {
     logger.log("info", "reload", { signal: "SIGHUP" });
     reloading = reloading
-      .then(() => reloadUsers({ file: config.users, directory, logger }))
+      .then(() => {
+        const { cert, key } = config.tls ?? {};
+        if (cert !== undefined && key !== undefined) {
+          reloadTls({ files: { cert, key }, server, logger });
+        }
+      })
+      .then(() => users.reload())
       .then(
         () => {},
         (error: unknown) => logger.log("error", "users-reload-failed", { error }),
@@ -253,7 +295,11 @@ function handleSignals(options: {
         graceSeconds: config.shutdownGraceSeconds,
         connections: server.connectionCount,
       });
-      server.close({ graceMs: config.shutdownGraceSeconds * 1000 }).then(
+      // Webmail sessions end at once, without QUIT: their marked deletes are not applied.
+      Promise.all([
+        server.close({ graceMs: config.shutdownGraceSeconds * 1000 }),
+        webmail?.bridge.close(),
+      ]).then(
         () => {
           logger.log("info", "shutdown", { signal });
           resolve(ExitCode.ok);

@@ -7,7 +7,11 @@ import type { CommandLine } from "../cli/parse-command-line.ts";
 import { type ConfigLayer, getPath, mergeLayers, sourceOf } from "./config-layer.ts";
 import { readConfigFile } from "./read-config-file.ts";
 import { readEnvLayer } from "./read-env-layer.ts";
-import { type ServerConfig, serverConfigSchema } from "./server-config-schema.ts";
+import {
+  missingUserSource,
+  type ServerConfig,
+  serverConfigSchema,
+} from "./server-config-schema.ts";
 
 /**
  * Where the demo keeps its users file and Maildir unless `--data-dir` says otherwise:
@@ -27,6 +31,9 @@ export function defaultDemoDir(env: Readonly<Record<string, string | undefined>>
 
 /** The demo listens here: loopback, and above 1023 so that it needs no privileges. */
 export const DEMO_LISTEN = "127.0.0.1:1110";
+
+/** The demo's webmail page: loopback too, so it needs no certificate. */
+export const DEMO_WEB = "127.0.0.1:8110";
 
 export interface ResolvedConfig {
   readonly config: ServerConfig;
@@ -62,12 +69,16 @@ export function resolveConfig(options: {
   layers.push(envLayer, commandLine.flags);
   const merged = mergeLayers(layers);
   const result = serverConfigSchema.safeParse(merged);
-  if (!result.success) {
+  const noUsers = missingUserSource(merged);
+  if (!result.success || noUsers !== null) {
     throw new CliError({
       exitCode: ExitCode.config,
-      message: result.error.issues
-        .flatMap((issue) => formatIssue(issue, merged, layers))
-        .join("\n"),
+      message: [
+        ...(noUsers === null ? [] : [`config: users: ${noUsers}`]),
+        ...(result.success
+          ? []
+          : result.error.issues.flatMap((issue) => formatIssue(issue, merged, layers))),
+      ].join("\n"),
     });
   }
   return { config: result.data, demoDir, warnings };
@@ -78,6 +89,7 @@ function demoLayer(dir: string): ConfigLayer {
   return {
     values: {
       listen: [DEMO_LISTEN],
+      web: DEMO_WEB,
       users: path.join(dir, "users"),
       maildirRoot: path.join(dir, "mail"),
     },

@@ -6,9 +6,10 @@ import {
   LANGUAGES,
   MIN_IDLE_TIMEOUT_MS,
   TrustedSources,
-} from "@apop/core";
-import { DEFAULT_STALE_AFTER_MS } from "@apop/maildir";
+} from "@apop/core/internal";
+import { DEFAULT_STALE_AFTER_MS, DOVECOT_SESSION_LOCK } from "@apop/maildir";
 import { z } from "zod";
+import { POSTGRES_DEFAULTS } from "../users/postgres-user-source.ts";
 import { parseHostPort } from "./host-port.ts";
 import { LIMIT_DEFAULTS, SHUTDOWN_GRACE_DEFAULT_SECONDS } from "./limit-defaults.ts";
 import { settingSources } from "./settings.ts";
@@ -134,6 +135,39 @@ const oauth = z.strictObject({
     .default(["OAUTHBEARER", "XOAUTH2"]),
 });
 
+const positiveSeconds = (fallback: number) => {
+  const problem = "expected a number of seconds above 0, at most 600";
+  return z
+    .number({ error: problem })
+    .gt(0, { error: problem })
+    .max(600, { error: problem })
+    .default(fallback);
+};
+
+/** Users in PostgreSQL (instead of `users`): on when `url` is set. */
+const postgres = z
+  .strictObject({
+    url: z
+      .string({ error: "expected a postgresql:// URL" })
+      .min(1, { error: "expected a postgresql:// URL" })
+      .optional(),
+    query: z
+      .string({ error: "expected an SQL query" })
+      .refine((sql) => sql.includes("$1"), {
+        error: "expected an SQL query with $1 where the user name goes (a bind parameter)",
+      })
+      .default(POSTGRES_DEFAULTS.query),
+    poolSize: wholeNumber({ min: 1, default: POSTGRES_DEFAULTS.poolSize }),
+    connectTimeoutSeconds: positiveSeconds(POSTGRES_DEFAULTS.connectTimeoutSeconds),
+    statementTimeoutSeconds: positiveSeconds(POSTGRES_DEFAULTS.statementTimeoutSeconds),
+  })
+  .default({
+    query: POSTGRES_DEFAULTS.query,
+    poolSize: POSTGRES_DEFAULTS.poolSize,
+    connectTimeoutSeconds: POSTGRES_DEFAULTS.connectTimeoutSeconds,
+    statementTimeoutSeconds: POSTGRES_DEFAULTS.statementTimeoutSeconds,
+  });
+
 /** PROXY protocol: off unless some balancer is trusted. Core checks each prefix. */
 const proxyProtocol = z
   .strictObject({
@@ -169,8 +203,14 @@ export const serverConfigSchema = z
   .strictObject({
     listen: listeners,
     tlsListen: listeners,
+    web: listener.optional(),
     tls: z.strictObject({ cert: optionalPath.optional(), key: optionalPath.optional() }).optional(),
-    users: requiredPath("users"),
+    users: optionalPath.optional(),
+    postgres,
+    dovecotSessionLock: z
+      .string({ error: "expected a file name inside the Maildir, or off" })
+      .regex(/^(?!\.\.?$)[^/\0]+$/, { error: "expected a file name inside the Maildir, or off" })
+      .default(DOVECOT_SESSION_LOCK),
     maildirRoot: requiredPath("maildirRoot"),
     missingMailbox: z
       .enum(["refuse", "empty", "create"], { error: "expected refuse, empty or create" })
@@ -207,6 +247,13 @@ export const serverConfigSchema = z
     shutdownGraceSeconds: seconds({ max: 3600, default: SHUTDOWN_GRACE_DEFAULT_SECONDS }),
   })
   .superRefine((config, ctx) => {
+    if (config.users !== undefined && config.postgres.url !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["postgres", "url"],
+        message: "users come from a file or from PostgreSQL, not both: drop users or postgres.url",
+      });
+    }
     if (config.listen.length === 0 && config.tlsListen.length === 0) {
       ctx.addIssue({
         code: "custom",
@@ -232,3 +279,19 @@ export const serverConfigSchema = z
   });
 
 export type ServerConfig = z.output<typeof serverConfigSchema>;
+
+/**
+ * "users: required" when neither a users file nor `postgres.url` is given, checked on the
+ * merged layers apart from the schema: zod runs an object's refinements only once every field
+ * is fine, and this problem belongs in the same list as the others.
+ */
+export function missingUserSource(merged: Readonly<Record<string, unknown>>): string | null {
+  const postgres = merged.postgres;
+  const url =
+    typeof postgres === "object" && postgres !== null
+      ? (postgres as Record<string, unknown>).url
+      : undefined;
+  return merged.users === undefined && url === undefined
+    ? `required: set ${settingSources("users")}`
+    : null;
+}

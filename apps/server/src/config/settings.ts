@@ -10,7 +10,9 @@ import {
   DEFAULT_PROXY_HEADER_TIMEOUT_MS,
   LANGUAGES,
   MIN_IDLE_TIMEOUT_MS,
-} from "@apop/core";
+} from "@apop/core/internal";
+import { DOVECOT_SESSION_LOCK } from "@apop/maildir";
+import { POSTGRES_DEFAULTS } from "../users/postgres-user-source.ts";
 import { LIMIT_DEFAULTS, SHUTDOWN_GRACE_DEFAULT_SECONDS } from "./limit-defaults.ts";
 
 /** How a flag or environment string turns into a config value. */
@@ -56,6 +58,13 @@ export const SETTINGS: readonly Setting[] = [
     help: "POP3 over implicit TLS listener (port 995); repeatable",
   },
   {
+    key: "web",
+    flag: "web",
+    kind: "string",
+    value: "HOST:PORT",
+    help: "webmail page and its WebSocket bridge to this server (off loopback: needs a certificate)",
+  },
+  {
     key: "tls.cert",
     flag: "tls-cert",
     kind: "path",
@@ -69,6 +78,48 @@ export const SETTINGS: readonly Setting[] = [
     kind: "path",
     value: "FILE",
     help: "users file, Dovecot passwd-file format (name:{SCHEME}secret)",
+  },
+  {
+    key: "postgres.url",
+    flag: "postgres-url",
+    kind: "string",
+    value: "URL",
+    help: "users in PostgreSQL instead of a file: postgresql://USER@HOST:PORT/DB (PG* variables fill the rest)",
+  },
+  {
+    key: "postgres.query",
+    flag: "postgres-query",
+    kind: "string",
+    value: "SQL",
+    help: `returns {SCHEME}secret for the user $1 (default: ${POSTGRES_DEFAULTS.query})`,
+  },
+  {
+    key: "postgres.poolSize",
+    flag: "postgres-pool-size",
+    kind: "number",
+    value: "N",
+    help: `database connections at most (default ${POSTGRES_DEFAULTS.poolSize})`,
+  },
+  {
+    key: "postgres.connectTimeoutSeconds",
+    flag: "postgres-connect-timeout-seconds",
+    kind: "number",
+    value: "SECONDS",
+    help: `wait for a database connection (default ${POSTGRES_DEFAULTS.connectTimeoutSeconds})`,
+  },
+  {
+    key: "postgres.statementTimeoutSeconds",
+    flag: "postgres-statement-timeout-seconds",
+    kind: "number",
+    value: "SECONDS",
+    help: `longest user query (default ${POSTGRES_DEFAULTS.statementTimeoutSeconds})`,
+  },
+  {
+    key: "dovecotSessionLock",
+    flag: "dovecot-session-lock",
+    kind: "string",
+    value: "FILE|off",
+    help: `Dovecot's POP3 session dotlock, taken beside apop's, relative to each Maildir (default ${DOVECOT_SESSION_LOCK})`,
   },
   {
     key: "maildirRoot",

@@ -13,6 +13,8 @@ export function formatDemoBanner(options: {
   cwd: string;
   listener: BoundListener;
   created: readonly string[];
+  /** The webmail page's address, when it is on. */
+  webmailUrl?: string | undefined;
 }): string {
   const { listener } = options;
   const shown = (file: string): string => path.relative(options.cwd, file) || ".";
@@ -33,6 +35,12 @@ export function formatDemoBanner(options: {
       : []),
     `  POP3 on ${authority}, no TLS: APOP and CRAM-MD5 work; USER/PASS is refused in clear.`,
     "",
+    ...(options.webmailUrl === undefined
+      ? []
+      : [
+          `Webmail: open ${options.webmailUrl} and sign in as ${DEMO_USER} / ${DEMO_PASSWORD}.`,
+          "",
+        ]),
     "Try:",
     `  APOP_PASSWORD=${DEMO_PASSWORD} npx @apop/cli list ${scheme}://${DEMO_USER}@${authority} --tls ${tlsFlag} --auth apop`,
     `  curl --login-options 'AUTH=+APOP' -u ${DEMO_USER}:${DEMO_PASSWORD} ${scheme}://${authority}/1`,

@@ -1,7 +1,7 @@
 import { statSync } from "node:fs";
 import os from "node:os";
 import { CliError } from "@apop/cli-kit";
-import { apopHostNameProblem } from "@apop/core";
+import { apopHostNameProblem } from "@apop/core/internal";
 import { ExitCode } from "../cli/exit-code.ts";
 import { readTlsFiles } from "../config/read-tls-files.ts";
 import type { ServerConfig } from "../config/server-config-schema.ts";
@@ -29,12 +29,15 @@ export async function prepareServer(config: ServerConfig): Promise<PreparedServe
   const problems: string[] = [];
   const warnings: string[] = [];
   let users = new Map<string, UserEntry>();
-  try {
-    const loaded = await loadUsersFile(config.users);
-    users = loaded.users;
-    warnings.push(...loaded.warnings);
-  } catch (error) {
-    problems.push(...linesOf(error));
+  // With postgres.url the users live in the database (`PostgresUserSource`): no file.
+  if (config.users !== undefined) {
+    try {
+      const loaded = await loadUsersFile(config.users);
+      users = loaded.users;
+      warnings.push(...loaded.warnings);
+    } catch (error) {
+      problems.push(...linesOf(error));
+    }
   }
   let tls: PreparedServer["tls"];
   if (config.tls?.cert !== undefined && config.tls.key !== undefined) {

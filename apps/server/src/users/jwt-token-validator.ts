@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
-import { DEFAULT_OAUTH_USER_CLAIMS, type TokenValidator, type TokenVerdict } from "@apop/core";
+import type { TokenValidator, TokenVerdict } from "@apop/core";
+import { DEFAULT_OAUTH_USER_CLAIMS } from "@apop/core/internal";
 import {
   createLocalJWKSet,
   createRemoteJWKSet,

@@ -1,9 +1,9 @@
+import type { Credential } from "@apop/core";
 import {
-  type Credential,
   createScramCredential,
   formatScramCredential,
   parseScramCredential,
-} from "@apop/core";
+} from "@apop/core/internal";
 import {
   checkSha512CryptHash,
   sha512Crypt,

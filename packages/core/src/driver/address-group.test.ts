@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { addressGroup, normalizeRemoteAddress } from "./address-group.ts";
+import { addressGroup, isLoopbackAddress, normalizeRemoteAddress } from "./address-group.ts";
 
 /** Slow reference: the address as a 128-bit number, its first `prefix` bits kept. */
 function referencePrefix(words: readonly number[], prefix: number): bigint {
@@ -10,6 +10,41 @@ function referencePrefix(words: readonly number[], prefix: number): bigint {
 }
 
 const fullText = (words: readonly number[]): string => words.map((w) => w.toString(16)).join(":");
+
+describe("isLoopbackAddress", () => {
+  it.each([
+    "127.0.0.1",
+    "127.255.0.9",
+    "::1",
+    "[::1]",
+    "0:0:0:0:0:0:0:1",
+    "::ffff:127.0.0.1",
+    "[::FFFF:7f00:1]",
+    "localhost",
+    "LocalHost",
+    "app.localhost",
+  ])("%s stays on this machine", (host) => {
+    expect(isLoopbackAddress(host)).toBe(true);
+  });
+
+  it.each([
+    "0.0.0.0",
+    "::",
+    "10.0.0.1",
+    "128.0.0.1",
+    "127.0.0.256",
+    "127.1",
+    "::2",
+    "1::1",
+    "::ffff:10.0.0.1",
+    "localhost.example",
+    "notlocalhost",
+    "pop.example.org",
+    "",
+  ])("%s does not", (host) => {
+    expect(isLoopbackAddress(host)).toBe(false);
+  });
+});
 
 describe("addressGroup", () => {
   it.each([

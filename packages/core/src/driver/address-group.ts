@@ -48,6 +48,24 @@ export function normalizeRemoteAddress(address: string): string {
   return v4 !== null && isIPv4(v4) ? v4 : address;
 }
 
+/**
+ * Whether traffic to or from `host` stays on this machine: `127.0.0.0/8` (RFC 1122 section
+ * 3.2.1.3), `::1` and IPv4-mapped `::ffff:127.x.y.z` (RFC 4291 sections 2.5.3 and 2.5.5.2),
+ * `localhost` and names under `.localhost` (RFC 6761 section 6.3, as browsers treat them).
+ * Brackets (`[::1]`), a zone and letter case do not matter. The one rule for where a
+ * password may travel without TLS: the WebSocket bridge, the browser transport and
+ * apop-server's `--web` all ask it.
+ */
+export function isLoopbackAddress(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, "").toLowerCase();
+  if (bare === "localhost" || bare.endsWith(".localhost")) return true;
+  if (isIPv4(bare)) return bare.startsWith("127.");
+  const words = parseIPv6(bare);
+  if (words === undefined) return false;
+  if (isV4Mapped(words)) return (words[6] as number) >> 8 === 127;
+  return words.slice(0, 7).every((word) => word === 0) && words[7] === 1;
+}
+
 /** A dotted quad, each part 0-255 without leading zeros (what `net.isIPv4` accepts). */
 function isIPv4(text: string): boolean {
   const parts = text.split(".");

@@ -9,7 +9,7 @@ export interface ConnectionAdmissionOptions {
   readonly maxConnections: number;
   /** Open connections from one client: one IPv4 address, or one IPv6 prefix (`addressGroup`). */
   readonly maxConnectionsPerAddress: number;
-  /** Bits of an IPv6 address that name one client. Default `DEFAULT_IPV6_PREFIX_LENGTH` (64). */
+  /** Bits of an IPv6 address that name one client. Default `DEFAULTS.ipv6PrefixLength` (64). */
   readonly ipv6PrefixLength?: number | undefined;
 }
 

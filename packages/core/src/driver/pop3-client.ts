@@ -93,9 +93,10 @@ export interface LoginOptions {
 }
 
 /**
- * Commands `retrEach` and `deleEach` keep on the wire at once when the server pipelines (RFC
- * 2449 section 6.6 sets no number). A command line is a few octets, so this many stay far
- * below any server's input buffer, and one round trip then carries this many replies.
+ * Commands `retrEach`, `topEach` and `deleEach` keep on the wire at once when the server
+ * pipelines (RFC 2449 section 6.6 sets no number). A command line is a few octets, so this
+ * many stay far below any server's input buffer (ours holds `Limits.pipelinedInputOctets`),
+ * and one round trip then carries this many replies.
  */
 export const PIPELINE_WINDOW = 32;
 
@@ -120,6 +121,21 @@ export type RetrEachItem =
       readonly error?: undefined;
     }
   | { readonly message: number; readonly body?: undefined; readonly error: Pop3Error };
+
+/** What `Pop3Client.topEach` asks for: which messages, how many body lines, how deep a pipeline. */
+export interface TopEachOptions {
+  /** Message numbers, in the order the results should come. */
+  readonly messages: readonly number[];
+  /** Body lines after the headers (0: headers only). */
+  readonly lines: number;
+  /** Most commands on the wire at once when the server offers PIPELINING. Default `PIPELINE_WINDOW`. */
+  readonly window?: number;
+}
+
+/** One message's TOP reply: its bytes (unstuffed), or the server's `-ERR` as a `Pop3Error`. */
+export type TopResult =
+  | { readonly message: number; readonly data: Uint8Array; readonly error?: undefined }
+  | { readonly message: number; readonly data?: undefined; readonly error: Pop3Error };
 
 type Reply = { readonly status: StatusLine; readonly lines?: readonly string[] };
 
@@ -504,8 +520,64 @@ export class Pop3Client {
    * Throws `LocalProtocolError` `invalid-argument` for a message number below 1 or a `window`
    * below 1, before anything is sent.
    */
-  async *retrEach(options: RetrEachOptions): AsyncGenerator<RetrEachItem, void, undefined> {
-    const { messages, maxOctets } = options;
+  retrEach(options: RetrEachOptions): AsyncGenerator<RetrEachItem, void, undefined> {
+    const { maxOctets } = options;
+    return this.#bodyEach({
+      messages: options.messages,
+      window: options.window,
+      command: (message) => ({ keyword: "RETR", message }),
+      maxOctets,
+    });
+  }
+
+  /**
+   * TOP for several messages (RFC 1939 section 7), each reply collected whole: what a message
+   * list needs for its headers (`lines: 0`). Pipelined like `retrEach` (about N / window round
+   * trips for N messages where the server lists PIPELINING, one at a time without it), and
+   * like it: results in the order of `messages`, as their replies arrive; a `-ERR` for one
+   * message (deleted meanwhile, unreadable) is a result with `error`, not a throw; a broken
+   * connection throws; stopping early (`break`) reads and drops the replies still on the wire,
+   * so a command queued meanwhile (a RETR the user asked for) goes next and lines up with its
+   * reply.
+   *
+   * Throws `LocalProtocolError` `invalid-argument` for a message number below 1, negative
+   * `lines` or a `window` below 1, before anything is sent.
+   */
+  async *topEach(options: TopEachOptions): AsyncGenerator<TopResult, void, undefined> {
+    const { lines } = options;
+    if (!(Number.isSafeInteger(lines) && lines >= 0)) {
+      throw new LocalProtocolError({
+        code: "invalid-argument",
+        message: `lines must be a whole number, got ${lines}`,
+      });
+    }
+    const replies = this.#bodyEach({
+      messages: options.messages,
+      window: options.window,
+      command: (message) => ({ keyword: "TOP", message, lines }),
+    });
+    for await (const reply of replies) {
+      if (reply.error !== undefined) {
+        yield reply;
+        continue;
+      }
+      const parts: Uint8Array[] = [];
+      for await (const part of reply.body) parts.push(part);
+      yield { message: reply.message, data: concatBytes(parts) };
+    }
+  }
+
+  /**
+   * The pipelined loop of `retrEach` and `topEach`: one `command` per message, up to `window`
+   * on the wire when the server pipelines, each `+OK` reply's body streamed.
+   */
+  async *#bodyEach(options: {
+    readonly messages: readonly number[];
+    readonly window: number | undefined;
+    readonly command: (message: number) => Command;
+    readonly maxOctets?: ((message: number) => number | undefined) | undefined;
+  }): AsyncGenerator<RetrEachItem, void, undefined> {
+    const { messages, maxOctets, command } = options;
     const window = checkedWindow(messages, options.window);
     const release = await this.#acquire();
     // Replies still owed by the server for commands sent, and whether the current one's body
@@ -527,9 +599,10 @@ export class Pop3Client {
         for (; owed < depth && sent < messages.length; sent++, owed++) {
           const number = messages[sent] as number;
           const limit = maxOctets?.(number);
+          const now = this.#clock.now();
           this.#session.send(
-            { keyword: "RETR", message: number },
-            limit === undefined ? {} : { maxBodyOctets: limit },
+            command(number),
+            limit === undefined ? { now } : { now, maxBodyOctets: limit },
           );
         }
         await this.#flush();
@@ -599,7 +672,10 @@ export class Pop3Client {
       let owed = 0;
       for (const message of messages) {
         for (; owed < depth && sent < messages.length; sent++, owed++) {
-          this.#session.send({ keyword: "DELE", message: messages[sent] as number });
+          this.#session.send(
+            { keyword: "DELE", message: messages[sent] as number },
+            { now: this.#clock.now() },
+          );
         }
         await this.#flush();
         const event = await this.#next();

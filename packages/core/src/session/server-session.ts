@@ -49,6 +49,7 @@ import { formatContinuation, formatStatusLine, ResponseCode } from "../grammar/s
 import { languageMatches } from "../i18n/match-language.ts";
 import { DEFAULT_LANGUAGE, LANGUAGES, translate } from "../i18n/message-catalog.ts";
 import { type Limits, resolveLimits } from "../limits.ts";
+import { uniqueIds } from "../store/unique-ids.ts";
 import { assertNever } from "../util/assert-never.ts";
 import type {
   LoginOutcome,
@@ -378,7 +379,15 @@ export class ServerSession {
     this.#pending = null;
     this.#lastActivity = now;
     if (outcome.ok) {
-      const snapshot: Snapshot = { messages: outcome.messages, deleted: new Set() };
+      // RFC 1939 section 7: every unique-id valid and none shared, whatever the store says
+      // (`uniqueIds` hashes what is not valid and tells duplicates apart), so a client that
+      // keeps messages by unique-id never takes two for one and deletes the second unread.
+      const uids = uniqueIds(outcome.messages.map((message) => message.uid));
+      const messages = outcome.messages.map((message, index) => ({
+        size: message.size,
+        uid: uids[index] as string,
+      }));
+      const snapshot: Snapshot = { messages, deleted: new Set() };
       this.#enter(nextState(this.#state.name, pending.keyword), snapshot);
       const { count, size } = maildropSize(snapshot);
       this.#reply(true, `Logged in, ${count} message${count === 1 ? "" : "s"} (${size} octets)`);

@@ -7,18 +7,15 @@
 import {
   apopDigest,
   cramMd5Server,
-  digestsEqual,
-  hmacMd5,
   type LoginOutcome,
-  loginServer,
   plainServer,
   type ServerEvent,
   type ServerPolicy,
   ServerSession,
   type ServerSessionOptions,
-  toHex,
   wireSize,
 } from "../../src/index.ts";
+import { digestsEqual, hmacMd5, loginServer, toHex } from "../../src/internal.ts";
 
 /** RFC 1939 section 7's example: this timestamp and `tanstaaf` give this digest. */
 export const RFC_TIMESTAMP = "<1896.697170952@dbc.mtview.ca.us>";

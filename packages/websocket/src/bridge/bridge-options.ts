@@ -1,5 +1,6 @@
 import * as net from "node:net";
-import { DEFAULTS, defaultPort, isIpv6PrefixLength } from "@apop/core";
+import { DEFAULTS, defaultPort } from "@apop/core";
+import { isIpv6PrefixLength } from "@apop/core/internal";
 import type { WebEndpointOptions } from "./open-web-server.ts";
 import { type AllowedOrigins, invalid, resolveAllowedOrigins } from "./upgrade-gate.ts";
 

@@ -1,7 +1,7 @@
 import type * as http from "node:http";
 import type * as net from "node:net";
 import type { Duplex } from "node:stream";
-import { ConnectionAdmission } from "@apop/core";
+import { ConnectionAdmission } from "@apop/core/internal";
 import { WebSocketServer } from "ws";
 import { CLOSE_CODES, closeReason } from "../protocol/close-codes.ts";
 import { BridgeConnection } from "./bridge-connection.ts";

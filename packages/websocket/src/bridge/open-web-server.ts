@@ -1,9 +1,9 @@
 import * as http from "node:http";
 import * as https from "node:https";
 import type * as net from "node:net";
-import { DEFAULT_WEB_REQUEST_TIMEOUT_MS } from "@apop/core";
+import { DEFAULT_WEB_REQUEST_TIMEOUT_MS, isLoopbackAddress } from "@apop/core/internal";
 import type { AllowedOrigins } from "./upgrade-gate.ts";
-import { invalid, isLoopback } from "./upgrade-gate.ts";
+import { invalid } from "./upgrade-gate.ts";
 
 /** The certificate and key (PEM) for `wss://`. */
 export interface WebTlsOptions {
@@ -64,7 +64,7 @@ export async function openWebServer(
   if (!(Number.isSafeInteger(port) && port >= 0 && port <= 65535)) {
     throw invalid(`port must be an integer from 0 to 65535, got ${String(port)}`);
   }
-  if (options.tls === undefined && !options.allowInsecureWs && !isLoopback(host)) {
+  if (options.tls === undefined && !options.allowInsecureWs && !isLoopbackAddress(host)) {
     throw invalid(
       `without tls: { cert, key } the server listens on loopback only (host ${host}); pass allowInsecureWs to serve plain ws:// there`,
     );

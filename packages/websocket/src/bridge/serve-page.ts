@@ -12,22 +12,47 @@ const FILES: Readonly<Record<string, { file: string; type: string }>> = {
   "/style.css": { file: "page/style.css", type: "text/css; charset=utf-8" },
   "/app.js": { file: "page/app.js", type: "text/javascript; charset=utf-8" },
   "/icon.svg": { file: "page/icon.svg", type: "image/svg+xml" },
+  "/message-frame.html": { file: "page/message-frame.html", type: "text/html; charset=utf-8" },
+  "/frame.js": { file: "page/frame.js", type: "text/javascript; charset=utf-8" },
   "/browser.js": { file: "browser.js", type: "text/javascript; charset=utf-8" },
 };
+
+/**
+ * The page's policy: its own scripts, styles and images only, WebSockets back to this server,
+ * and frames only from here (the message frame).
+ */
+export const PAGE_POLICY =
+  "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; " +
+  "img-src 'self'; frame-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/**
+ * The message frame's policy: HTML mail may style itself inline and show `data:` images (its
+ * own inline parts); only the frame's loader runs; nothing is fetched, so opening a message
+ * tells its sender nothing. The page also loads the frame sandboxed, without
+ * `allow-same-origin`.
+ */
+export const FRAME_POLICY =
+  "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; img-src data:; " +
+  "font-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'self'";
+
+/** The same, once the reader has allowed remote images for the message (`?images=remote`). */
+export const FRAME_POLICY_REMOTE_IMAGES = FRAME_POLICY.replace(
+  "img-src data:;",
+  "img-src data: https: http:;",
+);
 
 const HEADERS = {
   "Cache-Control": "no-store",
   "X-Content-Type-Options": "nosniff",
   "Referrer-Policy": "no-referrer",
-  "Content-Security-Policy":
-    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; " +
-    "img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
 };
 
 /**
- * The request handler of a bridge's own server: the example page, its scripts (the browser
- * bundle among them) and `/bridge.json` (the endpoint and the allow-list's names and TLS modes, nothing else) when
- * `servePage`; otherwise only a pointer to the WebSocket endpoint.
+ * The request handler of a bridge's own server: the webmail page, its scripts (the browser
+ * bundle among them), the message frame and `/bridge.json` (the endpoint and the
+ * allow-list's names and TLS modes, nothing else) when `servePage`; otherwise only a pointer
+ * to the WebSocket endpoint. Every answer carries a Content-Security-Policy: the page's, or
+ * on the message frame's route the frame's own (`FRAME_POLICY`).
  *
  * The files come from the package's `dist/` (built by tsup); running from the sources, as
  * the tests do, they come from the built `dist/` next to them.
@@ -44,8 +69,19 @@ export function pageHandler(options: {
   });
   return (request, response) => {
     const path = requestPath(request);
+    const policy =
+      path !== "/message-frame.html"
+        ? PAGE_POLICY
+        : new URL(request.url ?? "/", "http://bridge.invalid").searchParams.get("images") ===
+            "remote"
+          ? FRAME_POLICY_REMOTE_IMAGES
+          : FRAME_POLICY;
     const send = (status: number, type: string, body: string | Buffer): void => {
-      response.writeHead(status, { ...HEADERS, "Content-Type": type });
+      response.writeHead(status, {
+        ...HEADERS,
+        "Content-Security-Policy": policy,
+        "Content-Type": type,
+      });
       response.end(request.method === "HEAD" ? undefined : body);
     };
     if (path === options.path) {

@@ -1,8 +1,8 @@
 import type * as http from "node:http";
-import * as net from "node:net";
 import type { Duplex } from "node:stream";
 import type * as tls from "node:tls";
 import { LocalProtocolError } from "@apop/core";
+import { isLoopbackAddress } from "@apop/core/internal";
 
 /**
  * The pages allowed to open a WebSocket: exact origins (`https://mail.example.org`), `"*"` for
@@ -37,7 +37,7 @@ export function checkUpgrade(
     return { status: 404, reason: "path", message: `no WebSocket endpoint here; use ${gate.path}` };
   }
   const encrypted = (request.socket as tls.TLSSocket).encrypted === true;
-  if (!encrypted && !gate.allowInsecureWs && !isLoopback(request.socket.localAddress)) {
+  if (!encrypted && !gate.allowInsecureWs && !isLoopbackAddress(request.socket.localAddress ?? "")) {
     return {
       status: 403,
       reason: "insecure",
@@ -94,15 +94,6 @@ export function resolveAllowedOrigins(value: unknown): AllowedOrigins {
     }
     return origin;
   });
-}
-
-/** 127.0.0.0/8, ::1 (also IPv4-mapped) and `localhost`: a hop that never leaves the machine. */
-export function isLoopback(address: string | undefined): boolean {
-  if (address === undefined) return false;
-  const bare = address.replace(/^\[|\]$/g, "").toLowerCase();
-  if (bare === "localhost" || bare === "::1") return true;
-  const v4 = bare.startsWith("::ffff:") ? bare.slice(7) : bare;
-  return net.isIPv4(v4) && v4.startsWith("127.");
 }
 
 export function invalid(message: string): LocalProtocolError {

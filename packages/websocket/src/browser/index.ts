@@ -15,6 +15,8 @@ export {
 } from "./websocket-transport.ts";
 
 // The client side of core, from this same bundle (a second copy of core would not match it).
+// The page (apop-server --web) also needs two of core's internal helpers.
+export { encodeBase64, MIN_IDLE_TIMEOUT_MS } from "@apop/core/internal";
 export {
   ApopError,
   type LoginMethod,
@@ -24,5 +26,7 @@ export {
   Pop3Error,
   RemoteProtocolError,
   type ScanListing,
+  type TopEachOptions,
+  type TopResult,
   type UniqueIdListing,
 } from "@apop/core";

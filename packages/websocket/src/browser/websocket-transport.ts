@@ -1,4 +1,5 @@
 import { RemoteProtocolError, type Transport } from "@apop/core";
+import { isLoopbackAddress } from "@apop/core/internal";
 import { CLOSE_CODES } from "../protocol/close-codes.ts";
 import { parseUpstreamHello, type UpstreamHello } from "../protocol/upstream-hello.ts";
 import { BridgeError } from "./bridge-error.ts";
@@ -48,7 +49,7 @@ export class WebSocketTransport implements Transport {
   private constructor(ws: WebSocket, url: URL, highWaterMark: number) {
     this.#ws = ws;
     this.#highWaterMark = highWaterMark;
-    this.#hopSecure = url.protocol === "wss:" || isLoopbackHost(url.hostname);
+    this.#hopSecure = url.protocol === "wss:" || isLoopbackAddress(url.hostname);
     ws.binaryType = "arraybuffer";
     ws.addEventListener("message", (event) => this.#onMessage(event.data as unknown));
     ws.addEventListener("close", (event) => this.#onClose(event.code, event.reason));
@@ -229,15 +230,4 @@ function toBytes(data: unknown): Uint8Array | null {
 
 function describe(event: { code: number; reason: string }): string {
   return event.reason === "" ? `code ${event.code}` : `${event.reason} (code ${event.code})`;
-}
-
-/** Hosts whose traffic never leaves the machine (as browsers treat them). */
-function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
-  return (
-    host === "localhost" ||
-    host.endsWith(".localhost") ||
-    host === "::1" ||
-    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)
-  );
 }

@@ -1,27 +1,25 @@
 /**
- * The example web client: sign in to a POP3 server from the bridge's allow-list, list the
- * messages (number, size, UID and the Subject from TOP n 0) and read one. All POP3 is core's
- * `Pop3Client`, loaded from the browser bundle the bridge serves as `browser.js`.
+ * apop webmail: sign in to a POP3 server from the bridge's allow-list and read the mailbox
+ * in two panes (side by side on a wide screen, one at a time on a phone). All POP3 is core's
+ * `Pop3Client`, loaded from the browser bundle the bridge serves as `browser.js`;
+ * `MailboxSession` decides what to ask for, this file only wires it to the page.
  */
 import {
   BridgeError,
   connectBridgeClient,
   type LoginMethod,
-  type Pop3Client,
   Pop3Error,
   type UpstreamHello,
   type WebSocketTransport,
 } from "../browser/index.ts";
-import { parseHeaders, readMessage } from "./read-message.ts";
+import { describeSize } from "./describe-size.ts";
+import { type MessageEntry, MailboxSession } from "./mailbox-session.ts";
+import { MessageList } from "./message-list.ts";
+import { MessageReader } from "./message-reader.ts";
 
 interface BridgeInfo {
   readonly path: string;
   readonly targets: readonly { readonly name: string; readonly tls: string }[];
-}
-
-interface Session {
-  readonly client: Pop3Client;
-  readonly transport: WebSocketTransport;
 }
 
 const TLS_LABELS: Readonly<Record<string, string>> = {
@@ -45,18 +43,45 @@ const signInButton = element<HTMLButtonElement>("sign-in");
 const signOutButton = element<HTMLButtonElement>("sign-out");
 const status = element<HTMLParagraphElement>("status");
 const loginSection = element<HTMLElement>("login");
-const mailboxSection = element<HTMLElement>("mailbox");
+const account = element<HTMLElement>("account");
+const who = element<HTMLElement>("who");
+const mail = element<HTMLElement>("mail");
 const connectionFacts = element<HTMLDListElement>("connection");
 const caption = element<HTMLTableCaptionElement>("messages-caption");
-const rows = element<HTMLTableElement>("messages").tBodies[0] as HTMLTableSectionElement;
-const readerSection = element<HTMLElement>("reader");
+const progress = element<HTMLElement>("list-progress");
+const deleteNote = element<HTMLElement>("delete-note");
+const deleteText = element<HTMLElement>("delete-text");
+const undeleteButton = element<HTMLButtonElement>("undelete");
+const backButton = element<HTMLButtonElement>("back");
+const deleteButton = element<HTMLButtonElement>("delete");
 const readerTitle = element<HTMLHeadingElement>("reader-title");
-const readerHeaders = element<HTMLDListElement>("reader-headers");
-const readerBody = element<HTMLPreElement>("reader-body");
+
+const phone = window.matchMedia("(max-width: 720px)");
+
+const list = new MessageList({
+  body: element<HTMLTableElement>("messages").tBodies[0] as HTMLTableSectionElement,
+  onOpen: (message) => void open(message),
+  onDelete: (message) => void remove(message),
+});
+const reader = new MessageReader({
+  title: readerTitle,
+  empty: element("reader-empty"),
+  message: element("reader-message"),
+  headers: element("reader-headers"),
+  attachments: element("attachments"),
+  remoteNote: element("remote-note"),
+  allowRemote: element("allow-remote"),
+  frame: element("reader-frame"),
+  text: element("reader-text"),
+});
 
 let bridge: BridgeInfo = { path: "/pop3", targets: [] };
-let session: Session | null = null;
-let busy = false;
+let session: MailboxSession | null = null;
+let transport: WebSocketTransport | null = null;
+/** The message the reader shows or is fetching. */
+let opened: number | null = null;
+let total = 0;
+let summarised = 0;
 
 function say(text: string, kind: "info" | "error" = "info"): void {
   status.textContent = text;
@@ -70,15 +95,9 @@ function explain(error: unknown): string {
       : `The bridge says: ${error.closeReason}.`;
   }
   if (Pop3Error.isInstance(error)) return `The POP3 server says: ${error.serverText}`;
-  const closed = session?.transport.closeEvent;
+  const closed = transport?.closeEvent;
   const suffix = closed?.reason ? ` (the connection closed: ${closed.reason})` : "";
   return `${error instanceof Error ? error.message : String(error)}${suffix}`;
-}
-
-function describeSize(octets: number): string {
-  if (octets < 1024) return `${octets} B`;
-  if (octets < 1024 * 1024) return `${(octets / 1024).toFixed(1)} KiB`;
-  return `${(octets / 1024 / 1024).toFixed(1)} MiB`;
 }
 
 function fact(list: HTMLDListElement, term: string, value: string): void {
@@ -93,22 +112,6 @@ function endpoint(): string {
   const url = new URL(bridge.path, location.href);
   url.protocol = location.protocol === "https:" ? "wss:" : "ws:";
   return url.href;
-}
-
-async function collect(chunks: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  let length = 0;
-  for await (const chunk of chunks) {
-    parts.push(chunk);
-    length += chunk.length;
-  }
-  const whole = new Uint8Array(length);
-  let at = 0;
-  for (const part of parts) {
-    whole.set(part, at);
-    at += part.length;
-  }
-  return whole;
 }
 
 async function loadBridge(): Promise<void> {
@@ -127,11 +130,7 @@ async function loadBridge(): Promise<void> {
   }
 }
 
-function showConnection(
-  upstream: UpstreamHello,
-  transport: WebSocketTransport,
-  user: string,
-): void {
+function showConnection(upstream: UpstreamHello, user: string, secure: boolean): void {
   connectionFacts.replaceChildren();
   fact(connectionFacts, "Signed in as", user);
   fact(connectionFacts, "Server", upstream.target ?? "this server");
@@ -146,129 +145,214 @@ function showConnection(
     location.protocol === "https:" ? "TLS (wss://)" : "this machine only (ws:// on loopback)",
   );
   fact(connectionFacts, "Greeting", upstream.greeting);
-  fact(connectionFacts, "Whole path private", transport.secure ? "yes" : "no");
+  fact(connectionFacts, "Whole path private", secure ? "yes" : "no");
 }
 
-async function listMessages(client: Pop3Client): Promise<void> {
-  const listing = await client.list();
-  // UIDL is optional (RFC 1939 section 7): a server without it still lists.
-  const uids = new Map<number, string>();
+/** One pane at a time on a phone; both on a wide screen, where this only marks the focus. */
+function showPane(view: "list" | "reader"): void {
+  mail.dataset.view = view;
+}
+
+function showProgress(): void {
+  const inAll = `${total} message${total === 1 ? "" : "s"}`;
+  progress.textContent = summarised < total ? `Loading ${summarised} of ${inAll}…` : inAll;
+}
+
+function showDeleteNote(): void {
+  const count = session?.deletedCount ?? 0;
+  deleteNote.hidden = count === 0;
+  deleteText.textContent =
+    `${count} message${count === 1 ? "" : "s"} marked for deletion. POP3 deletes ` +
+    `${count === 1 ? "it" : "them"} when you sign out; closing the page instead deletes nothing.`;
+  const entry = opened === null ? undefined : session?.entry(opened);
+  deleteButton.hidden = entry === undefined;
+  deleteButton.disabled = entry?.deleted === true;
+  deleteButton.textContent = entry?.deleted === true ? "Marked for deletion" : "Delete";
+}
+
+function label(entry: MessageEntry | undefined, message: number): string {
+  return entry?.summary?.subject || `Message ${message}`;
+}
+
+async function open(message: number): Promise<void> {
+  const current = session;
+  if (current === null) return;
+  list.select(message, { focus: false });
+  if (opened === message && mail.dataset.view === "reader") return;
+  opened = message;
+  const entry = current.entry(message);
+  reader.loading(label(entry, message));
+  showDeleteNote();
+  showPane("reader");
+  if (phone.matches) readerTitle.focus();
   try {
-    for (const entry of await client.uidl()) uids.set(entry.message, entry.uid);
+    const readable = await current.read(message);
+    if (opened !== message || session !== current) return;
+    reader.show(readable);
   } catch (error) {
-    if (!Pop3Error.isInstance(error)) throw error;
-  }
-  rows.replaceChildren();
-  const total = listing.reduce((sum, entry) => sum + entry.size, 0);
-  caption.textContent =
-    listing.length === 0
-      ? "No messages."
-      : `${listing.length} message${listing.length === 1 ? "" : "s"}, ${describeSize(total)} in all.`;
-  for (const entry of listing) {
-    const headers = parseHeaders(
-      new TextDecoder().decode(await collect(client.top(entry.message, 0))),
-    );
-    const row = rows.insertRow();
-    row.dataset.message = String(entry.message);
-    const cells = [
-      String(entry.message),
-      describeSize(entry.size),
-      uids.get(entry.message) ?? "none",
-    ];
-    cells.forEach((text, index) => {
-      const cell = row.insertCell();
-      cell.textContent = text;
-      cell.className = index < 2 ? "number narrow" : "narrow";
-    });
-    const subjectCell = row.insertCell();
-    const open = document.createElement("button");
-    open.type = "button";
-    open.className = "link";
-    open.textContent = headers.get("subject") || "(no subject)";
-    open.addEventListener("click", () => void readOne(entry.message, row));
-    subjectCell.append(open);
+    if (opened !== message || session !== current) return;
+    reader.failed(label(entry, message), explain(error));
   }
 }
 
-async function readOne(message: number, row: HTMLTableRowElement): Promise<void> {
-  if (session === null || busy) return;
-  busy = true;
-  say(`Reading message ${message}…`);
+async function remove(message: number): Promise<void> {
+  const current = session;
+  const entry = current?.entry(message);
+  if (current === null || entry === undefined || entry.deleted) return;
   try {
-    const shown = readMessage(await session.client.retrBytes(message));
-    for (const other of rows.rows) other.classList.toggle("current", other === row);
-    readerHeaders.replaceChildren();
-    for (const name of ["from", "to", "date", "subject"]) {
-      const value = shown.headers.get(name);
-      if (value !== undefined) fact(readerHeaders, name[0]?.toUpperCase() + name.slice(1), value);
-    }
-    readerTitle.textContent = `Message ${message}`;
-    readerBody.textContent = shown.text;
-    readerSection.hidden = false;
-    readerTitle.focus();
-    say(`Message ${message} is open below.`);
+    await current.delete(message);
+    list.update(entry);
+    showDeleteNote();
+    say(`Message ${message} is marked for deletion.`);
   } catch (error) {
     say(explain(error), "error");
-  } finally {
-    busy = false;
   }
+}
+
+async function undeleteAll(): Promise<void> {
+  const current = session;
+  if (current === null) return;
+  try {
+    await current.undeleteAll();
+    for (const entry of entriesOf(current)) list.update(entry);
+    showDeleteNote();
+    say("Nothing is marked for deletion any more.");
+  } catch (error) {
+    say(explain(error), "error");
+  }
+}
+
+function entriesOf(current: MailboxSession): MessageEntry[] {
+  const entries: MessageEntry[] = [];
+  for (let message = 1; message <= total; message++) {
+    const entry = current.entry(message);
+    if (entry !== undefined) entries.push(entry);
+  }
+  return entries;
+}
+
+function showSignedOut(): void {
+  session = null;
+  transport = null;
+  opened = null;
+  list.clear();
+  reader.clear();
+  mail.hidden = true;
+  account.hidden = true;
+  deleteNote.hidden = true;
+  loginSection.hidden = false;
+  signInButton.disabled = false;
+  signOutButton.disabled = false;
 }
 
 async function signIn(event: SubmitEvent): Promise<void> {
   event.preventDefault();
-  if (busy) return;
-  busy = true;
+  if (signInButton.disabled) return;
   signInButton.disabled = true;
   const target = serverSelect.value;
   const user = userInput.value;
   say(`Connecting to ${target}…`);
+  let connected: Awaited<ReturnType<typeof connectBridgeClient>> | null = null;
   try {
-    const { client, transport, upstream } = await connectBridgeClient({ url: endpoint(), target });
-    session = { client, transport };
+    connected = await connectBridgeClient({ url: endpoint(), target });
+    transport = connected.transport;
     say(`Connected. Signing in as ${user}…`);
-    await client.login({
+    await connected.client.login({
       user,
       password: passwordInput.value,
       method: methodSelect.value as LoginMethod,
     });
-    passwordInput.value = "";
-    showConnection(upstream, transport, user);
-    loginSection.hidden = true;
-    mailboxSection.hidden = false;
-    say("Signed in. Reading the message list…");
-    await listMessages(client);
-    say("Signed in. Choose a subject to read the message.");
   } catch (error) {
     say(explain(error), "error");
-    await session?.client.close().catch(() => {});
-    session = null;
-    loginSection.hidden = false;
-    mailboxSection.hidden = true;
-  } finally {
-    busy = false;
+    await connected?.client.close().catch(() => {});
+    transport = null;
     signInButton.disabled = false;
+    return;
+  }
+  passwordInput.value = "";
+  showConnection(connected.upstream, user, connected.client.secure);
+  const current = new MailboxSession({
+    client: connected.client,
+    events: {
+      listed: (entries) => {
+        total = entries.length;
+        summarised = 0;
+        caption.textContent = `${total} messages, newest first`;
+        list.show(entries);
+        // The keyboard starts in the list, on the newest message.
+        const newest = entries[0];
+        if (newest !== undefined) list.select(newest.message, { focus: true });
+        showProgress();
+        if (total === 0) say("Signed in. The mailbox is empty.");
+      },
+      summarised: (entry) => {
+        summarised++;
+        list.update(entry);
+        showProgress();
+      },
+      loaded: () => {
+        const size = entriesOf(current).reduce((sum, entry) => sum + entry.size, 0);
+        progress.textContent = `${total} message${total === 1 ? "" : "s"}, ${describeSize(size)}`;
+      },
+    },
+  });
+  session = current;
+  who.textContent = user;
+  loginSection.hidden = true;
+  account.hidden = false;
+  mail.hidden = false;
+  showPane("list");
+  reader.clear();
+  say("Signed in. Choose a message to read it.");
+  try {
+    await current.load();
+  } catch (error) {
+    if (session !== current) return;
+    say(`The connection was lost: ${explain(error)}`, "error");
+    await current.abandon();
+    showSignedOut();
   }
 }
 
 async function signOut(): Promise<void> {
-  if (session === null || busy) return;
-  busy = true;
-  const { client } = session;
-  session = null;
+  const current = session;
+  if (current === null || signOutButton.disabled) return;
+  signOutButton.disabled = true;
+  const deleting = current.deletedCount;
+  say(
+    deleting === 0
+      ? "Signing out…"
+      : `Signing out: the server now deletes ${deleting} message${deleting === 1 ? "" : "s"}…`,
+  );
   try {
-    await client.quit();
-    say("Signed out.");
+    await current.signOut();
+    say(
+      deleting === 0
+        ? "Signed out."
+        : `Signed out. The server deleted ${deleting} message${deleting === 1 ? "" : "s"}.`,
+    );
   } catch (error) {
     say(explain(error), "error");
   } finally {
-    busy = false;
-    mailboxSection.hidden = true;
-    readerSection.hidden = true;
-    loginSection.hidden = false;
+    showSignedOut();
     userInput.focus();
   }
 }
 
 form.addEventListener("submit", (event) => void signIn(event));
 signOutButton.addEventListener("click", () => void signOut());
+undeleteButton.addEventListener("click", () => void undeleteAll());
+deleteButton.addEventListener("click", () => {
+  if (opened !== null) void remove(opened);
+});
+backButton.addEventListener("click", () => {
+  showPane("list");
+  const current = list.current;
+  if (current !== null) list.select(current, { focus: true });
+});
+document.addEventListener("keydown", (event) => {
+  if (event.key === "Escape" && mail.dataset.view === "reader" && !mail.hidden) {
+    backButton.click();
+  }
+});
 void loadBridge();

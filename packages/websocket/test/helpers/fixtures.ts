@@ -2,7 +2,7 @@
  * A POP3 server (@apop/node, MemoryStore) and a raw WebSocket peer, shared by the tests.
  */
 import * as net from "node:net";
-import { type Authenticator, MemoryStore } from "@apop/core";
+import { type Authenticator, type MailStore, MemoryStore } from "@apop/core";
 import { createPop3Server, type Pop3Server, type Pop3ServerEvent } from "@apop/node";
 import { afterEach } from "vitest";
 import { WebSocket } from "ws";
@@ -28,22 +28,26 @@ export const GREETINGS = Buffer.from(
   "latin1",
 );
 
-export interface Pop3 {
+export interface Pop3<Store extends MailStore = MemoryStore> {
   readonly server: Pop3Server;
-  readonly store: MemoryStore;
+  readonly store: Store;
   readonly port: number;
   readonly tlsPort: number;
   readonly events: Pop3ServerEvent[];
   close(): Promise<void>;
 }
 
-/** A server on 127.0.0.1 with STLS on `port` and implicit TLS on `tlsPort`. */
-export async function startPop3(
+/**
+ * A server on 127.0.0.1 with STLS on `port` and implicit TLS on `tlsPort`, serving
+ * `mailboxes` from a MemoryStore, or `options.store`.
+ */
+export async function startPop3<Store extends MailStore = MemoryStore>(
   pki: TestPki,
   mailboxes: Record<string, Uint8Array[]> = { alice: [HELLO, GREETINGS] },
-  options: { maxConnections?: number; listen?: boolean } = {},
-): Promise<Pop3> {
-  const store = new MemoryStore({ mailboxes, chunkSize: 16 * 1024 });
+  options: { maxConnections?: number; listen?: boolean; store?: Store } = {},
+): Promise<Pop3<Store>> {
+  const store =
+    options.store ?? (new MemoryStore({ mailboxes, chunkSize: 16 * 1024 }) as MailStore as Store);
   const events: Pop3ServerEvent[] = [];
   const server = createPop3Server({
     store,
@@ -166,6 +170,9 @@ export function nodeWebSocket(options: { origin?: string; ca?: string } = {}): {
         origin: options.origin ?? ORIGIN,
         ...(options.ca === undefined ? {} : { ca: options.ca }),
       });
+      // A browser's WebSocket fires "error" at no one harmlessly (a close while connecting
+      // does); an EventEmitter throws it. Listeners added by the transport still get it.
+      this.on("error", () => {});
       created.push(this);
       // A browser dispatches an error event and never throws; ws's EventEmitter throws an
       // 'error' nobody listens to (a close while still connecting, on a loaded machine).

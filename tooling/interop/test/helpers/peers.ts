@@ -27,8 +27,14 @@ export interface Peers {
   delivered(account: Account): DeliveredMessage[];
 }
 
-/** Starts apop-server when `apop` is given, then Dovecot when `dovecot` is, in `label`'s folder. */
-export function usePeers(label: string, servers: { apop?: Mail; dovecot?: Mail }): Peers {
+/**
+ * Starts apop-server when `apop` is given (under `runtime`, default this Node), then Dovecot
+ * when `dovecot` is, in `label`'s folder.
+ */
+export function usePeers(
+  label: string,
+  servers: { apop?: Mail; dovecot?: Mail; runtime?: string },
+): Peers {
   const certificates = inject("certificates");
   let dir: string | undefined;
   let server: ApopServer | undefined;
@@ -44,7 +50,13 @@ export function usePeers(label: string, servers: { apop?: Mail; dovecot?: Mail }
         delivered.set(account.name, await writeMaildir({ dir: dirOf, messages }));
       }
       const users = servers.apop.map(([account]) => account);
-      server = await startApopServer({ dir, maildirRoot: maildirRoot(), users, certificates });
+      server = await startApopServer({
+        dir,
+        maildirRoot: maildirRoot(),
+        users,
+        certificates,
+        ...(servers.runtime === undefined ? {} : { runtime: servers.runtime }),
+      });
     }
     if (servers.dovecot !== undefined) {
       dovecot = await startDovecot({

@@ -1,0 +1,68 @@
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
+import { hostname, tmpdir } from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { acquireDovecotSessionLock, DOVECOT_SESSION_LOCK } from "./dovecot-session-lock.ts";
+
+const timings = { staleAfterMs: 60_000, refreshMs: 10_000 };
+
+describe("Dovecot's POP3 session dotlock", () => {
+  it("writes <pid>:<hostname> as Dovecot does, removes it on release, and refuses a live holder", async () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), "dovecot-lock-")), DOVECOT_SESSION_LOCK);
+    const lock = await acquireDovecotSessionLock({ file, ...timings });
+    expect(readFileSync(file, "utf8")).toBe(`${process.pid}:${hostname()}`);
+    await lock.release();
+    expect(existsSync(file)).toBe(false);
+    // A live Dovecot pop3 process on this host (pid 1 stands in for it) holds it: in-use.
+    writeFileSync(file, `1:${hostname()}`);
+    await expect(acquireDovecotSessionLock({ file, ...timings })).rejects.toMatchObject({
+      code: "in-use",
+    });
+  });
+
+  it("takes over the lock of a dead local process, or one nobody refreshed, and nothing else", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "dovecot-lock-"));
+    const file = path.join(dir, DOVECOT_SESSION_LOCK);
+    writeFileSync(file, `999999999:${hostname()}`);
+    await (await acquireDovecotSessionLock({ file, ...timings })).release();
+    writeFileSync(file, "1:another-host");
+    await expect(acquireDovecotSessionLock({ file, ...timings })).rejects.toMatchObject({
+      code: "in-use",
+    });
+    // Another host's lock goes stale after Dovecot's 5 minutes, not sooner (Dovecot refreshes
+    // its session lock only that often).
+    const fourMinutes = new Date(Date.now() - 240_000);
+    utimesSync(file, fourMinutes, fourMinutes);
+    await expect(acquireDovecotSessionLock({ file, ...timings })).rejects.toMatchObject({
+      code: "in-use",
+    });
+    const old = new Date(Date.now() - 360_000);
+    utimesSync(file, old, old);
+    await (await acquireDovecotSessionLock({ file, ...timings })).release();
+  });
+
+  it("never takes over a live local holder's lock, however old, nor one it cannot read", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "dovecot-lock-"));
+    const file = path.join(dir, DOVECOT_SESSION_LOCK);
+    const hour = new Date(Date.now() - 3_600_000);
+    writeFileSync(file, `1:${hostname()}`);
+    utimesSync(file, hour, hour);
+    await expect(acquireDovecotSessionLock({ file, ...timings })).rejects.toMatchObject({
+      code: "in-use",
+    });
+    // Unreadable (a directory stands in for a file of another user): judged by its age only.
+    rmSync(file);
+    mkdirSync(file);
+    await expect(acquireDovecotSessionLock({ file, ...timings })).rejects.toMatchObject({
+      code: "in-use",
+    });
+  });
+});
