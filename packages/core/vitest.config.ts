@@ -1,5 +1,5 @@
-import { configDefaults, defineConfig } from "vitest/config";
 import { apopVitest } from "@apop/vitest-preset";
+import { configDefaults, defineConfig } from "vitest/config";
 
 const preset = apopVitest({
   coverage: {

@@ -127,7 +127,7 @@ describe("apop capa", () => {
       /^UIDL +UIDL: unique ids that last across sessions \(RFC 2449 6\.8\)$/m,
     );
     expect(result.stdout).toMatch(
-      /^SASL +PLAIN LOGIN CRAM-MD5 +AUTH with these SASL mechanisms \(RFC 5034\)$/m,
+      /^SASL +SCRAM-SHA-256-PLUS SCRAM-SHA-256 PLAIN LOGIN CRAM-MD5 +AUTH with these SASL mechanisms \(RFC 5034\)$/m,
     );
     expect(result.stdout).not.toMatch(/^STLS/m);
   });
@@ -194,8 +194,9 @@ describe("credentials and login methods", () => {
   it.each([
     ["URL ;AUTH=+APOP", ";AUTH=+APOP", [], "APOP"],
     ["URL ;AUTH=CRAM-MD5", ";AUTH=CRAM-MD5", [], "CRAM-MD5"],
-    ["URL ;AUTH=*", ";AUTH=*", [], "PLAIN"],
-    ["the default (auto, inside TLS)", "", [], "PLAIN"],
+    ["URL ;AUTH=*", ";AUTH=*", [], "SCRAM-SHA-256-PLUS"],
+    ["the default (auto, inside TLS)", "", [], "SCRAM-SHA-256-PLUS"],
+    ["--auth scram-sha-256", "", ["--auth", "scram-sha-256"], "SCRAM-SHA-256"],
     ["--auth user", "", ["--auth", "user"], "USER"],
     ["--auth plain", "", ["--auth", "plain"], "PLAIN"],
     ["--auth login", "", ["--auth", "login"], "LOGIN"],
@@ -243,7 +244,7 @@ describe("credentials and login methods", () => {
     expect(result.stdout).not.toContain(PASSWORD);
   });
 
-  it("auto never sends the password in clear: without TLS it picks CRAM-MD5", async () => {
+  it("auto never sends the password in clear: without TLS it picks SCRAM-SHA-256", async () => {
     const user = work.user([]);
     const result = await runApop(
       ["list", `pop://${user.name}@127.0.0.1:${server.port}`, "--tls", "none"],
@@ -253,7 +254,7 @@ describe("credentials and login methods", () => {
       },
     );
     expect(result.code).toBe(0);
-    expect(server.mechanismsOf(user.name)).toEqual(["CRAM-MD5"]);
+    expect(server.mechanismsOf(user.name)).toEqual(["SCRAM-SHA-256"]);
   });
 });
 

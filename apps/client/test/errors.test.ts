@@ -7,7 +7,7 @@ import { createPop3Server } from "@apop/node";
 import { describe, expect, it } from "vitest";
 import { maildirProblems } from "./helpers/local-mail.ts";
 import { smallMessage } from "./helpers/messages.ts";
-import { runApop } from "./helpers/run-apop.ts";
+import { collect, runApop, spawnApop } from "./helpers/run-apop.ts";
 import { PASSWORD, perFileServer } from "./helpers/server.ts";
 import { serverMessageCount } from "./helpers/workspace.ts";
 
@@ -138,7 +138,15 @@ describe("login failures", () => {
     const held = await server.store.open(user.name);
     try {
       const result = await runApop(
-        ["fetch", tlsUrl(user.name), "--ca", pki.caFile, "--maildir", join(work.dir, user.name)],
+        [
+          "fetch",
+          tlsUrl(user.name),
+          "--ca",
+          pki.caFile,
+          "--maildir",
+          join(work.dir, user.name),
+          "--no-retry",
+        ],
         {
           home: user.home,
           env,
@@ -150,6 +158,37 @@ describe("login failures", () => {
     } finally {
       await held.release();
     }
+  });
+
+  it("retries a held maildrop after an announced wait, and succeeds once it is free", async () => {
+    const user = work.user([smallMessage(1)]);
+    const held = await server.store.open(user.name);
+    const child = spawnApop(["list", tlsUrl(user.name), "--ca", pki.caFile, "--retry", "2"], {
+      home: user.home,
+      env,
+    });
+    const result = collect(child);
+    let stderr = "";
+    await new Promise<void>((resolve) => {
+      child.stderr?.on("data", (data: Buffer | string) => {
+        stderr += data.toString();
+        if (stderr.includes("retrying in")) resolve();
+      });
+    });
+    expect(stderr).toMatch(/\[IN-USE\].*; retrying in 2 s \(attempt 2 of 3\)/);
+    await held.release();
+    const done = await result;
+    expect(done.code, done.stderr).toBe(0);
+  });
+
+  it("never retries a wrong password ([AUTH])", async () => {
+    const user = work.user([]);
+    const result = await runApop(["list", tlsUrl(user.name), "--ca", pki.caFile, "--retry", "5"], {
+      home: user.home,
+      env: { APOP_PASSWORD: "wrong" },
+    });
+    expect(oneLine(result.stderr)).not.toContain("retrying");
+    expect(result.code).toBe(4);
   });
 
   it("--debug adds the stack to the one line", async () => {
@@ -260,5 +299,17 @@ describe("TLS downgrade (RFC 8314 section 5.2)", () => {
       ),
     ) as { tls: boolean };
     expect(state.tls).toBe(true);
+  });
+
+  it("a list over TLS latches the account too: check and list then refuse --tls none", async () => {
+    const user = work.user([smallMessage(1)]);
+    const stls = `pop3://${user.name}@127.0.0.1:${server.port}`;
+    const listed = await runApop(["list", stls, "--ca", pki.caFile], { home: user.home, env });
+    expect(listed.code, listed.stderr).toBe(0);
+    for (const command of ["list", "check"]) {
+      const refused = await runApop([command, stls, "--tls", "none"], { home: user.home, env });
+      expect(oneLine(refused.stderr)).toContain("refusing to connect without TLS");
+      expect(refused.code).toBe(3);
+    }
   });
 });

@@ -161,7 +161,7 @@ describe("bad configuration", () => {
     );
     expect(lines).toEqual([
       `users: ${users}:3: user "nopassword" has no password field`,
-      `users: ${users}:5: unknown password scheme {MD5} (apop-server reads PLAIN, CLEARTEXT, SSHA512 and SHA512-CRYPT)`,
+      `users: ${users}:5: unknown password scheme {MD5} (apop-server reads PLAIN, CLEARTEXT, SSHA512, SHA512-CRYPT and SCRAM-SHA-256)`,
       `users: ${users}:6: user "good" is already defined on line 2`,
       `users: ${users}:7: user name ".hidden" cannot be a Maildir folder: invalid user name: starts with a dot`,
       `users: ${users}:8: {SSHA512}: too short: expected a 64-byte SHA-512 digest followed by a salt`,

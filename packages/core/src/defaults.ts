@@ -28,6 +28,11 @@ export const DEFAULTS = {
   ipv6PrefixLength: 64,
   /** Wait before every failed login's `-ERR`, in ms (Dovecot's `auth_failure_delay`). */
   authFailureDelayMs: 2000,
+  /**
+   * Least time between two logins to one maildrop, in seconds (RFC 2449 section 6.5 counts
+   * LOGIN-DELAY in seconds); 0 enforces and advertises none.
+   */
+  loginDelay: 0,
   /** Longest TLS handshake, implicit or after STLS, either side, in ms (fetchmail CVE-2011-1947). */
   tlsHandshakeTimeoutMs: 30_000,
   /** Longest wait for the client's TCP connection, in ms. */

@@ -4,6 +4,9 @@
 
 // Authentication.
 export { apopDigest, createApopTimestamp } from "./auth/apop.ts";
+// Added by issue 13 (SCRAM, OAuth, policy, UTF8/LANG): the types programs name, and the retry
+// classification other programs share (retryAdvice). The rest is in ./internal.ts.
+export type { LoginAbilities } from "./auth/choose-login-method.ts";
 export {
   type ChooseLoginMethodOptions,
   chooseLoginMethod,
@@ -13,20 +16,28 @@ export {
 } from "./auth/choose-login-method.ts";
 export type { Authenticator, Credential } from "./auth/credential.ts";
 export { md5 } from "./auth/md5.ts";
+export type { ChannelBinding, ChannelBindingType } from "./auth/sasl/channel-binding.ts";
 export { cramMd5Server } from "./auth/sasl/cram-md5.ts";
 export { plainServer } from "./auth/sasl/plain.ts";
 export type {
   LoginProof,
+  SaslClientCredentials,
   SaslClientExchange,
   SaslClientMechanism,
   SaslClientStep,
+  SaslClientVerifier,
+  SaslServerContext,
   SaslServerExchange,
   SaslServerMechanism,
   SaslServerStep,
 } from "./auth/sasl/sasl-mechanism.ts";
+export type { ScramCredential } from "./auth/scram/scram-credential.ts";
+export type { TokenValidator, TokenVerdict } from "./auth/token-validator.ts";
 export { verifyProof } from "./auth/verify-proof.ts";
 // Bytes.
 export { LineReader, type LineReadResult } from "./bytes/line-reader.ts";
+// Limits and the store contract.
+export { DEFAULTS, defaultPort } from "./defaults.ts";
 // Drivers: run a session over a transport.
 export type {
   ClientConnectOptions,
@@ -35,7 +46,7 @@ export type {
   TlsMode,
 } from "./driver/client-connect-options.ts";
 export type { ConnectionAdmissionOptions, ConnectionLimit } from "./driver/connection-admission.ts";
-export type { UrlConnectTarget } from "./driver/url-connect-target.ts";
+export type { LoginPenaltiesOptions } from "./driver/login-penalties.ts";
 export {
   type LoginOptions,
   PIPELINE_WINDOW,
@@ -46,6 +57,7 @@ export {
   type TopEachOptions,
   type TopResult,
 } from "./driver/pop3-client.ts";
+export { type RetryAdvice, retryAdvice } from "./driver/retry-advice.ts";
 export {
   type ServeConnectionOptions,
   type ServeEvent,
@@ -69,21 +81,7 @@ export type {
   ServerHostOptions,
 } from "./driver/server-host-options.ts";
 export type { Clock, Transport } from "./driver/transport.ts";
-
-// PROXY protocol (HAProxy's specification, v1 and v2): the header a balancer sends first.
-export { formatProxyHeader } from "./proxy/format-proxy-header.ts";
-export {
-  type ProxyEndpoints,
-  type ProxyHeader,
-  type ProxyHeaderParse,
-  parseProxyHeader,
-} from "./proxy/parse-proxy-header.ts";
-export type {
-  ProxyProtocolOptions,
-  ResolvedProxyProtocol,
-} from "./proxy/proxy-protocol-options.ts";
-export type { ProxyHeaderOutcome, ProxyRefusal } from "./proxy/read-proxy-header.ts";
-
+export type { UrlConnectTarget } from "./driver/url-connect-target.ts";
 // Errors.
 export { ApopError } from "./errors/apop-error.ts";
 export { LocalProtocolError, type LocalProtocolErrorCode } from "./errors/local-protocol-error.ts";
@@ -126,9 +124,20 @@ export {
   type StatusLine,
 } from "./grammar/status-line.ts";
 export { wireSize } from "./grammar/wire-size.ts";
-// Limits and the store contract.
-export { DEFAULTS, defaultPort } from "./defaults.ts";
 export { DEFAULT_LIMITS, type Limits } from "./limits.ts";
+// PROXY protocol (HAProxy's specification, v1 and v2): the header a balancer sends first.
+export { formatProxyHeader } from "./proxy/format-proxy-header.ts";
+export {
+  type ProxyEndpoints,
+  type ProxyHeader,
+  type ProxyHeaderParse,
+  parseProxyHeader,
+} from "./proxy/parse-proxy-header.ts";
+export type {
+  ProxyProtocolOptions,
+  ResolvedProxyProtocol,
+} from "./proxy/proxy-protocol-options.ts";
+export type { ProxyHeaderOutcome, ProxyRefusal } from "./proxy/read-proxy-header.ts";
 // Sessions: the two state machines, and the table they share.
 export {
   type ClientEvent,

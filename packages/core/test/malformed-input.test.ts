@@ -232,7 +232,7 @@ const STATUS = /^(\+OK|-ERR)( |$)/;
 const CONTINUATION = /^\+ /;
 /** Lines allowed inside a block: listings, capabilities, languages, and the fixture messages. */
 const BLOCK_LINE =
-  /^(\d+ \d+|\d+ uid-\d+|[A-Z0-9-]+( [A-Za-z0-9-]+)*|en English|Subject: \w+|From: b@example\.org|body one|line \d|\.\.dot|x|)$/;
+  /^(\d+ \d+|\d+ uid-\d+|[A-Z0-9-]+( [A-Za-z0-9-]+)*|[a-z]+(-[a-z]+)? \w+|Subject: \w+|From: b@example\.org|body one|line \d|\.\.dot|x|)$/;
 
 /**
  * Reads the output as POP3: a status line or continuation at the top; after a +OK, either the

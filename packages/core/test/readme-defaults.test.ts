@@ -50,6 +50,7 @@ describe("the defaults the READMEs state are core's", () => {
       maxPreLoginConnections: DEFAULTS.maxPreLoginConnections,
       ipv6PrefixLength: DEFAULTS.ipv6PrefixLength,
       authFailureDelaySeconds: DEFAULTS.authFailureDelayMs / 1000,
+      loginDelaySeconds: DEFAULTS.loginDelay,
       authFailures: DEFAULT_LIMITS.authFailures,
       badCommands: DEFAULT_LIMITS.badCommands,
     });

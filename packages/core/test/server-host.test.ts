@@ -465,3 +465,51 @@ describe("ServerHost", () => {
     expect(host.closing).toBe(false);
   });
 });
+
+/** One failed USER/PASS from `remoteAddress` on its own connection: its `-ERR`'s delay. */
+function failedLogins(host: ServerHost, events: ServerHostEvent[], clock: ManualClock) {
+  let seen = 0;
+  return async (remoteAddress: string): Promise<number> => {
+    const { link } = open(host, { remoteAddress });
+    await link.client.write(ascii("USER alice\r\nPASS wrong\r\n"));
+    for (;;) {
+      const failed = events.flatMap((e) =>
+        e.type === "session-event" && e.event.type === "login-failed" ? [e.event] : [],
+      );
+      if (failed.length > seen) {
+        seen = failed.length;
+        clock.advance(20_000);
+        await link.client.close();
+        return failed.at(-1)?.delayMs ?? -1;
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  };
+}
+
+describe("per-address login penalties across connections", () => {
+  it("each failure from one address waits longer, whatever the connection; others start afresh", async () => {
+    const clock = new ManualClock();
+    const { host, events } = setup({ clock, authFailureDelayMs: 1000, allowPlaintextAuth: true });
+    const fail = failedLogins(host, events, clock);
+    expect(await fail("192.0.2.1")).toBe(1000);
+    expect(await fail("::ffff:192.0.2.1")).toBe(2000);
+    expect(await fail("192.0.2.1")).toBe(4000);
+    expect(await fail("192.0.2.9")).toBe(1000);
+  });
+
+  it("counts an IPv6 /64 as one client, by ipv6PrefixLength (addressGroup), and logs each address", async () => {
+    const clock = new ManualClock();
+    const { host, events } = setup({ clock, authFailureDelayMs: 1000, allowPlaintextAuth: true });
+    const fail = failedLogins(host, events, clock);
+    expect(await fail("2001:db8:1:2::1")).toBe(1000);
+    // Another address of the same /64: the same guesser.
+    expect(await fail("2001:db8:1:2:ffff::9")).toBe(2000);
+    expect(await fail("2001:db8:1:2::1")).toBe(4000);
+    // The next /64 starts afresh.
+    expect(await fail("2001:db8:1:3::1")).toBe(1000);
+    // The connection events keep the exact address, for the log.
+    const opened = events.flatMap((e) => (e.type === "connection-opened" ? [e.remoteAddress] : []));
+    expect(opened).toContain("2001:db8:1:2:ffff::9");
+  });
+});

@@ -954,17 +954,53 @@ describe("RFC 6856 UTF8 and LANG", () => {
 
   it("lists the languages for LANG with no argument, before and after login", () => {
     for (const harness of [fresh(), loggedIn()]) {
-      expect(harness.send("LANG\r\n")).toBe("+OK Language listing follows\r\nen English\r\n.\r\n");
+      expect(harness.send("LANG\r\n")).toBe(
+        "+OK Language listing follows\r\ni-default Default\r\nen English\r\nde Deutsch\r\n.\r\n",
+      );
     }
   });
 
   it.each([
     ["LANG en", "+OK en Language set"],
     ["LANG EN", "+OK en Language set"],
-    ["LANG *", "+OK en Language set"],
+    // RFC 4647 section 3.3.1: a basic range matches the tag and the tags below it.
+    ["LANG en-US", "-ERR Language not supported: en-US"],
+    ["LANG de", "+OK de Sprache eingestellt"],
+    ["LANG i-default", "+OK i-default Language set"],
+    // The administrator's preference; i-default unless the policy names one.
+    ["LANG *", "+OK i-default Language set"],
   ])("answers %s", (command, reply) => {
     expect(fresh().send(`${command}\r\n`)).toBe(`${reply}\r\n`);
     expect(loggedIn().send(`${command}\r\n`)).toBe(`${reply}\r\n`);
+  });
+
+  it("LANG * selects the administrator's language (policy.language)", () => {
+    expect(fresh({ policy: { language: "de" } }).send("LANG *\r\n")).toBe(
+      "+OK de Sprache eingestellt\r\n",
+    );
+  });
+
+  it("answers in German from the catalog, with umlauts only after UTF8 (RFC 6856 sections 2, 3)", () => {
+    const before = loggedIn();
+    before.send("LANG de\r\n");
+    // "Nichts zu tun" is ASCII: German at once; "Fähigkeiten folgen" waits for UTF8.
+    expect(before.send("NOOP\r\n")).toBe("+OK Nichts zu tun\r\n");
+    expect(before.send("CAPA\r\n")).toMatch(/^\+OK Capability list follows\r\n/);
+    expect(fresh().send("LANG de\r\nUSER mrose\r\n")).toMatch(/\+OK Bitte PASS senden\r\n$/);
+    const after = fresh();
+    after.send("UTF8\r\nLANG de\r\n");
+    // The harness reads octets as latin1; the reply is UTF-8.
+    const octets = Uint8Array.from(after.send("CAPA\r\n"), (c) => c.charCodeAt(0));
+    expect(new TextDecoder().decode(octets)).toMatch(/^\+OK Fähigkeiten folgen\r\n/);
+  });
+
+  it("still takes UTF-8 user names and passwords before UTF8, as clients that never send it do", () => {
+    const harness = fresh();
+    const mark = harness.events.length;
+    harness.send(new TextEncoder().encode("USER r\u00f6se\r\nPASS p\u00e4ss\r\n"));
+    expect(harness.since(mark)).toContainEqual(
+      expect.objectContaining({ type: "login-requested", user: "r\u00f6se" }),
+    );
   });
 
   it("refuses an unsupported language without counting it as a bad command", () => {

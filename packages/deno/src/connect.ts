@@ -9,6 +9,7 @@ import { resolveClientConnectOptions } from "@apop/core/internal";
 import { denoClock } from "./deno-clock.ts";
 import { DenoConnTransport } from "./deno-conn-transport.ts";
 import { handshakeTls } from "./handshake-tls.ts";
+import { randomBytes } from "./random-bytes.ts";
 
 export type { TlsMode } from "@apop/core";
 
@@ -87,7 +88,7 @@ export async function connect(options: ConnectOptions): Promise<Pop3Client> {
     });
   }
   // For `starttls`, core confirms STLS and upgrades before it returns (`requireTls`).
-  return Pop3Client.connect({ transport, ...client });
+  return Pop3Client.connect({ transport, randomBytes, ...client });
 }
 
 /** Runs a connect with `Deno.connect`'s abort signal as the timeout. */

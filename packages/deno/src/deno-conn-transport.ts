@@ -1,4 +1,5 @@
 import {
+  type ChannelBinding,
   type Clock,
   DEFAULTS,
   LocalProtocolError,
@@ -24,6 +25,11 @@ export interface ByteConn {
   close(): void;
   /** TLS connections: resolves once the handshake is done. */
   handshake?(): Promise<unknown>;
+  /**
+   * TLS connections whose runtime exposes it: the channel binding data of the finished
+   * handshake (RFC 5929, RFC 9266), else null.
+   */
+  channelBinding?(): ChannelBinding | null;
 }
 
 /** What `new DenoConnTransport()` takes: the connection and how it upgrades to TLS. */
@@ -103,6 +109,15 @@ export class DenoConnTransport implements Transport {
   /** True when the bytes travel inside TLS. */
   get secure(): boolean {
     return this.#secure;
+  }
+
+  /**
+   * SCRAM-SHA-256-PLUS's binding data, where the connection has it: the server side of TLS
+   * (through `node:tls`) on TLS 1.2 (`tls-server-end-point`). Deno's own TLS (the client side)
+   * exposes neither an exporter nor the peer certificate: null there.
+   */
+  channelBinding(): ChannelBinding | null {
+    return this.#secure ? (this.#conn.channelBinding?.() ?? null) : null;
   }
 
   /** The connection underneath (the TLS one after `upgrade`). */

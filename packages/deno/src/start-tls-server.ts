@@ -1,5 +1,7 @@
 import { Duplex } from "node:stream";
 import * as tls from "node:tls";
+import type { ChannelBinding } from "@apop/core";
+import { tlsServerEndPoint } from "@apop/core/internal";
 import type { ByteConn } from "./deno-conn-transport.ts";
 
 /**
@@ -77,6 +79,21 @@ class TlsSocketConn implements ByteConn {
   #error: Error | null = null;
   /** Reads and writes waiting for the socket to move; woken together. */
   readonly #waiters = new Set<() => void>();
+
+  /**
+   * `tls-server-end-point` (RFC 5929 section 4.1) of our own certificate on TLS 1.2. Deno's
+   * `node:tls` has no `exportKeyingMaterial`, so TLS 1.3 (which takes `tls-exporter`, RFC 9266)
+   * gets null and the server does not offer -PLUS there.
+   */
+  channelBinding(): ChannelBinding | null {
+    if (this.#socket.getProtocol() !== "TLSv1.2") return null;
+    const certificate = this.#socket.getX509Certificate?.();
+    if (certificate === undefined) return null;
+    return {
+      type: "tls-server-end-point",
+      data: tlsServerEndPoint({ certificate: new Uint8Array(certificate.raw) }),
+    };
+  }
 
   constructor(socket: tls.TLSSocket) {
     this.#socket = socket;

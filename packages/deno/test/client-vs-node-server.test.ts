@@ -91,6 +91,21 @@ Deno.test("Deno client against the Node server", async (t) => {
       await client.quit();
     });
 
+    await t.step(
+      "SCRAM-SHA-256 in clear (Deno's TLS gives no channel binding, so no -PLUS)",
+      async () => {
+        const client = await connect({ host: "127.0.0.1", port: plain, tls: "none" });
+        await client.login({ user: "bob", password: "builder", method: "scram-sha-256" });
+        equal((await client.stat()).count, 1);
+        await client.quit();
+        const wrong = await connect({ host: "127.0.0.1", port: plain, tls: "none" });
+        await rejects(wrong.login({ user: "bob", password: "wrong", method: "scram-sha-256" }), {
+          name: "Pop3Error",
+        });
+        await wrong.quit();
+      },
+    );
+
     await t.step("connectUrl: pop3s:// is implicit TLS, pop:// is STLS", async () => {
       for (const url of [`pop3s://bob@localhost:${implicit}`, `pop://bob@127.0.0.1:${plain}`]) {
         const client = await connectUrl(url, { ca: [pki.ca] });

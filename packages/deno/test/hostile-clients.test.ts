@@ -103,7 +103,10 @@ Deno.test("a client that pipelines RETRs and never reads: the server stops readi
 
 Deno.test("TLS handshakes left half done: each slot is freed at once, as tls-failed, others served", async () => {
   const pki = await createTestPki();
-  const servers = startServers({ tls: { cert: pki.cert, key: pki.key }, tlsHandshakeTimeoutMs: 60_000 });
+  const servers = startServers({
+    tls: { cert: pki.cert, key: pki.key },
+    tlsHandshakeTimeoutMs: 60_000,
+  });
   try {
     // Implicit TLS: the first bytes of a ClientHello, then the client hangs up.
     const implicit = await Deno.connect({

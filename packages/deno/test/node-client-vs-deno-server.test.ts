@@ -17,6 +17,14 @@ interface ClientReport {
   error?: { name: string; code: string | null; message: string };
 }
 
+interface ScramReport {
+  protocol?: string;
+  binding?: string | null;
+  sasl?: string[];
+  method?: string;
+  error?: { name: string; code: string | null; message: string };
+}
+
 Deno.test("Node client against the Deno server", async (t) => {
   const pki = await createTestPki();
   const servers = startServers({ tls: { cert: pki.cert, key: pki.key } });
@@ -95,6 +103,43 @@ Deno.test("Node client against the Deno server", async (t) => {
       equal(report.secure, true);
       deepStrictEqual(report.messages, ["Subject: again\r\n\r\n"]);
     });
+
+    // The README's table: the Deno server binds with tls-server-end-point (its own certificate,
+    // through node:tls) on TLS 1.2; on TLS 1.3 it has no exporter, so it offers no -PLUS.
+    await t.step("SCRAM-SHA-256-PLUS with tls-server-end-point on TLS 1.2", async () => {
+      const report = await runNode<ScramReport>("node-scram-plus.mjs", {
+        port: implicitPort,
+        ca: `${pki.dir}/ca.crt`,
+        maxVersion: "TLSv1.2",
+        user: "bob",
+        password: "builder",
+      });
+      equal(report.error, undefined, JSON.stringify(report.error));
+      equal(report.protocol, "TLSv1.2");
+      equal(report.binding, "tls-server-end-point");
+      ok(report.sasl?.includes("SCRAM-SHA-256-PLUS"), JSON.stringify(report.sasl));
+      equal(report.method, "scram-sha-256-plus");
+      ok(logins().some((l) => l.user === "bob" && l.mechanism === "SCRAM-SHA-256-PLUS"));
+    });
+
+    await t.step(
+      "TLS 1.3: no -PLUS offered (no exporter in Deno), plain SCRAM binds to nothing",
+      async () => {
+        const report = await runNode<ScramReport>("node-scram-plus.mjs", {
+          port: implicitPort,
+          ca: `${pki.dir}/ca.crt`,
+          maxVersion: "TLSv1.3",
+          user: "bob",
+          password: "builder",
+        });
+        equal(report.error, undefined, JSON.stringify(report.error));
+        equal(report.protocol, "TLSv1.3");
+        ok(!report.sasl?.includes("SCRAM-SHA-256-PLUS"), JSON.stringify(report.sasl));
+        // Our Node client could bind (tls-exporter) but sees no -PLUS: it says y, and the
+        // server, which really cannot bind here, accepts that (RFC 5802 section 6).
+        equal(report.method, "scram-sha-256");
+      },
+    );
   } finally {
     await servers.close();
     await pki.cleanup();

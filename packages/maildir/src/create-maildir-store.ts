@@ -77,6 +77,8 @@ export function createMaildirStore(options: MaildirStoreOptions): MailStore {
   const useSizeCache = options.sizeCache ?? true;
   const dovecotLock = options.dovecotSessionLock ?? DOVECOT_SESSION_LOCK;
   return {
+    // LOGIN-DELAY's last login lives in each Maildir (`last-login.ts`).
+    keepsLastLogin: true,
     async open(user: string): Promise<Maildrop> {
       const maildir = maildirUserPath({ root, user });
       if (!(await prepareMaildir({ maildir, missingMailbox }))) return new EmptyMaildrop();

@@ -2,6 +2,7 @@ import type { FileHandle } from "node:fs/promises";
 import { lstat, unlink } from "node:fs/promises";
 import { LocalProtocolError, type Maildrop, type MessageInfo, StoreError } from "@apop/core";
 import { filePath, listNames, openMessageFile, sameFile } from "./file-names.ts";
+import { readLastLogin, writeLastLogin } from "./last-login.ts";
 import type { MaildirFolders } from "./maildir-folders.ts";
 import type { MaildropLock } from "./maildrop-lock.ts";
 import { parseMaildirName } from "./parse-maildir-name.ts";
@@ -45,6 +46,26 @@ export class MaildirMaildrop implements Maildrop {
     this.#entries = [...options.entries];
     this.messages = options.messages;
     this.#lock = options.lock;
+  }
+
+  /** When this Maildir was last logged in to (`last-login.ts`); for LOGIN-DELAY. */
+  async lastLogin(): Promise<number | null> {
+    this.#checkOpen("lastLogin");
+    return readLastLogin({ maildir: this.#folders.maildir }).catch((error: unknown) => {
+      throw toStoreError({ error, message: "cannot read the last login time" });
+    });
+  }
+
+  /** Records a login at `at` in the Maildir (`last-login.ts`). */
+  async recordLogin(at: number): Promise<void> {
+    this.#checkOpen("recordLogin");
+    await writeLastLogin({
+      maildir: this.#folders.maildir,
+      tmp: this.#folders.path("tmp"),
+      at,
+    }).catch((error: unknown) => {
+      throw toStoreError({ error, message: "cannot record the login time" });
+    });
   }
 
   /**

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import * as net from "node:net";
 import { type ClientConnectOptions, type Clock, Pop3Client, RemoteProtocolError } from "@apop/core";
 import { resolveClientConnectOptions } from "@apop/core/internal";
@@ -76,7 +77,7 @@ export async function connect(options: ConnectOptions): Promise<Pop3Client> {
     });
   }
   // For `starttls`, core confirms STLS and upgrades before it returns (`requireTls`).
-  return Pop3Client.connect({ transport, ...client });
+  return Pop3Client.connect({ transport, randomBytes: (length) => randomBytes(length), ...client });
 }
 
 function openSocket(

@@ -252,7 +252,12 @@ class NodePop3Server implements Pop3Server {
           timeoutMs: tlsHandshakeTimeoutMs,
           clock,
         });
-        transport = new NodeSocketTransport({ socket: secured, secure: true, clock });
+        transport = new NodeSocketTransport({
+          socket: secured,
+          secure: true,
+          side: "server",
+          clock,
+        });
       } catch (error) {
         this.#host.handshakeFailed(connection, (error as Error).message);
         return;

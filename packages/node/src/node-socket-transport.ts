@@ -1,6 +1,7 @@
 import type * as net from "node:net";
 import type * as tls from "node:tls";
 import {
+  type ChannelBinding,
   type Clock,
   DEFAULTS,
   LocalProtocolError,
@@ -8,6 +9,7 @@ import {
   type Transport,
 } from "@apop/core";
 import { nodeClock } from "./node-clock.ts";
+import { tlsChannelBinding } from "./tls-channel-binding.ts";
 import { type ClientTlsOptions, handshakeTls } from "./tls-handshake.ts";
 
 /** How a transport may start TLS in place (STLS). */
@@ -20,6 +22,12 @@ export interface NodeSocketTransportOptions {
   readonly socket: net.Socket;
   /** The socket already runs TLS (implicit TLS, RFC 8314). Default false. */
   readonly secure?: boolean;
+  /**
+   * Which end of the TLS connection this is, for channel binding (`tls-server-end-point`
+   * hashes the server's certificate: ours, or the peer's). Default: `startTls.side`, else
+   * `client`.
+   */
+  readonly side?: "client" | "server";
   /** How to answer `upgrade()`. Absent (or `secure`): the transport has no `upgrade`. */
   readonly startTls?: StartTlsOptions;
   /** Longest TLS handshake after STLS, in ms. Default 30 s. */
@@ -68,6 +76,8 @@ export class NodeSocketTransport implements Transport {
   readonly upgrade?: () => Promise<void>;
   #socket: net.Socket;
   #secure: boolean;
+  readonly #side: "client" | "server";
+  #binding: ChannelBinding | null | undefined = undefined;
   readonly #clock: Clock;
   readonly #highWaterMark: number;
   readonly #closeGraceMs: number;
@@ -91,6 +101,7 @@ export class NodeSocketTransport implements Transport {
   constructor(options: NodeSocketTransportOptions) {
     this.#socket = options.socket;
     this.#secure = options.secure ?? false;
+    this.#side = options.side ?? options.startTls?.side ?? "client";
     this.#clock = options.clock ?? nodeClock;
     this.#highWaterMark = options.highWaterMark ?? 64 * 1024;
     this.#closeGraceMs = options.closeGraceMs ?? 2000;
@@ -105,6 +116,23 @@ export class NodeSocketTransport implements Transport {
   /** True when the bytes travel inside TLS. */
   get secure(): boolean {
     return this.#secure;
+  }
+
+  /**
+   * The TLS channel binding data for SCRAM-SHA-256-PLUS: `tls-exporter` on TLS 1.3,
+   * `tls-server-end-point` below (`tlsChannelBinding`). Null before TLS.
+   */
+  channelBinding(): ChannelBinding | null {
+    if (!this.#secure) return null;
+    // Computed once: Node hands out the peer's X509Certificate only on the first call.
+    if (this.#binding === undefined) {
+      const socket = this.#socket as tls.TLSSocket;
+      this.#binding =
+        typeof socket.getProtocol === "function"
+          ? tlsChannelBinding({ socket, side: this.#side })
+          : null;
+    }
+    return this.#binding;
   }
 
   /** Received octets waiting for `read()`: never much more than `highWaterMark`. */

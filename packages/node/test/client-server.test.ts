@@ -1,6 +1,6 @@
 import { MemoryStore, type Pop3Client, Pop3Error } from "@apop/core";
-import { describe, expect, it } from "vitest";
 import { perFileTestPki } from "@apop/vitest-preset/per-file";
+import { describe, expect, it } from "vitest";
 import { connect, type TlsMode } from "../src/index.ts";
 import {
   listSize,
@@ -40,7 +40,13 @@ describe.each(["starttls", "implicit"] as const)("our client against our server 
     expect(capabilities?.has("USER")).toBe(true);
     expect(capabilities?.has("UIDL")).toBe(true);
     expect(capabilities?.has("TOP")).toBe(true);
-    expect(capabilities?.get("SASL")).toEqual(["PLAIN", "LOGIN", "CRAM-MD5"]);
+    expect(capabilities?.get("SASL")).toEqual([
+      "SCRAM-SHA-256-PLUS",
+      "SCRAM-SHA-256",
+      "PLAIN",
+      "LOGIN",
+      "CRAM-MD5",
+    ]);
     expect(client.greeting.timestamp).toMatch(/^<[^<>@]+@pop\.test>$/);
     await client.quit();
   });
@@ -149,7 +155,7 @@ describe("in clear", () => {
       const capabilities = await client.capa();
       expect(capabilities?.has("STLS")).toBe(true);
       expect(capabilities?.has("USER")).toBe(false);
-      expect(capabilities?.get("SASL")).toEqual(["CRAM-MD5"]);
+      expect(capabilities?.get("SASL")).toEqual(["SCRAM-SHA-256", "CRAM-MD5"]);
       await client.login({ user: "bob", password: "builder", method });
       expect((await client.stat()).count).toBe(1);
       await client.quit();

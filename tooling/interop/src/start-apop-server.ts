@@ -1,7 +1,7 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { stopChild, spawnTracked } from "./children.ts";
+import { spawnTracked, stopChild } from "./children.ts";
 import type { Certificates } from "./global-setup.ts";
 import { APOP_SERVER } from "./programs.ts";
 

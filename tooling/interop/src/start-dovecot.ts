@@ -56,8 +56,9 @@ function accounts(): Accounts {
  * The whole configuration: nothing is read from /etc/dovecot. Paths (base_dir, state_dir,
  * logs, passwd-file, Maildirs, certificate) are all inside `root`.
  *
- * - `auth_mechanisms = plain login apop cram-md5`; the passwd-file holds `{PLAIN}` secrets,
- *   which APOP and CRAM-MD5 need.
+ * - `auth_mechanisms = plain login apop cram-md5 scram-sha-256`; the passwd-file holds
+ *   `{PLAIN}` secrets, which APOP and CRAM-MD5 need, or for an account that says so
+ *   `{SCRAM-SHA-256}` keys from `doveadm pw` (Dovecot 2.3.19 has no -PLUS).
  * - `disable_plaintext_auth` stays at its default (yes): our client only sends USER/PASS,
  *   PLAIN and LOGIN inside TLS. (Dovecot would allow them in clear on loopback anyway: it
  *   treats a connection whose remote address is its local address as secure.)
@@ -87,7 +88,7 @@ default_login_user = ${who.login}
 ssl = yes
 ssl_cert = <${options.certificates.cert}
 ssl_key = <${options.certificates.key}
-auth_mechanisms = plain login apop cram-md5
+auth_mechanisms = plain login apop cram-md5 scram-sha-256
 auth_verbose = yes
 auth_failure_delay = 0
 passdb {
@@ -120,6 +121,14 @@ service stats {
 ${options.settings}`;
 }
 
+/** The passwd-file's password field for a user, as `doveadm pw` would write it. */
+function storedSecret(user: { name: string; secret: string; scheme?: string }): string {
+  if (user.scheme !== "SCRAM-SHA-256") return `{PLAIN}${user.secret}`;
+  return execFileSync("doveadm", ["pw", "-s", "SCRAM-SHA-256", "-p", user.secret], {
+    encoding: "utf8",
+  }).trim();
+}
+
 /** Resolves once a POP3 greeting arrives on the port, or rejects. */
 function greeted(port: number): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -146,7 +155,7 @@ function greeted(port: number): Promise<void> {
 export async function startDovecot(options: {
   dir: string;
   certificates: Certificates;
-  users: readonly { name: string; secret: string }[];
+  users: readonly { name: string; secret: string; scheme?: "PLAIN" | "SCRAM-SHA-256" }[];
   mail: Readonly<Record<string, readonly CorpusMessage[]>>;
   /** More settings, appended to the configuration (e.g. `pop3_lock_session = yes\n`). */
   settings?: string;
@@ -157,7 +166,7 @@ export async function startDovecot(options: {
   const passwd = join(root, "passwd");
   await writeFile(
     passwd,
-    options.users.map((user) => `${user.name}:{PLAIN}${user.secret}::::::\n`).join(""),
+    options.users.map((user) => `${user.name}:${storedSecret(user)}::::::\n`).join(""),
     {
       mode: 0o600,
     },

@@ -12,7 +12,7 @@ import { check } from "../src/check.ts";
 import { buildBulkCorpus, buildCorpus, type CorpusMessage } from "../src/corpus.ts";
 import { readDovecotUidls } from "../src/dovecot-uidlist.ts";
 import { assertAllSame } from "../src/same-bytes.ts";
-import { type Account, ALICE, BULK, DELETER, KEEPER } from "../src/users.ts";
+import { type Account, ALICE, BULK, DELETER, KEEPER, SCRAMMER } from "../src/users.ts";
 import { expectedTop, listSize, wireForm } from "../src/wire-form.ts";
 import { listMaildir } from "../src/write-maildir.ts";
 import { usePeers } from "./helpers/peers.ts";
@@ -28,6 +28,7 @@ const peers = usePeers("client-dovecot", {
     [BULK, bulk],
     [KEEPER, small],
     [DELETER, small],
+    [SCRAMMER, small],
   ],
 });
 const server = peers.dovecot;
@@ -46,7 +47,7 @@ async function open(tls: TlsMode): Promise<Pop3Client> {
 async function withSession<T>(
   options: {
     tls: TlsMode;
-    method: "apop" | "user" | "plain" | "login" | "cram-md5";
+    method: "apop" | "user" | "plain" | "login" | "cram-md5" | "scram-sha-256";
     account?: Account;
   },
   body: (client: Pop3Client) => Promise<T>,
@@ -111,6 +112,8 @@ describe("apop client library with Dovecot", () => {
     ["plain", "implicit"],
     ["login", "starttls"],
     ["cram-md5", "none"],
+    ["scram-sha-256", "none"],
+    ["scram-sha-256", "starttls"],
   ] as const) {
     const over =
       tls === "none" ? "in clear" : tls === "starttls" ? "over STLS" : "over implicit TLS";
@@ -119,6 +122,24 @@ describe("apop client library with Dovecot", () => {
       expect(stat.count).toBe(corpus.length);
       return undefined;
     });
+  }
+
+  for (const [method, tls] of [
+    ["scram-sha-256", "none"],
+    ["scram-sha-256", "implicit"],
+    ["plain", "implicit"],
+    ["user", "starttls"],
+  ] as const) {
+    check(
+      `apop client logs in to Dovecot as a {SCRAM-SHA-256} user with ${method.toUpperCase()} (${tls})`,
+      async () => {
+        const stat = await withSession({ tls, method, account: SCRAMMER }, (client) =>
+          client.stat(),
+        );
+        expect(stat.count).toBe(small.length);
+        return undefined;
+      },
+    );
   }
 
   check(

@@ -7,15 +7,26 @@ const CONNECTION = `Connection:
   --port N            default: the URL's, else 995 (implicit) or 110
   --ca FILE           also trust the CA certificates in FILE (PEM)
   --insecure          do not check the server's certificate (warns; avoid)
-  --timeout SECONDS   longest wait for the server (default 60)`;
+  --timeout SECONDS   longest wait for the server (default 60)
+  --lang RANGES       the server's language, best first (de-CH,en); default:
+                      the locale (RFC 6856 LANG, after UTF8)`;
 
 const LOGIN = `Login:
   --user NAME         login name (default: from the URL, else from ~/.netrc)
-  --auth METHOD       auto | apop | user | plain | login | cram-md5.
-                      Default: the URL's ;AUTH= (+APOP, *, or a mechanism),
-                      else auto: the strongest the server offers, never a
-                      password in clear without TLS
+  --auth METHOD       auto | scram-sha-256-plus | scram-sha-256 | apop |
+                      user | plain | login | cram-md5 | oauthbearer |
+                      xoauth2. Default: the URL's ;AUTH= (+APOP, *, or a
+                      mechanism), else auto: the strongest the server
+                      offers, never a password in clear without TLS
   --allow-plaintext   allow USER/PASS, PLAIN or LOGIN without TLS
+  --oauth-token-command CMD
+                      run CMD (sh -c) for the bearer token of oauthbearer
+                      and xoauth2 (default: $APOP_OAUTH_TOKEN)
+  --retry N           try again after [IN-USE] or [SYS/TEMP] (waits 2 s, then
+                      twice as long each time, announced) and after
+                      [LOGIN-DELAY] (waits what the server announced, up to
+                      5 minutes); never after [AUTH] or [SYS/PERM]. Default 3
+  --no-retry          the same as --retry 0
   --allow-insecure-downgrade
                       connect with --tls none to an account that has used
                       TLS before (refused otherwise, RFC 8314 section 5.2)`;

@@ -8,7 +8,18 @@ import { ExitCode } from "./exit-code.ts";
 export const COMMANDS = ["fetch", "list", "check", "capa"] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
-export const AUTH_METHODS = ["auto", "apop", "user", "plain", "login", "cram-md5"] as const;
+export const AUTH_METHODS = [
+  "auto",
+  "scram-sha-256-plus",
+  "scram-sha-256",
+  "apop",
+  "user",
+  "plain",
+  "login",
+  "cram-md5",
+  "oauthbearer",
+  "xoauth2",
+] as const;
 export type AuthMethod = (typeof AUTH_METHODS)[number];
 
 /** Everything a command needs from the command line, checked. */
@@ -24,6 +35,12 @@ export interface CliOptions {
   readonly user: string | undefined;
   readonly auth: AuthMethod | undefined;
   readonly allowPlaintext: boolean;
+  /** `--oauth-token-command`: prints the bearer token for `--auth oauthbearer|xoauth2`. */
+  readonly oauthTokenCommand: string | undefined;
+  /** `--lang`: language ranges for LANG, comma-separated; else the locale decides. */
+  readonly lang: string | undefined;
+  /** `--retry N` (or 0 for `--no-retry`); undefined: core's default. */
+  readonly retries: number | undefined;
   readonly state: string | undefined;
   readonly maildir: string | undefined;
   readonly mbox: string | undefined;
@@ -52,6 +69,10 @@ const OPTIONS = {
   user: { type: "string" },
   auth: { type: "string" },
   "allow-plaintext": { type: "boolean" },
+  "oauth-token-command": { type: "string" },
+  lang: { type: "string" },
+  retry: { type: "string" },
+  "no-retry": { type: "boolean" },
   state: { type: "string" },
   maildir: { type: "string" },
   mbox: { type: "string" },
@@ -72,6 +93,7 @@ const EVERY_COMMAND: readonly OptionName[] = [
   "ca",
   "insecure",
   "timeout",
+  "lang",
   "quiet",
   "debug",
 ];
@@ -79,7 +101,10 @@ const LOGIN: readonly OptionName[] = [
   "user",
   "auth",
   "allow-plaintext",
+  "oauth-token-command",
   "allow-insecure-downgrade",
+  "retry",
+  "no-retry",
 ];
 
 /** Which options each command takes; any other is a usage error, not silently ignored. */
@@ -101,6 +126,11 @@ const ALLOWED: Record<CommandName, ReadonlySet<OptionName>> = {
 
 const tlsSchema = z.enum(["implicit", "starttls", "none"]);
 const authSchema = z.enum(AUTH_METHODS);
+const retrySchema = z
+  .string()
+  .regex(/^\d{1,2}$/)
+  .transform(Number)
+  .pipe(z.number().int().min(0).max(20));
 const portSchema = z
   .string()
   .regex(/^\d{1,5}$/)
@@ -163,6 +193,9 @@ export function parseArguments(argv: readonly string[]): ParsedArguments {
   if (rest.length > 1) throw usage(`apop ${first} takes one URL, got ${rest.length} arguments`);
   if (values.keep === true && values.delete === true)
     throw usage("--keep and --delete contradict each other");
+  if (values.retry !== undefined && values["no-retry"] === true) {
+    throw usage("--retry and --no-retry contradict each other");
+  }
   if (values.maildir !== undefined && values.mbox !== undefined) {
     throw usage("--maildir and --mbox contradict each other: choose one");
   }
@@ -183,6 +216,12 @@ export function parseArguments(argv: readonly string[]): ParsedArguments {
       user: nonEmpty(values.user, "--user"),
       auth: check(authSchema, values.auth, `--auth must be one of ${AUTH_METHODS.join(", ")}`),
       allowPlaintext: values["allow-plaintext"] === true,
+      oauthTokenCommand: nonEmpty(values["oauth-token-command"], "--oauth-token-command"),
+      lang: nonEmpty(values.lang, "--lang"),
+      retries:
+        values["no-retry"] === true
+          ? 0
+          : check(retrySchema, values.retry, "--retry must be a whole number from 0 to 20"),
       state: nonEmpty(values.state, "--state"),
       maildir: nonEmpty(values.maildir, "--maildir"),
       mbox: nonEmpty(values.mbox, "--mbox"),

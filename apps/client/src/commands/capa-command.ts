@@ -2,6 +2,7 @@ import { classifyError } from "../cli/classify-error.ts";
 import type { CliContext } from "../cli/cli-context.ts";
 import type { CliOptions } from "../cli/parse-arguments.ts";
 import { renderTable } from "../cli/render-table.ts";
+import { languagePreferences } from "../session/language-preferences.ts";
 import { openSession } from "../session/open-session.ts";
 import { resolveTarget } from "../session/resolve-target.ts";
 import { capabilityMeaning } from "./capability-meaning.ts";
@@ -22,6 +23,8 @@ export async function capaCommand(options: CliOptions, context: CliContext): Pro
       caFile: options.ca,
       insecure: options.insecure,
       timeoutMs: options.timeoutMs,
+      retries: options.retries,
+      languages: languagePreferences({ lang: options.lang, env: context.env }),
       warn: (message) => context.warn(message),
     },
   });

@@ -20,13 +20,11 @@ import { recoverMboxJournal } from "../destinations/recover-mbox-journal.ts";
 import { abandonSession } from "../session/end-session.ts";
 import { openSession } from "../session/open-session.ts";
 import { type LoginPlan, prepareLogin } from "../session/prepare-login.ts";
+import { ACCOUNT_LOCK_REFRESH_MS, ACCOUNT_LOCK_STALE_MS } from "../state/account-lock.ts";
 import { StateFile } from "../state/state-file.ts";
 import { checkTlsLatch } from "../state/tls-latch.ts";
 import { type ListedMessage, readListing, trackedUid, untrackedReason } from "./read-listing.ts";
 
-/** The account lock is refreshed this often and stale after this long untouched. */
-const ACCOUNT_LOCK_REFRESH_MS = 60 * 1000;
-const ACCOUNT_LOCK_STALE_MS = 10 * 60 * 1000;
 /** A Maildir run saves the state file at most this often (the Maildir is the real record). */
 const MAILDIR_STATE_SAVE_MS = 2000;
 /**
@@ -149,6 +147,10 @@ async function runSession(run: {
     connection: plan.connection,
     credentials: plan.credentials,
     allowPlaintext: options.allowPlaintext,
+    remembered: state.loginMethod,
+    onLogin: (method) => {
+      state.loginMethod = method;
+    },
   });
 
   // A signal closes the connection (which aborts a RETR in progress: its tmp/ file is

@@ -4,8 +4,9 @@ import type { CliOptions } from "../cli/parse-arguments.ts";
 import { abandonSession } from "../session/end-session.ts";
 import { openSession } from "../session/open-session.ts";
 import { prepareLogin } from "../session/prepare-login.ts";
+import type { RememberedMethod } from "../state/state-file.ts";
 import { StateFile } from "../state/state-file.ts";
-import { checkTlsLatch } from "../state/tls-latch.ts";
+import { checkTlsLatch, recordLogin } from "../state/tls-latch.ts";
 import { readListing } from "./read-listing.ts";
 
 /**
@@ -24,14 +25,32 @@ export async function fetchListing(options: CliOptions, context: CliContext) {
     allowDowngrade: options.allowInsecureDowngrade,
     warn: (message) => context.warn(message),
   });
+  let method: RememberedMethod | undefined;
   const client = await openSession({
     connection: plan.connection,
     credentials: plan.credentials,
     allowPlaintext: options.allowPlaintext,
+    remembered: state.loginMethod,
+    onLogin: (used) => {
+      method = used;
+    },
   });
   try {
     const listing = await readListing(client);
     await client.quit();
+    // RFC 8314 section 5.2: a login over TLS latches the account, whichever command made
+    // it; the method that worked is remembered the same way.
+    if (
+      method !== undefined &&
+      ((client.secure && !state.tlsUsed) || method !== state.loginMethod)
+    ) {
+      await recordLogin({
+        statePath: plan.statePath,
+        account: plan.account,
+        secure: client.secure,
+        method,
+      });
+    }
     return { plan, state, listing };
   } catch (error) {
     await abandonSession(client);

@@ -8,7 +8,7 @@ import { findNetrcEntry } from "./read-netrc.ts";
 export interface Credentials {
   readonly user: string;
   readonly password: string;
-  readonly source: "environment" | "netrc" | "prompt";
+  readonly source: "environment" | "netrc" | "prompt" | "oauth-token";
 }
 
 /**

@@ -48,9 +48,18 @@ function authFromUrl(auth: string | undefined): AuthMethod {
   if (auth === undefined || auth === "*") return "auto";
   if (auth === "+APOP") return "apop";
   const method = auth.toLowerCase();
-  if (method === "plain" || method === "login" || method === "cram-md5") return method;
+  if (
+    method === "plain" ||
+    method === "login" ||
+    method === "cram-md5" ||
+    method === "scram-sha-256" ||
+    method === "scram-sha-256-plus" ||
+    method === "oauthbearer" ||
+    method === "xoauth2"
+  )
+    return method;
   throw new CliError({
     exitCode: ExitCode.usage,
-    message: `the URL asks for ;AUTH=${auth}, which apop does not support (use *, +APOP, PLAIN, LOGIN or CRAM-MD5)`,
+    message: `the URL asks for ;AUTH=${auth}, which apop does not support (use *, +APOP, PLAIN, LOGIN, CRAM-MD5, SCRAM-SHA-256, SCRAM-SHA-256-PLUS, OAUTHBEARER or XOAUTH2)`,
   });
 }

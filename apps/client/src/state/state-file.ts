@@ -3,6 +3,7 @@ import { dirname } from "node:path";
 import { CliError } from "@apop/cli-kit";
 import { z } from "zod";
 import { ExitCode } from "../cli/exit-code.ts";
+import { AUTH_METHODS, type AuthMethod } from "../cli/parse-arguments.ts";
 import { fsyncDirectory } from "../destinations/fsync-directory.ts";
 import { localWriteError, writingLocally } from "../destinations/local-write-error.ts";
 import { writeAll } from "../destinations/write-all.ts";
@@ -38,11 +39,22 @@ const mboxJournalSchema = z.object({
   spoolSha256: z.string().regex(/^[0-9a-f]{64}$/),
 });
 
+/** The methods `auto` may remember: every `--auth` method but `auto`. */
+const LOGIN_METHODS = AUTH_METHODS.filter(
+  (method): method is Exclude<AuthMethod, "auto"> => method !== "auto",
+) as [Exclude<AuthMethod, "auto">, ...Exclude<AuthMethod, "auto">[]];
+export type RememberedMethod = (typeof LOGIN_METHODS)[number];
+
 const stateSchema = z.object({
   version: z.literal(1),
   account: z.string(),
   /** Set once a fetch logged in over TLS: RFC 8314 section 5.2, see `tls-latch.ts`. */
   tls: z.boolean(),
+  /**
+   * The login method that last worked (`auto` tries it first), remembered like the latch.
+   * Absent in files written before it existed.
+   */
+  login: z.enum(LOGIN_METHODS).optional(),
   uids: z.record(z.string(), uidRecordSchema),
   journal: mboxJournalSchema.nullable(),
 });
@@ -136,6 +148,15 @@ export class StateFile {
         delete this.#state.uids[uid];
       }
     }
+  }
+
+  get loginMethod(): RememberedMethod | undefined {
+    return this.#state.login;
+  }
+
+  set loginMethod(value: RememberedMethod | undefined) {
+    if (value === undefined) delete this.#state.login;
+    else this.#state.login = value;
   }
 
   get tlsUsed(): boolean {

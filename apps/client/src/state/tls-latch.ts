@@ -1,9 +1,11 @@
-import { readdir, readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { mkdir, readdir, readFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { CliError } from "@apop/cli-kit";
 import { ExitCode } from "../cli/exit-code.ts";
+import { acquireDotlock } from "../destinations/dotlock.ts";
 import type { Account } from "./account.ts";
-import type { StateFile } from "./state-file.ts";
+import { ACCOUNT_LOCK_REFRESH_MS, ACCOUNT_LOCK_STALE_MS } from "./account-lock.ts";
+import { type RememberedMethod, StateFile } from "./state-file.ts";
 import { stateFileName, stateFilePrefix } from "./state-path.ts";
 
 /**
@@ -41,6 +43,46 @@ export async function checkTlsLatch(options: {
     exitCode: ExitCode.connection,
     message: `${who} has been fetched over TLS before; refusing to connect without TLS (RFC 8314 section 5.2). Use --allow-insecure-downgrade if this is really wanted`,
   });
+}
+
+/**
+ * Records in the account's state file what a login taught, for the commands that do not save
+ * state otherwise (`list`, `check`; `fetch` saves it with the UIDs): that it logged in over
+ * TLS (the latch) and with which method (`auto` tries it first next time). Under the account
+ * lock, on a fresh copy of the file; when a fetch holds the lock, that fetch saves the same
+ * itself, so this gives way rather than waits.
+ */
+export async function recordLogin(options: {
+  readonly statePath: string;
+  readonly account: Account;
+  readonly secure: boolean;
+  readonly method: RememberedMethod;
+}): Promise<void> {
+  const { statePath, account } = options;
+  await mkdir(dirname(statePath), { recursive: true, mode: 0o700 });
+  let lock: Awaited<ReturnType<typeof acquireDotlock>>;
+  try {
+    lock = await acquireDotlock({
+      path: `${statePath}.lock`,
+      what: `recording the login for ${account.key}`,
+      staleAfterMs: ACCOUNT_LOCK_STALE_MS,
+      waitMs: 0,
+      refreshMs: ACCOUNT_LOCK_REFRESH_MS,
+    });
+  } catch {
+    return;
+  }
+  try {
+    const state = await StateFile.load({ path: statePath, account });
+    const tls = state.tlsUsed || options.secure;
+    if (state.tlsUsed !== tls || state.loginMethod !== options.method) {
+      state.tlsUsed = tls;
+      state.loginMethod = options.method;
+      await state.save();
+    }
+  } finally {
+    await lock.release();
+  }
 }
 
 async function siblingUsedTls(directory: string, account: Account): Promise<boolean> {

@@ -3,11 +3,11 @@
  * `createPop3Server` over `@apop/maildir`'s store on a temporary root, with real TLS on a
  * plain listener (STLS) and an implicit-TLS listener. Every user's password is `PASSWORD`.
  */
-import type { Maildrop, MailStore } from "@apop/core";
+import type { Maildrop, MailStore, TokenValidator } from "@apop/core";
 import { createMaildirStore } from "@apop/maildir";
 import { createPop3Server, type Pop3Server, type Pop3ServerEvent } from "@apop/node";
-import type { TestPki } from "../../../../tooling/test-pki/test-pki.ts";
 import { perFile, perFileTestPki } from "@apop/vitest-preset/per-file";
+import type { TestPki } from "../../../../tooling/test-pki/test-pki.ts";
 import { createWorkspace, type Workspace } from "./workspace.ts";
 
 export const PASSWORD = "wonderland";
@@ -44,13 +44,26 @@ export async function startServer(options: {
   root: string;
   pki: TestPki;
   store?: MailStore;
+  /**
+   * Users whose password is stored only as a hash (no clear secret): SCRAM, CRAM-MD5 and APOP
+   * fail for them with [AUTH], as on a server that stores hashes per user.
+   */
+  hashed?: (user: string) => boolean;
+  /** Offers OAUTHBEARER and XOAUTH2, checking tokens with this. */
+  tokenValidator?: TokenValidator;
 }): Promise<TestServer> {
   const store = options.store ?? createMaildirStore({ root: options.root });
   const events: Pop3ServerEvent[] = [];
   const server = createPop3Server({
     store,
     onEvent: (event) => events.push(event),
-    authenticator: { lookup: () => ({ kind: "clear", secret: PASSWORD }) },
+    authenticator: {
+      lookup: (user) =>
+        options.hashed?.(user) === true
+          ? { kind: "hashed", verify: (password) => password === PASSWORD }
+          : { kind: "clear", secret: PASSWORD },
+    },
+    ...(options.tokenValidator === undefined ? {} : { tokenValidator: options.tokenValidator }),
     tls: { key: options.pki.key, cert: options.pki.cert },
     serverName: "pop.test",
     authFailureDelayMs: 0,

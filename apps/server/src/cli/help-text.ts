@@ -92,7 +92,7 @@ terminal without echo; never from the command line.
 ${option("--users FILE", "the users file (else APOP_SERVER_USERS, else the config file's)")}
 ${option(
   "--scheme SCHEME",
-  "PLAIN (the default: stored in clear, which APOP and CRAM-MD5 need), SSHA512 or SHA512-CRYPT",
+  "PLAIN (the default: stored in clear, which APOP and CRAM-MD5 need), SSHA512, SHA512-CRYPT or SCRAM-SHA-256 (SCRAM keys, as doveadm pw -s SCRAM-SHA-256 writes)",
 )}
 ${option("--force", "replace NAME if it is there (refused otherwise)")}
 

@@ -2,8 +2,8 @@ import { type ParseArgsConfig, parseArgs } from "node:util";
 import { CliError } from "@apop/cli-kit";
 import { type ConfigLayer, layerFromSettings } from "../config/config-layer.ts";
 import { SETTINGS } from "../config/settings.ts";
-import type { HelpTopic } from "./help-text.ts";
 import { ExitCode } from "./exit-code.ts";
+import type { HelpTopic } from "./help-text.ts";
 
 /** What the program was asked to do. */
 export type CommandName = "run" | "check-config" | "add-user" | "help" | "version";

@@ -24,7 +24,7 @@ import {
 } from "../users/password-scheme.ts";
 
 /**
- * `apop-server add-user NAME --users FILE [--scheme PLAIN|SSHA512|SHA512-CRYPT] [--force]`.
+ * `apop-server add-user NAME --users FILE [--scheme PLAIN|SSHA512|SHA512-CRYPT|SCRAM-SHA-256] [--force]`.
  *
  * The users file comes from `--users`, `APOP_SERVER_USERS` or the config file. A missing
  * file is created with mode 0600; an existing one is rewritten through a temporary file and
@@ -112,7 +112,9 @@ export async function addUserCommand(options: {
   const note =
     scheme === "PLAIN"
       ? "stored in clear, as APOP and CRAM-MD5 need; keep the file mode 0600"
-      : "hashed: USER/PASS and PLAIN (over TLS) work, APOP and CRAM-MD5 do not";
+      : scheme === "SCRAM-SHA-256"
+        ? "SCRAM keys: SCRAM-SHA-256(-PLUS), and USER/PASS and PLAIN over TLS work, APOP and CRAM-MD5 do not"
+        : "hashed: USER/PASS and PLAIN (over TLS) work, APOP and CRAM-MD5 do not";
   options.stderr(
     `apop-server: ${replaced === null ? "added" : "replaced"} user ${JSON.stringify(name)} in ${file} ({${scheme}}: ${note}). A running server reads it on SIGHUP.\n`,
   );

@@ -1,5 +1,6 @@
 import { CliError } from "@apop/cli-kit";
-import type { Authenticator } from "@apop/core";
+import type { Authenticator, TokenValidator } from "@apop/core";
+import { DEFAULT_SASL_SERVER_MECHANISMS } from "@apop/core/internal";
 import { createMaildirStore, dovecotUidlistSource } from "@apop/maildir";
 import { createPop3Server, type Pop3Server } from "@apop/node";
 import { ExitCode } from "../cli/exit-code.ts";
@@ -7,15 +8,16 @@ import { formatHostPort } from "../config/host-port.ts";
 import type { ResolvedConfig } from "../config/resolve-config.ts";
 import { ensureDemoData } from "../demo/ensure-demo-data.ts";
 import { formatDemoBanner } from "../demo/format-demo-banner.ts";
+import { reloadTls } from "../operations/reload-tls.ts";
+import { createServerMetrics, type ServerMetrics } from "../operations/server-metrics.ts";
+import { type AdminServer, startAdminServer } from "../operations/start-admin-server.ts";
 import { dropPrivileges } from "../serving/drop-privileges.ts";
 import { createJsonLogger, type Logger } from "../serving/json-logger.ts";
 import { listenAll } from "../serving/listen-all.ts";
 import { logServerEvents } from "../serving/log-server-events.ts";
 import { type PreparedServer, prepareServer } from "../serving/prepare-server.ts";
 import { startWebmail, type Webmail } from "../serving/start-webmail.ts";
-import { createServerMetrics, type ServerMetrics } from "../operations/server-metrics.ts";
-import { reloadTls } from "../operations/reload-tls.ts";
-import { type AdminServer, startAdminServer } from "../operations/start-admin-server.ts";
+import { createJwtTokenValidator } from "../users/jwt-token-validator.ts";
 import { openUserSource, type UserSource } from "../users/open-user-source.ts";
 
 /**
@@ -52,7 +54,9 @@ export async function runServer(options: {
     });
   }
   const metrics = createServerMetrics();
-  const server = createServer(prepared, users.authenticator, logger, metrics);
+  const tokenValidator =
+    config.oauth === undefined ? undefined : await startTokenValidator(config.oauth);
+  const server = createServer(prepared, users.authenticator, logger, metrics, tokenValidator);
   let listeners: Awaited<ReturnType<typeof listenAll>>;
   let webmail: Webmail | null = null;
   let admin: AdminServer | null = null;
@@ -166,11 +170,26 @@ async function startAdmin(options: {
   }
 }
 
+/** The JWT validator of the `oauth` settings; a JWKS file that cannot be read stops the start. */
+async function startTokenValidator(
+  oauth: NonNullable<PreparedServer["config"]["oauth"]>,
+): Promise<TokenValidator> {
+  try {
+    return await createJwtTokenValidator(oauth);
+  } catch (error) {
+    throw new CliError({
+      exitCode: ExitCode.config,
+      message: `config: oauth.jwks ${oauth.jwks}: ${(error as Error).message}`,
+    });
+  }
+}
+
 function createServer(
   prepared: PreparedServer,
   authenticator: Authenticator,
   logger: Logger,
   metrics: ServerMetrics,
+  tokenValidator: TokenValidator | undefined,
 ): Pop3Server {
   const { config } = prepared;
   const { limits } = config;
@@ -190,6 +209,19 @@ function createServer(
       authenticator: metrics.countUserSource(authenticator),
       ...(prepared.tls === undefined ? {} : { tls: prepared.tls }),
       allowPlaintextAuth: config.allowPlaintextAuth,
+      clearSecretsChallengeOnly: config.clearSecretsChallengeOnly,
+      language: config.language,
+      // OAUTHBEARER and XOAUTH2 (RFC 7628): only those the config names, only with a validator.
+      ...(tokenValidator === undefined
+        ? {}
+        : {
+            tokenValidator,
+            saslMechanisms: DEFAULT_SASL_SERVER_MECHANISMS.filter(
+              (mechanism) =>
+                mechanism.needsTokenValidator !== true ||
+                (config.oauth?.mechanisms ?? []).some((name) => name === mechanism.name),
+            ),
+          }),
       serverName: prepared.hostname,
       limits: {
         idleTimeoutMs: limits.idleTimeoutSeconds * 1000,
@@ -199,6 +231,8 @@ function createServer(
         badCommands: limits.badCommands,
       },
       authFailureDelayMs: Math.round(limits.authFailureDelaySeconds * 1000),
+      // LOGIN-DELAY (RFC 2449 section 6.5): kept in each Maildir, so it holds across processes.
+      ...(limits.loginDelaySeconds > 0 ? { loginDelay: limits.loginDelaySeconds } : {}),
       maxConnections: limits.maxConnections,
       maxConnectionsPerAddress: limits.maxConnectionsPerAddress,
       proxyProtocol: {

@@ -14,6 +14,7 @@ export const LIMIT_DEFAULTS = {
   maxPreLoginConnections: DEFAULTS.maxPreLoginConnections,
   ipv6PrefixLength: DEFAULTS.ipv6PrefixLength,
   authFailureDelaySeconds: DEFAULTS.authFailureDelayMs / 1000,
+  loginDelaySeconds: DEFAULTS.loginDelay,
   authFailures: DEFAULT_LIMITS.authFailures,
   badCommands: DEFAULT_LIMITS.badCommands,
 } as const;

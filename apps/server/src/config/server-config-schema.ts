@@ -1,7 +1,9 @@
 import {
   apopHostNameProblem,
+  DEFAULT_LANGUAGE,
   DEFAULT_PROXY_HEADER_TIMEOUT_MS,
   isIpv6PrefixLength,
+  LANGUAGES,
   MIN_IDLE_TIMEOUT_MS,
   TrustedSources,
 } from "@apop/core/internal";
@@ -99,6 +101,7 @@ const limits = z
       .refine(isIpv6PrefixLength, { error: "expected a prefix length from 1 to 128" })
       .default(LIMIT_DEFAULTS.ipv6PrefixLength),
     authFailureDelaySeconds: seconds({ max: 60, default: LIMIT_DEFAULTS.authFailureDelaySeconds }),
+    loginDelaySeconds: wholeNumber({ min: 0, default: LIMIT_DEFAULTS.loginDelaySeconds }),
     authFailures: wholeNumber({ min: 1, default: LIMIT_DEFAULTS.authFailures }),
     badCommands: wholeNumber({ min: 1, default: LIMIT_DEFAULTS.badCommands }),
   })
@@ -113,6 +116,24 @@ const adminListener = z.preprocess((value) => {
   if (/^\d+$/.test(value)) return { port: Number(value) };
   return value.startsWith("*:") ? `[::]:${value.slice(2)}` : value;
 }, listener);
+
+const oauthText = (what: string) =>
+  z.string({ error: `expected ${what}` }).min(1, { error: `expected ${what}` });
+
+/** OAUTHBEARER (RFC 7628) and XOAUTH2: JWTs checked against a JWKS. Off unless set. */
+const oauth = z.strictObject({
+  jwks: oauthText("a JWKS file (absolute path) or an https URL").refine(
+    (value) => value.startsWith("/") || /^https?:\/\//i.test(value),
+    { error: "expected a JWKS file (absolute path) or an https URL" },
+  ),
+  issuer: oauthText("the issuer (iss)").optional(),
+  audience: oauthText("the audience (aud)").optional(),
+  claim: oauthText("a claim name").optional(),
+  mechanisms: z
+    .array(z.enum(["OAUTHBEARER", "XOAUTH2"], { error: "expected OAUTHBEARER or XOAUTH2" }))
+    .min(1, { error: "expected OAUTHBEARER, XOAUTH2 or both" })
+    .default(["OAUTHBEARER", "XOAUTH2"]),
+});
 
 const positiveSeconds = (fallback: number) => {
   const problem = "expected a number of seconds above 0, at most 600";
@@ -200,6 +221,13 @@ export const serverConfigSchema = z
       why: "a live server refreshes its locks every few seconds",
     }),
     allowPlaintextAuth: z.boolean({ error: "expected true or false" }).default(false),
+    clearSecretsChallengeOnly: z.boolean({ error: "expected true or false" }).default(false),
+    oauth: oauth.optional(),
+    language: z
+      .enum(LANGUAGES.map(({ tag }) => tag) as [string, ...string[]], {
+        error: `expected one of ${LANGUAGES.map(({ tag }) => tag).join(", ")}`,
+      })
+      .default(DEFAULT_LANGUAGE),
     user: z
       .string({ error: "expected a system user name" })
       .min(1, { error: "expected a system user name" })

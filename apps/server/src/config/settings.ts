@@ -4,7 +4,13 @@
  * problems ("set it with ...") and `--help` are all generated from it, so the three ways to
  * configure the server cannot drift apart.
  */
-import { DEFAULT_PROXY_HEADER_TIMEOUT_MS, MIN_IDLE_TIMEOUT_MS } from "@apop/core/internal";
+import {
+  DEFAULT_LANGUAGE,
+  DEFAULT_OAUTH_USER_CLAIMS,
+  DEFAULT_PROXY_HEADER_TIMEOUT_MS,
+  LANGUAGES,
+  MIN_IDLE_TIMEOUT_MS,
+} from "@apop/core/internal";
 import { DOVECOT_SESSION_LOCK } from "@apop/maildir";
 import { POSTGRES_DEFAULTS } from "../users/postgres-user-source.ts";
 import { LIMIT_DEFAULTS, SHUTDOWN_GRACE_DEFAULT_SECONDS } from "./limit-defaults.ts";
@@ -143,6 +149,54 @@ export const SETTINGS: readonly Setting[] = [
     help: "accept USER/PASS, PLAIN and LOGIN without TLS (off by default)",
   },
   {
+    key: "clearSecretsChallengeOnly",
+    flag: "clear-secrets-challenge-only",
+    kind: "boolean",
+    help: "users with a {PLAIN} secret log in only with APOP, CRAM-MD5 or SCRAM (RFC 1939 section 13; off by default)",
+  },
+  {
+    key: "oauth.jwks",
+    flag: "oauth-jwks",
+    kind: "string",
+    value: "FILE|URL",
+    help: "offer OAUTHBEARER and XOAUTH2, checking JWTs against this JWKS (absolute path or https URL)",
+  },
+  {
+    key: "oauth.issuer",
+    flag: "oauth-issuer",
+    kind: "string",
+    value: "ISS",
+    help: "the iss a token must carry (default: any)",
+  },
+  {
+    key: "oauth.audience",
+    flag: "oauth-audience",
+    kind: "string",
+    value: "AUD",
+    help: "the aud a token must carry (default: any)",
+  },
+  {
+    key: "oauth.claim",
+    flag: "oauth-claim",
+    kind: "string",
+    value: "NAME",
+    help: `the claim that must equal the user (default: ${DEFAULT_OAUTH_USER_CLAIMS.join(", else ")})`,
+  },
+  {
+    key: "oauth.mechanisms",
+    flag: "oauth-mechanisms",
+    kind: "list",
+    value: "NAME",
+    help: "which of OAUTHBEARER, XOAUTH2 to offer (default both); repeatable",
+  },
+  {
+    key: "language",
+    flag: "language",
+    kind: "string",
+    value: "TAG",
+    help: `the language LANG * selects (RFC 6856): ${LANGUAGES.map(({ tag }) => tag).join(", ")} (default ${DEFAULT_LANGUAGE})`,
+  },
+  {
     key: "user",
     flag: "user",
     kind: "string",
@@ -218,6 +272,13 @@ export const SETTINGS: readonly Setting[] = [
     kind: "number",
     value: "SECONDS",
     help: `wait before each failed login's -ERR (default ${LIMIT_DEFAULTS.authFailureDelaySeconds})`,
+  },
+  {
+    key: "limits.loginDelaySeconds",
+    flag: "login-delay",
+    kind: "number",
+    value: "SECONDS",
+    help: `least time between two logins to one mailbox, enforced and advertised (RFC 2449 LOGIN-DELAY; default ${LIMIT_DEFAULTS.loginDelaySeconds}: none)`,
   },
   {
     key: "limits.authFailures",

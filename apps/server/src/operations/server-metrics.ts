@@ -131,6 +131,10 @@ export function createServerMetrics(): ServerMetrics {
   return {
     registry,
     countUserSource: (authenticator) => ({
+      // A getter: the user file, reloaded, may change whether clear secrets are held.
+      get clearSecrets(): boolean {
+        return authenticator.clearSecrets !== false;
+      },
       lookup: async (user) => {
         try {
           return await authenticator.lookup(user);
@@ -141,6 +145,7 @@ export function createServerMetrics(): ServerMetrics {
       },
     }),
     countStore: (store) => ({
+      ...(store.keepsLastLogin === undefined ? {} : { keepsLastLogin: store.keepsLastLogin }),
       open: async (user) => {
         try {
           return await store.open(user);

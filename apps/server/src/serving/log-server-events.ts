@@ -4,6 +4,7 @@ import type { Logger } from "./json-logger.ts";
 
 /** What a connection did, summed up in its `disconnect` record. */
 interface Tally {
+  readonly remote: string;
   readonly remotePort: number;
   readonly commands: Record<string, number>;
   messagesSent: number;
@@ -26,6 +27,7 @@ export function logServerEvents(logger: Logger): (event: Pop3ServerEvent) => voi
     switch (event.type) {
       case "connection-opened":
         tallies.set(event.connection, {
+          remote: event.remoteAddress,
           remotePort: event.remotePort,
           commands: {},
           messagesSent: 0,
@@ -134,12 +136,21 @@ function logSessionEvent(
       return;
     case "login-failed":
       // A wrong password is the client's business; a store that fails needs an operator.
+      // The client's address is on the line itself, so fail2ban needs no other record.
       logger.log(event.reason.startsWith("sys-") ? "error" : "warn", "auth-failed", {
         connection,
+        remote: tally?.remote,
         user: event.user,
         mechanism: event.mechanism,
         reason: event.reason,
+        ...(event.detail === undefined ? {} : { detail: event.detail }),
+        ...(event.delayMs === undefined ? {} : { delayMs: event.delayMs }),
       });
+      return;
+    case "credential-requested":
+    case "token-requested":
+      // SCRAM looking the user up, OAuth checking a token, mid-exchange; the outcome is
+      // logged as auth-ok/auth-failed (or command-rejected with the validator's reason).
       return;
     case "message-sent":
       if (tally !== undefined) {

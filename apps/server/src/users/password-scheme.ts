@@ -1,5 +1,10 @@
 import type { Credential } from "@apop/core";
 import {
+  createScramCredential,
+  formatScramCredential,
+  parseScramCredential,
+} from "@apop/core/internal";
+import {
   checkSha512CryptHash,
   sha512Crypt,
   sha512CryptSalt,
@@ -8,7 +13,7 @@ import {
 import { checkSsha512Hash, ssha512Hash, verifySsha512 } from "./ssha512.ts";
 
 /** The schemes `add-user --scheme` writes. `CLEARTEXT` is read as an alias of `PLAIN`. */
-export const WRITABLE_SCHEMES = ["PLAIN", "SSHA512", "SHA512-CRYPT"] as const;
+export const WRITABLE_SCHEMES = ["PLAIN", "SSHA512", "SHA512-CRYPT", "SCRAM-SHA-256"] as const;
 export type WritableScheme = (typeof WRITABLE_SCHEMES)[number];
 
 /**
@@ -16,8 +21,10 @@ export type WritableScheme = (typeof WRITABLE_SCHEMES)[number];
  * `Credential`:
  * - `{PLAIN}` / `{CLEARTEXT}`: `clear`. The only kind APOP and CRAM-MD5 can use: they prove
  *   knowledge of the secret itself (RFC 1939 section 7, RFC 2195).
- * - `{SSHA512}`, `{SHA512-CRYPT}`: `hashed`, checked in constant time. APOP and CRAM-MD5 then
- *   fail for the user exactly like a wrong digest (core's `verifyProof`).
+ * - `{SSHA512}`, `{SHA512-CRYPT}`: `hashed`, checked in constant time. APOP, CRAM-MD5 and
+ *   SCRAM then fail for the user exactly like a wrong digest (core's `verifyProof`).
+ * - `{SCRAM-SHA-256}`: `iterations,salt,StoredKey,ServerKey` as `doveadm pw -s SCRAM-SHA-256`
+ *   writes it; serves SCRAM-SHA-256(-PLUS), and PLAIN and USER/PASS, never APOP or CRAM-MD5.
  *
  * Scheme names are case-insensitive, as in Dovecot. Returns a reason for an unknown scheme,
  * a missing `{...}`, an empty secret or a malformed hash.
@@ -58,9 +65,19 @@ export function parseStoredPassword(
         },
       };
     }
+    case "SCRAM-SHA-256": {
+      const credential = parseScramCredential(secret);
+      if (credential === null) {
+        return {
+          error:
+            "{SCRAM-SHA-256}: expected iterations,salt,StoredKey,ServerKey (4096 or more iterations, base64, 32-octet keys), as doveadm pw -s SCRAM-SHA-256 writes",
+        };
+      }
+      return { scheme, credential };
+    }
     default:
       return {
-        error: `unknown password scheme {${match[1]}} (apop-server reads PLAIN, CLEARTEXT, SSHA512 and SHA512-CRYPT)`,
+        error: `unknown password scheme {${match[1]}} (apop-server reads PLAIN, CLEARTEXT, SSHA512, SHA512-CRYPT and SCRAM-SHA-256)`,
       };
   }
 }
@@ -88,6 +105,9 @@ export function formatStoredPassword(options: {
       return `{SSHA512}${ssha512Hash({ password, randomBytes })}`;
     case "SHA512-CRYPT":
       return `{SHA512-CRYPT}${sha512Crypt({ password, setting: `$6$${sha512CryptSalt(randomBytes)}` })}`;
+    case "SCRAM-SHA-256":
+      // SASLprep'd as a stored string, so every SCRAM client derives the same keys.
+      return `{SCRAM-SHA-256}${formatScramCredential(createScramCredential({ password, salt: randomBytes(16) }))}`;
     default: {
       const unreachable: never = scheme;
       return unreachable;

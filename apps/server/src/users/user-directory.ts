@@ -8,6 +8,7 @@ import type { UserEntry } from "./parse-users-file.ts";
  */
 export class UserDirectory implements Authenticator {
   #users: ReadonlyMap<string, UserEntry>;
+  #clearSecrets: boolean | null = null;
 
   constructor(users: ReadonlyMap<string, UserEntry>) {
     this.#users = users;
@@ -17,8 +18,18 @@ export class UserDirectory implements Authenticator {
     return this.#users.get(user)?.credential ?? null;
   }
 
+  /**
+   * Whether any user has a clear secret: CAPA and the greeting offer CRAM-MD5 and the APOP
+   * timestamp only then (core reads it per connection, so a reload takes effect at once).
+   */
+  get clearSecrets(): boolean {
+    this.#clearSecrets ??= this.summary().clear > 0;
+    return this.#clearSecrets;
+  }
+
   replace(users: ReadonlyMap<string, UserEntry>): void {
     this.#users = users;
+    this.#clearSecrets = null;
   }
 
   /** For logs: how many users, and how many have a clear secret (the ones APOP can serve). */

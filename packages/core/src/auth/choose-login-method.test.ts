@@ -71,3 +71,119 @@ describe("chooseLoginMethod", () => {
     }
   });
 });
+
+describe("chooseLoginMethod with SCRAM (RFC 5802, RFC 7677)", () => {
+  const all = caps("USER", "SASL SCRAM-SHA-256-PLUS SCRAM-SHA-256 PLAIN LOGIN CRAM-MD5");
+  const both = { scram: true, channelBinding: true };
+  const offer = { capabilities: all, apopTimestamp: true };
+
+  it.each([
+    ["TLS with binding data", all, true, both, false, "scram-sha-256-plus"],
+    [
+      "TLS without binding data",
+      all,
+      true,
+      { scram: true, channelBinding: false },
+      false,
+      "scram-sha-256",
+    ],
+    [
+      "TLS, stripped list (no -PLUS)",
+      caps("SASL SCRAM-SHA-256 PLAIN"),
+      true,
+      both,
+      false,
+      "scram-sha-256",
+    ],
+    ["TLS, no random source", all, true, { scram: false, channelBinding: true }, false, "plain"],
+    ["in clear", all, false, { scram: true, channelBinding: false }, false, "scram-sha-256"],
+    [
+      "in clear, plaintext allowed",
+      all,
+      false,
+      { scram: true, channelBinding: false },
+      true,
+      "scram-sha-256",
+    ],
+    ["in clear, no SCRAM offered", caps("SASL CRAM-MD5 PLAIN"), false, both, false, "cram-md5"],
+  ] as const)("%s", (_name, capabilities, secure, client, allowPlaintext, chosen) => {
+    expect(
+      chooseLoginMethod({
+        offer: { capabilities, apopTimestamp: true },
+        secure,
+        allowPlaintext,
+        client,
+      }),
+    ).toBe(chosen);
+  });
+
+  it("never picks SCRAM for a client without a random source", () => {
+    expect(chooseLoginMethod({ offer, secure: false, allowPlaintext: false })).toBe("cram-md5");
+  });
+});
+
+describe("chooseLoginMethod: the remembered method and the one fallback", () => {
+  const all = caps("USER", "SASL SCRAM-SHA-256 PLAIN CRAM-MD5");
+  const offer = { capabilities: all, apopTimestamp: true };
+  const client = { scram: true, channelBinding: false };
+
+  it("goes first with the method that worked last time, while it is offered", () => {
+    expect(
+      chooseLoginMethod({
+        offer,
+        secure: true,
+        allowPlaintext: false,
+        client,
+        remembered: "plain",
+      }),
+    ).toBe("plain");
+    expect(
+      chooseLoginMethod({
+        offer: { capabilities: caps("SASL SCRAM-SHA-256"), apopTimestamp: false },
+        secure: true,
+        allowPlaintext: false,
+        client,
+        remembered: "cram-md5",
+      }),
+    ).toBe("scram-sha-256");
+  });
+
+  it("in clear, never lets a remembered password-sending method beat SCRAM", () => {
+    expect(
+      chooseLoginMethod({
+        offer,
+        secure: false,
+        allowPlaintext: true,
+        client,
+        remembered: "plain",
+      }),
+    ).toBe("scram-sha-256");
+  });
+
+  it.each([
+    ["scram-sha-256", true, false, "plain"],
+    ["cram-md5", true, false, "plain"],
+    ["apop", true, false, "plain"],
+    ["scram-sha-256", false, false, null],
+    ["scram-sha-256", false, true, "plain"],
+    ["plain", true, false, null],
+    ["user", true, false, null],
+  ] as const)(
+    "after %s got [AUTH] (TLS %s, plaintext %s): %s",
+    (failed, secure, allowPlaintext, next) => {
+      expect(chooseLoginMethod({ offer, secure, allowPlaintext, client, failed })).toBe(next);
+    },
+  );
+
+  it("falls back to USER/PASS where PLAIN is not offered", () => {
+    expect(
+      chooseLoginMethod({
+        offer: { capabilities: caps("USER", "SASL SCRAM-SHA-256"), apopTimestamp: false },
+        secure: true,
+        allowPlaintext: false,
+        client,
+        failed: "scram-sha-256",
+      }),
+    ).toBe("user");
+  });
+});

@@ -4,6 +4,9 @@ import { apopDigest, digestsEqual } from "./apop.ts";
 import type { Credential } from "./credential.ts";
 import { hmacMd5 } from "./hmac-md5.ts";
 import type { LoginProof } from "./sasl/sasl-mechanism.ts";
+import { saslprep } from "./saslprep.ts";
+import { bytesEqual, saltPassword, scramKeysOf } from "./scram/scram-keys.ts";
+import { scramKeysFor, scramProofHolds } from "./scram/scram-server.ts";
 
 /**
  * Stands in for the secret when there is no clear one, so that a hashed or unknown user costs
@@ -24,6 +27,16 @@ const DUMMY_SECRET = "apop-no-such-secret-0123456789abcdef";
  *   `hashed` or `null` credential the digest is computed over a dummy secret and compared
  *   anyway, so the answer takes about as long as a wrong digest for a real user, and is `false`.
  *
+ * - `scram-sha-256` (RFC 5802 section 3): the ClientProof must come from the stored StoredKey,
+ *   or, for a `clear` secret, from the keys derived with the salt and count the exchange
+ *   announced. `hashed` and `null` cannot check it: a dummy HMAC, then `false`.
+ * - a `scram-sha-256` credential checks a `password` by deriving StoredKey from it (SASLprep'd
+ *   first, as at SCRAM login), so SCRAM users can also log in with PLAIN or USER/PASS over TLS;
+ *   it never checks APOP or CRAM-MD5 (no clear secret).
+ *
+ * - `token` (OAUTHBEARER, XOAUTH2): already judged by the host's `TokenValidator` during the
+ *   exchange: true unless it was refused, whatever the credential.
+ *
  * A `clear` credential with an empty secret is treated like a missing one: it never matches.
  *
  * Not equalised: the time the host's own `lookup` and `verify` take (a slow password hash for
@@ -41,8 +54,14 @@ export async function verifyProof({
   // MD5(timestamp || ""), and an empty password is never a deliberate one.
   const clear = credential?.kind === "clear" && credential.secret !== "" ? credential.secret : null;
   switch (proof.kind) {
+    // The host's TokenValidator accepted the bearer token for this user during the exchange
+    // (OAUTHBEARER, XOAUTH2): the user needs no stored secret at all.
+    case "token":
+      return proof.refused === undefined;
     case "password": {
       if (credential?.kind === "hashed") return (await credential.verify(proof.password)) === true;
+      if (credential?.kind === "scram-sha-256")
+        return scramPasswordHolds(proof.password, credential);
       const same = constantTimeEqual(encodeUtf8(proof.password), encodeUtf8(clear ?? DUMMY_SECRET));
       return same && clear !== null;
     }
@@ -55,11 +74,42 @@ export async function verifyProof({
       const expected = toHex(hmacMd5({ key, message: encodeUtf8(proof.challenge) }));
       return digestsEqual(expected, proof.digest) && clear !== null;
     }
+    case "scram-sha-256": {
+      const keys = scramKeysFor({ credential, salt: proof.salt, iterations: proof.iterations });
+      const storedKey = keys?.storedKey ?? DUMMY_KEY;
+      const holds = scramProofHolds({
+        storedKey,
+        authMessage: proof.authMessage,
+        clientProof: proof.clientProof,
+      });
+      return holds && keys !== null;
+    }
     default: {
       const unreachable: never = proof;
       return unreachable;
     }
   }
+}
+
+/** The StoredKey a wrong SCRAM proof is checked against when there are no keys. */
+const DUMMY_KEY = new Uint8Array(32);
+
+function scramPasswordHolds(
+  password: string,
+  credential: Extract<Credential, { kind: "scram-sha-256" }>,
+): boolean {
+  let prepared: string;
+  try {
+    prepared = saslprep({ text: password });
+  } catch {
+    return false;
+  }
+  const salted = saltPassword({
+    password: prepared,
+    salt: credential.salt,
+    iterations: credential.iterations,
+  });
+  return bytesEqual(scramKeysOf(salted).storedKey, credential.storedKey);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { concatBytes, CR, LF } from "./ascii.ts";
+import { CR, concatBytes, LF } from "./ascii.ts";
 
 /** What `LineReader.next` found. */
 export type LineReadResult =

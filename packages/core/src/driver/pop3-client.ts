@@ -8,17 +8,23 @@
  * that stops early makes the client read and drop the rest, so the next reply is read right.
  */
 import { apopDigest } from "../auth/apop.ts";
-import { chooseLoginMethod, type LoginMethod } from "../auth/choose-login-method.ts";
+import {
+  type ChooseLoginMethodOptions,
+  chooseLoginMethod,
+  type LoginMethod,
+} from "../auth/choose-login-method.ts";
 import { cramMd5Client } from "../auth/sasl/cram-md5.ts";
 import { loginClient } from "../auth/sasl/login.ts";
+import { oauthBearerClient, xoauth2Client } from "../auth/sasl/oauth-bearer.ts";
 import { plainClient } from "../auth/sasl/plain.ts";
-import type { SaslClientMechanism } from "../auth/sasl/sasl-mechanism.ts";
+import type { SaslClientMechanism, SaslClientVerifier } from "../auth/sasl/sasl-mechanism.ts";
+import { scramSha256Client, scramSha256PlusClient } from "../auth/scram/scram-client.ts";
 import { concatBytes } from "../bytes/ascii.ts";
 import { decodeBase64, encodeBase64 } from "../bytes/base64.ts";
 import { LocalProtocolError } from "../errors/local-protocol-error.ts";
 import { Pop3Error } from "../errors/pop3-error.ts";
 import { RemoteProtocolError } from "../errors/remote-protocol-error.ts";
-import type { Capabilities } from "../grammar/capabilities.ts";
+import { type Capabilities, saslMechanisms } from "../grammar/capabilities.ts";
 import type { Command } from "../grammar/command.ts";
 import {
   type MaildropSize,
@@ -53,13 +59,21 @@ export interface Pop3ClientOptions {
    * Default false. What a runtime's `connect({ tls: "starttls" })` asks for.
    */
   readonly requireTls?: boolean;
+  /**
+   * Cryptographically strong random bytes, for SCRAM's client nonce (RFC 5802 section 5.1).
+   * Without it SCRAM is not used. The runtime packages' `connect` passes theirs.
+   */
+  readonly randomBytes?: (length: number) => Uint8Array;
 }
 
 /** What `Pop3Client.login()` takes. */
 export interface LoginOptions {
   /** The mailbox name. */
   readonly user: string;
-  /** The password (never sent in clear without `allowPlaintext`). */
+  /**
+   * The password (never sent in clear without `allowPlaintext`); for `oauthbearer` and
+   * `xoauth2`, the bearer token.
+   */
   readonly password: string;
   /** How to log in. Default: the strongest the server offers. */
   readonly method?: LoginMethod;
@@ -70,6 +84,12 @@ export interface LoginOptions {
    * or APOP when the server offers either.
    */
   readonly allowPlaintext?: boolean;
+  /**
+   * The method that worked last time for this account (what `login` resolved with), tried
+   * first by `auto` while the server offers it. Programs keep it per account, like the TLS
+   * latch.
+   */
+  readonly remembered?: Exclude<LoginMethod, "auto">;
 }
 
 /**
@@ -126,6 +146,7 @@ type Reply = { readonly status: StatusLine; readonly lines?: readonly string[] }
 export class Pop3Client {
   readonly #transport: Transport;
   readonly #clock: Clock;
+  readonly #randomBytes: ((length: number) => Uint8Array) | undefined;
   readonly #session: ClientSession;
   #events: ClientEvent[] = [];
   #lock: Promise<void> = Promise.resolve();
@@ -140,6 +161,7 @@ export class Pop3Client {
   private constructor(options: Pop3ClientOptions) {
     this.#transport = options.transport;
     this.#clock = options.clock;
+    this.#randomBytes = options.randomBytes;
     this.#session = new ClientSession({
       now: options.clock.now(),
       ...(options.limits === undefined ? {} : { limits: options.limits }),
@@ -252,14 +274,38 @@ export class Pop3Client {
   }
 
   /**
-   * Logs in. `auto` (the default) asks `chooseLoginMethod`: inside TLS, PLAIN, then USER/PASS;
-   * in clear, CRAM-MD5 or APOP (both keep the password off the wire), and a password-sending
-   * method only when neither is offered and `allowPlaintext` is set.
+   * Logs in, and resolves with the method that worked. `auto` (the default) asks
+   * `chooseLoginMethod`: inside TLS SCRAM-SHA-256-PLUS, SCRAM-SHA-256, PLAIN, USER/PASS,
+   * CRAM-MD5, APOP; in clear SCRAM-SHA-256, CRAM-MD5 or APOP (they keep the password off the
+   * wire), and a password-sending method only when none is offered and `allowPlaintext` is
+   * set. `remembered` goes first when offered. After `[AUTH]` from a challenge-response
+   * method, `auto` tries once more with PLAIN (else USER/PASS) where a password may be sent:
+   * the server may store this user's secret in a form that method cannot use.
    */
-  async login(options: LoginOptions): Promise<void> {
+  async login(options: LoginOptions): Promise<Exclude<LoginMethod, "auto">> {
     const method = options.method ?? "auto";
-    const chosen = method === "auto" ? await this.#chooseMethod(options) : method;
-    switch (chosen) {
+    if (method !== "auto") {
+      await this.#loginWith(method, options);
+      return method;
+    }
+    const chosen = await this.#chooseMethod(options);
+    try {
+      await this.#loginWith(chosen, options);
+      return chosen;
+    } catch (error) {
+      if (!(Pop3Error.isInstance(error) && error.code === "auth")) throw error;
+      // A server that says it binds although its list had no -PLUS saw a stripped list (RFC
+      // 5802 section 6): someone in the path, so the password is not sent to it instead.
+      if (error.serverText.includes("e=server-does-support-channel-binding")) throw error;
+      const fallback = chooseLoginMethod({ ...(await this.#choice(options)), failed: chosen });
+      if (fallback === null) throw error;
+      await this.#loginWith(fallback, options);
+      return fallback;
+    }
+  }
+
+  #loginWith(method: Exclude<LoginMethod, "auto">, options: LoginOptions): Promise<void> {
+    switch (method) {
       case "apop":
         return this.apop(options.user, options.password);
       case "user":
@@ -273,6 +319,16 @@ export class Pop3Client {
         return this.authenticate(loginClient, options);
       case "cram-md5":
         return this.authenticate(cramMd5Client, options);
+      case "scram-sha-256":
+        return this.authenticate(scramSha256Client, options);
+      case "scram-sha-256-plus":
+        return this.authenticate(scramSha256PlusClient, options);
+      case "oauthbearer":
+        this.#checkPlaintext(options, "OAUTHBEARER");
+        return this.authenticate(oauthBearerClient, options);
+      case "xoauth2":
+        this.#checkPlaintext(options, "XOAUTH2");
+        return this.authenticate(xoauth2Client, options);
     }
   }
 
@@ -306,13 +362,38 @@ export class Pop3Client {
     });
   }
 
-  /** AUTH with a SASL mechanism (RFC 5034), with an initial response where the mechanism has one. */
+  /**
+   * AUTH with a SASL mechanism (RFC 5034), with an initial response where the mechanism has
+   * one. SCRAM gets the client's `randomBytes` and the transport's channel binding data; a
+   * SCRAM server that says `+OK` without proving it knows the password (`v=`, RFC 5802
+   * section 3) makes this throw `RemoteProtocolError` `unexpected-reply`.
+   */
   authenticate(
     mechanism: SaslClientMechanism,
     credentials: { user: string; password: string },
   ): Promise<void> {
     return this.#exclusive(async () => {
-      const exchange = mechanism.start({ user: credentials.user, password: credentials.password });
+      // RFC 5802 section 6: a client that chose plain SCRAM although the server lists the
+      // -PLUS variant binds to nothing (`n`); `y` is for a server that seems unable to bind,
+      // which is how a stripped mechanism list shows up. A forced mechanism may come before
+      // any CAPA: over TLS, ask it first, so the flag is not `y` to a server that lists -PLUS.
+      const binding = this.#transport.channelBinding?.() ?? null;
+      if (
+        mechanism.signalsChannelBinding === true &&
+        binding !== null &&
+        this.#session.capabilities === null
+      ) {
+        await this.#command({ keyword: "CAPA" }, { allowError: true });
+      }
+      const plusListed = saslMechanisms(this.#session.capabilities ?? new Map()).includes(
+        `${mechanism.name}-PLUS`,
+      );
+      const exchange = mechanism.start({
+        user: credentials.user,
+        password: credentials.password,
+        ...(this.#randomBytes === undefined ? {} : { randomBytes: this.#randomBytes }),
+        channelBinding: mechanism.needsChannelBinding === true || !plusListed ? binding : null,
+      });
       const initial = exchange.initialResponse();
       this.#session.sendAuth(
         mechanism.name,
@@ -320,6 +401,7 @@ export class Pop3Client {
         this.#clock.now(),
       );
       await this.#flush();
+      let cancelled: string | null = null;
       for (;;) {
         const event = await this.#next();
         if (event.type === "continuation-received") {
@@ -327,12 +409,29 @@ export class Pop3Client {
           // the server then answers -ERR, which ends the loop below.
           const challenge = decodeBase64(event.data);
           const step = challenge === null ? null : exchange.step(challenge);
+          if (step?.type !== "response") {
+            cancelled = step?.reason ?? "the server's challenge is not base64";
+          }
           this.#session.sendSaslResponse(step?.type === "response" ? encodeBase64(step.data) : "*");
           await this.#flush();
           continue;
         }
         if (event.type !== "response-received") throw unexpected(event);
+        if (cancelled !== null) {
+          throw new RemoteProtocolError({
+            code: "sasl-cancelled",
+            message: `${mechanism.name} cancelled: ${cancelled} (the server said: ${event.status.text})`,
+          });
+        }
         if (!event.status.ok) throw replyError(event.command, event.status);
+        const verifier = exchange as Partial<SaslClientVerifier>;
+        if (verifier.serverVerified !== undefined && !verifier.serverVerified()) {
+          await this.#transport.close().catch(() => {});
+          throw new RemoteProtocolError({
+            code: "server-not-verified",
+            message: `the server accepted ${mechanism.name} without proving it knows the password (no server signature, RFC 5802 section 3); connection closed`,
+          });
+        }
         return;
       }
     });
@@ -600,6 +699,33 @@ export class Pop3Client {
     return this.#simple({ keyword: "NOOP" });
   }
 
+  /**
+   * LANG without an argument (RFC 6856 section 3): the languages the server offers, its
+   * preference first, as `{ tag, description }`.
+   */
+  languages(): Promise<{ readonly tag: string; readonly description: string }[]> {
+    return this.#exclusive(async () => {
+      const reply = await this.#command({ keyword: "LANG" });
+      return (reply.lines ?? []).map((line) => {
+        const space = line.indexOf(" ");
+        return space === -1
+          ? { tag: line, description: "" }
+          : { tag: line.slice(0, space), description: line.slice(space + 1) };
+      });
+    });
+  }
+
+  /**
+   * LANG with a language range (RFC 6856 section 3): resolves with the tag the server chose
+   * (the first word of its `+OK`). Throws `Pop3Error` when it supports no such language.
+   */
+  lang(range: string): Promise<string> {
+    return this.#exclusive(async () => {
+      const reply = await this.#command({ keyword: "LANG", tag: range });
+      return reply.status.text.split(" ")[0] ?? range;
+    });
+  }
+
   /** UTF8 (RFC 6856 section 2). */
   utf8(): Promise<void> {
     return this.#simple({ keyword: "UTF8" });
@@ -626,13 +752,23 @@ export class Pop3Client {
 
   // ---------------------------------------------------------------------------------------
 
-  async #chooseMethod(options: LoginOptions): Promise<Exclude<LoginMethod, "auto">> {
+  /** What `chooseLoginMethod` needs to know about this connection (asks CAPA once). */
+  async #choice(options: LoginOptions): Promise<ChooseLoginMethodOptions> {
     const capabilities = this.#session.capabilities ?? (await this.capa());
-    const chosen = chooseLoginMethod({
+    return {
       offer: { capabilities, apopTimestamp: this.#greeting.timestamp !== null },
       secure: this.secure,
       allowPlaintext: options.allowPlaintext === true,
-    });
+      client: {
+        scram: this.#randomBytes !== undefined,
+        channelBinding: (this.#transport.channelBinding?.() ?? null) !== null,
+      },
+      ...(options.remembered === undefined ? {} : { remembered: options.remembered }),
+    };
+  }
+
+  async #chooseMethod(options: LoginOptions): Promise<Exclude<LoginMethod, "auto">> {
+    const chosen = chooseLoginMethod(await this.#choice(options));
     if (chosen !== null) return chosen;
     throw new LocalProtocolError({
       code: "not-supported",

@@ -10,7 +10,9 @@
  * one reply budget behind: the session parks pipelined commands once their replies reach it
  * (`hasDeferredInput`), and the driver goes on only after the transport took those replies.
  */
-import type { Authenticator } from "../auth/credential.ts";
+import type { Authenticator, Credential } from "../auth/credential.ts";
+import { explainProofFailure } from "../auth/explain-proof-failure.ts";
+import type { TokenValidator, TokenVerdict } from "../auth/token-validator.ts";
 import { verifyProof } from "../auth/verify-proof.ts";
 import { concatBytes } from "../bytes/ascii.ts";
 import { DEFAULTS } from "../defaults.ts";
@@ -27,8 +29,9 @@ import type { Clock, Transport } from "./transport.ts";
  * challenge, which would allow an offline dictionary attack).
  */
 export type ServeEvent =
-  | Exclude<ServerEvent, { readonly type: "login-requested" }>
+  | Exclude<ServerEvent, { readonly type: "login-requested" | "token-requested" }>
   | { readonly type: "login-requested"; readonly user: string; readonly mechanism: string }
+  | { readonly type: "token-requested"; readonly user: string; readonly mechanism: string }
   | {
       readonly type: "login-succeeded";
       readonly user: string;
@@ -40,6 +43,10 @@ export type ServeEvent =
       readonly user: string;
       readonly mechanism: string;
       readonly reason: Exclude<LoginOutcome, { ok: true }>["reason"];
+      /** For the log only: why (`explainProofFailure`). */
+      readonly detail?: string;
+      /** How long the `-ERR` waits, in ms (credential failures only): the per-address penalty. */
+      readonly delayMs?: number;
     }
   | { readonly type: "message-sent"; readonly message: number; readonly octets: number }
   | { readonly type: "update-applied"; readonly deleted: number; readonly ok: boolean };
@@ -48,6 +55,11 @@ export interface ServeConnectionOptions {
   readonly transport: Transport;
   readonly store: MailStore;
   readonly authenticator: Authenticator;
+  /**
+   * Checks OAUTHBEARER/XOAUTH2 bearer tokens; without it those mechanisms are not offered.
+   * A validator that throws fails the exchange like an invalid token (logged as why).
+   */
+  readonly tokenValidator?: TokenValidator;
   readonly clock: Clock;
   readonly randomBytes: (length: number) => Uint8Array;
   /** The server's host name, for the APOP timestamp. */
@@ -61,6 +73,20 @@ export interface ServeConnectionOptions {
    * correct login elsewhere is not slowed. Default 2000, as Dovecot's `auth_failure_delay`.
    */
   readonly authFailureDelayMs?: number;
+  /**
+   * A key shared by every connection of the server, for SCRAM's derived salts (so an unknown
+   * user sees the same salt every time). Default: fresh per connection.
+   */
+  readonly secret?: Uint8Array;
+  /**
+   * The client's entry in the server's per-address penalties (`LoginPenalties`): each failed
+   * login then waits what `failed` answers instead of `authFailureDelayMs`, and a successful
+   * one clears it. Absent: the fixed delay, per connection.
+   */
+  readonly penalty?: {
+    failed(now: number): number;
+    succeeded(): void;
+  };
   /** Called for every event, in order. Must not throw. */
   readonly onEvent?: (event: ServeEvent) => void;
 }
@@ -90,7 +116,23 @@ export async function serveConnection(options: ServeConnectionOptions): Promise<
       now: clock.now(),
       randomBytes: options.randomBytes,
       tlsActive: transport.secure,
-      policy: { tlsAvailable: transport.upgrade !== undefined, ...options.policy },
+      ...(options.secret === undefined ? {} : { secret: options.secret }),
+      channelBinding: () => transport.channelBinding?.() ?? null,
+      policy: {
+        tlsAvailable: transport.upgrade !== undefined,
+        ...withoutLoginDelay(options.policy),
+        // LOGIN-DELAY is advertised only where it is enforced (RFC 2449 section 6.5).
+        ...(options.store.keepsLastLogin === true && options.policy?.loginDelay !== undefined
+          ? { loginDelay: options.policy.loginDelay }
+          : {}),
+        // CAPA and the greeting come before the user is named, so they follow the source, read
+        // per connection (a reloaded user file may change it): without clear secrets, neither
+        // the APOP timestamp nor CRAM-MD5 (RFC 1939 section 7, RFC 2195) can ever succeed.
+        ...(options.authenticator.clearSecrets === false
+          ? { apop: false, clearSecrets: false }
+          : {}),
+        ...(options.tokenValidator === undefined ? {} : { tokens: true }),
+      },
       ...(options.limits === undefined ? {} : { limits: options.limits }),
     });
   } catch (error) {
@@ -129,17 +171,46 @@ export async function serveConnection(options: ServeConnectionOptions): Promise<
     });
   };
 
+  // SCRAM asks for the credential mid-exchange; the login that follows reuses the answer.
+  let looked: { user: string; credential: Credential | null } | null = null;
+  const lookup = async (name: string): Promise<Credential | null> => {
+    if (looked?.user === name) return looked.credential;
+    const credential = await options.authenticator.lookup(name);
+    looked = { user: name, credential };
+    return credential;
+  };
+
   const login = async (
     event: Extract<ServerEvent, { type: "login-requested" }>,
   ): Promise<LoginOutcome> => {
     let outcome: LoginOutcome;
+    let detail: string | undefined;
     try {
-      const credential = await options.authenticator.lookup(event.user);
-      if (!(await verifyProof({ proof: event.proof, credential }))) {
+      const credential = await lookup(event.user);
+      looked = null;
+      const passwordForClear =
+        options.policy?.clearSecretsChallengeOnly === true &&
+        credential?.kind === "clear" &&
+        event.proof.kind === "password";
+      if (passwordForClear || !(await verifyProof({ proof: event.proof, credential }))) {
         outcome = { ok: false, reason: "auth" };
+        detail = passwordForClear
+          ? "a user with a clear secret may only log in with APOP, CRAM-MD5 or SCRAM (RFC 1939 section 13)"
+          : explainProofFailure({ proof: event.proof, credential });
       } else {
-        maildrop = await options.store.open(event.user);
+        const opened = await options.store.open(event.user);
+        const refusal = await enforceLoginDelay({
+          maildrop: opened,
+          loginDelay: options.policy?.loginDelay,
+          now: clock.now(),
+        });
+        if (refusal !== null) {
+          await opened.release().catch(() => {});
+          throw refusal;
+        }
+        maildrop = opened;
         user = event.user;
+        options.penalty?.succeeded();
         emit({
           type: "login-succeeded",
           user: event.user,
@@ -149,17 +220,23 @@ export async function serveConnection(options: ServeConnectionOptions): Promise<
         return { ok: true, messages: maildrop.messages };
       }
     } catch (error) {
-      outcome = StoreError.isInstance(error)
-        ? { ok: false, reason: error.code }
-        : { ok: false, reason: "sys-temp" };
+      outcome = !StoreError.isInstance(error)
+        ? { ok: false, reason: "sys-temp" }
+        : error.code === "login-delay"
+          ? { ok: false, reason: error.code, text: `Logged in too recently: ${error.message}` }
+          : { ok: false, reason: error.code };
     }
+    const delayMs =
+      outcome.reason === "auth" ? (options.penalty?.failed(clock.now()) ?? failureDelay) : 0;
     emit({
       type: "login-failed",
       user: event.user,
       mechanism: event.mechanism,
       reason: outcome.reason,
+      ...(detail === undefined ? {} : { detail }),
+      ...(outcome.reason === "auth" ? { delayMs } : {}),
     });
-    if (outcome.reason === "auth") await sleep(clock, failureDelay);
+    await sleep(clock, delayMs);
     return outcome;
   };
 
@@ -203,8 +280,9 @@ export async function serveConnection(options: ServeConnectionOptions): Promise<
   const work = async (events: ServerEvent[]): Promise<void> => {
     const queue = [...events];
     for (let event = queue.shift(); event !== undefined; event = queue.shift()) {
+      // Secrets stay here: no login proof, no bearer token in what the host hears.
       emit(
-        event.type === "login-requested"
+        event.type === "login-requested" || event.type === "token-requested"
           ? { type: event.type, user: event.user, mechanism: event.mechanism }
           : event,
       );
@@ -215,6 +293,37 @@ export async function serveConnection(options: ServeConnectionOptions): Promise<
         case "login-requested":
           queue.push(...session.completeLogin(await login(event), clock.now()));
           break;
+        case "credential-requested": {
+          let credential: Credential | null;
+          try {
+            credential = await lookup(event.user);
+          } catch {
+            // The source failed; the exchange goes on as for an unknown user, and the login
+            // that ends it asks again (and reports SYS/TEMP if the source is still down).
+            looked = null;
+            credential = null;
+          }
+          queue.push(...session.completeCredential(credential, clock.now()));
+          break;
+        }
+        case "token-requested": {
+          let verdict: TokenVerdict;
+          try {
+            verdict = (await options.tokenValidator?.({
+              user: event.user,
+              token: event.token,
+              mechanism: event.mechanism,
+            })) ?? { ok: false, status: "invalid_token", reason: "no token validator" };
+          } catch (error) {
+            verdict = {
+              ok: false,
+              status: "invalid_token",
+              reason: `the token validator failed: ${(error as Error).message}`,
+            };
+          }
+          queue.push(...session.completeToken(verdict, clock.now()));
+          break;
+        }
         case "message-requested":
           queue.push(...(await sendMessage(event)));
           break;
@@ -285,6 +394,38 @@ export async function serveConnection(options: ServeConnectionOptions): Promise<
     if (maildrop !== null && !updated) await (maildrop as Maildrop).release().catch(() => {});
   }
   return { reason, user, octetsSent, commands };
+}
+
+/**
+ * LOGIN-DELAY (RFC 2449 section 6.5): a login sooner than `loginDelay` seconds after the last
+ * one to the same maildrop is refused with `[LOGIN-DELAY]` (section 8.1), and does not count
+ * as a login; any other is recorded on the store. Returns the refusal, or null.
+ */
+async function enforceLoginDelay({
+  maildrop,
+  loginDelay,
+  now,
+}: {
+  maildrop: Maildrop;
+  loginDelay: number | undefined;
+  now: number;
+}): Promise<StoreError | null> {
+  if (loginDelay === undefined || loginDelay <= 0 || maildrop.lastLogin === undefined) return null;
+  const last = await maildrop.lastLogin();
+  const wait = last === null ? 0 : last + loginDelay * 1000 - now;
+  if (wait > 0) {
+    return new StoreError({
+      code: "login-delay",
+      message: `logged in less than ${loginDelay} s ago; wait ${Math.ceil(wait / 1000)} s`,
+    });
+  }
+  await maildrop.recordLogin?.(now);
+  return null;
+}
+
+function withoutLoginDelay(policy: ServerPolicy | undefined): ServerPolicy {
+  const { loginDelay: _, ...rest } = policy ?? {};
+  return rest;
 }
 
 const EMPTY = new Uint8Array(0);

@@ -28,9 +28,13 @@ describe("resolveServerHostOptions", () => {
     expect(resolved.serverName).toBe("pop.example.org");
     expect(resolved.policy.allowPlaintextAuth).toBe(false);
     expect(resolved.policy.saslMechanisms?.map((m) => m.name)).toEqual([
+      "SCRAM-SHA-256-PLUS",
+      "SCRAM-SHA-256",
       "PLAIN",
       "LOGIN",
       "CRAM-MD5",
+      "OAUTHBEARER",
+      "XOAUTH2",
     ]);
     expect(Object.keys(resolved.policy).sort()).toEqual(["allowPlaintextAuth", "saslMechanisms"]);
     expect(resolved.limits).toEqual({});

@@ -2,10 +2,14 @@ import { apopHostNameProblem } from "../auth/apop.ts";
 import type { Authenticator } from "../auth/credential.ts";
 import { cramMd5Server } from "../auth/sasl/cram-md5.ts";
 import { loginServer } from "../auth/sasl/login.ts";
+import { oauthBearerServer, xoauth2Server } from "../auth/sasl/oauth-bearer.ts";
 import { plainServer } from "../auth/sasl/plain.ts";
 import type { SaslServerMechanism } from "../auth/sasl/sasl-mechanism.ts";
+import { scramSha256PlusServer, scramSha256Server } from "../auth/scram/scram-server.ts";
+import type { TokenValidator } from "../auth/token-validator.ts";
 import { DEFAULTS } from "../defaults.ts";
 import { LocalProtocolError } from "../errors/local-protocol-error.ts";
+import { LANGUAGES } from "../i18n/message-catalog.ts";
 import { DEFAULT_LIMITS, type Limits } from "../limits.ts";
 import {
   type ProxyProtocolOptions,
@@ -29,21 +33,47 @@ export interface ServerHostOptions<Stats extends ConnectionStats = ConnectionSta
   /** Answers `lookup(user)` with a credential; core checks the proof. */
   readonly authenticator: Authenticator;
   /**
+   * Checks bearer tokens for OAUTHBEARER (RFC 7628) and XOAUTH2, which are offered (inside TLS,
+   * or with `allowPlaintextAuth`) only when this is set. Default none.
+   */
+  readonly tokenValidator?: TokenValidator;
+  /**
    * Accept USER/PASS, PLAIN and LOGIN on connections without TLS. Default false
    * (RFC 2595 section 2.3; RFC 8314 section 4).
    */
   readonly allowPlaintextAuth?: boolean;
-  /** SASL mechanisms on offer, in order of preference. Default PLAIN, LOGIN, CRAM-MD5. */
+  /**
+   * SASL mechanisms on offer, in order of preference. Default SCRAM-SHA-256-PLUS (where the
+   * transport gives channel binding data), SCRAM-SHA-256, PLAIN, LOGIN, CRAM-MD5, and
+   * OAUTHBEARER and XOAUTH2 (where there is a `tokenValidator`).
+   */
   readonly saslMechanisms?: readonly SaslServerMechanism[];
-  /** Offer APOP (a timestamp in the greeting, RFC 1939 section 7). Default true. */
+  /**
+   * Offer APOP (a timestamp in the greeting, RFC 1939 section 7). Default true, unless the
+   * authenticator says it holds no clear secrets (`Authenticator.clearSecrets`).
+   */
   readonly apop?: boolean;
+  /**
+   * Users whose secret is stored in clear may log in only with APOP, CRAM-MD5 or SCRAM, never
+   * by sending the password (RFC 1939 section 13). Default false.
+   */
+  readonly clearSecretsChallengeOnly?: boolean;
+  /**
+   * The administrator's language, which `LANG *` selects (RFC 6856 section 3): one of
+   * `LANGUAGES`. Default `DEFAULT_LANGUAGE` (i-default).
+   */
+  readonly language?: string;
   /** The greeting text, before the APOP timestamp. */
   readonly greeting?: string;
   /** CAPA IMPLEMENTATION text (RFC 2449 section 6.9). */
   readonly implementation?: string;
   /** CAPA EXPIRE: days, or `NEVER` (RFC 2449 section 6.7). */
   readonly expire?: number | "NEVER";
-  /** CAPA LOGIN-DELAY in seconds (RFC 2449 section 6.5). */
+  /**
+   * The least time between two logins to one maildrop, in seconds (RFC 2449 section 6.5):
+   * enforced with `-ERR [LOGIN-DELAY]` and advertised in CAPA. Needs a store that keeps the
+   * last login (`MailStore.keepsLastLogin`). Default none.
+   */
   readonly loginDelay?: number;
   /** Core's limits: line lengths, bad commands, timeouts, pipelined input. */
   readonly limits?: Partial<Limits>;
@@ -81,10 +111,25 @@ export interface ServerHostOptions<Stats extends ConnectionStats = ConnectionSta
   readonly clock?: Clock;
 }
 
+/**
+ * The SASL mechanisms a server offers by default, in order of preference; each is offered
+ * only where it can work (see `SaslServerMechanism`'s `needs*` flags).
+ */
+export const DEFAULT_SASL_SERVER_MECHANISMS: readonly SaslServerMechanism[] = [
+  scramSha256PlusServer,
+  scramSha256Server,
+  plainServer,
+  loginServer,
+  cramMd5Server,
+  oauthBearerServer,
+  xoauth2Server,
+];
+
 /** The options with defaults filled in and everything checked. */
 export interface ResolvedServerHostOptions<Stats extends ConnectionStats = ConnectionStats> {
   readonly store: MailStore;
   readonly authenticator: Authenticator;
+  readonly tokenValidator: TokenValidator | null;
   /** The host name in the APOP timestamp (`serveConnection`'s `hostname`). */
   readonly serverName: string;
   readonly policy: ServerPolicy;
@@ -146,7 +191,7 @@ export function resolveServerHostOptions<Stats extends ConnectionStats, NameOpti
   if (typeof serverName !== "string") fail(serverNameOption, "must be a string");
   const problem = apopHostNameProblem(serverName);
   if (problem !== null) fail(serverNameOption, `cannot go into an APOP timestamp: ${problem}`);
-  const saslMechanisms = options.saslMechanisms ?? [plainServer, loginServer, cramMd5Server];
+  const saslMechanisms = options.saslMechanisms ?? DEFAULT_SASL_SERVER_MECHANISMS;
   if (
     !Array.isArray(saslMechanisms) ||
     !saslMechanisms.every((m) => typeof m?.name === "string" && typeof m.start === "function")
@@ -158,8 +203,23 @@ export function resolveServerHostOptions<Stats extends ConnectionStats, NameOpti
     fail("expire", "must be a number of days or 'NEVER'");
   }
   optional(options.loginDelay, isCount, "loginDelay", "must be a whole number of seconds");
+  if ((options.loginDelay ?? 0) > 0 && store.keepsLastLogin !== true) {
+    fail("loginDelay", "needs a store that keeps the last login time (MailStore.keepsLastLogin)");
+  }
+  if (options.tokenValidator !== undefined && typeof options.tokenValidator !== "function") {
+    fail("tokenValidator", "must be a function");
+  }
   optional(options.allowPlaintextAuth, isBoolean, "allowPlaintextAuth", "must be a boolean");
   optional(options.apop, isBoolean, "apop", "must be a boolean");
+  optional(
+    options.clearSecretsChallengeOnly,
+    isBoolean,
+    "clearSecretsChallengeOnly",
+    "must be a boolean",
+  );
+  if (options.language !== undefined && !LANGUAGES.some(({ tag }) => tag === options.language)) {
+    fail("language", `must be one of ${LANGUAGES.map(({ tag }) => tag).join(", ")}`);
+  }
   optional(options.greeting, isLine, "greeting", "must be one line of text");
   optional(options.implementation, isLine, "implementation", "must be one line of text");
   optional(options.authFailureDelayMs, isCount, "authFailureDelayMs", "must be >= 0");
@@ -195,15 +255,19 @@ export function resolveServerHostOptions<Stats extends ConnectionStats, NameOpti
   return {
     store,
     authenticator,
+    tokenValidator: options.tokenValidator ?? null,
     serverName,
     policy: {
       saslMechanisms,
+      ...(options.tokenValidator === undefined ? {} : { tokens: true }),
       allowPlaintextAuth: options.allowPlaintextAuth ?? false,
       ...(options.apop === undefined ? {} : { apop: options.apop }),
+      ...(options.clearSecretsChallengeOnly === true ? { clearSecretsChallengeOnly: true } : {}),
       ...(options.greeting === undefined ? {} : { greeting: options.greeting }),
+      ...(options.language === undefined ? {} : { language: options.language }),
       ...(options.implementation === undefined ? {} : { implementation: options.implementation }),
       ...(expire === undefined ? {} : { expire: String(expire) }),
-      ...(options.loginDelay === undefined ? {} : { loginDelay: options.loginDelay }),
+      ...((options.loginDelay ?? 0) > 0 ? { loginDelay: options.loginDelay } : {}),
     },
     limits,
     authFailureDelayMs: options.authFailureDelayMs ?? DEFAULTS.authFailureDelayMs,

@@ -22,6 +22,7 @@ import { readProxyHeader } from "../proxy/read-proxy-header.ts";
 import { refuseProxyHeader } from "../proxy/refuse-proxy-header.ts";
 import { addressGroup, normalizeRemoteAddress } from "./address-group.ts";
 import { ConnectionAdmission, tooManyConnectionsLine } from "./connection-admission.ts";
+import { LoginPenalties } from "./login-penalties.ts";
 import { serveConnection } from "./serve-connection.ts";
 import type { ConnectionStats, ServerHostEvent } from "./server-host-event.ts";
 import type { ResolvedServerHostOptions } from "./server-host-options.ts";
@@ -129,6 +130,13 @@ interface Tracked<Stats> extends ServerHostConnection {
 export class ServerHost<Stats extends ConnectionStats = ConnectionStats> {
   readonly #options: ResolvedServerHostOptions<Stats>;
   readonly #randomBytes: (length: number) => Uint8Array;
+  /**
+   * One key for every session: SCRAM's derived salts stay the same across connections. Drawn
+   * at the first connection, so a random source that fails fails that connection, not the host.
+   */
+  #secret: Uint8Array | null = null;
+  /** Failed logins per address group, across connections (Dovecot's `auth_penalty`). */
+  readonly #penalties: LoginPenalties;
   readonly #admission: ConnectionAdmission;
   readonly #connections = new Map<number, Tracked<Stats>>();
   /** The connections not logged in yet, oldest first (`maxPreLoginConnections`). */
@@ -143,6 +151,7 @@ export class ServerHost<Stats extends ConnectionStats = ConnectionStats> {
   constructor(init: ServerHostInit<Stats>) {
     this.#options = init.options;
     this.#randomBytes = init.randomBytes;
+    this.#penalties = new LoginPenalties({ failureDelayMs: init.options.authFailureDelayMs });
     this.#admission = new ConnectionAdmission(init.options);
   }
 
@@ -370,16 +379,35 @@ export class ServerHost<Stats extends ConnectionStats = ConnectionStats> {
     tracked.stats = options.stats ?? null;
     if (options.abort !== undefined) tracked.abort = options.abort;
     if (tracked.aborted) tracked.abort();
+    // A host with a whole IPv6 /64 is one guesser (RFC 6177): penalties count by group, as
+    // every other per-address count does.
+    const penaltyGroup = addressGroup({
+      address: tracked.remoteAddress,
+      ipv6PrefixLength: this.#options.ipv6PrefixLength,
+    });
+    let secret: Uint8Array;
+    try {
+      secret = this.#secret ??= this.#randomBytes(32);
+    } catch (error) {
+      await transport.close().catch(() => {});
+      throw error;
+    }
     const result = await serveConnection({
       transport,
       store: host.store,
       authenticator: host.authenticator,
+      ...(host.tokenValidator === null ? {} : { tokenValidator: host.tokenValidator }),
       clock: host.clock,
       randomBytes: this.#randomBytes,
+      secret,
       hostname: host.serverName,
       policy: host.policy,
       limits: host.limits,
       authFailureDelayMs: host.authFailureDelayMs,
+      penalty: {
+        failed: (now) => this.#penalties.failed(penaltyGroup, now),
+        succeeded: () => this.#penalties.succeeded(penaltyGroup),
+      },
       onEvent: (event) => {
         if (event.type === "login-succeeded") {
           tracked.user = event.user;

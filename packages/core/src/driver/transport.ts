@@ -1,3 +1,5 @@
+import type { ChannelBinding } from "../auth/sasl/channel-binding.ts";
+
 /**
  * The one interface a runtime package implements to run POP3 over its sockets
  * (docs/design.md: each adapter is only a transport). It carries bytes and nothing else.
@@ -21,6 +23,12 @@ export interface Transport {
   close(): Promise<void>;
   /** True when the bytes travel inside TLS (implicit TLS, or after `upgrade`). */
   readonly secure: boolean;
+  /**
+   * The TLS channel binding data (RFC 5056) for SCRAM-SHA-256-PLUS, or null (no TLS yet, or
+   * the runtime exposes neither an exporter nor the certificate). `tls-exporter` (RFC 9266)
+   * on TLS 1.3, `tls-server-end-point` (RFC 5929) otherwise. Absent: no binding ever.
+   */
+  channelBinding?(): ChannelBinding | null;
 }
 
 /**

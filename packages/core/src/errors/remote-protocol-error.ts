@@ -18,7 +18,14 @@ export type RemoteProtocolErrorCode =
   /** TLS was required but the server does not offer it or refused STLS (RFC 2595 section 4). */
   | "tls-unavailable"
   /** The peer did not answer in time. */
-  | "timeout";
+  | "timeout"
+  /**
+   * A SASL challenge made no sense to our mechanism (malformed, or a SCRAM server signature
+   * that proves the server does not know the password); the exchange was cancelled with `*`.
+   */
+  | "sasl-cancelled"
+  /** A SCRAM server said `+OK` without its signature (RFC 5802 section 3): not verified. */
+  | "server-not-verified";
 
 /** The peer misbehaved (h11's `RemoteProtocolError`). */
 export class RemoteProtocolError extends ApopError {

@@ -4,7 +4,7 @@ import { ApopError, isNamedApopError } from "./apop-error.ts";
  * What a store can report; the server turns each into the response code of the same name
  * (RFC 2449 section 8.2 for IN-USE, RFC 3206 section 4 for SYS/TEMP and SYS/PERM).
  */
-export type StoreErrorCode = "in-use" | "sys-temp" | "sys-perm";
+export type StoreErrorCode = "in-use" | "sys-temp" | "sys-perm" | "login-delay";
 
 /** A `MailStore` or `Maildrop` could not do what was asked. */
 export class StoreError extends ApopError {

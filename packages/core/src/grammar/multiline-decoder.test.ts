@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { LocalProtocolError } from "../errors/local-protocol-error.ts";
 import { bytes, caught, eachSplit, latin1, split } from "../../test/helpers/octets.ts";
+import { LocalProtocolError } from "../errors/local-protocol-error.ts";
 import { MultilineDecoder } from "./multiline-decoder.ts";
 
 /** Feeds `chunks` until the block ends; returns the message, whether it ended, and what follows. */

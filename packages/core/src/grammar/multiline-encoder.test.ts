@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { LocalProtocolError } from "../errors/local-protocol-error.ts";
 import { bytes, caught, eachSplit, latin1, split } from "../../test/helpers/octets.ts";
+import { LocalProtocolError } from "../errors/local-protocol-error.ts";
 import { MultilineEncoder } from "./multiline-encoder.ts";
 
 /** Encodes `chunks` one after another, then `end()`, and returns the whole wire text. */

@@ -30,6 +30,21 @@ export type ServerEvent =
   /** A line was refused with `-ERR` (unknown, malformed, wrong state, too long). */
   | { readonly type: "command-rejected"; readonly reason: string }
   /**
+   * A SASL exchange (SCRAM) needs the user's credential before it can go on. The host looks
+   * the user up and calls `completeCredential` (with null for no such user).
+   */
+  | { readonly type: "credential-requested"; readonly user: string; readonly mechanism: string }
+  /**
+   * A SASL exchange (OAUTHBEARER, XOAUTH2) carries a bearer token for `user`. The host asks
+   * its `TokenValidator` and calls `completeToken` with the verdict. Never log `token`.
+   */
+  | {
+      readonly type: "token-requested";
+      readonly user: string;
+      readonly mechanism: string;
+      readonly token: string;
+    }
+  /**
    * Credentials to check. The host looks up the user, checks the proof with `verifyProof`,
    * opens the maildrop, then calls `completeLogin`. Every failure should take the same time.
    */

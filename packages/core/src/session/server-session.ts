@@ -23,8 +23,15 @@
  * the SASL exchange, and the plaintext policy.
  */
 import { createApopTimestamp } from "../auth/apop.ts";
+import type { Credential } from "../auth/credential.ts";
+import type { ChannelBinding } from "../auth/sasl/channel-binding.ts";
 import { findMechanism } from "../auth/sasl/find-mechanism.ts";
-import type { SaslServerExchange, SaslServerMechanism } from "../auth/sasl/sasl-mechanism.ts";
+import type {
+  SaslServerExchange,
+  SaslServerMechanism,
+  SaslServerStep,
+} from "../auth/sasl/sasl-mechanism.ts";
+import type { TokenVerdict } from "../auth/token-validator.ts";
 import { latin1ToString } from "../bytes/ascii.ts";
 import { decodeBase64, encodeBase64 } from "../bytes/base64.ts";
 import { LineReader } from "../bytes/line-reader.ts";
@@ -39,6 +46,8 @@ import {
 } from "../grammar/listings.ts";
 import { MultilineEncoder } from "../grammar/multiline-encoder.ts";
 import { formatContinuation, formatStatusLine, ResponseCode } from "../grammar/status-line.ts";
+import { languageMatches } from "../i18n/match-language.ts";
+import { DEFAULT_LANGUAGE, LANGUAGES, translate } from "../i18n/message-catalog.ts";
 import { type Limits, resolveLimits } from "../limits.ts";
 import { uniqueIds } from "../store/unique-ids.ts";
 import { assertNever } from "../util/assert-never.ts";
@@ -73,6 +82,27 @@ export interface ServerPolicy {
   readonly loginDelay?: number;
   /** The text of the greeting, before the APOP timestamp. */
   readonly greeting?: string;
+  /**
+   * False when the user source cannot hold clear secrets: mechanisms that need one
+   * (CRAM-MD5) are then not offered. Default true. (The APOP timestamp is `apop`.)
+   */
+  readonly clearSecrets?: boolean;
+  /**
+   * RFC 1939 section 13's advice: a user whose secret is stored in clear (so APOP, CRAM-MD5 or
+   * SCRAM can serve them) may log in only with those, never by sending the password (USER/PASS,
+   * PLAIN, LOGIN). Such a login fails like a wrong password; the log says why. Default false.
+   */
+  readonly clearSecretsChallengeOnly?: boolean;
+  /**
+   * The administrator's language, which `LANG *` selects (RFC 6856 section 3): a tag the
+   * catalog lists (`LANGUAGES`). Default `i-default`.
+   */
+  readonly language?: string;
+  /**
+   * The host checks bearer tokens (it has a `TokenValidator`): OAUTHBEARER and XOAUTH2 may be
+   * offered. Default false.
+   */
+  readonly tokens?: boolean;
 }
 
 export interface ServerSessionOptions {
@@ -90,6 +120,17 @@ export interface ServerSessionOptions {
   readonly apopTimestamp?: string;
   /** TLS is already active (implicit TLS, RFC 8314). */
   readonly tlsActive?: boolean;
+  /**
+   * A key that stays the same for the whole server, for SCRAM's derived salts
+   * (`SaslServerContext.secret`). Default: 32 fresh random bytes, which makes those salts
+   * differ per connection; a server host passes one key to all its sessions.
+   */
+  readonly secret?: Uint8Array;
+  /**
+   * The connection's channel binding data (RFC 5056) for SCRAM-SHA-256-PLUS, asked when an
+   * AUTH starts and when CAPA is answered (it changes with STLS). Absent: no binding.
+   */
+  readonly channelBinding?: () => ChannelBinding | null;
   readonly policy?: ServerPolicy;
   readonly limits?: Partial<Limits>;
 }
@@ -101,6 +142,8 @@ type Pending =
       /** The command that asked: its table entry says where a success leads. */
       readonly keyword: "PASS" | "APOP" | "AUTH";
     }
+  | { readonly kind: "credential" }
+  | { readonly kind: "token" }
   | {
       readonly kind: "body";
       readonly encoder: MultilineEncoder;
@@ -131,13 +174,13 @@ type ServerState =
   | { readonly name: "UPDATE"; readonly snapshot: Snapshot }
   | { readonly name: "CLOSED" };
 
-const LANGUAGES: ReadonlyMap<string, string> = new Map([["en", "English"]]);
-
 export class ServerSession {
   readonly #limits: Limits;
   readonly #policy: ServerPolicy;
   readonly #hostname: string;
   readonly #randomBytes: (length: number) => Uint8Array;
+  readonly #secret: Uint8Array;
+  readonly #channelBinding: () => ChannelBinding | null;
   readonly #reader: LineReader;
   #output: Uint8Array[] = [];
   /** Octets in `#output`, for the reply budget. */
@@ -148,6 +191,8 @@ export class ServerSession {
   #tlsActive: boolean;
   #timestamp: string | null;
   #utf8 = false;
+  /** The language of response texts (RFC 6856 section 3); i-default until LANG. */
+  #language = DEFAULT_LANGUAGE;
   #user: string | null = null;
   #sasl: SaslState | null = null;
   #pending: Pending | null = null;
@@ -162,6 +207,8 @@ export class ServerSession {
     this.#policy = options.policy ?? {};
     this.#hostname = options.hostname;
     this.#randomBytes = options.randomBytes;
+    this.#secret = options.secret ?? options.randomBytes(32);
+    this.#channelBinding = options.channelBinding ?? (() => null);
     this.#tlsActive = options.tlsActive ?? false;
     this.#lastActivity = options.now;
     this.#greetedAt = options.now;
@@ -285,6 +332,45 @@ export class ServerSession {
       this.#reply(false, late ? "Too long without logging in" : "Disconnected for inactivity");
     }
     return [{ type: "limit-exceeded", limit }, ...this.#close("timeout", "timeout")];
+  }
+
+  /**
+   * Answers `credential-requested`: the user's credential, or null for no such user. The SASL
+   * exchange goes on with it (SCRAM sends its salt and iteration count).
+   */
+  completeCredential(credential: Credential | null, now: number): ServerEvent[] {
+    return this.#completeSasl("credential", now, (exchange) => exchange.credential?.(credential));
+  }
+
+  /**
+   * Answers `token-requested` with the host's `TokenValidator` verdict: the exchange succeeds
+   * (and a login is requested), or sends RFC 7628's JSON error and fails on the next line.
+   */
+  completeToken(verdict: TokenVerdict, now: number): ServerEvent[] {
+    return this.#completeSasl("token", now, (exchange) => exchange.token?.(verdict));
+  }
+
+  /** Hands the host's answer to the SASL exchange that asked for it, and goes on. */
+  #completeSasl(
+    kind: "credential" | "token",
+    now: number,
+    answer: (exchange: SaslServerExchange) => SaslServerStep | undefined,
+  ): ServerEvent[] {
+    this.#expectPending(kind);
+    this.#pending = null;
+    this.#lastActivity = now;
+    const events: ServerEvent[] = [];
+    const sasl = this.#sasl;
+    const step = sasl === null ? undefined : answer(sasl.exchange);
+    if (sasl === null || step === undefined) {
+      throw new LocalProtocolError({
+        code: "invalid-state",
+        message: `no SASL exchange asked for a ${kind}`,
+      });
+    }
+    this.#handleSaslStep(sasl, step, events);
+    events.push(...this.#process(now));
+    return events;
   }
 
   /** Answers `login-requested`. */
@@ -649,7 +735,17 @@ export class ServerSession {
       this.#refusePlaintext(events);
       return;
     }
-    const exchange = mechanism.start({ challenge: this.#newChallenge(now) });
+    if (!this.#offeredMechanisms().includes(mechanism)) {
+      this.#reply(false, `SASL mechanism not available on this connection: ${mechanism.name}`);
+      this.#countBad(events, "mechanism not offered");
+      return;
+    }
+    const exchange = mechanism.start({
+      challenge: this.#newChallenge(now),
+      randomBytes: this.#randomBytes,
+      secret: this.#secret,
+      channelBinding: this.#offersChannelBinding() ? this.#channelBinding() : null,
+    });
     this.#sasl = { mechanism, exchange };
     this.#reader.maxOctets = this.#limits.saslLineOctets;
     let initial: Uint8Array | null = null;
@@ -687,8 +783,28 @@ export class ServerSession {
 
   #saslStep(response: Uint8Array | null, events: ServerEvent[]): void {
     const sasl = this.#sasl as SaslState;
-    const step = sasl.exchange.step(response);
+    this.#handleSaslStep(sasl, sasl.exchange.step(response), events);
+  }
+
+  #handleSaslStep(sasl: SaslState, step: SaslServerStep, events: ServerEvent[]): void {
     switch (step.type) {
+      case "credential-needed":
+        this.#pending = { kind: "credential" };
+        events.push({
+          type: "credential-requested",
+          user: step.user,
+          mechanism: sasl.mechanism.name,
+        });
+        return;
+      case "token-needed":
+        this.#pending = { kind: "token" };
+        events.push({
+          type: "token-requested",
+          user: step.user,
+          mechanism: sasl.mechanism.name,
+          token: step.token,
+        });
+        return;
       case "challenge":
         this.#emit(formatContinuation(encodeBase64(step.data)));
         return;
@@ -744,20 +860,30 @@ export class ServerSession {
     events.push({ type: "tls-requested" });
   }
 
-  #langCommand(tag: string | undefined): void {
-    if (tag === undefined) {
+  /**
+   * LANG (RFC 6856 section 3): without an argument, the languages of the catalog, the server's
+   * preference first; with a language range, the first listed language it matches (basic
+   * filtering, RFC 4647 section 3.3.1), `*` the administrator's preference. The `+OK` is
+   * already in the new language, and starts with its tag.
+   */
+  #langCommand(range: string | undefined): void {
+    if (range === undefined) {
       this.#replyLines(
         true,
         "Language listing follows",
-        [...LANGUAGES].map(([t, name]) => `${t} ${name}`),
+        LANGUAGES.map(({ tag, name }) => (this.#utf8 || isAscii(name) ? `${tag} ${name}` : tag)),
       );
       return;
     }
-    const chosen = tag === "*" ? "en" : tag.toLowerCase();
-    if (!LANGUAGES.has(chosen)) {
-      this.#reply(false, `Language not supported: ${tag}`);
+    const chosen =
+      range === "*"
+        ? (this.#policy.language ?? DEFAULT_LANGUAGE)
+        : LANGUAGES.find(({ tag }) => languageMatches({ range, tag }))?.tag;
+    if (chosen === undefined) {
+      this.#reply(false, `Language not supported: ${range}`);
       return;
     }
+    this.#language = chosen;
     this.#reply(true, `${chosen} Language set`);
   }
 
@@ -843,10 +969,28 @@ export class ServerSession {
   // ---------------------------------------------------------------------------------------
   // Capabilities
 
+  /**
+   * What AUTH takes on this connection: password-sending mechanisms only where plaintext is
+   * allowed, those that need a clear secret only where the user source can hold one, and
+   * `-PLUS` only where the transport gives channel binding data.
+   */
   #offeredMechanisms(): SaslServerMechanism[] {
-    return (this.#policy.saslMechanisms ?? []).filter(
-      (mechanism) => !mechanism.sendsPlaintextPassword || this.#plaintextAllowed(),
-    );
+    let binding: boolean | null = null;
+    return (this.#policy.saslMechanisms ?? []).filter((mechanism) => {
+      if (mechanism.sendsPlaintextPassword && !this.#plaintextAllowed()) return false;
+      if (mechanism.needsClearSecret === true && this.#policy.clearSecrets === false) return false;
+      if (mechanism.needsTokenValidator === true && this.#policy.tokens !== true) return false;
+      if (mechanism.needsChannelBinding === true) {
+        binding ??= this.#channelBinding() !== null;
+        return binding;
+      }
+      return true;
+    });
+  }
+
+  /** Whether a `-PLUS` mechanism is on offer now (SCRAM then refuses the `y` flag). */
+  #offersChannelBinding(): boolean {
+    return this.#offeredMechanisms().some((mechanism) => mechanism.needsChannelBinding === true);
   }
 
   /**
@@ -886,7 +1030,12 @@ export class ServerSession {
     this.#outputOctets += bytes.length;
   }
 
-  #reply(ok: boolean, text: string, code?: string): void {
+  #reply(ok: boolean, i18nText: string, code?: string): void {
+    // Every text goes out in the session's language, from the catalog (RFC 6856 section 3).
+    const text =
+      this.#language === DEFAULT_LANGUAGE
+        ? i18nText
+        : translate({ language: this.#language, text: i18nText, utf8: this.#utf8 });
     this.#emit(formatStatusLine(code === undefined ? { ok, text } : { ok, text, code }));
   }
 
@@ -983,4 +1132,8 @@ function maildropSize(snapshot: Snapshot): { count: number; size: number } {
 
 function invalidState(message: string): LocalProtocolError {
   return new LocalProtocolError({ code: "invalid-state", message });
+}
+
+function isAscii(text: string): boolean {
+  return /^[\x20-\x7e]*$/.test(text);
 }

@@ -40,6 +40,15 @@ export interface Maildrop {
   commit(deleted: readonly number[]): Promise<void>;
   /** Releases the lock without deleting anything. Idempotent. */
   release(): Promise<void>;
+  /**
+   * When this maildrop was last logged in to (ms since the epoch), or null for never. Kept
+   * with the mail on its storage, so every server process sees it and it survives restarts:
+   * LOGIN-DELAY (RFC 2449 section 6.5) reads it, with the lock held. Present where the store
+   * says `keepsLastLogin`; a maildrop without it (an empty stand-in) is not delayed.
+   */
+  lastLogin?(): Promise<number | null>;
+  /** Records a login at `at` (ms since the epoch), with the lock held. */
+  recordLogin?(at: number): Promise<void>;
 }
 
 /** Where maildrops come from. */
@@ -49,4 +58,9 @@ export interface MailStore {
    * `in-use` when another session holds it, `sys-temp` or `sys-perm` for faults.
    */
   open(user: string): Promise<Maildrop>;
+  /**
+   * The maildrops keep the time of the last login (`Maildrop.lastLogin`), so a server can
+   * enforce LOGIN-DELAY. Without it, setting a login delay is refused at start-up.
+   */
+  readonly keepsLastLogin?: boolean;
 }

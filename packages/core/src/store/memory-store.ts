@@ -41,7 +41,10 @@ interface Mailbox {
  *   that have never received mail). Nothing is created for them until `deliver`.
  */
 export class MemoryStore implements MailStore {
+  /** Last logins are kept per user, beside the mail (LOGIN-DELAY, RFC 2449 section 6.5). */
+  readonly keepsLastLogin = true;
   readonly #mailboxes = new Map<string, Mailbox>();
+  readonly #lastLogins = new Map<string, number>();
   readonly #chunkSize: number | undefined;
 
   constructor(options: MemoryStoreOptions = {}) {
@@ -93,7 +96,13 @@ export class MemoryStore implements MailStore {
       // A user who never had mail is forgotten again, so `open` creates nothing.
       if (held.nextUid === 1) this.#mailboxes.delete(user);
     };
-    return new MemoryMaildrop(held, unlock, this.#chunkSize);
+    const maildrop = new MemoryMaildrop(held, unlock, this.#chunkSize);
+    return Object.assign(maildrop, {
+      lastLogin: async () => this.#lastLogins.get(user) ?? null,
+      recordLogin: async (at: number) => {
+        this.#lastLogins.set(user, at);
+      },
+    });
   }
 
   #mailbox(user: string): Mailbox {

@@ -141,7 +141,7 @@ export class ServerHarness {
       if (proof.kind === "password") ok = proof.password === secret;
       else if (proof.kind === "apop")
         ok = digestsEqual(apopDigest({ timestamp: proof.timestamp, secret }), proof.digest);
-      else
+      else if (proof.kind === "cram-md5")
         ok =
           toHex(hmacMd5({ key: latin1(secret), message: latin1(proof.challenge) })) ===
           proof.digest;

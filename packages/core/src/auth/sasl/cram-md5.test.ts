@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { saslContext } from "../../../test/helpers/sasl-context.ts";
 import { decodeBase64 } from "../../bytes/base64.ts";
 import { decodeUtf8, encodeUtf8 } from "../../bytes/utf8.ts";
 import { verifyProof } from "../verify-proof.ts";
@@ -12,7 +13,7 @@ const SECRET = "tanstaaftanstaaf";
 
 describe("cramMd5Server (RFC 2195)", () => {
   it("replays RFC 2195's example", async () => {
-    const exchange = cramMd5Server.start({ challenge: CHALLENGE });
+    const exchange = cramMd5Server.start(saslContext(CHALLENGE));
     const challenge = exchange.step(null);
     // The RFC shows the challenge base64-encoded on the wire.
     const onWire = decodeBase64("PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UucmVzdG9uLm1jaS5uZXQ+");
@@ -33,13 +34,13 @@ describe("cramMd5Server (RFC 2195)", () => {
   });
 
   it("reads an empty initial response as none, and sends the challenge", () => {
-    const exchange = cramMd5Server.start({ challenge: CHALLENGE });
+    const exchange = cramMd5Server.start(saslContext(CHALLENGE));
     expect(exchange.step(new Uint8Array(0))).toEqual({ type: "challenge", data: bytes(CHALLENGE) });
     expect(exchange.step(bytes(RESPONSE))).toMatchObject({ type: "success", user: "tim" });
   });
 
   it("fails a non-empty initial response: CRAM-MD5 is server-first", () => {
-    const exchange = cramMd5Server.start({ challenge: CHALLENGE });
+    const exchange = cramMd5Server.start(saslContext(CHALLENGE));
     expect(exchange.step(bytes(RESPONSE))).toMatchObject({
       type: "failure",
       reason: expect.stringMatching(/server-first/),
@@ -47,7 +48,7 @@ describe("cramMd5Server (RFC 2195)", () => {
   });
 
   it("splits at the last space, so user names may hold spaces; folds the digest to lower case", () => {
-    const exchange = cramMd5Server.start({ challenge: CHALLENGE });
+    const exchange = cramMd5Server.start(saslContext(CHALLENGE));
     exchange.step(null);
     expect(exchange.step(bytes("tim smith B913A602C7EDA7A495B4E6E7334D3890"))).toMatchObject({
       type: "success",
@@ -73,19 +74,19 @@ describe("cramMd5Server (RFC 2195)", () => {
     ["invalid UTF-8 in the digest", new Uint8Array([...bytes("tim "), 0xc0, 0xaf])],
     ["a user name over 255 octets", bytes(`${"u".repeat(256)} b913a602c7eda7a495b4e6e7334d3890`)],
   ])("fails %s", (_name, response) => {
-    const exchange = cramMd5Server.start({ challenge: CHALLENGE });
+    const exchange = cramMd5Server.start(saslContext(CHALLENGE));
     exchange.step(null);
     expect(exchange.step(response).type).toBe("failure");
   });
 
   it("fails a missing response to the challenge", () => {
-    const exchange = cramMd5Server.start({ challenge: CHALLENGE });
+    const exchange = cramMd5Server.start(saslContext(CHALLENGE));
     exchange.step(null);
     expect(exchange.step(null).type).toBe("failure");
   });
 
   it("refuses to start without a challenge", () => {
-    expect(() => cramMd5Server.start({ challenge: "" })).toThrow(RangeError);
+    expect(() => cramMd5Server.start(saslContext(""))).toThrow(RangeError);
   });
 });
 

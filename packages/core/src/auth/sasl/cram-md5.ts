@@ -33,6 +33,7 @@ const DIGEST_LENGTH = 32;
 export const cramMd5Server: SaslServerMechanism = {
   name: "CRAM-MD5",
   sendsPlaintextPassword: false,
+  needsClearSecret: true,
   start({ challenge }) {
     if (challenge.length === 0) throw new RangeError("CRAM-MD5 needs a non-empty challenge");
     let state: "initial" | "waiting" | "done" = "initial";

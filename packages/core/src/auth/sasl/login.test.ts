@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
+import { saslContext } from "../../../test/helpers/sasl-context.ts";
 import { decodeUtf8, encodeUtf8 } from "../../bytes/utf8.ts";
 import { loginClient, loginServer } from "./login.ts";
 
 const bytes = (text: string): Uint8Array => encodeUtf8(text);
-const start = () => loginServer.start({ challenge: "<1@x>" });
+const start = () => loginServer.start(saslContext("<1@x>"));
 
 describe("loginServer", () => {
   it("prompts Username: then Password:, and succeeds with a password proof", () => {

@@ -1,16 +1,17 @@
 import { describe, expect, it } from "vitest";
+import { saslContext } from "../../../test/helpers/sasl-context.ts";
 import { encodeUtf8 } from "../../bytes/utf8.ts";
 import { plainClient, plainServer } from "./plain.ts";
 
 const bytes = (text: string): Uint8Array => encodeUtf8(text);
 const serverStep = (message: Uint8Array | string) =>
   plainServer
-    .start({ challenge: "<1@x>" })
+    .start(saslContext("<1@x>"))
     .step(typeof message === "string" ? bytes(message) : message);
 
 describe("plainServer (RFC 4616)", () => {
   it("accepts RFC 4616's first example after an empty challenge", () => {
-    const exchange = plainServer.start({ challenge: "<1@x>" });
+    const exchange = plainServer.start(saslContext("<1@x>"));
     expect(exchange.step(null)).toEqual({ type: "challenge", data: new Uint8Array(0) });
     expect(exchange.step(bytes("\u0000tim\u0000tanstaaftanstaaf"))).toEqual({
       type: "success",
@@ -82,7 +83,7 @@ describe("plainServer (RFC 4616)", () => {
   });
 
   it("fails when the response to the empty challenge is missing", () => {
-    const exchange = plainServer.start({ challenge: "<1@x>" });
+    const exchange = plainServer.start(saslContext("<1@x>"));
     exchange.step(null);
     expect(exchange.step(null).type).toBe("failure");
   });

@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { saslContext } from "../../../test/helpers/sasl-context.ts";
 import { decodeBase64, encodeBase64 } from "../../bytes/base64.ts";
 import { encodeUtf8 } from "../../bytes/utf8.ts";
 import { verifyProof } from "../verify-proof.ts";
@@ -28,7 +29,7 @@ function runExchange({
 }): SaslServerStep | { type: "cancelled"; reason: string } {
   const wire = (bytes: Uint8Array): Uint8Array => decodeBase64(encodeBase64(bytes)) ?? fail();
   const clientExchange = client.start(credentials);
-  const serverExchange = server.start({ challenge: CHALLENGE });
+  const serverExchange = server.start(saslContext(CHALLENGE));
   const first = initialResponse ? clientExchange.initialResponse() : null;
   let step = serverExchange.step(first === null ? null : wire(first));
   for (let rounds = 0; step.type === "challenge"; rounds++) {
@@ -97,7 +98,7 @@ describe.each(pairs)("%s client against %s server", (name, client, server) => {
   });
 
   it("fails every step after the exchange is over", () => {
-    const exchange = server.start({ challenge: CHALLENGE });
+    const exchange = server.start(saslContext(CHALLENGE));
     let step = exchange.step(null);
     for (let i = 0; i < 4 && step.type === "challenge"; i++)
       step = exchange.step(new Uint8Array(0));

@@ -14,11 +14,37 @@
  * fails the same way for a wrong password and for an unknown user.
  */
 
+import type { Credential } from "../credential.ts";
+import type { TokenVerdict } from "../token-validator.ts";
+import type { ChannelBinding } from "./channel-binding.ts";
+
 /** What a successful exchange proves; checked against a Credential by verifyProof. */
 export type LoginProof =
   | { readonly kind: "password"; readonly password: string }
   | { readonly kind: "apop"; readonly timestamp: string; readonly digest: string }
-  | { readonly kind: "cram-md5"; readonly challenge: string; readonly digest: string };
+  | { readonly kind: "cram-md5"; readonly challenge: string; readonly digest: string }
+  | {
+      /**
+       * SCRAM-SHA-256 (RFC 5802 section 3): the ClientProof over the AuthMessage, with the
+       * salt and iteration count the server announced (which a clear secret needs).
+       */
+      readonly kind: "scram-sha-256";
+      readonly authMessage: Uint8Array;
+      readonly clientProof: Uint8Array;
+      readonly salt: Uint8Array;
+      readonly iterations: number;
+    }
+  | {
+      /**
+       * A bearer token (OAUTHBEARER, XOAUTH2) the host's `TokenValidator` judged during the
+       * exchange: accepted (nothing is left to check against a credential), or `refused`
+       * with the validator's reason, so the failure takes the path of every wrong password
+       * (the delay, the log line with the client's address).
+       */
+      readonly kind: "token";
+      readonly mechanism: string;
+      readonly refused?: string;
+    };
 
 /**
  * What a server exchange says after each client response.
@@ -37,7 +63,18 @@ export type SaslServerStep =
       readonly authzid?: string;
       readonly proof: LoginProof;
     }
-  | { readonly type: "failure"; readonly reason: string };
+  | { readonly type: "failure"; readonly reason: string }
+  /**
+   * The exchange cannot go on without the user's credential (SCRAM needs the salt and
+   * iteration count before its first challenge). The session asks the host
+   * (`credential-requested`) and hands the answer to `credential`.
+   */
+  | { readonly type: "credential-needed"; readonly user: string }
+  /**
+   * The exchange carries a bearer token for `user` (OAUTHBEARER, XOAUTH2). The session asks
+   * the host (`token-requested`), whose `TokenValidator` verdict goes to `token`.
+   */
+  | { readonly type: "token-needed"; readonly user: string; readonly token: string };
 
 /** One server-side exchange. After `success` or `failure`, any further `step` is a failure. */
 export interface SaslServerExchange {
@@ -47,6 +84,30 @@ export interface SaslServerExchange {
    * `null` on a later call is a failure.
    */
   step(response: Uint8Array | null): SaslServerStep;
+  /** Answers `credential-needed` (`null`: no such user). Only mechanisms that ask have it. */
+  credential?(credential: Credential | null): SaslServerStep;
+  /** Answers `token-needed`. Only mechanisms that ask have it. */
+  token?(verdict: TokenVerdict): SaslServerStep;
+}
+
+/** What the session tells a server mechanism when an exchange starts. */
+export interface SaslServerContext {
+  /** A fresh msg-id-style string, used by CRAM-MD5 (RFC 2195). */
+  readonly challenge: string;
+  /** Cryptographically strong random bytes (SCRAM's server nonce). */
+  readonly randomBytes: (length: number) => Uint8Array;
+  /**
+   * A key that stays the same for the whole server (not per connection), from which SCRAM
+   * derives the salt it shows for unknown users and clear secrets, so that asking twice gives
+   * the same answer and SCRAM does not reveal which users exist.
+   */
+  readonly secret: Uint8Array;
+  /**
+   * This connection's channel binding data when the server offers a `-PLUS` mechanism on it
+   * (the transport has the data and the policy lists one), else null. SCRAM refuses a client
+   * that says `y` when this is set (RFC 5802 section 6).
+   */
+  readonly channelBinding: ChannelBinding | null;
 }
 
 /** A server-side mechanism. Stateless; `start` makes one exchange per AUTH command. */
@@ -58,8 +119,16 @@ export interface SaslServerMechanism {
    * plaintext logins are allowed, normally inside TLS (RFC 2595 section 2.3, RFC 4616 section 5).
    */
   readonly sendsPlaintextPassword: boolean;
-  /** `challenge`: a fresh msg-id-style string from the session, used by CRAM-MD5 (RFC 2195). */
-  start(context: { challenge: string }): SaslServerExchange;
+  /**
+   * True for CRAM-MD5: only a clear secret can check it, so it is offered only where the
+   * user source can hold clear secrets.
+   */
+  readonly needsClearSecret?: boolean;
+  /** True for SCRAM-SHA-256-PLUS: offered only where the transport gives channel binding data. */
+  readonly needsChannelBinding?: boolean;
+  /** True for OAUTHBEARER and XOAUTH2: offered only where the host has a `TokenValidator`. */
+  readonly needsTokenValidator?: boolean;
+  start(context: SaslServerContext): SaslServerExchange;
 }
 
 /**
@@ -94,5 +163,29 @@ export interface SaslClientMechanism {
    * Starts an exchange. Throws `RangeError` for credentials the mechanism cannot carry
    * (a NUL in a PLAIN field, an empty user name, a field over 255 octets).
    */
-  start(credentials: { user: string; password: string; authzid?: string }): SaslClientExchange;
+  start(credentials: SaslClientCredentials): SaslClientExchange;
+  /** True for SCRAM-SHA-256-PLUS: usable only with channel binding data. */
+  readonly needsChannelBinding?: boolean;
+  /**
+   * True for SCRAM, which tells the server whether it could have bound (the gs2 flag, RFC 5802
+   * section 6): the client must know the server's mechanism list before it starts.
+   */
+  readonly signalsChannelBinding?: boolean;
+}
+
+/** What a client mechanism starts from. */
+export interface SaslClientCredentials {
+  readonly user: string;
+  readonly password: string;
+  readonly authzid?: string;
+  /** Cryptographically strong random bytes (SCRAM's client nonce). Required by SCRAM. */
+  readonly randomBytes?: (length: number) => Uint8Array;
+  /** This connection's channel binding data, where the transport has it (TLS). */
+  readonly channelBinding?: ChannelBinding | null;
+}
+
+/** A client exchange that can tell whether the server proved itself (SCRAM's `v=`). */
+export interface SaslClientVerifier {
+  /** True once the server's final message was checked; false if `+OK` came first. */
+  serverVerified(): boolean;
 }
