@@ -9,6 +9,7 @@ trap 'kill "$server" 2>/dev/null || true; rm -rf "$scratch"' EXIT
 "$here/pack.sh" "$scratch/packs" >/dev/null
 "$here/install.sh" "$scratch/root" "$scratch/packs"
 "$scratch/root/usr/local/bin/apop-server" --demo --data-dir "$scratch/demo" --listen 127.0.0.1:0 \
+  --web 127.0.0.1:0 \
   >"$scratch/log" 2>"$scratch/banner" &
 server=$!
 for _ in $(seq 1 600); do

@@ -222,6 +222,9 @@ describe("the programs, installed from the registry", () => {
         "--demo",
         "--listen",
         "127.0.0.1:0",
+        // The demo's webmail page defaults to port 8110: any free one, as other tests run.
+        "--web",
+        "127.0.0.1:0",
       ],
       {
         cwd: demoCwd(),
