@@ -32,6 +32,7 @@ export type {
   SaslServerStep,
 } from "./auth/sasl/sasl-mechanism.ts";
 export type { ScramCredential } from "./auth/scram/scram-credential.ts";
+export type { ScramKeys } from "./auth/scram/scram-keys.ts";
 export type { TokenValidator, TokenVerdict } from "./auth/token-validator.ts";
 export { verifyProof } from "./auth/verify-proof.ts";
 // Bytes.

@@ -9,7 +9,10 @@
  */
 export type ChannelBindingType = "tls-exporter" | "tls-server-end-point";
 
+/** One TLS connection's channel binding (RFC 5056), for SCRAM-SHA-256-PLUS. */
 export interface ChannelBinding {
+  /** Which binding: `tls-exporter` (RFC 9266) or `tls-server-end-point` (RFC 5929). */
   readonly type: ChannelBindingType;
+  /** The binding data of this TLS connection. */
   readonly data: Uint8Array;
 }

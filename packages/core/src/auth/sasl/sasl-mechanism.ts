@@ -128,6 +128,7 @@ export interface SaslServerMechanism {
   readonly needsChannelBinding?: boolean;
   /** True for OAUTHBEARER and XOAUTH2: offered only where the host has a `TokenValidator`. */
   readonly needsTokenValidator?: boolean;
+  /** Begins one exchange, with what the connection knows (binding data, validator, names). */
   start(context: SaslServerContext): SaslServerExchange;
 }
 
@@ -175,8 +176,11 @@ export interface SaslClientMechanism {
 
 /** What a client mechanism starts from. */
 export interface SaslClientCredentials {
+  /** The user to log in as (the authentication identity). */
   readonly user: string;
+  /** The password, or for OAUTHBEARER and XOAUTH2 the bearer token. */
   readonly password: string;
+  /** The identity to act as, when it differs from `user` (RFC 4616, RFC 5802). */
   readonly authzid?: string;
   /** Cryptographically strong random bytes (SCRAM's client nonce). Required by SCRAM. */
   readonly randomBytes?: (length: number) => Uint8Array;

@@ -15,9 +15,13 @@ import {
   scramKeysOf,
 } from "./scram-keys.ts";
 
+/** A SCRAM-SHA-256 user as stored (Dovecot's `4096,salt,StoredKey,ServerKey`), parsed. */
 export interface ScramCredential extends ScramKeys {
+  /** The scheme: Dovecot's `{SCRAM-SHA-256}`. */
   readonly kind: "scram-sha-256";
+  /** The PBKDF2 iteration count (at least 4096). */
   readonly iterations: number;
+  /** The salt the keys were derived with. */
   readonly salt: Uint8Array;
 }
 

@@ -10,7 +10,9 @@ import { encodeUtf8 } from "../../bytes/utf8.ts";
 
 /** The keys a server stores for a SCRAM user (Dovecot's `{SCRAM-SHA-256}` scheme holds them). */
 export interface ScramKeys {
+  /** H(ClientKey) (RFC 5802 section 3). */
   readonly storedKey: Uint8Array;
+  /** HMAC(SaltedPassword, "Server Key") (RFC 5802 section 3). */
   readonly serverKey: Uint8Array;
 }
 
