@@ -230,6 +230,9 @@ describe("the programs, installed from the registry", () => {
         cwd: demoCwd(),
         env: cleanEnv({ XDG_STATE_HOME: state() }),
         stdio: ["ignore", "pipe", "pipe"],
+        // Its own process group: npx runs apop-server as a child, which a signal to npx
+        // alone would leave running after the tests.
+        detached: true,
       },
     );
     server = child;
@@ -249,7 +252,7 @@ describe("the programs, installed from the registry", () => {
   afterAll(async () => {
     if (server !== undefined && server.exitCode === null) {
       const exited = new Promise((resolve) => server?.once("exit", resolve));
-      server.kill("SIGTERM");
+      process.kill(-(server.pid as number), "SIGTERM");
       await exited;
     }
   });
