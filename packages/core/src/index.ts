@@ -125,6 +125,8 @@ export {
   type StatusLine,
 } from "./grammar/status-line.ts";
 export { wireSize } from "./grammar/wire-size.ts";
+// Response texts: what a host or parser hands the session to be put into words.
+export type { MessageId, MessageParams, ServerMessage } from "./i18n/server-messages.ts";
 export { DEFAULT_LIMITS, type Limits } from "./limits.ts";
 // PROXY protocol (HAProxy's specification, v1 and v2): the header a balancer sends first.
 export { formatProxyHeader } from "./proxy/format-proxy-header.ts";

@@ -994,12 +994,133 @@ describe("RFC 6856 UTF8 and LANG", () => {
     expect(new TextDecoder().decode(octets)).toMatch(/^\+OK Fähigkeiten folgen\r\n/);
   });
 
+  // RFC 6856 section 2.2: with `UTF8 USER` in CAPA the client need not send UTF8 before a
+  // UTF-8 USER, PASS or APOP ("does not need to issue the UTF8 command prior to using UTF8 in
+  // authentication"), so a `[UTF8]` refusal here would be wrong.
   it("still takes UTF-8 user names and passwords before UTF8, as clients that never send it do", () => {
     const harness = fresh();
     const mark = harness.events.length;
     harness.send(new TextEncoder().encode("USER r\u00f6se\r\nPASS p\u00e4ss\r\n"));
     expect(harness.since(mark)).toContainEqual(
       expect.objectContaining({ type: "login-requested", user: "r\u00f6se" }),
+    );
+  });
+
+  it("SASLpreps UTF-8 user names as query strings (RFC 6856 section 2.2)", () => {
+    const harness = fresh();
+    const mark = harness.events.length;
+    // NO-BREAK SPACE maps to SPACE, SOFT HYPHEN to nothing, the "fi" ligature to "fi".
+    harness.send(new TextEncoder().encode("USER r\u00f6\u00adse\u00a0x\r\nPASS \ufb01 \u00e4\r\n"));
+    expect(harness.since(mark)).toContainEqual(
+      expect.objectContaining({
+        type: "login-requested",
+        user: "r\u00f6se x",
+        // The password goes on as sent; verifyProof SASLpreps both sides.
+        proof: { kind: "password", password: "\ufb01 \u00e4" },
+      }),
+    );
+  });
+
+  it("keeps ASCII passwords as they are, TAB included (RFC 1939 clients send them)", () => {
+    const harness = fresh();
+    const mark = harness.events.length;
+    harness.send("USER mrose\r\nPASS a\tb\r\n");
+    expect(harness.since(mark)).toContainEqual(
+      expect.objectContaining({ proof: { kind: "password", password: "a\tb" } }),
+    );
+  });
+
+  it.each([
+    ["USER", "USER a\ue000b\r\n"],
+    ["PASS", "USER mrose\r\nPASS \u00e4\u0085\r\n"],
+    ["APOP", `APOP \u00e4\u200e ${RFC_DIGEST}\r\n`],
+  ])(
+    "rejects a %s argument with a character SASLprep prohibits (RFC 6856 section 2.2)",
+    (_, input) => {
+      const harness = fresh();
+      const mark = harness.events.length;
+      const output = harness.send(new TextEncoder().encode(input));
+      expect(lines(output).at(-1)).toBe(
+        "-ERR [AUTH] User name or password contains a character SASLprep prohibits",
+      );
+      expect(harness.since(mark).some((event) => event.type === "login-requested")).toBe(false);
+    },
+  );
+
+  it("puts no non-ASCII octet on the wire before UTF8, whatever it echoes (RFC 6856 section 2)", () => {
+    const hostile = [
+      "USER r\u00f6se",
+      "PASS p\u00e4ss",
+      "APOP r\u00f6se xyz",
+      "AUTH SCR\u00c4M",
+      "AUTH X-\u00dcNKNOWN",
+      "LANG d\u00e9",
+      "LANG fr",
+      "\u00dcSER x",
+      "TOP 1 \u00fc",
+      "LIST \u0661",
+      "RETR gr\u00fc\u00dfe",
+      "DELE 99",
+      "RETR 1",
+      "NOOP",
+      "RSET",
+      "CAPA",
+      "STLS",
+      "LIST",
+      "QUIT",
+    ];
+    for (const language of ["i-default", "de"]) {
+      const before = fresh({ limits: { badCommands: 100 } });
+      const wire = before.send(
+        new TextEncoder().encode(`LANG ${language}\r\n${hostile.join("\r\n")}\r\n`),
+      );
+      const after = loggedIn({ limits: { badCommands: 100 } });
+      const wireAfter = after.send(
+        new TextEncoder().encode(`LANG ${language}\r\n${hostile.join("\r\n")}\r\n`),
+      );
+      const octets = Array.from(wire + wireAfter, (c) => c.charCodeAt(0));
+      expect(
+        octets.filter((octet) => octet > 0x7f),
+        language,
+      ).toEqual([]);
+      expect(lines(wireAfter).length, language).toBeGreaterThan(hostile.length);
+    }
+  });
+
+  it("answers every step of a session in German after UTF8 and LANG de", () => {
+    const harness = fresh();
+    const decode = (latin: string): string =>
+      new TextDecoder().decode(Uint8Array.from(latin, (c) => c.charCodeAt(0)));
+    const say = (command: string): string => decode(harness.send(`${command}\r\n`));
+    expect(say("UTF8")).toBe("+OK UTF8 enabled\r\n");
+    expect(say("LANG de")).toBe("+OK de Sprache eingestellt\r\n");
+    expect(say("PASS x")).toBe("-ERR Kein Benutzername, zuerst USER senden\r\n");
+    expect(say("AUTH FOO")).toBe("-ERR Nicht unterstützter SASL-Mechanismus: FOO\r\n");
+    expect(say("USER mrose")).toBe("+OK Bitte PASS senden\r\n");
+    expect(say("PASS wrong")).toBe("-ERR [AUTH] Anmeldung fehlgeschlagen\r\n");
+    expect(harness.login()).toMatch(/^\+OK Angemeldet, 3 Nachrichten \(\d+ Oktette\)\r\n$/);
+    expect(say("LIST").split("\r\n")[0]).toMatch(/^\+OK 3 Nachrichten \(\d+ Oktette\)$/);
+    expect(say("RETR 9")).toBe("-ERR Keine Nachricht 9, nur 3\r\n");
+    expect(say("RETR x")).toBe("-ERR Ungültige Nachrichtennummer: x\r\n");
+    expect(say("DELE 1")).toBe("+OK Nachricht 1 gelöscht\r\n");
+    expect(say("DELE 1")).toBe("-ERR Nachricht 1 ist gelöscht\r\n");
+    expect(say("RETR 2").split("\r\n")[0]).toMatch(/^\+OK \d+ Oktette$/);
+    expect(say("TOP 2 0").split("\r\n")[0]).toBe("+OK Anfang der Nachricht folgt");
+    expect(say("UTF8")).toBe("-ERR UTF8 ist im Zustand TRANSACTION nicht erlaubt\r\n");
+    expect(say("QUIT")).toBe("+OK POP3-Server verabschiedet sich (2 Nachrichten übrig)\r\n");
+  });
+
+  it("puts a host's catalog message into the session's language (LoginOutcome.message)", () => {
+    const harness = fresh({
+      login: () => ({
+        ok: false,
+        reason: "login-delay",
+        message: { id: "loginDelayWait", params: { delay: 900, wait: 60 } },
+      }),
+    });
+    harness.send("LANG de\r\n");
+    expect(harness.login()).toBe(
+      "-ERR [LOGIN-DELAY] Zu kurz nach der letzten Anmeldung: weniger als 900 s her; noch 60 s warten\r\n",
     );
   });
 

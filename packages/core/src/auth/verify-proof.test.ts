@@ -45,9 +45,16 @@ describe("verifyProof: password", () => {
     expect(await verifyProof({ proof: proof(""), credential: clear("") })).toBe(false);
   });
 
-  it("compares code points as sent: no Unicode normalisation", async () => {
-    // U+00E9 and e + U+0301 look alike but are different passwords.
-    expect(await verifyProof({ proof: proof("\u00e9"), credential: clear("e\u0301") })).toBe(false);
+  it("compares UTF-8 passwords SASLprepped (RFC 6856 section 2.2, RFC 4616 section 2)", async () => {
+    // U+00E9 and e + U+0301 are one password after NFKC; so are U+FB01 and "fi".
+    expect(await verifyProof({ proof: proof("\u00e9"), credential: clear("e\u0301") })).toBe(true);
+    expect(await verifyProof({ proof: proof("\ufb01x"), credential: clear("fix") })).toBe(true);
+    expect(await verifyProof({ proof: proof("\u00e9"), credential: clear("e") })).toBe(false);
+  });
+
+  it("keeps ASCII passwords as sent, TAB included", async () => {
+    expect(await verifyProof({ proof: proof("a\tb"), credential: clear("a\tb") })).toBe(true);
+    expect(await verifyProof({ proof: proof("a b"), credential: clear("a\tb") })).toBe(false);
   });
 
   it("asks a hashed credential, sync or async, and accepts only `true`", async () => {

@@ -4,6 +4,7 @@ import { apopDigest, digestsEqual } from "./apop.ts";
 import type { Credential } from "./credential.ts";
 import { hmacMd5 } from "./hmac-md5.ts";
 import type { LoginProof } from "./sasl/sasl-mechanism.ts";
+import { prepareLoginString } from "./prepare-login-string.ts";
 import { saslprep } from "./saslprep.ts";
 import { bytesEqual, saltPassword, scramKeysOf } from "./scram/scram-keys.ts";
 import { scramKeysFor, scramProofHolds } from "./scram/scram-server.ts";
@@ -19,7 +20,8 @@ const DUMMY_SECRET = "apop-no-such-secret-0123456789abcdef";
  * for that user (the host looks up, core decides). Every failure is just `false`: no such user, wrong
  * password, wrong digest, or a proof that this kind of credential cannot check.
  *
- * - `password` against `clear`: the UTF-8 bytes are compared in constant time (the time
+ * - `password` against `clear`: the UTF-8 bytes of both, SASLprepped where they hold
+ *   non-ASCII (RFC 6856 section 2.2, RFC 4616 section 2), are compared in constant time (the time
  *   depends on the length of the password offered, never on the stored one or on where they
  *   differ); against `hashed`: `credential.verify(password)`, which must itself be
  *   constant-time; against `null`: a comparison with a dummy secret, then `false`.
@@ -62,11 +64,20 @@ export async function verifyProof({
       if (credential?.kind === "hashed") return (await credential.verify(proof.password)) === true;
       if (credential?.kind === "scram-sha-256")
         return scramPasswordHolds(proof.password, credential);
-      const same = constantTimeEqual(encodeUtf8(proof.password), encodeUtf8(clear ?? DUMMY_SECRET));
+      // RFC 6856 section 2.2 (USER/PASS) and RFC 4616 section 2 (PLAIN): UTF-8 passwords are
+      // compared SASLprepped (as query strings), so NFC and NFD forms are one password.
+      const offered = prepareLoginString({ text: proof.password }) ?? proof.password;
+      const secret = clear === null ? DUMMY_SECRET : (prepareLoginString({ text: clear }) ?? clear);
+      const same = constantTimeEqual(encodeUtf8(offered), encodeUtf8(secret));
       return same && clear !== null;
     }
     case "apop": {
-      const expected = apopDigest({ timestamp: proof.timestamp, secret: clear ?? DUMMY_SECRET });
+      // RFC 6856 section 2.2: a UTF-8 APOP secret is SASLprepped as a stored string first.
+      const secret =
+        clear === null
+          ? DUMMY_SECRET
+          : (prepareLoginString({ text: clear, stored: true }) ?? clear);
+      const expected = apopDigest({ timestamp: proof.timestamp, secret });
       return digestsEqual(expected, proof.digest) && clear !== null;
     }
     case "cram-md5": {

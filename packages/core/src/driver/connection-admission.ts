@@ -1,4 +1,5 @@
 import { formatStatusLine, ResponseCode } from "../grammar/status-line.ts";
+import { I_DEFAULT } from "../i18n/server-messages.ts";
 import { addressGroup } from "./address-group.ts";
 
 /** The option whose cap refused a connection. */
@@ -83,6 +84,7 @@ export function tooManyConnectionsLine(): Uint8Array {
   return formatStatusLine({
     ok: false,
     code: ResponseCode.sysTemp,
-    text: "Too many connections, try again later",
+    // Before any command, so before LANG: i-default (RFC 6856 section 3).
+    text: I_DEFAULT.tooManyConnections(),
   });
 }

@@ -17,6 +17,7 @@ import { verifyProof } from "../auth/verify-proof.ts";
 import { concatBytes } from "../bytes/ascii.ts";
 import { DEFAULTS } from "../defaults.ts";
 import { StoreError } from "../errors/store-error.ts";
+import { I_DEFAULT, type ServerMessage } from "../i18n/server-messages.ts";
 import { type Limits, resolveLimits } from "../limits.ts";
 import type { LoginOutcome, ServerCloseReason, ServerEvent } from "../session/server-events.ts";
 import { type ServerPolicy, ServerSession } from "../session/server-session.ts";
@@ -185,6 +186,7 @@ export async function serveConnection(options: ServeConnectionOptions): Promise<
   ): Promise<LoginOutcome> => {
     let outcome: LoginOutcome;
     let detail: string | undefined;
+    let delayed: ServerMessage | undefined;
     try {
       const credential = await lookup(event.user);
       looked = null;
@@ -206,7 +208,8 @@ export async function serveConnection(options: ServeConnectionOptions): Promise<
         });
         if (refusal !== null) {
           await opened.release().catch(() => {});
-          throw refusal;
+          delayed = { id: "loginDelayWait", params: refusal };
+          throw new StoreError({ code: "login-delay", message: I_DEFAULT.loginDelayWait(refusal) });
         }
         maildrop = opened;
         user = event.user;
@@ -223,7 +226,11 @@ export async function serveConnection(options: ServeConnectionOptions): Promise<
       outcome = !StoreError.isInstance(error)
         ? { ok: false, reason: "sys-temp" }
         : error.code === "login-delay"
-          ? { ok: false, reason: error.code, text: `Logged in too recently: ${error.message}` }
+          ? {
+              ok: false,
+              reason: error.code,
+              ...(delayed === undefined ? {} : { message: delayed }),
+            }
           : { ok: false, reason: error.code };
     }
     const delayMs =
@@ -399,7 +406,7 @@ export async function serveConnection(options: ServeConnectionOptions): Promise<
 /**
  * LOGIN-DELAY (RFC 2449 section 6.5): a login sooner than `loginDelay` seconds after the last
  * one to the same maildrop is refused with `[LOGIN-DELAY]` (section 8.1), and does not count
- * as a login; any other is recorded on the store. Returns the refusal, or null.
+ * as a login; any other is recorded on the store. Returns the refusal's figures (seconds), or null.
  */
 async function enforceLoginDelay({
   maildrop,
@@ -409,15 +416,12 @@ async function enforceLoginDelay({
   maildrop: Maildrop;
   loginDelay: number | undefined;
   now: number;
-}): Promise<StoreError | null> {
+}): Promise<{ delay: number; wait: number } | null> {
   if (loginDelay === undefined || loginDelay <= 0 || maildrop.lastLogin === undefined) return null;
   const last = await maildrop.lastLogin();
   const wait = last === null ? 0 : last + loginDelay * 1000 - now;
   if (wait > 0) {
-    return new StoreError({
-      code: "login-delay",
-      message: `logged in less than ${loginDelay} s ago; wait ${Math.ceil(wait / 1000)} s`,
-    });
+    return { delay: loginDelay, wait: Math.ceil(wait / 1000) };
   }
   await maildrop.recordLogin?.(now);
   return null;

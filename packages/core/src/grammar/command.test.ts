@@ -198,6 +198,7 @@ describe("parseCommand", () => {
       ok: false,
       reason: "unknown-command",
       message: "Unknown command: XTND",
+      response: { id: "unknownCommand", params: { keyword: "XTND" } },
     });
   });
 
@@ -207,8 +208,14 @@ describe("parseCommand", () => {
         ok: false,
         reason: "unknown-command",
         message: "Unknown command",
+        response: { id: "unknownCommand", params: { keyword: "" } },
       });
     }
+  });
+
+  it("shows an echoed argument as printable ASCII only (RFC 6856 section 2: no UTF-8 before UTF8)", () => {
+    const result = parseCommand(encodeUtf8("RETR gr\u00fc\u00dfe"));
+    expect(result).toMatchObject({ message: "Invalid message number: gr??e" });
   });
 
   it("shortens a long bad number in its message", () => {

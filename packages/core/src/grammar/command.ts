@@ -1,5 +1,6 @@
 import { isPrintableAscii } from "../bytes/ascii.ts";
 import { decodeUtf8, encodeUtf8 } from "../bytes/utf8.ts";
+import { I_DEFAULT, type ServerMessage } from "../i18n/server-messages.ts";
 import { assertNever } from "../util/assert-never.ts";
 
 /**
@@ -59,10 +60,16 @@ export const KEYWORDS: readonly Keyword[] = [
 
 const KEYWORD_SET: ReadonlySet<string> = new Set(KEYWORDS);
 
-/** Why a command line was refused; the server answers each with `-ERR`. */
-export type CommandParseError =
-  | { readonly reason: "unknown-command"; readonly message: string }
-  | { readonly reason: "bad-syntax"; readonly message: string };
+/**
+ * Why a command line was refused; the server answers each with `-ERR`. `response` is the
+ * text as a message of the catalog (the session puts it into the client's language);
+ * `message` is its i-default words, for logs and for programs without a session.
+ */
+export type CommandParseError = {
+  readonly reason: "unknown-command" | "bad-syntax";
+  readonly message: string;
+  readonly response: ServerMessage;
+};
 
 export type CommandParseResult =
   | { readonly ok: true; readonly command: Command }
@@ -91,10 +98,10 @@ const LANGUAGE_TAG = /^(\*|[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*)$/;
  */
 export function parseCommand(line: Uint8Array): CommandParseResult {
   const text = decodeUtf8(line);
-  if (text === null) return badSyntax("Command is not valid UTF-8");
+  if (text === null) return badSyntax({ id: "notUtf8" });
   // TAB is allowed only inside a password (Twisted's clients send such passwords).
   if (hasControlCharacter(text.replaceAll("\t", " "))) {
-    return badSyntax("Command contains control characters");
+    return badSyntax({ id: "controlCharacters" });
   }
   const space = text.indexOf(" ");
   // RFC 1939 section 3: keywords are ASCII, case-insensitive. Fold only a-z: Unicode folding
@@ -103,20 +110,16 @@ export function parseCommand(line: Uint8Array): CommandParseResult {
   const rest = space === -1 ? "" : text.slice(space + 1);
   if (!KEYWORD_SET.has(word)) {
     const shown = isPrintableAscii(word) && word.length <= 16 ? word : "";
-    return {
-      ok: false,
-      reason: "unknown-command",
-      message: `Unknown command${shown ? `: ${shown}` : ""}`,
-    };
+    return refused("unknown-command", { id: "unknownCommand", params: { keyword: shown } });
   }
   const keyword = word as Keyword;
   if (keyword === "PASS") {
-    if (space === -1) return badSyntax("PASS needs a password");
+    if (space === -1) return badSyntax({ id: "passNeedsPassword" });
     return { ok: true, command: { keyword, password: rest } };
   }
-  if (text.includes("\t")) return badSyntax("Command contains control characters");
+  if (text.includes("\t")) return badSyntax({ id: "controlCharacters" });
   const args = rest === "" ? [] : rest.replace(/ $/, "").split(" ");
-  if (args.includes("")) return badSyntax(`${keyword}: arguments are separated by one space`);
+  if (args.includes("")) return badSyntax({ id: "oneSpace", params: { keyword } });
   return parseArguments(keyword, args);
 }
 
@@ -130,48 +133,49 @@ function parseArguments(keyword: Keyword, args: readonly string[]): CommandParse
     case "CAPA":
     case "STLS":
     case "UTF8":
-      return args.length === 0 ? ok({ keyword }) : badSyntax(`${keyword} takes no arguments`);
+      return args.length === 0
+        ? ok({ keyword })
+        : badSyntax({ id: "noArguments", params: { keyword } });
     case "USER":
-      if (args.length !== 1 || first === undefined) return badSyntax("USER takes one name");
+      if (args.length !== 1 || first === undefined) return badSyntax({ id: "userNeedsName" });
       return ok({ keyword, name: first });
     case "APOP": {
       if (args.length !== 2 || first === undefined || second === undefined) {
-        return badSyntax("APOP takes a name and a digest");
+        return badSyntax({ id: "apopArguments" });
       }
-      if (!DIGEST.test(second)) return badSyntax("APOP digest must be 32 hex digits");
+      if (!DIGEST.test(second)) return badSyntax({ id: "apopDigest" });
       return ok({ keyword, name: first, digest: second });
     }
     case "LIST":
     case "UIDL": {
-      if (args.length > 1) return badSyntax(`${keyword} takes at most one message number`);
+      if (args.length > 1) return badSyntax({ id: "atMostOneNumber", params: { keyword } });
       if (first === undefined) return ok({ keyword });
       const message = parseNumber(first, 1);
-      if (message === null) return badSyntax(`Invalid message number: ${shorten(first)}`);
+      if (message === null) return badSyntax({ id: "invalidNumber", params: { value: first } });
       return ok({ keyword, message });
     }
     case "RETR":
     case "DELE": {
       if (args.length !== 1 || first === undefined)
-        return badSyntax(`${keyword} takes one message number`);
+        return badSyntax({ id: "oneNumber", params: { keyword } });
       const message = parseNumber(first, 1);
-      if (message === null) return badSyntax(`Invalid message number: ${shorten(first)}`);
+      if (message === null) return badSyntax({ id: "invalidNumber", params: { value: first } });
       return ok({ keyword, message });
     }
     case "TOP": {
       if (args.length !== 2 || first === undefined || second === undefined) {
-        return badSyntax("TOP takes a message number and a line count");
+        return badSyntax({ id: "topArguments" });
       }
       const message = parseNumber(first, 1);
-      if (message === null) return badSyntax(`Invalid message number: ${shorten(first)}`);
+      if (message === null) return badSyntax({ id: "invalidNumber", params: { value: first } });
       const lines = parseNumber(second, 0);
-      if (lines === null) return badSyntax(`Invalid line count: ${shorten(second)}`);
+      if (lines === null) return badSyntax({ id: "invalidLineCount", params: { value: second } });
       return ok({ keyword, message, lines });
     }
     case "AUTH": {
-      if (args.length > 2)
-        return badSyntax("AUTH takes a mechanism and an optional initial response");
+      if (args.length > 2) return badSyntax({ id: "authArguments" });
       if (first === undefined) return ok({ keyword });
-      if (!MECHANISM.test(first)) return badSyntax("Invalid SASL mechanism name");
+      if (!MECHANISM.test(first)) return badSyntax({ id: "invalidMechanism" });
       const mechanism = first.toUpperCase();
       return ok(
         second === undefined
@@ -180,14 +184,14 @@ function parseArguments(keyword: Keyword, args: readonly string[]): CommandParse
       );
     }
     case "LANG": {
-      if (args.length > 1) return badSyntax("LANG takes at most one language tag");
+      if (args.length > 1) return badSyntax({ id: "langArguments" });
       if (first === undefined) return ok({ keyword });
-      if (!LANGUAGE_TAG.test(first)) return badSyntax("Invalid language tag");
+      if (!LANGUAGE_TAG.test(first)) return badSyntax({ id: "invalidLanguageTag" });
       return ok({ keyword, tag: first });
     }
     case "PASS":
       // Handled before splitting: PASS keeps its spaces.
-      return badSyntax("PASS needs a password");
+      return badSyntax({ id: "passNeedsPassword" });
     default:
       return assertNever(keyword);
   }
@@ -301,14 +305,16 @@ function asciiUpperCase(text: string): string {
   return text.replace(/[a-z]+/g, (letters) => letters.toUpperCase());
 }
 
-function shorten(text: string): string {
-  return text.length > 20 ? `${text.slice(0, 20)}...` : text;
-}
-
 function ok(command: Command): CommandParseResult {
   return { ok: true, command };
 }
 
-function badSyntax(message: string): CommandParseResult {
-  return { ok: false, reason: "bad-syntax", message };
+function badSyntax(response: ServerMessage): CommandParseResult {
+  return refused("bad-syntax", response);
+}
+
+function refused(reason: CommandParseError["reason"], response: ServerMessage): CommandParseResult {
+  const args = (response.params === undefined ? [] : [response.params]) as [never];
+  const message = (I_DEFAULT[response.id] as (...args: [never]) => string)(...args);
+  return { ok: false, reason, message, response };
 }

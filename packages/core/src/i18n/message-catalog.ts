@@ -1,12 +1,19 @@
 /**
- * The server's response texts per language (RFC 6856 section 3). The session writes its texts
- * in `i-default` (RFC 2277 section 4.5: English, for whoever asked for nothing); this catalog
- * holds the other languages, keyed by those texts (fixed ones verbatim, the ones with numbers
- * or names by pattern). A text without an entry stays in i-default.
+ * The server's response texts per language (RFC 6856 section 3): the i-default table of
+ * `server-messages.ts` and one table per other language with the same ids (`GERMAN`), and the
+ * one place a message id becomes words (`renderMessage`).
  *
- * Before UTF8 (RFC 6856 section 2) no response carries non-ASCII: a translation that needs it
- * is used only once the client has sent UTF8, else the i-default text goes out.
+ * Before UTF8 (RFC 6856 section 2) no response carries non-ASCII: a text that needs it goes
+ * out in i-default instead, which is ASCII by construction (its echoes of client input pass
+ * through `visible`; a test checks every id).
  */
+import { GERMAN } from "./german-messages.ts";
+import {
+  I_DEFAULT,
+  type MessageArgs,
+  type MessageCatalog,
+  type MessageId,
+} from "./server-messages.ts";
 
 /** The language of every session until LANG (RFC 2277 section 4.5), and `LANG *`'s default. */
 export const DEFAULT_LANGUAGE = "i-default";
@@ -18,65 +25,35 @@ export const LANGUAGES: readonly { readonly tag: string; readonly name: string }
   { tag: "de", name: "Deutsch" },
 ];
 
-type Entry = readonly [RegExp | string, string | ((...groups: string[]) => string)];
-
-/** German, with its umlauts: sent only after UTF8. */
-const DE: readonly Entry[] = [
-  ["POP3 server ready", "POP3-Server bereit"],
-  ["Send PASS", "Bitte PASS senden"],
-  ["Nothing to do", "Nichts zu tun"],
-  ["UTF8 enabled", "UTF8 eingeschaltet"],
-  ["Authentication failed", "Anmeldung fehlgeschlagen"],
-  ["POP3 server signing off", "POP3-Server verabschiedet sich"],
-  ["Capability list follows", "Fähigkeiten folgen"],
-  ["Language listing follows", "Sprachen folgen"],
-  ["Begin TLS negotiation", "TLS-Aushandlung beginnt"],
-  ["No username given, send USER first", "Kein Benutzername, zuerst USER senden"],
-  [
-    "Too many bad commands, closing connection",
-    "Zu viele ungültige Befehle, Verbindung wird getrennt",
-  ],
-  ["Line too long", "Zeile zu lang"],
-  ["Authentication cancelled", "Anmeldung abgebrochen"],
-  [
-    /^Logged in, (\d+) messages? \((\d+) octets\)$/,
-    (count, size) => `Angemeldet, ${count} Nachricht${count === "1" ? "" : "en"} (${size} Oktette)`,
-  ],
-  [/^Message (\d+) deleted$/, (n) => `Nachricht ${n} gelöscht`],
-  [/^There is no message (\d+), only (\d+)$/, (n, total) => `Keine Nachricht ${n}, nur ${total}`],
-  [/^Message (\d+) is deleted$/, (n) => `Nachricht ${n} ist gelöscht`],
-  [
-    /^POP3 server signing off \((\d+) messages? left\)$/,
-    (left) => `POP3-Server verabschiedet sich (${left} Nachricht${left === "1" ? "" : "en"} übrig)`,
-  ],
-  [/^(\S+) Language set$/, (tag) => `${tag} Sprache eingestellt`],
-];
-
-const CATALOG: ReadonlyMap<string, readonly Entry[]> = new Map([["de", DE]]);
-
-const ASCII = /^[\x20-\x7e]*$/;
+/** Each tag of `LANGUAGES` and its texts; `en` is i-default's English. */
+export const CATALOGS: ReadonlyMap<string, MessageCatalog> = new Map([
+  [DEFAULT_LANGUAGE, I_DEFAULT],
+  ["en", I_DEFAULT],
+  ["de", GERMAN],
+]);
 
 /**
- * The text in `language`, or `text` itself (i-default) when the catalog has no entry for it,
- * or when the translation needs non-ASCII and the client has not sent UTF8.
+ * The text of message `id` in `language` (a tag of `LANGUAGES`; any other reads as
+ * i-default). Without UTF8 a text that is not ASCII is replaced by the i-default one.
+ * Callers on a hot path test `language === DEFAULT_LANGUAGE` first and call `I_DEFAULT[id]`.
  */
-export function translate(options: {
+export function renderMessage<K extends MessageId>(options: {
   readonly language: string;
-  readonly text: string;
   readonly utf8: boolean;
+  readonly id: K;
+  readonly args: MessageArgs<K>;
 }): string {
-  const { language, text, utf8 } = options;
-  for (const [pattern, replacement] of CATALOG.get(language) ?? []) {
-    let translated: string | null = null;
-    if (typeof pattern === "string") {
-      if (pattern === text) translated = replacement as string;
-    } else {
-      const match = pattern.exec(text);
-      if (match !== null) {
-        translated = typeof replacement === "string" ? replacement : replacement(...match.slice(1));
-      }
-    }
-    if (translated !== null) return utf8 || ASCII.test(translated) ? translated : text;
+  const { language, utf8, id, args } = options;
+  const english = I_DEFAULT[id] as (...args: MessageArgs<K>) => string;
+  const catalog = CATALOGS.get(language);
+  if (catalog === undefined || catalog === I_DEFAULT) return english(...args);
+  const text = (catalog[id] as (...args: MessageArgs<K>) => string)(...args);
+  return utf8 || isAscii(text) ? text : english(...args);
+}
+
+function isAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    if (text.charCodeAt(i) > 0x7e) return false;
   }
-  return text;
+  return true;
 }

@@ -1,3 +1,4 @@
+import type { ServerMessage } from "../i18n/server-messages.ts";
 import type { LoginProof } from "../auth/sasl/sasl-mechanism.ts";
 import type { Keyword } from "../grammar/command.ts";
 import type { Limits } from "../limits.ts";
@@ -90,8 +91,13 @@ export type LoginOutcome =
       readonly ok: false;
       /** `auth`: wrong credentials or unknown user; the others come from the store or policy. */
       readonly reason: "auth" | "in-use" | "sys-temp" | "sys-perm" | "login-delay";
-      /** Replaces the default text of the `-ERR` line. */
+      /** The host's own words for the `-ERR` line, sent as they are (any language, no catalog). */
       readonly text?: string;
+      /**
+       * A text of apop's catalog for the `-ERR` line instead of the reason's default, put into
+       * the session's language (`loginDelayWait` for LOGIN-DELAY, say). `text` wins.
+       */
+      readonly message?: ServerMessage;
     };
 
 /** The host's answer to `update-requested`. */

@@ -23,6 +23,7 @@
  * the SASL exchange, and the plaintext policy.
  */
 import { createApopTimestamp } from "../auth/apop.ts";
+import { prepareLoginString } from "../auth/prepare-login-string.ts";
 import type { Credential } from "../auth/credential.ts";
 import type { ChannelBinding } from "../auth/sasl/channel-binding.ts";
 import { findMechanism } from "../auth/sasl/find-mechanism.ts";
@@ -47,7 +48,13 @@ import {
 import { MultilineEncoder } from "../grammar/multiline-encoder.ts";
 import { formatContinuation, formatStatusLine, ResponseCode } from "../grammar/status-line.ts";
 import { languageMatches } from "../i18n/match-language.ts";
-import { DEFAULT_LANGUAGE, LANGUAGES, translate } from "../i18n/message-catalog.ts";
+import { DEFAULT_LANGUAGE, LANGUAGES, renderMessage } from "../i18n/message-catalog.ts";
+import {
+  I_DEFAULT,
+  type MessageArgs,
+  type MessageId,
+  type ServerMessage,
+} from "../i18n/server-messages.ts";
 import { type Limits, resolveLimits } from "../limits.ts";
 import { uniqueIds } from "../store/unique-ids.ts";
 import { assertNever } from "../util/assert-never.ts";
@@ -147,7 +154,8 @@ type Pending =
   | {
       readonly kind: "body";
       readonly encoder: MultilineEncoder;
-      readonly text: string;
+      /** RETR's size for its `+OK` text; null for TOP. */
+      readonly octets: number | null;
       started: boolean;
     }
   | { readonly kind: "tls" }
@@ -217,8 +225,9 @@ export class ServerSession {
       this.#policy.apop === false
         ? null
         : (options.apopTimestamp ?? this.#newChallenge(options.now));
-    const greeting = this.#policy.greeting ?? "POP3 server ready";
-    this.#reply(true, this.#timestamp === null ? greeting : `${greeting} ${this.#timestamp}`);
+    // A configured greeting is the administrator's own words; the default is the catalog's.
+    const greeting = this.#policy.greeting ?? I_DEFAULT.ready();
+    this.#replyText(true, this.#timestamp === null ? greeting : `${greeting} ${this.#timestamp}`);
   }
 
   /** The RFC 1939 state. */
@@ -329,7 +338,7 @@ export class ServerSession {
     if (this.#state.name === "AUTHORIZATION") {
       const late = now >= this.#greetedAt + this.#limits.loginDeadlineMs;
       limit = late ? "loginDeadlineMs" : "authorizationTimeoutMs";
-      this.#reply(false, late ? "Too long without logging in" : "Disconnected for inactivity");
+      this.#reply(false, late ? "loginTooLate" : "inactive");
     }
     return [{ type: "limit-exceeded", limit }, ...this.#close("timeout", "timeout")];
   }
@@ -390,41 +399,14 @@ export class ServerSession {
       const snapshot: Snapshot = { messages, deleted: new Set() };
       this.#enter(nextState(this.#state.name, pending.keyword), snapshot);
       const { count, size } = maildropSize(snapshot);
-      this.#reply(true, `Logged in, ${count} message${count === 1 ? "" : "s"} (${size} octets)`);
+      this.#reply(true, "loggedIn", { count, octets: size });
       return this.#process(now);
     }
     const events: ServerEvent[] = [];
-    switch (outcome.reason) {
-      case "auth":
-        this.#reply(false, outcome.text ?? "Authentication failed", ResponseCode.auth);
-        break;
-      case "in-use":
-        this.#reply(
-          false,
-          outcome.text ?? "Maildrop is locked by another POP3 session",
-          ResponseCode.inUse,
-        );
-        break;
-      case "login-delay":
-        this.#reply(
-          false,
-          outcome.text ?? "Logged in too recently, try again later",
-          ResponseCode.loginDelay,
-        );
-        break;
-      case "sys-temp":
-        this.#reply(
-          false,
-          outcome.text ?? "Temporary server failure, try again later",
-          ResponseCode.sysTemp,
-        );
-        break;
-      case "sys-perm":
-        this.#reply(false, outcome.text ?? "Maildrop unavailable", ResponseCode.sysPerm);
-        break;
-      default:
-        assertNever(outcome.reason);
-    }
+    // The host's own words (`text`) win, then its message from the catalog, then the default.
+    const [code, fallback] = LOGIN_FAILURES[outcome.reason];
+    if (outcome.text !== undefined) this.#replyText(code, outcome.text);
+    else this.#replyMessage(code, outcome.message ?? { id: fallback });
     // Only credential failures count toward the limit: a locked maildrop is not an attack.
     if (outcome.reason === "auth") {
       this.#authFailures++;
@@ -469,11 +451,12 @@ export class ServerSession {
    * The store could not deliver the message. Before any byte went out the client gets
    * `-ERR [SYS/TEMP]`; after that the reply cannot be repaired, so the session closes.
    */
-  failBody(now: number, text = "Message could not be read"): ServerEvent[] {
+  failBody(now: number, text?: string): ServerEvent[] {
     const pending = this.#expectPending("body");
     this.#pending = null;
     if (pending.started) return this.#close("store-failed", "store-failed");
-    this.#reply(false, text, ResponseCode.sysTemp);
+    if (text === undefined) this.#reply(ResponseCode.sysTemp, "messageUnreadable");
+    else this.#replyText(ResponseCode.sysTemp, text);
     this.#lastActivity = now;
     return this.#process(now);
   }
@@ -498,9 +481,11 @@ export class ServerSession {
     if (state.name !== "UPDATE") throw invalidState(`no UPDATE in ${state.name}`);
     const left = state.snapshot.messages.length - state.snapshot.deleted.size;
     if (outcome.ok) {
-      this.#reply(true, `POP3 server signing off (${left} message${left === 1 ? "" : "s"} left)`);
+      this.#reply(true, "signingOffLeft", { left });
+    } else if (outcome.text !== undefined) {
+      this.#replyText(ResponseCode.sysTemp, outcome.text);
     } else {
-      this.#reply(false, outcome.text ?? "Some deleted messages not removed", ResponseCode.sysTemp);
+      this.#reply(ResponseCode.sysTemp, "deletesFailed");
     }
     return this.#close("quit", "update-finished");
   }
@@ -534,10 +519,10 @@ export class ServerSession {
         });
         if (this.#sasl !== null) {
           this.#endSasl();
-          this.#reply(false, "SASL response too long");
+          this.#reply(false, "saslLineTooLong");
           this.#countBad(events, "SASL response too long");
         } else {
-          this.#reply(false, "Line too long");
+          this.#reply(false, "lineTooLong");
           this.#countBad(events, "line too long");
         }
         continue;
@@ -548,7 +533,7 @@ export class ServerSession {
       }
       const parsed = parseCommand(read.line);
       if (!parsed.ok) {
-        this.#reply(false, parsed.message);
+        this.#replyMessage(false, parsed.response);
         // The event names the kind of problem only: the line itself may be a password typed
         // at the wrong prompt, and events go to logs.
         this.#countBad(events, parsed.reason);
@@ -561,7 +546,7 @@ export class ServerSession {
         text: redactCommand(command),
       });
       if (nextState(this.#state.name, command.keyword) === null) {
-        this.#reply(false, `${command.keyword} is not valid in the ${this.#state.name} state`);
+        this.#reply(false, "wrongState", { keyword: command.keyword, state: this.#state.name });
         this.#countBad(events, "wrong state");
         continue;
       }
@@ -585,14 +570,14 @@ export class ServerSession {
         this.#authCommand(command, events, now);
         return;
       case "CAPA":
-        this.#replyLines(true, "Capability list follows", formatCapabilities(this.capabilities()));
+        this.#replyLines(formatCapabilities(this.capabilities()), "capabilityList");
         return;
       case "STLS":
         this.#stlsCommand(events);
         return;
       case "UTF8":
         this.#utf8 = true;
-        this.#reply(true, "UTF8 enabled");
+        this.#reply(true, "utf8Enabled");
         return;
       case "LANG":
         this.#langCommand(command.tag);
@@ -601,10 +586,11 @@ export class ServerSession {
         this.#quitCommand(events);
         return;
       case "NOOP":
-        this.#reply(true, "Nothing to do");
+        this.#reply(true, "nothingToDo");
         return;
       case "STAT": {
-        this.#reply(true, formatMaildropSize(maildropSize(this.#snapshot())));
+        // The scan line is protocol (RFC 1939 section 5), not text: never translated.
+        this.#replyText(true, formatMaildropSize(maildropSize(this.#snapshot())));
         return;
       }
       case "LIST":
@@ -616,11 +602,10 @@ export class ServerSession {
         const index = this.#messageIndex(command.message, events);
         if (index === null) return;
         const lines = command.keyword === "TOP" ? command.lines : undefined;
-        const size = this.#snapshot().messages[index]?.size ?? 0;
         this.#pending = {
           kind: "body",
           encoder: new MultilineEncoder(lines === undefined ? {} : { bodyLines: lines }),
-          text: lines === undefined ? `${size} octets` : "Top of message follows",
+          octets: lines === undefined ? (this.#snapshot().messages[index]?.size ?? 0) : null,
           started: false,
         };
         events.push({
@@ -635,17 +620,14 @@ export class ServerSession {
         const index = this.#messageIndex(command.message, events);
         if (index === null) return;
         this.#snapshot().deleted.add(index);
-        this.#reply(true, `Message ${command.message} deleted`);
+        this.#reply(true, "deleted", { message: command.message });
         return;
       }
       case "RSET": {
         const snapshot = this.#snapshot();
         snapshot.deleted.clear();
         const { count, size } = maildropSize(snapshot);
-        this.#reply(
-          true,
-          `Maildrop has ${count} message${count === 1 ? "" : "s"} (${size} octets)`,
-        );
+        this.#reply(true, "reset", { count, octets: size });
         return;
       }
       default:
@@ -662,12 +644,14 @@ export class ServerSession {
   }
 
   #refusePlaintext(events: ServerEvent[]): void {
-    this.#reply(
-      false,
-      "Plaintext authentication disallowed on non-secure connections",
-      ResponseCode.auth,
-    );
+    this.#reply(ResponseCode.auth, "plaintextDisallowed");
     events.push({ type: "command-rejected", reason: "plaintext authentication disallowed" });
+  }
+
+  /** RFC 6856 section 2.2: a name or password SASLprep prohibits is rejected. */
+  #refuseProhibited(events: ServerEvent[]): void {
+    this.#reply(ResponseCode.auth, "prohibitedCharacter");
+    this.#countBad(events, "prohibited character in user name or password");
   }
 
   #userCommand(name: string, events: ServerEvent[]): void {
@@ -676,8 +660,16 @@ export class ServerSession {
       this.#refusePlaintext(events);
       return;
     }
-    this.#user = name;
-    this.#reply(true, "Send PASS");
+    // RFC 6856 section 2.2: CAPA says `UTF8 USER`, so a UTF-8 name may come before (or
+    // without) the UTF8 command; it is SASLprepped as a query string, and refused when it
+    // holds a character SASLprep prohibits. ASCII names pass untouched.
+    const prepared = prepareLoginString({ text: name });
+    if (prepared === null) {
+      this.#refuseProhibited(events);
+      return;
+    }
+    this.#user = prepared;
+    this.#reply(true, "sendPass");
   }
 
   #passCommand(password: string, events: ServerEvent[]): void {
@@ -688,8 +680,15 @@ export class ServerSession {
     const user = this.#user;
     this.#user = null;
     if (user === null) {
-      this.#reply(false, "No username given, send USER first");
+      this.#reply(false, "noUser");
       this.#countBad(events, "PASS without USER");
+      return;
+    }
+    // RFC 6856 section 2.2: refused when SASLprep prohibits a character. The password goes on
+    // as sent: `verifyProof` SASLpreps both sides of a clear comparison (for PLAIN too), and a
+    // hashed credential sees what the user typed.
+    if (prepareLoginString({ text: password }) === null) {
+      this.#refuseProhibited(events);
       return;
     }
     this.#requestLogin(events, "PASS", user, "USER", { kind: "password", password });
@@ -698,11 +697,16 @@ export class ServerSession {
   #apopCommand(name: string, digest: string, events: ServerEvent[]): void {
     this.#user = null;
     if (this.#timestamp === null) {
-      this.#reply(false, "APOP is not available");
+      this.#reply(false, "apopUnavailable");
       this.#countBad(events, "APOP not offered");
       return;
     }
-    this.#requestLogin(events, "APOP", name, "APOP", {
+    const prepared = prepareLoginString({ text: name });
+    if (prepared === null) {
+      this.#refuseProhibited(events);
+      return;
+    }
+    this.#requestLogin(events, "APOP", prepared, "APOP", {
       kind: "apop",
       timestamp: this.#timestamp,
       digest: digest.toLowerCase(),
@@ -719,15 +723,14 @@ export class ServerSession {
     if (command.mechanism === undefined) {
       // The RFC 1734 listing that Outlook still sends.
       this.#replyLines(
-        true,
-        "Supported SASL mechanisms",
         offered.map((m) => m.name),
+        "mechanismList",
       );
       return;
     }
     const mechanism = findMechanism(this.#policy.saslMechanisms ?? [], command.mechanism);
     if (mechanism === undefined) {
-      this.#reply(false, `Unsupported SASL mechanism: ${command.mechanism}`);
+      this.#reply(false, "unsupportedMechanism", { mechanism: command.mechanism });
       this.#countBad(events, "unsupported mechanism");
       return;
     }
@@ -736,7 +739,7 @@ export class ServerSession {
       return;
     }
     if (!this.#offeredMechanisms().includes(mechanism)) {
-      this.#reply(false, `SASL mechanism not available on this connection: ${mechanism.name}`);
+      this.#reply(false, "mechanismUnavailable", { mechanism: mechanism.name });
       this.#countBad(events, "mechanism not offered");
       return;
     }
@@ -755,7 +758,7 @@ export class ServerSession {
         command.initialResponse === "=" ? new Uint8Array(0) : decodeBase64(command.initialResponse);
       if (initial === null) {
         this.#endSasl();
-        this.#reply(false, "Invalid base64 in initial response");
+        this.#reply(false, "initialResponseBase64");
         this.#countBad(events, "bad base64");
         return;
       }
@@ -767,14 +770,14 @@ export class ServerSession {
     // RFC 5034 section 4: a line of `*` cancels; the server answers -ERR.
     if (line.length === 1 && line[0] === 0x2a) {
       this.#endSasl();
-      this.#reply(false, "Authentication cancelled");
+      this.#reply(false, "authCancelled");
       events.push({ type: "command-rejected", reason: "authentication cancelled" });
       return;
     }
     const response = decodeBase64(latin1ToString(line));
     if (response === null) {
       this.#endSasl();
-      this.#reply(false, "Invalid base64 in SASL response");
+      this.#reply(false, "responseBase64");
       this.#countBad(events, "bad base64");
       return;
     }
@@ -815,7 +818,7 @@ export class ServerSession {
       case "failure":
         this.#endSasl();
         // A malformed exchange is a credential failure to the client (RFC 3206 section 5).
-        this.#reply(false, `Authentication failed: ${step.reason}`, ResponseCode.auth);
+        this.#reply(ResponseCode.auth, "saslFailed", { reason: step.reason });
         this.#authFailures++;
         events.push({ type: "command-rejected", reason: step.reason });
         if (this.#authFailures >= this.#limits.authFailures) {
@@ -848,11 +851,11 @@ export class ServerSession {
 
   #stlsCommand(events: ServerEvent[]): void {
     if (this.#tlsActive || this.#policy.tlsAvailable !== true) {
-      this.#reply(false, this.#tlsActive ? "TLS is already active" : "STLS is not available");
+      this.#reply(false, this.#tlsActive ? "tlsActive" : "stlsUnavailable");
       this.#countBad(events, "STLS not available");
       return;
     }
-    this.#reply(true, "Begin TLS negotiation");
+    this.#reply(true, "beginTls");
     // RFC 2595 section 4 and CVE-2011-0411: whatever the client sent after the STLS line
     // arrived in clear and must never run inside the TLS session.
     this.#reader.takeRest();
@@ -869,9 +872,8 @@ export class ServerSession {
   #langCommand(range: string | undefined): void {
     if (range === undefined) {
       this.#replyLines(
-        true,
-        "Language listing follows",
         LANGUAGES.map(({ tag, name }) => (this.#utf8 || isAscii(name) ? `${tag} ${name}` : tag)),
+        "languageList",
       );
       return;
     }
@@ -880,16 +882,16 @@ export class ServerSession {
         ? (this.#policy.language ?? DEFAULT_LANGUAGE)
         : LANGUAGES.find(({ tag }) => languageMatches({ range, tag }))?.tag;
     if (chosen === undefined) {
-      this.#reply(false, `Language not supported: ${range}`);
+      this.#reply(false, "languageUnsupported", { range });
       return;
     }
     this.#language = chosen;
-    this.#reply(true, `${chosen} Language set`);
+    this.#reply(true, "languageSet", { tag: chosen });
   }
 
   #quitCommand(events: ServerEvent[]): void {
     if (this.#state.name === "AUTHORIZATION") {
-      this.#reply(true, "POP3 server signing off");
+      this.#reply(true, "signingOff");
       events.push(...this.#close("quit", "QUIT"));
       return;
     }
@@ -916,7 +918,7 @@ export class ServerSession {
     };
     if (message !== undefined) {
       const index = this.#messageIndex(message, events);
-      if (index !== null) this.#reply(true, line(index));
+      if (index !== null) this.#replyText(true, line(index));
       return;
     }
     const lines: string[] = [];
@@ -924,13 +926,8 @@ export class ServerSession {
       if (!snapshot.deleted.has(index)) lines.push(line(index));
     }
     const { count, size } = maildropSize(snapshot);
-    this.#replyLines(
-      true,
-      keyword === "LIST"
-        ? `${count} message${count === 1 ? "" : "s"} (${size} octets)`
-        : "Unique-ID listing follows",
-      lines,
-    );
+    if (keyword === "LIST") this.#replyLines(lines, "scanList", { count, octets: size });
+    else this.#replyLines(lines, "uidList");
   }
 
   /** The 0-based index of an existing, undeleted message, or null after answering -ERR. */
@@ -938,12 +935,12 @@ export class ServerSession {
     const snapshot = this.#snapshot();
     const index = message - 1;
     if (index >= snapshot.messages.length) {
-      this.#reply(false, `There is no message ${message}, only ${snapshot.messages.length}`);
+      this.#reply(false, "noSuchMessage", { message, total: snapshot.messages.length });
       events.push({ type: "command-rejected", reason: "no such message" });
       return null;
     }
     if (snapshot.deleted.has(index)) {
-      this.#reply(false, `Message ${message} is deleted`);
+      this.#reply(false, "messageIsDeleted", { message });
       events.push({ type: "command-rejected", reason: "message deleted" });
       return null;
     }
@@ -963,7 +960,8 @@ export class ServerSession {
   #startBody(pending: Extract<Pending, { kind: "body" }>): void {
     if (pending.started) return;
     pending.started = true;
-    this.#reply(true, pending.text);
+    if (pending.octets === null) this.#reply(true, "topFollows");
+    else this.#reply(true, "messageFollows", { octets: pending.octets });
   }
 
   // ---------------------------------------------------------------------------------------
@@ -1030,18 +1028,37 @@ export class ServerSession {
     this.#outputOctets += bytes.length;
   }
 
-  #reply(ok: boolean, i18nText: string, code?: string): void {
-    // Every text goes out in the session's language, from the catalog (RFC 6856 section 3).
+  /**
+   * A status line whose text is message `id` of the catalog, in the session's language (RFC
+   * 6856 section 3). `status`: `+OK` (true), `-ERR` (false), or `-ERR` with that response code.
+   */
+  #reply<K extends MessageId>(status: Status, id: K, ...args: MessageArgs<K>): void {
+    // i-default, every session's language until LANG, calls its text function directly.
     const text =
       this.#language === DEFAULT_LANGUAGE
-        ? i18nText
-        : translate({ language: this.#language, text: i18nText, utf8: this.#utf8 });
-    this.#emit(formatStatusLine(code === undefined ? { ok, text } : { ok, text, code }));
+        ? (I_DEFAULT[id] as (...args: MessageArgs<K>) => string)(...args)
+        : renderMessage({ language: this.#language, utf8: this.#utf8, id, args });
+    this.#replyText(status, text);
   }
 
-  /** A multi-line reply of protocol lines (CAPA, LIST, UIDL, LANG), dot-stuffed. */
-  #replyLines(ok: boolean, text: string, lines: readonly string[]): void {
-    this.#reply(ok, text);
+  /** A message that arrived as data (from the parser or the host). */
+  #replyMessage(status: Status, message: ServerMessage): void {
+    const args = (message.params === undefined ? [] : [message.params]) as MessageArgs<MessageId>;
+    this.#reply(status, message.id, ...args);
+  }
+
+  /** A status line with a text that is not the catalog's: protocol data, or a host's words. */
+  #replyText(status: Status, text: string): void {
+    this.#emit(
+      formatStatusLine(
+        typeof status === "string" ? { ok: false, text, code: status } : { ok: status, text },
+      ),
+    );
+  }
+
+  /** A multi-line `+OK` reply of protocol lines (CAPA, LIST, UIDL, LANG), dot-stuffed. */
+  #replyLines<K extends MessageId>(lines: readonly string[], id: K, ...args: MessageArgs<K>): void {
+    this.#reply(true, id, ...args);
     const encoder = new MultilineEncoder();
     const body = lines.map((line) => `${line}\r\n`).join("");
     this.#emit(encoder.encode(encodeUtf8(body)));
@@ -1052,7 +1069,7 @@ export class ServerSession {
     events.push({ type: "command-rejected", reason });
     this.#badCommands++;
     if (this.#badCommands >= this.#limits.badCommands) {
-      this.#reply(false, "Too many bad commands, closing connection");
+      this.#reply(false, "tooManyBadCommands");
       events.push(
         { type: "limit-exceeded", limit: "badCommands" },
         ...this.#close("too-many-bad-commands", "limit-reached"),
@@ -1118,6 +1135,21 @@ export class ServerSession {
     return createApopTimestamp({ now, random: this.#randomBytes(16), host: this.#hostname });
   }
 }
+
+/** A reply's status: `+OK` (true), `-ERR` (false), or `-ERR` with this response code. */
+type Status = boolean | string;
+
+/** Each login failure's response code (RFC 2449 section 8, RFC 3206) and default text. */
+const LOGIN_FAILURES = {
+  auth: [ResponseCode.auth, "authFailed"],
+  "in-use": [ResponseCode.inUse, "inUse"],
+  "login-delay": [ResponseCode.loginDelay, "loginDelay"],
+  "sys-temp": [ResponseCode.sysTemp, "temporaryFailure"],
+  "sys-perm": [ResponseCode.sysPerm, "maildropUnavailable"],
+} as const satisfies Record<
+  Extract<LoginOutcome, { ok: false }>["reason"],
+  readonly [string, MessageId]
+>;
 
 function maildropSize(snapshot: Snapshot): { count: number; size: number } {
   let count = 0;
