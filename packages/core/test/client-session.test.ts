@@ -653,3 +653,17 @@ describe("EOF and limits", () => {
     expect(feed(client, line)).toHaveLength(1);
   });
 });
+
+describe("UTF-8 mode (RFC 6856 section 2)", () => {
+  it("is on once the server accepts UTF8, and not on a refusal", () => {
+    const accepted = greeted();
+    expect(accepted.utf8).toBe(false);
+    accepted.send({ keyword: "UTF8" }, { now: 0 });
+    feed(accepted, "+OK UTF8 enabled\r\n");
+    expect(accepted.utf8).toBe(true);
+    const refused = greeted();
+    refused.send({ keyword: "UTF8" }, { now: 0 });
+    feed(refused, "-ERR no\r\n");
+    expect(refused.utf8).toBe(false);
+  });
+});

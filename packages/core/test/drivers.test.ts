@@ -38,6 +38,7 @@ const TRICKY: Record<string, { stored: string; arrives: string }> = {
 const accounts: Record<string, Credential> = {
   alice: { kind: "clear", secret: "wonderland" },
   hashed: { kind: "hashed", verify: (password) => password === "hashed-secret" },
+  "j\u00fcrgen": { kind: "clear", secret: "gr\u00fc\u00dfe" },
 };
 const authenticator: Authenticator = { lookup: (user) => accounts[user] ?? null };
 
@@ -345,6 +346,67 @@ describe("serveConnection with Pop3Client", () => {
   });
 });
 
+describe("UTF-8 user names and passwords (RFC 6856 section 2.2)", () => {
+  const utf8Store = (): MemoryStore => new MemoryStore({ mailboxes: { "j\u00fcrgen": [] } });
+  const sent = (link: { client: MemoryTransport }): string[] =>
+    new TextDecoder()
+      .decode(Uint8Array.from(link.client.written.flatMap((chunk) => [...chunk])))
+      .split("\r\n")
+      .filter((line) => line !== "");
+
+  it("sends UTF8 before a UTF-8 USER/PASS to a server that lists UTF8 USER", async () => {
+    const { link } = setup({ store: utf8Store(), policy: { allowPlaintextAuth: true } });
+    const client = await Pop3Client.connect({ transport: link.client, clock: realClock });
+    await expect(
+      client.login({
+        user: "j\u00fcrgen",
+        password: "gr\u00fc\u00dfe",
+        method: "user",
+        allowPlaintext: true,
+      }),
+    ).resolves.toBe("user");
+    expect(sent(link)).toEqual(["CAPA", "UTF8", "USER j\u00fcrgen", "PASS gr\u00fc\u00dfe"]);
+    await client.quit();
+  });
+
+  it("sends APOP with a SASLprepped name and secret after UTF8", async () => {
+    const { link } = setup({ store: utf8Store() });
+    const client = await Pop3Client.connect({ transport: link.client, clock: realClock });
+    // SASLprep's NFKC turns the NFD name ("u" + U+0308) into the stored NFC one.
+    await client.login({ user: "ju\u0308rgen", password: "gr\u00fc\u00dfe", method: "apop" });
+    expect(sent(link).slice(0, 2)).toEqual(["CAPA", "UTF8"]);
+    expect(sent(link)[2]).toMatch(/^APOP j\u00fcrgen [0-9a-f]{32}$/);
+    await client.quit();
+  });
+
+  it("sends ASCII credentials without a CAPA or UTF8 round trip", async () => {
+    const { link } = setup({ policy: { allowPlaintextAuth: true } });
+    const client = await Pop3Client.connect({ transport: link.client, clock: realClock });
+    await client.login({
+      user: "alice",
+      password: "wonderland",
+      method: "user",
+      allowPlaintext: true,
+    });
+    expect(sent(link)).toEqual(["USER alice", "PASS wonderland"]);
+    await client.quit();
+  });
+
+  it("refuses to send UTF-8 credentials to a server without UTF8 USER, and sends nothing of them", async () => {
+    const clock = new ManualClock();
+    const { link, client } = await scriptedServer({ clock, replyTimeoutMs: 60_000 });
+    const login = client.user("j\u00fcrgen", "gr\u00fc\u00dfe").catch((e: unknown) => e);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    await link.server.write(ascii("+OK\r\nUSER\r\nUTF8\r\n.\r\n"));
+    expect(await login).toMatchObject({
+      name: "LocalProtocolError",
+      code: "not-supported",
+      message: expect.stringContaining("UTF8 USER (RFC 6856 section 2.2)"),
+    });
+    expect(sent(link)).toEqual(["CAPA"]);
+  });
+});
+
 describe("Pop3Client pipelined RETR and DELE (RFC 2449 section 6.6)", () => {
   const writesWith = (written: readonly Uint8Array[], keyword: string): number[] =>
     written.map((bytes) => text(bytes).split(`${keyword} `).length - 1).filter((n) => n > 0);
@@ -598,7 +660,12 @@ describe("serveConnection events", () => {
   it("never carry a password or a digest", async () => {
     const { link, events, served } = setup({ secure: true });
     const client = await Pop3Client.connect({ transport: link.client, clock: realClock });
-    await client.login({ user: "alice", password: "wonderland", method: "user" });
+    await client.login({
+      user: "alice",
+      password: "wonderland",
+      method: "user",
+      allowPlaintext: true,
+    });
     await client.quit();
     await served;
     await client.close();

@@ -1,3 +1,4 @@
+import { isAscii } from "../bytes/ascii.ts";
 import { SaslprepError, saslprep } from "./saslprep.ts";
 
 /**
@@ -16,18 +17,11 @@ export function prepareLoginString(options: {
   readonly stored?: boolean;
 }): string | null {
   const { text, stored = false } = options;
-  if (!hasNonAscii(text)) return text;
+  if (isAscii(text)) return text;
   try {
     return saslprep({ text, stored });
   } catch (error) {
     if (error instanceof SaslprepError) return null;
     throw error;
   }
-}
-
-function hasNonAscii(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    if (text.charCodeAt(i) > 0x7f) return true;
-  }
-  return false;
 }

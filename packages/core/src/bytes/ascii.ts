@@ -43,6 +43,14 @@ export function isPrintableAscii(text: string): boolean {
   return true;
 }
 
+/** True when no character is past U+007F: the text is ASCII, as POP3 is before UTF8 (RFC 6856 section 2). */
+export function isAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    if (text.charCodeAt(i) > 0x7f) return false;
+  }
+  return true;
+}
+
 /** Joins byte arrays into one. */
 export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
   let length = 0;

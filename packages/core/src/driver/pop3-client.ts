@@ -8,6 +8,7 @@
  * that stops early makes the client read and drop the rest, so the next reply is read right.
  */
 import { apopDigest } from "../auth/apop.ts";
+import { prepareLoginString } from "../auth/prepare-login-string.ts";
 import {
   type ChooseLoginMethodOptions,
   chooseLoginMethod,
@@ -19,7 +20,7 @@ import { oauthBearerClient, xoauth2Client } from "../auth/sasl/oauth-bearer.ts";
 import { plainClient } from "../auth/sasl/plain.ts";
 import type { SaslClientMechanism, SaslClientVerifier } from "../auth/sasl/sasl-mechanism.ts";
 import { scramSha256Client, scramSha256PlusClient } from "../auth/scram/scram-client.ts";
-import { concatBytes } from "../bytes/ascii.ts";
+import { concatBytes, isAscii } from "../bytes/ascii.ts";
 import { decodeBase64, encodeBase64 } from "../bytes/base64.ts";
 import { LocalProtocolError } from "../errors/local-protocol-error.ts";
 import { Pop3Error } from "../errors/pop3-error.ts";
@@ -346,17 +347,24 @@ export class Pop3Client {
             "the greeting has no valid APOP timestamp (one <local@domain> of printable ASCII); refusing APOP",
         });
       }
+      await this.#utf8Credentials(user, secret, "APOP");
+      // RFC 6856 section 2.2: a UTF-8 name is SASLprepped as a query string, the secret the
+      // digest is made of as a stored string; ASCII ones are sent as they are.
       await this.#command({
         keyword: "APOP",
-        name: user,
-        digest: apopDigest({ timestamp, secret }),
+        name: prepared(user, false),
+        digest: apopDigest({ timestamp, secret: prepared(secret, true) }),
       });
     });
   }
 
-  /** USER then PASS (RFC 1939 section 7). No TLS check here: `login` makes it. */
+  /**
+   * USER then PASS (RFC 1939 section 7). No TLS check here: `login` makes it. A non-ASCII name
+   * or password goes only to a server that lists `UTF8 USER` (see `#utf8Credentials`).
+   */
   user(user: string, password: string): Promise<void> {
     return this.#exclusive(async () => {
+      await this.#utf8Credentials(user, password, "USER/PASS");
       await this.#command({ keyword: "USER", name: user });
       await this.#command({ keyword: "PASS", password });
     });
@@ -752,6 +760,28 @@ export class Pop3Client {
 
   // ---------------------------------------------------------------------------------------
 
+  /**
+   * RFC 6856 section 2.2: a client MUST NOT put UTF-8 in USER, PASS or APOP unless the server
+   * lists the UTF8 capability with its USER argument. Where it does, UTF8 goes first (so the
+   * server's texts may be UTF-8 too; a refusal changes nothing, the listing is the promise);
+   * where it does not, nothing is sent and the call fails: `LocalProtocolError` `not-supported`.
+   * ASCII credentials pass without a round trip.
+   */
+  async #utf8Credentials(user: string, secret: string, command: string): Promise<void> {
+    if (isAscii(user) && isAscii(secret)) return;
+    if (this.#session.capabilities === null) {
+      await this.#command({ keyword: "CAPA" }, { allowError: true });
+    }
+    const utf8 = this.#session.capabilities?.get("UTF8");
+    if (utf8?.some((argument) => argument.toUpperCase() === "USER") !== true) {
+      throw new LocalProtocolError({
+        code: "not-supported",
+        message: `the user name or password is not ASCII and the server does not offer UTF8 USER (RFC 6856 section 2.2): ${command} would send it in an encoding the server never agreed to; use a SASL mechanism (SCRAM-SHA-256, PLAIN) or an ASCII login`,
+      });
+    }
+    if (!this.#session.utf8) await this.#command({ keyword: "UTF8" }, { allowError: true });
+  }
+
   /** What `chooseLoginMethod` needs to know about this connection (asks CAPA once). */
   async #choice(options: LoginOptions): Promise<ChooseLoginMethodOptions> {
     const capabilities = this.#session.capabilities ?? (await this.capa());
@@ -1079,4 +1109,17 @@ function checkedWindow(messages: readonly number[], window = PIPELINE_WINDOW): n
   if (problem !== null)
     throw new LocalProtocolError({ code: "invalid-argument", message: problem });
   return window;
+}
+
+/** `text` SASLprepped (RFC 6856 section 2.2), or refused before anything is sent. */
+function prepared(text: string, stored: boolean): string {
+  const result = prepareLoginString({ text, stored });
+  if (result === null) {
+    throw new LocalProtocolError({
+      code: "invalid-argument",
+      message:
+        "the user name or password contains a character SASLprep prohibits (RFC 4013 section 2.3); the server would reject it",
+    });
+  }
+  return result;
 }

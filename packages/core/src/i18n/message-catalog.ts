@@ -7,6 +7,7 @@
  * out in i-default instead, which is ASCII by construction (its echoes of client input pass
  * through `visible`; a test checks every id).
  */
+import { isAscii } from "../bytes/ascii.ts";
 import { GERMAN } from "./german-messages.ts";
 import {
   I_DEFAULT,
@@ -49,11 +50,4 @@ export function renderMessage<K extends MessageId>(options: {
   if (catalog === undefined || catalog === I_DEFAULT) return english(...args);
   const text = (catalog[id] as (...args: MessageArgs<K>) => string)(...args);
   return utf8 || isAscii(text) ? text : english(...args);
-}
-
-function isAscii(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    if (text.charCodeAt(i) > 0x7e) return false;
-  }
-  return true;
 }

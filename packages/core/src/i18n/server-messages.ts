@@ -25,85 +25,85 @@ function plural(count: number, one: string, many: string): string {
 }
 
 /**
- * Each message id and its parameters (`void`: none). The texts of every language are functions
+ * Each message id and its parameters (`undefined`: none). The texts of every language are functions
  * of exactly these (`MessageCatalog`).
  */
 export interface MessageParams {
-  readonly ready: void;
-  readonly inactive: void;
-  readonly loginTooLate: void;
-  readonly tooManyBadCommands: void;
-  readonly tooManyConnections: void;
-  readonly lineTooLong: void;
-  readonly saslLineTooLong: void;
-  readonly notUtf8: void;
-  readonly controlCharacters: void;
+  readonly ready: undefined;
+  readonly inactive: undefined;
+  readonly loginTooLate: undefined;
+  readonly tooManyBadCommands: undefined;
+  readonly tooManyConnections: undefined;
+  readonly lineTooLong: undefined;
+  readonly saslLineTooLong: undefined;
+  readonly notUtf8: undefined;
+  readonly controlCharacters: undefined;
   readonly unknownCommand: { readonly keyword: string };
   readonly oneSpace: { readonly keyword: string };
   readonly noArguments: { readonly keyword: string };
-  readonly passNeedsPassword: void;
-  readonly userNeedsName: void;
-  readonly apopArguments: void;
-  readonly apopDigest: void;
+  readonly passNeedsPassword: undefined;
+  readonly userNeedsName: undefined;
+  readonly apopArguments: undefined;
+  readonly apopDigest: undefined;
   readonly atMostOneNumber: { readonly keyword: string };
   readonly oneNumber: { readonly keyword: string };
-  readonly topArguments: void;
+  readonly topArguments: undefined;
   readonly invalidNumber: { readonly value: string };
   readonly invalidLineCount: { readonly value: string };
-  readonly authArguments: void;
-  readonly invalidMechanism: void;
-  readonly langArguments: void;
-  readonly invalidLanguageTag: void;
+  readonly authArguments: undefined;
+  readonly invalidMechanism: undefined;
+  readonly langArguments: undefined;
+  readonly invalidLanguageTag: undefined;
   readonly wrongState: { readonly keyword: string; readonly state: string };
-  readonly sendPass: void;
-  readonly noUser: void;
-  readonly plaintextDisallowed: void;
-  readonly prohibitedCharacter: void;
-  readonly apopUnavailable: void;
-  readonly mechanismList: void;
+  readonly sendPass: undefined;
+  readonly noUser: undefined;
+  readonly plaintextDisallowed: undefined;
+  readonly prohibitedCharacter: undefined;
+  readonly apopUnavailable: undefined;
+  readonly mechanismList: undefined;
   readonly unsupportedMechanism: { readonly mechanism: string };
   readonly mechanismUnavailable: { readonly mechanism: string };
-  readonly initialResponseBase64: void;
-  readonly responseBase64: void;
-  readonly authCancelled: void;
-  readonly authFailed: void;
+  readonly initialResponseBase64: undefined;
+  readonly responseBase64: undefined;
+  readonly authCancelled: undefined;
+  readonly authFailed: undefined;
   /** `reason` is the SASL mechanism's diagnostic (RFC 3206 section 5: still `[AUTH]`). */
   readonly saslFailed: { readonly reason: string };
-  readonly inUse: void;
-  readonly loginDelay: void;
+  readonly inUse: undefined;
+  readonly loginDelay: undefined;
   readonly loginDelayWait: { readonly delay: number; readonly wait: number };
-  readonly temporaryFailure: void;
-  readonly maildropUnavailable: void;
+  readonly temporaryFailure: undefined;
+  readonly maildropUnavailable: undefined;
   readonly loggedIn: { readonly count: number; readonly octets: number };
-  readonly stlsUnavailable: void;
-  readonly tlsActive: void;
-  readonly beginTls: void;
-  readonly utf8Enabled: void;
-  readonly languageList: void;
+  readonly stlsUnavailable: undefined;
+  readonly tlsActive: undefined;
+  readonly beginTls: undefined;
+  readonly utf8Enabled: undefined;
+  readonly languageList: undefined;
   readonly languageUnsupported: { readonly range: string };
   /** RFC 6856 section 3: the text starts with the tag chosen. */
   readonly languageSet: { readonly tag: string };
-  readonly capabilityList: void;
-  readonly signingOff: void;
-  readonly nothingToDo: void;
+  readonly capabilityList: undefined;
+  readonly signingOff: undefined;
+  readonly nothingToDo: undefined;
   readonly scanList: { readonly count: number; readonly octets: number };
-  readonly uidList: void;
+  readonly uidList: undefined;
   readonly messageFollows: { readonly octets: number };
-  readonly topFollows: void;
-  readonly messageUnreadable: void;
+  readonly topFollows: undefined;
+  readonly messageUnreadable: undefined;
   readonly noSuchMessage: { readonly message: number; readonly total: number };
   readonly messageIsDeleted: { readonly message: number };
   readonly deleted: { readonly message: number };
   readonly reset: { readonly count: number; readonly octets: number };
   readonly signingOffLeft: { readonly left: number };
-  readonly deletesFailed: void;
+  readonly deletesFailed: undefined;
 }
 
 /** The id of a response text. */
 export type MessageId = keyof MessageParams;
 
 /** The text function of message `K`: no argument, or its parameters. */
-export type MessageText<K extends MessageId> = MessageParams[K] extends void
+export type MessageText<K extends MessageId> = MessageParams[K] extends undefined
   ? () => string
   : (params: MessageParams[K]) => string;
 
@@ -122,7 +122,7 @@ export type MessageCatalog = { readonly [K in MessageId]: MessageText<K> };
  * (`CommandParseError.response`).
  */
 export type ServerMessage = {
-  readonly [K in MessageId]: MessageParams[K] extends void
+  readonly [K in MessageId]: MessageParams[K] extends undefined
     ? { readonly id: K; readonly params?: undefined }
     : { readonly id: K; readonly params: MessageParams[K] };
 }[MessageId];

@@ -98,6 +98,7 @@ export class ClientSession {
   #awaitingTls = false;
   #reading: Reading = { kind: "status" };
   #capabilities: Capabilities | null = null;
+  #utf8 = false;
   /** Per-command caps from `send`, by the command object pending. */
   readonly #caps = new WeakMap<Command, number>();
   /** An initial response held back by the 255-octet rule (RFC 5034 section 4). */
@@ -125,6 +126,11 @@ export class ClientSession {
   /** The capabilities of the last successful CAPA, or null (none yet, or forgotten after STLS). */
   get capabilities(): Capabilities | null {
     return this.#capabilities;
+  }
+
+  /** Whether the server accepted UTF8 (RFC 6856 section 2): UTF-8 mode is on. */
+  get utf8(): boolean {
+    return this.#utf8;
   }
 
   /** True between a successful STLS reply and `completeTls()`. */
@@ -479,6 +485,7 @@ export class ClientSession {
   /** Follows a successful reply through the command table. */
   #advance(command: Command): void {
     this.#enter(nextState(this.#state, command.keyword));
+    if (command.keyword === "UTF8") this.#utf8 = true;
     if (command.keyword === "STLS") {
       this.#awaitingTls = true;
       this.#capabilities = null;

@@ -33,7 +33,7 @@ import type {
   SaslServerStep,
 } from "../auth/sasl/sasl-mechanism.ts";
 import type { TokenVerdict } from "../auth/token-validator.ts";
-import { latin1ToString } from "../bytes/ascii.ts";
+import { isAscii, latin1ToString } from "../bytes/ascii.ts";
 import { decodeBase64, encodeBase64 } from "../bytes/base64.ts";
 import { LineReader } from "../bytes/line-reader.ts";
 import { encodeUtf8 } from "../bytes/utf8.ts";
@@ -1164,8 +1164,4 @@ function maildropSize(snapshot: Snapshot): { count: number; size: number } {
 
 function invalidState(message: string): LocalProtocolError {
   return new LocalProtocolError({ code: "invalid-state", message });
-}
-
-function isAscii(text: string): boolean {
-  return /^[\x20-\x7e]*$/.test(text);
 }
