@@ -73,10 +73,12 @@ export function classifyError(options: {
 
   if (LocalProtocolError.isInstance(error)) {
     if (error.code === "not-supported" && phase === "login") {
-      return fail(
-        ExitCode.auth,
-        `not logging in to ${server}: ${error.message} (--allow-plaintext allows a password in clear)`,
-      );
+      // The refusals of a password in clear get the flag that allows it; the others (UTF-8
+      // credentials for a server without UTF8 USER, RFC 6856 section 2.2) say their remedy.
+      const hint = /\b(in clear|plaintext)\b/.test(error.message)
+        ? " (--allow-plaintext allows a password in clear)"
+        : "";
+      return fail(ExitCode.auth, `not logging in to ${server}: ${error.message}${hint}`);
     }
     if (error.code === "invalid-argument") return fail(ExitCode.usage, error.message);
     return fail(ExitCode.internal, error.message);
