@@ -12,9 +12,13 @@ export interface TcpRelay {
  * One address for two servers, as a load balancer or a DNS switch gives clients: a client
  * keeps its state per `host:port` (the `apop` CLI's state file is keyed so), so moving a
  * mailbox between servers behind one address is what it sees. Each accepted connection is
- * piped to `target` as it was when the connection came in.
+ * piped to `target` as it was when the connection came in; `onClientData` may listen in.
  */
-export async function startTcpRelay(options: { target: number }): Promise<TcpRelay> {
+export async function startTcpRelay(options: {
+  target: number;
+  /** Hears every chunk a client sends (to check a client's bytes on the wire). */
+  onClientData?: (chunk: Buffer) => void;
+}): Promise<TcpRelay> {
   const sockets = new Set<Socket>();
   const track = (socket: Socket): void => {
     sockets.add(socket);
@@ -26,6 +30,7 @@ export async function startTcpRelay(options: { target: number }): Promise<TcpRel
     track(client);
     const backend = connect({ host: "127.0.0.1", port: relay.target });
     track(backend);
+    if (options.onClientData !== undefined) client.on("data", options.onClientData);
     client.pipe(backend);
     backend.pipe(client);
     client.once("close", () => backend.destroy());

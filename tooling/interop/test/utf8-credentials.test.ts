@@ -3,13 +3,13 @@
  * to the apop-server program over a socket with USER/PASS, its bytes recorded on the way; and
  * the same CLI against Dovecot, which lists no UTF8 capability.
  */
-import { connect, createServer, type Socket } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { buildBulkCorpus } from "../src/corpus.ts";
 import { APOP_CLI } from "../src/programs.ts";
 import { describeRun, runTool, type ToolResult } from "../src/run-tool.ts";
 import { type ApopServer, startApopServer } from "../src/start-apop-server.ts";
+import { startTcpRelay, type TcpRelay } from "../src/tcp-relay.ts";
 import type { Account } from "../src/users.ts";
 import { writeMaildir } from "../src/write-maildir.ts";
 import { usePeers } from "./helpers/peers.ts";
@@ -26,7 +26,8 @@ const peers = usePeers("utf8-credentials", { dovecot: [[UTE, small]] });
 
 /** apop-server with plaintext logins allowed, behind a relay that keeps what clients send. */
 let server: ApopServer | undefined;
-let relay: { port: number; sent: Buffer[]; close(): Promise<void> } | undefined;
+let relay: TcpRelay | undefined;
+const sent: Buffer[] = [];
 
 beforeAll(async () => {
   const maildirRoot = join(peers.dir(), "apop-maildirs");
@@ -38,7 +39,7 @@ beforeAll(async () => {
     certificates,
     allowPlaintextAuth: true,
   });
-  relay = await recordingRelay(server.port);
+  relay = await startTcpRelay({ target: server.port, onClientData: (chunk) => sent.push(chunk) });
 });
 
 afterAll(async () => {
@@ -70,9 +71,7 @@ describe("the apop CLI and apop-server (RFC 6856 section 2.2)", () => {
     const url = `pop3://${encodeURIComponent(JUERGEN.name)}@127.0.0.1:${port}`;
     const result = await apop(url, JUERGEN, "--tls", "none", "--allow-plaintext", "--auth", "user");
     expect(result.code, describeRun(result)).toBe(0);
-    const lines = Buffer.concat((relay as NonNullable<typeof relay>).sent)
-      .toString("utf8")
-      .split("\r\n");
+    const lines = Buffer.concat(sent).toString("utf8").split("\r\n");
     const utf8 = lines.indexOf("UTF8");
     expect(utf8, lines.join(" | ")).toBeGreaterThan(-1);
     expect(lines.indexOf(`USER ${JUERGEN.name}`)).toBeGreaterThan(utf8);
@@ -116,41 +115,3 @@ describe("the apop CLI and Dovecot, which lists no UTF8", () => {
     expect(result.code, describeRun(result)).toBe(0);
   });
 });
-
-/** A loopback relay to `target` that keeps every byte the clients send. */
-async function recordingRelay(
-  target: number,
-): Promise<{ port: number; sent: Buffer[]; close(): Promise<void> }> {
-  const sent: Buffer[] = [];
-  const sockets = new Set<Socket>();
-  const server = createServer((client) => {
-    const backend = connect({ host: "127.0.0.1", port: target });
-    for (const socket of [client, backend]) {
-      sockets.add(socket);
-      socket.once("close", () => sockets.delete(socket));
-      socket.on("error", () => socket.destroy());
-    }
-    client.on("data", (chunk: Buffer) => sent.push(chunk));
-    client.pipe(backend);
-    backend.pipe(client);
-    client.once("close", () => backend.destroy());
-    backend.once("close", () => client.destroy());
-  });
-  const port = await new Promise<number>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen({ host: "127.0.0.1", port: 0 }, () => {
-      const address = server.address();
-      if (address === null || typeof address === "string") reject(new Error("no port"));
-      else resolve(address.port);
-    });
-  });
-  return {
-    port,
-    sent,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}

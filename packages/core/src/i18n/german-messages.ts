@@ -1,8 +1,4 @@
-import { type MessageCatalog, visible } from "./server-messages.ts";
-
-function plural(count: number, one: string, many: string): string {
-  return count === 1 ? one : many;
-}
+import { type MessageCatalog, plural, visible } from "./server-messages.ts";
 
 /**
  * German (`de`), complete: `MessageCatalog` makes `tsc` refuse a missing id or a parameter the

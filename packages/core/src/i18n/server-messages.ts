@@ -20,7 +20,8 @@ export function visible(text: string, max = 20): string {
   return /^[\x20-\x7e]*$/.test(cut) ? cut : cut.replace(/[^\x20-\x7e]/gu, "?");
 }
 
-function plural(count: number, one: string, many: string): string {
+/** `one` for a count of 1, else `many`: the plural rule of English and German. */
+export function plural(count: number, one: string, many: string): string {
   return count === 1 ? one : many;
 }
 
