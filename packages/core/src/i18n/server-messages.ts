@@ -30,73 +30,140 @@ export function plural(count: number, one: string, many: string): string {
  * of exactly these (`MessageCatalog`).
  */
 export interface MessageParams {
+  /** i-default: "POP3 server ready". */
   readonly ready: undefined;
+  /** i-default: "Disconnected for inactivity". */
   readonly inactive: undefined;
+  /** i-default: "Too long without logging in". */
   readonly loginTooLate: undefined;
+  /** i-default: "Too many bad commands, closing connection". */
   readonly tooManyBadCommands: undefined;
+  /** i-default: "Too many connections, try again later". */
   readonly tooManyConnections: undefined;
+  /** i-default: "Line too long". */
   readonly lineTooLong: undefined;
+  /** i-default: "SASL response too long". */
   readonly saslLineTooLong: undefined;
+  /** i-default: "Command is not valid UTF-8". */
   readonly notUtf8: undefined;
+  /** i-default: "Command contains control characters". */
   readonly controlCharacters: undefined;
+  /** i-default: "Unknown command: {keyword}". */
   readonly unknownCommand: { readonly keyword: string };
+  /** i-default: "{keyword}: arguments are separated by one space". */
   readonly oneSpace: { readonly keyword: string };
+  /** i-default: "{keyword} takes no arguments". */
   readonly noArguments: { readonly keyword: string };
+  /** i-default: "PASS needs a password". */
   readonly passNeedsPassword: undefined;
+  /** i-default: "USER takes one name". */
   readonly userNeedsName: undefined;
+  /** i-default: "APOP takes a name and a digest". */
   readonly apopArguments: undefined;
+  /** i-default: "APOP digest must be 32 hex digits". */
   readonly apopDigest: undefined;
+  /** i-default: "{keyword} takes at most one message number". */
   readonly atMostOneNumber: { readonly keyword: string };
+  /** i-default: "{keyword} takes one message number". */
   readonly oneNumber: { readonly keyword: string };
+  /** i-default: "TOP takes a message number and a line count". */
   readonly topArguments: undefined;
+  /** i-default: "Invalid message number: {value}". */
   readonly invalidNumber: { readonly value: string };
+  /** i-default: "Invalid line count: {value}". */
   readonly invalidLineCount: { readonly value: string };
+  /** i-default: "AUTH takes a mechanism and an optional initial response". */
   readonly authArguments: undefined;
+  /** i-default: "Invalid SASL mechanism name". */
   readonly invalidMechanism: undefined;
+  /** i-default: "LANG takes at most one language tag". */
   readonly langArguments: undefined;
+  /** i-default: "Invalid language tag". */
   readonly invalidLanguageTag: undefined;
+  /** i-default: "{keyword} is not valid in the {state} state". */
   readonly wrongState: { readonly keyword: string; readonly state: string };
+  /** i-default: "Send PASS". */
   readonly sendPass: undefined;
+  /** i-default: "No username given, send USER first". */
   readonly noUser: undefined;
+  /** i-default: "Plaintext authentication disallowed on non-secure connections". */
   readonly plaintextDisallowed: undefined;
+  /** i-default: "User name or password contains a character SASLprep prohibits". */
   readonly prohibitedCharacter: undefined;
+  /** i-default: "APOP is not available". */
   readonly apopUnavailable: undefined;
+  /** i-default: "Supported SASL mechanisms". */
   readonly mechanismList: undefined;
+  /** i-default: "Unsupported SASL mechanism: {mechanism}". */
   readonly unsupportedMechanism: { readonly mechanism: string };
+  /** i-default: "SASL mechanism not available on this connection: {mechanism}". */
   readonly mechanismUnavailable: { readonly mechanism: string };
+  /** i-default: "Invalid base64 in initial response". */
   readonly initialResponseBase64: undefined;
+  /** i-default: "Invalid base64 in SASL response". */
   readonly responseBase64: undefined;
+  /** i-default: "Authentication cancelled". */
   readonly authCancelled: undefined;
+  /** i-default: "Authentication failed". */
   readonly authFailed: undefined;
-  /** `reason` is the SASL mechanism's diagnostic (RFC 3206 section 5: still `[AUTH]`). */
+  /**
+   * i-default: "Authentication failed: {reason}"; `reason` is the SASL mechanism's diagnostic
+   * (RFC 3206 section 5: still `[AUTH]`).
+   */
   readonly saslFailed: { readonly reason: string };
+  /** i-default: "Maildrop is locked by another POP3 session". */
   readonly inUse: undefined;
+  /** i-default: "Logged in too recently, try again later". */
   readonly loginDelay: undefined;
+  /** i-default: "Logged in too recently: logged in less than {delay} s ago; wait {wait} s". */
   readonly loginDelayWait: { readonly delay: number; readonly wait: number };
+  /** i-default: "Temporary server failure, try again later". */
   readonly temporaryFailure: undefined;
+  /** i-default: "Maildrop unavailable". */
   readonly maildropUnavailable: undefined;
+  /** i-default: "Logged in, {count} messages ({octets} octets)". */
   readonly loggedIn: { readonly count: number; readonly octets: number };
+  /** i-default: "STLS is not available". */
   readonly stlsUnavailable: undefined;
+  /** i-default: "TLS is already active". */
   readonly tlsActive: undefined;
+  /** i-default: "Begin TLS negotiation". */
   readonly beginTls: undefined;
+  /** i-default: "UTF8 enabled". */
   readonly utf8Enabled: undefined;
+  /** i-default: "Language listing follows". */
   readonly languageList: undefined;
+  /** i-default: "Language not supported: {range}". */
   readonly languageUnsupported: { readonly range: string };
-  /** RFC 6856 section 3: the text starts with the tag chosen. */
+  /** i-default: "{tag} Language set"; RFC 6856 section 3: the text starts with the tag chosen. */
   readonly languageSet: { readonly tag: string };
+  /** i-default: "Capability list follows". */
   readonly capabilityList: undefined;
+  /** i-default: "POP3 server signing off". */
   readonly signingOff: undefined;
+  /** i-default: "Nothing to do". */
   readonly nothingToDo: undefined;
+  /** i-default: "{count} messages ({octets} octets)". */
   readonly scanList: { readonly count: number; readonly octets: number };
+  /** i-default: "Unique-ID listing follows". */
   readonly uidList: undefined;
+  /** i-default: "{octets} octets". */
   readonly messageFollows: { readonly octets: number };
+  /** i-default: "Top of message follows". */
   readonly topFollows: undefined;
+  /** i-default: "Message could not be read". */
   readonly messageUnreadable: undefined;
+  /** i-default: "There is no message {message}, only {total}". */
   readonly noSuchMessage: { readonly message: number; readonly total: number };
+  /** i-default: "Message {message} is deleted". */
   readonly messageIsDeleted: { readonly message: number };
+  /** i-default: "Message {message} deleted". */
   readonly deleted: { readonly message: number };
+  /** i-default: "Maildrop has {count} messages ({octets} octets)". */
   readonly reset: { readonly count: number; readonly octets: number };
+  /** i-default: "POP3 server signing off ({left} messages left)". */
   readonly signingOffLeft: { readonly left: number };
+  /** i-default: "Some deleted messages not removed". */
   readonly deletesFailed: undefined;
 }
 
