@@ -1124,6 +1124,20 @@ describe("RFC 6856 UTF8 and LANG", () => {
     );
   });
 
+  it("sends a host's own non-ASCII text only after UTF8, else the catalog's (RFC 6856 section 2)", () => {
+    const locked = () =>
+      fresh({
+        login: () => ({ ok: false, reason: "in-use", text: "Postfach gesperrt (l\u00e4uft)" }),
+      });
+    expect(locked().login()).toBe("-ERR [IN-USE] Maildrop is locked by another POP3 session\r\n");
+    const after = locked();
+    after.send("UTF8\r\n");
+    const octets = Uint8Array.from(after.login(), (c) => c.charCodeAt(0));
+    expect(new TextDecoder().decode(octets)).toBe(
+      "-ERR [IN-USE] Postfach gesperrt (l\u00e4uft)\r\n",
+    );
+  });
+
   it("refuses an unsupported language without counting it as a bad command", () => {
     const harness = fresh({ limits: { badCommands: 2 } });
     for (let i = 0; i < 3; i++) {

@@ -138,6 +138,9 @@ describe("resolveServerHostOptions", () => {
     ["apop", { ...base, apop: 1 }],
     ["greeting", { ...base, greeting: "two\r\nlines" }],
     ["implementation", { ...base, implementation: "a\nb" }],
+    // Both go out before UTF8, when no reply may carry non-ASCII (RFC 6856 section 2).
+    ["greeting", { ...base, greeting: "Gr\u00fc\u00df Gott" }],
+    ["implementation", { ...base, implementation: "apop \u2122" }],
     ["authFailureDelayMs", { ...base, authFailureDelayMs: -1 }],
     ["tlsHandshakeTimeoutMs", { ...base, tlsHandshakeTimeoutMs: 0 }],
     ["maxConnections", { ...base, maxConnections: 0 }],

@@ -220,8 +220,14 @@ export function resolveServerHostOptions<Stats extends ConnectionStats, NameOpti
   if (options.language !== undefined && !LANGUAGES.some(({ tag }) => tag === options.language)) {
     fail("language", `must be one of ${LANGUAGES.map(({ tag }) => tag).join(", ")}`);
   }
-  optional(options.greeting, isLine, "greeting", "must be one line of text");
-  optional(options.implementation, isLine, "implementation", "must be one line of text");
+  // Both may go out before UTF8, when no response may carry non-ASCII (RFC 6856 section 2).
+  optional(options.greeting, isAsciiLine, "greeting", "must be one line of printable ASCII");
+  optional(
+    options.implementation,
+    isAsciiLine,
+    "implementation",
+    "must be one line of printable ASCII",
+  );
   optional(options.authFailureDelayMs, isCount, "authFailureDelayMs", "must be >= 0");
   optional(options.tlsHandshakeTimeoutMs, isPositive, "tlsHandshakeTimeoutMs", "must be > 0");
   optional(options.maxConnections, isPositive, "maxConnections", "must be a positive integer");
@@ -306,4 +312,5 @@ const isBoolean = (value: unknown): boolean => typeof value === "boolean";
 const isCount = (value: unknown): boolean => Number.isSafeInteger(value) && (value as number) >= 0;
 const isPositive = (value: unknown): boolean =>
   Number.isSafeInteger(value) && (value as number) > 0;
-const isLine = (value: unknown): boolean => typeof value === "string" && !/[\r\n]/.test(value);
+const isAsciiLine = (value: unknown): boolean =>
+  typeof value === "string" && /^[\x20-\x7e]*$/.test(value);

@@ -170,6 +170,11 @@ export interface MessageParams {
 /** The id of a response text. */
 export type MessageId = keyof MessageParams;
 
+/** The ids of the messages without parameters. */
+export type PlainMessageId = {
+  [K in MessageId]: MessageParams[K] extends undefined ? K : never;
+}[MessageId];
+
 /** The text function of message `K`: no argument, or its parameters. */
 export type MessageText<K extends MessageId> = MessageParams[K] extends undefined
   ? () => string

@@ -53,6 +53,7 @@ import {
   I_DEFAULT,
   type MessageArgs,
   type MessageId,
+  type PlainMessageId,
   type ServerMessage,
 } from "../i18n/server-messages.ts";
 import { type Limits, resolveLimits } from "../limits.ts";
@@ -225,8 +226,11 @@ export class ServerSession {
       this.#policy.apop === false
         ? null
         : (options.apopTimestamp ?? this.#newChallenge(options.now));
-    // A configured greeting is the administrator's own words; the default is the catalog's.
-    const greeting = this.#policy.greeting ?? I_DEFAULT.ready();
+    // A configured greeting is the administrator's own words; the default is the catalog's,
+    // and so is the text when the configured one is not ASCII (nothing is before UTF8, RFC
+    // 6856 section 2; `resolveServerHostOptions` refuses such a greeting).
+    const own = this.#policy.greeting;
+    const greeting = own !== undefined && isAscii(own) ? own : I_DEFAULT.ready();
     this.#replyText(true, this.#timestamp === null ? greeting : `${greeting} ${this.#timestamp}`);
   }
 
@@ -405,7 +409,7 @@ export class ServerSession {
     const events: ServerEvent[] = [];
     // The host's own words (`text`) win, then its message from the catalog, then the default.
     const [code, fallback] = LOGIN_FAILURES[outcome.reason];
-    if (outcome.text !== undefined) this.#replyText(code, outcome.text);
+    if (outcome.text !== undefined) this.#replyHostText(code, outcome.text, fallback);
     else this.#replyMessage(code, outcome.message ?? { id: fallback });
     // Only credential failures count toward the limit: a locked maildrop is not an attack.
     if (outcome.reason === "auth") {
@@ -456,7 +460,7 @@ export class ServerSession {
     this.#pending = null;
     if (pending.started) return this.#close("store-failed", "store-failed");
     if (text === undefined) this.#reply(ResponseCode.sysTemp, "messageUnreadable");
-    else this.#replyText(ResponseCode.sysTemp, text);
+    else this.#replyHostText(ResponseCode.sysTemp, text, "messageUnreadable");
     this.#lastActivity = now;
     return this.#process(now);
   }
@@ -483,7 +487,7 @@ export class ServerSession {
     if (outcome.ok) {
       this.#reply(true, "signingOffLeft", { left });
     } else if (outcome.text !== undefined) {
-      this.#replyText(ResponseCode.sysTemp, outcome.text);
+      this.#replyHostText(ResponseCode.sysTemp, outcome.text, "deletesFailed");
     } else {
       this.#reply(ResponseCode.sysTemp, "deletesFailed");
     }
@@ -1047,6 +1051,15 @@ export class ServerSession {
     this.#reply(status, message.id, ...args);
   }
 
+  /**
+   * A host's own words, in whatever language it chose; before UTF8 (RFC 6856 section 2) a text
+   * that is not ASCII is replaced by the catalog's `fallback`.
+   */
+  #replyHostText(status: Status, text: string, fallback: PlainMessageId): void {
+    if (this.#utf8 || isAscii(text)) this.#replyText(status, text);
+    else this.#reply(status, fallback);
+  }
+
   /** A status line with a text that is not the catalog's: protocol data, or a host's words. */
   #replyText(status: Status, text: string): void {
     this.#emit(
@@ -1148,7 +1161,7 @@ const LOGIN_FAILURES = {
   "sys-perm": [ResponseCode.sysPerm, "maildropUnavailable"],
 } as const satisfies Record<
   Extract<LoginOutcome, { ok: false }>["reason"],
-  readonly [string, MessageId]
+  readonly [string, PlainMessageId]
 >;
 
 function maildropSize(snapshot: Snapshot): { count: number; size: number } {
