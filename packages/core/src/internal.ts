@@ -65,12 +65,7 @@ export { formatContinuation, parseContinuation } from "./grammar/status-line.ts"
 export { WireSizeCounter } from "./grammar/wire-size.ts";
 export { chooseLanguage, languageMatches } from "./i18n/match-language.ts";
 export { CATALOGS, DEFAULT_LANGUAGE, LANGUAGES, renderMessage } from "./i18n/message-catalog.ts";
-export {
-  I_DEFAULT,
-  type MessageArgs,
-  type MessageCatalog,
-  visible,
-} from "./i18n/server-messages.ts";
+export { I_DEFAULT, type MessageArgs, type MessageCatalog } from "./i18n/server-messages.ts";
 export {
   DEFAULT_MAX_MESSAGE_OCTETS,
   DEFAULT_WEB_REQUEST_TIMEOUT_MS,
