@@ -994,9 +994,9 @@ describe("RFC 6856 UTF8 and LANG", () => {
     expect(new TextDecoder().decode(octets)).toMatch(/^\+OK Fähigkeiten folgen\r\n/);
   });
 
-  // RFC 6856 section 2.2: with `UTF8 USER` in CAPA the client need not send UTF8 before a
-  // UTF-8 USER, PASS or APOP ("does not need to issue the UTF8 command prior to using UTF8 in
-  // authentication"), so a `[UTF8]` refusal here would be wrong.
+  // RFC 6856 section 2.2: with `UTF8 USER` in CAPA a client may use UTF-8 in USER, PASS and
+  // APOP without having issued the UTF8 command first, so a `[UTF8]` refusal here would be
+  // wrong (it broke this test once; the test is right).
   it("still takes UTF-8 user names and passwords before UTF8, as clients that never send it do", () => {
     const harness = fresh();
     const mark = harness.events.length;
