@@ -3,7 +3,7 @@
 // audience, expiry, and the user claim: email, else sub). XOAUTH2 is proven with a server that
 // offers it alone, since curl prefers OAUTHBEARER whenever it is offered.
 import { execFile } from "node:child_process";
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { needs } from "@apop/vitest-preset/needs";
@@ -118,4 +118,56 @@ describe.sequential("curl --oauth2-bearer against apop-server", () => {
       );
     });
   }
+});
+
+describe("SIGHUP re-reads the JWKS", () => {
+  const withCurl = needs({ met: existsSync("/usr/bin/curl"), what: "curl (npm run setup)" });
+
+  withCurl.it(
+    "accepts tokens of a rotated key after SIGHUP, and keeps the keys over a broken file",
+    async () => {
+      const jwks = path.join(fixture.dir, "rotating-jwks.json");
+      writeFileSync(jwks, readFileSync(path.join(fixture.dir, "jwks.json")));
+      const config = fixture.writeConfig({
+        tlsListen: "127.0.0.1:0",
+        tls: { cert: pki.certFile, key: pki.keyFile },
+        users: "users",
+        maildirRoot: "mail",
+        oauth: { jwks, issuer: ISSUER, audience: AUDIENCE },
+        limits: { authFailureDelaySeconds: 0 },
+        shutdownGraceSeconds: 1,
+      });
+      const server = await ServerProcess.start(["--config", config]);
+      try {
+        const rotated = await generateKeyPair("ES256");
+        const jwk = { ...(await exportJWK(rotated.publicKey)), kid: "k2", alg: "ES256" };
+        const token = await new SignJWT({ sub: "alice" })
+          .setProtectedHeader({ alg: "ES256", kid: "k2" })
+          .setIssuer(ISSUER)
+          .setAudience(AUDIENCE)
+          .setExpirationTime("5m")
+          .sign(rotated.privateKey);
+        expect((await curl(server, token)).code).toBe(67); // not yet a known key
+
+        writeFileSync(jwks, JSON.stringify({ keys: [jwk] }));
+        let before = server.logs.length;
+        server.signal("SIGHUP");
+        await server.waitForLog(
+          (r) => server.logs.indexOf(r) >= before && r.event === "oauth-keys-reloaded",
+        );
+        expect((await curl(server, token)).code).toBe(0);
+
+        writeFileSync(jwks, '{"keys": [');
+        before = server.logs.length;
+        server.signal("SIGHUP");
+        const failed = await server.waitForLog(
+          (r) => server.logs.indexOf(r) >= before && r.event === "oauth-keys-reload-failed",
+        );
+        expect(failed.kept).toBe("the keys already loaded");
+        expect((await curl(server, token)).code).toBe(0);
+      } finally {
+        await server.stop();
+      }
+    },
+  );
 });
