@@ -1,6 +1,7 @@
 // The admin listener: Prometheus metrics and /health, scraped over HTTP from the built server.
-import * as tls from "node:tls";
+
 import path from "node:path";
+import * as tls from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestPki, type TestPki } from "../../../tooling/test-pki/test-pki.ts";
 import { createFixture, type Fixture } from "./helpers/fixture.ts";
