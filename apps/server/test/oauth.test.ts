@@ -8,7 +8,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { needs } from "@apop/vitest-preset/needs";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect } from "vitest";
 import { createTestPki, type TestPki } from "../../../tooling/test-pki/test-pki.ts";
 import { createFixture, type Fixture } from "./helpers/fixture.ts";
 import { ServerProcess } from "./helpers/server-process.ts";
@@ -22,6 +22,22 @@ let pki: TestPki;
 let both: ServerProcess;
 let xoauth2Only: ServerProcess;
 let sign: (claims: Record<string, unknown>, expires?: string) => Promise<string>;
+
+/** A config file for a server on implicit TLS that checks JWTs against `jwks`. */
+const oauthConfig = (jwks: string): string =>
+  fixture.writeConfig(
+    {
+      listen: "127.0.0.1:0",
+      tlsListen: "127.0.0.1:0",
+      tls: { cert: pki.certFile, key: pki.keyFile },
+      users: "users",
+      maildirRoot: "mail",
+      oauth: { jwks, issuer: ISSUER, audience: AUDIENCE },
+      limits: { authFailureDelaySeconds: 0 },
+      shutdownGraceSeconds: 1,
+    },
+    `server-${path.basename(jwks)}`,
+  );
 
 beforeAll(async () => {
   fixture = createFixture();
@@ -40,16 +56,7 @@ beforeAll(async () => {
       .sign(privateKey);
   fixture.writeUsers(["other:{PLAIN}secret"]);
   fixture.addMaildir("alice");
-  const config = fixture.writeConfig({
-    listen: "127.0.0.1:0",
-    tlsListen: "127.0.0.1:0",
-    tls: { cert: pki.certFile, key: pki.keyFile },
-    users: "users",
-    maildirRoot: "mail",
-    oauth: { jwks, issuer: ISSUER, audience: AUDIENCE },
-    limits: { authFailureDelaySeconds: 0 },
-    shutdownGraceSeconds: 1,
-  });
+  const config = oauthConfig(jwks);
   both = await ServerProcess.start(["--config", config]);
   // One name everywhere: the flag here, the config key above.
   xoauth2Only = await ServerProcess.start(["--config", config, "--oauth-mechanisms", "XOAUTH2"]);
@@ -128,16 +135,7 @@ describe("SIGHUP re-reads the JWKS", () => {
     async () => {
       const jwks = path.join(fixture.dir, "rotating-jwks.json");
       writeFileSync(jwks, readFileSync(path.join(fixture.dir, "jwks.json")));
-      const config = fixture.writeConfig({
-        tlsListen: "127.0.0.1:0",
-        tls: { cert: pki.certFile, key: pki.keyFile },
-        users: "users",
-        maildirRoot: "mail",
-        oauth: { jwks, issuer: ISSUER, audience: AUDIENCE },
-        limits: { authFailureDelaySeconds: 0 },
-        shutdownGraceSeconds: 1,
-      });
-      const server = await ServerProcess.start(["--config", config]);
+      const server = await ServerProcess.start(["--config", oauthConfig(jwks)]);
       try {
         const rotated = await generateKeyPair("ES256");
         const jwk = { ...(await exportJWK(rotated.publicKey)), kid: "k2", alg: "ES256" };
