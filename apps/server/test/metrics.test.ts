@@ -46,14 +46,7 @@ async function login(port: number, password: string): Promise<LineClient> {
 
 describe("admin listener", () => {
   it("is off by default", async () => {
-    const server = await ServerProcess.start([
-      "--listen",
-      "127.0.0.1:0",
-      "--users",
-      fixture.usersFile,
-      "--maildir-root",
-      fixture.maildirRoot,
-    ]);
+    const server = await ServerProcess.start([...fixture.serverArgs()]);
     expect(server.logs.some((r) => r.event === "admin-listening")).toBe(false);
     await server.stop();
   });
