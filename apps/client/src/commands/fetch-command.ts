@@ -12,9 +12,9 @@ import { plural } from "../cli/plural.ts";
 import { ProgressBar } from "../cli/progress-bar.ts";
 import { crashPoint } from "../destinations/crash-point.ts";
 import { acquireDotlock } from "../destinations/dotlock.ts";
-import { ensureFreeSpace } from "../destinations/ensure-free-space.ts";
+import { FreeSpaceGuard } from "../destinations/free-space-guard.ts";
 import { writingLocally } from "../destinations/local-write-error.ts";
-import { MaildirDestination } from "../destinations/maildir-destination.ts";
+import { MaildirDestination, type StagedMessage } from "../destinations/maildir-destination.ts";
 import { MboxDestination } from "../destinations/mbox-destination.ts";
 import { recoverMboxJournal } from "../destinations/recover-mbox-journal.ts";
 import { abandonSession } from "../session/end-session.ts";
@@ -28,10 +28,16 @@ import { type ListedMessage, readListing, trackedUid, untrackedReason } from "./
 /** A Maildir run saves the state file at most this often (the Maildir is the real record). */
 const MAILDIR_STATE_SAVE_MS = 2000;
 /**
- * Messages staged in a Maildir before one sync of `new/` makes them all durable (and
- * deletable): fewer directory syncs, and no more files open at once than this.
+ * Messages staged in a Maildir (written to `tmp/`, not yet synced) before they are delivered
+ * together (`MaildirDestination.deliver`): fewer journal commits and directory syncs, and no
+ * more files open at once than twice this.
  */
 const MAILDIR_BATCH = 32;
+/**
+ * A message at least this large (by LIST) takes a while to arrive: the messages staged
+ * before it are delivered first rather than after it.
+ */
+const MAILDIR_LARGE_OCTETS = 256 * 1024;
 
 /**
  * The most a RETR may send for a message LIST gave as `size` octets: twice that (a server
@@ -64,10 +70,10 @@ type Destination =
  * 3. log in, LIST and UIDL. A message is "local" when its UID is in the state file or in the
  *    Maildir;
  * 4. RETR the messages not local, pipelined when the server offers PIPELINING, each into the
- *    destination: (Maildir) written to `tmp/`, fsync'd and renamed into `new/` while the next
- *    one arrives, then, for a batch of them, `new/` fsync'd once and only then recorded; (mbox)
- *    appended, fsync'd and recorded in the state file. With `--delete`, DELE what was local
- *    before and what is now durable, and nothing else;
+ *    destination: (Maildir) written to `tmp/`; a batch of them then fsync'd together, renamed
+ *    into `new/`, `new/` fsync'd once, and only then recorded, while the next batch arrives;
+ *    (mbox) appended, fsync'd and recorded in the state file. With `--delete`, DELE what was
+ *    local before and what is now durable, and nothing else;
  * 5. save the state file (UIDs, TLS used), fsync'd;
  * 6. QUIT, which is the only thing that makes the server apply the DELEs (RFC 1939 section 6).
  *
@@ -238,22 +244,20 @@ async function runSession(run: {
       // With --delete, what is already local may go at once; what is fetched, once durable.
       const deletable = options.delete ? listing.messages.filter(isLocal).map((m) => m.number) : [];
       const byNumber = new Map(listing.messages.map((m) => [m.number, m]));
-      // Staged Maildir messages: written, being synced and renamed while the next ones arrive.
-      let staged: { message: ListedMessage; renamed: Promise<void> }[] = [];
-      const settle = async (): Promise<void> => {
-        if (destination.kind !== "maildir" || staged.length === 0) return;
-        const batch = staged;
-        staged = [];
-        const failed = (await Promise.allSettled(batch.map((s) => s.renamed))).find(
-          (result) => result.status === "rejected",
-        );
-        if (failed !== undefined) throw failed.reason;
-        // One directory sync makes every rename of the batch durable; only then are they
-        // recorded, and only then may they be deleted on the server.
-        await destination.maildir.syncNew();
+      // Staged Maildir messages: written to tmp/, not yet synced.
+      let staged: { message: ListedMessage; file: StagedMessage }[] = [];
+      // The batch before them, being delivered and recorded meanwhile (at most one, so at
+      // most two batches of files are open): its fsyncs overlap the next messages' arrival.
+      // A failure there stops the run at the next batch or at the end.
+      let committing: Promise<void> = Promise.resolve();
+      const commit = async (maildir: MaildirDestination, batch: typeof staged): Promise<void> => {
+        // Synced, renamed, and new/ synced: only then are they recorded, and only then may
+        // they be deleted on the server.
+        await maildir.deliver(batch.map((s) => s.file));
+        const at = new Date();
         for (const { message } of batch) {
           const tracked = trackedUid(listing, message);
-          if (tracked !== null) state.record(tracked, message.size, new Date());
+          if (tracked !== null) state.record(tracked, message.size, at);
           if (options.delete) deletable.push(message.number);
         }
         if (Date.now() - lastSave >= MAILDIR_STATE_SAVE_MS) {
@@ -261,19 +265,27 @@ async function runSession(run: {
           lastSave = Date.now();
         }
       };
+      const settle = async (): Promise<void> => {
+        if (destination.kind !== "maildir" || staged.length === 0) return;
+        // A failed batch stops the run here, with this one still staged.
+        await committing;
+        const batch = staged;
+        staged = [];
+        committing = commit(destination.maildir, batch);
+        // Awaited at the next batch or at the end; until then not an unhandled rejection.
+        committing.catch(() => {});
+        space.refresh();
+      };
 
-      const writtenTo =
-        destination.kind === "maildir"
-          ? [join(destination.maildir.directory, "tmp")]
-          : [dirname(destination.mbox.path), dirname(plan.statePath)];
+      const space = new FreeSpaceGuard({
+        directories:
+          destination.kind === "maildir"
+            ? [join(destination.maildir.directory, "tmp")]
+            : [dirname(destination.mbox.path), dirname(plan.statePath)],
+      });
       // Before any RETR: the largest message must fit, so a server announcing a huge one
       // cannot make us fetch it (the pipeline below asks for messages ahead of writing them).
-      if (wanted.length > 0) {
-        await ensureFreeSpace({
-          directories: writtenTo,
-          octets: Math.max(...wanted.map((m) => m.size)),
-        });
-      }
+      if (wanted.length > 0) await space.check(Math.max(...wanted.map((m) => m.size)));
       // RETRs are pipelined (RFC 2449 section 6.6) when the server offers it: the next
       // message is on its way while this one is written and synced.
       const items = client.retrEach({
@@ -284,25 +296,22 @@ async function runSession(run: {
             max: options.maxMessageOctets,
           }),
       });
-      for await (const item of items) {
-        stopIfSignalled();
-        if (item.error !== undefined) throw item.error;
-        const message = byNumber.get(item.message) as ListedMessage;
+      const onBytes = (count: number): void => {
+        fetchedBytes += count;
+        bar.addBytes(count);
+      };
+      const receive = async (body: AsyncIterable<Uint8Array>, message: ListedMessage) => {
         const tracked = trackedUid(listing, message);
         const uid = tracked ?? `no-uidl:${now.toISOString()}:${message.number}`;
-        const onBytes = (count: number): void => {
-          fetchedBytes += count;
-          bar.addBytes(count);
-        };
         // Again for each message: the disk may fill while we write.
-        await ensureFreeSpace({ directories: writtenTo, octets: message.size });
+        await space.reserve(message.size);
         try {
           if (destination.kind === "maildir") {
-            const { renamed } = await destination.maildir.stage({ uid, body: item.body, onBytes });
-            staged.push({ message, renamed });
+            const file = await destination.maildir.stage({ uid, body, onBytes });
+            staged.push({ message, file });
             if (staged.length >= MAILDIR_BATCH) await settle();
           } else {
-            await destination.mbox.deliver({ uid, size: message.size, body: item.body, onBytes });
+            await destination.mbox.deliver({ uid, size: message.size, body, onBytes });
             if (options.delete) deletable.push(message.number);
           }
         } catch (error) {
@@ -317,8 +326,26 @@ async function runSession(run: {
         }
         fetched++;
         bar.messageDone();
+      };
+      try {
+        for await (const item of items) {
+          stopIfSignalled();
+          if (item.error !== undefined) throw item.error;
+          const message = byNumber.get(item.message) as ListedMessage;
+          if (message.size >= MAILDIR_LARGE_OCTETS) await settle();
+          await receive(item.body, message);
+        }
+        await settle();
+        await committing;
+      } catch (error) {
+        // What is staged is complete: delivered rather than left in tmp/ (not recorded, which
+        // the next run does from its name in new/), and nothing of it is deleted.
+        await committing.catch(() => {});
+        if (destination.kind === "maildir") {
+          await destination.maildir.deliver(staged.map((s) => s.file)).catch(() => {});
+        }
+        throw error;
       }
-      await settle();
       if (deletable.length > 0) {
         stopIfSignalled();
         // Only now: every one of them is durable locally (just written, or by an earlier run).

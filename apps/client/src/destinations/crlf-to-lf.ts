@@ -11,24 +11,31 @@ export class CrlfToLf {
   /** Converts one chunk; the result may be one byte shorter or longer than a plain copy. */
   push(chunk: Uint8Array): Uint8Array {
     // An empty chunk says nothing about a held CR.
-    if (chunk.length === 0) return chunk;
-    const out = new Uint8Array(chunk.length + 1);
+    const n = chunk.length;
+    if (n === 0) return chunk;
+    const out = new Uint8Array(n + 1);
     let length = 0;
-    let i = 0;
     if (this.#heldCr) {
       this.#heldCr = false;
       if (chunk[0] !== LF) out[length++] = CR;
     }
-    for (; i < chunk.length; i++) {
-      const byte = chunk[i] as number;
-      if (byte === CR) {
-        if (i + 1 === chunk.length) {
-          this.#heldCr = true;
-          continue;
-        }
-        if (chunk[i + 1] === LF) continue;
-      }
-      out[length++] = byte;
+    // The whole chunk is copied once (a memcpy), then each line is moved down over the CR
+    // that ended the line before it: indexOf and copyWithin run as native loops, several
+    // times faster than deciding byte by byte, and nothing is allocated per line.
+    const shift = length;
+    out.set(chunk, shift);
+    let from = 0;
+    for (let cr = chunk.indexOf(CR); cr !== -1; cr = chunk.indexOf(CR, cr + 1)) {
+      const last = cr + 1 === n;
+      if (!last && chunk[cr + 1] !== LF) continue;
+      if (length !== shift + from) out.copyWithin(length, shift + from, shift + cr);
+      length += cr - from;
+      from = cr + 1;
+      if (last) this.#heldCr = true;
+    }
+    if (from < n) {
+      if (length !== shift + from) out.copyWithin(length, shift + from, shift + n);
+      length += n - from;
     }
     return out.subarray(0, length);
   }
