@@ -614,14 +614,16 @@ export class Pop3Client {
       const depth = (await this.#pipelines()) ? window : 1;
       let sent = 0;
       for (const message of messages) {
-        for (; owed < depth && sent < messages.length; sent++, owed++) {
-          const number = messages[sent] as number;
-          const limit = maxOctets?.(number);
-          const now = this.#clock.now();
-          this.#session.send(
-            command(number),
-            limit === undefined ? { now } : { now, maxBodyOctets: limit },
-          );
+        if (refills(owed, depth)) {
+          for (; owed < depth && sent < messages.length; sent++, owed++) {
+            const number = messages[sent] as number;
+            const limit = maxOctets?.(number);
+            const now = this.#clock.now();
+            this.#session.send(
+              command(number),
+              limit === undefined ? { now } : { now, maxBodyOctets: limit },
+            );
+          }
         }
         await this.#flush();
         const event = await this.#next();
@@ -731,8 +733,10 @@ export class Pop3Client {
       let sent = 0;
       let owed = 0;
       for (const message of messages) {
-        for (; owed < depth && sent < messages.length; sent++, owed++) {
-          this.#session.send(command(messages[sent] as number), { now: this.#clock.now() });
+        if (refills(owed, depth)) {
+          for (; owed < depth && sent < messages.length; sent++, owed++) {
+            this.#session.send(command(messages[sent] as number), { now: this.#clock.now() });
+          }
         }
         await this.#flush();
         const event = await this.#next();
@@ -1136,6 +1140,17 @@ function sameMessage(asked: number, answered: number, keyword: string): number {
     });
   }
   return asked;
+}
+
+/**
+ * Whether a pipeline with `owed` replies outstanding of `depth` is topped up now: once half
+ * of it is answered. The commands then leave in batches, one write (and one wake-up of the
+ * server) for half a window, rather than one write per reply; the server still has half a
+ * window of work queued. Without pipelining (`depth` 1), the next command goes after each
+ * reply.
+ */
+function refills(owed: number, depth: number): boolean {
+  return owed <= depth / 2;
 }
 
 /** The pipeline window, checked with the message numbers; throws before anything is sent. */
