@@ -14,7 +14,8 @@ import { crashPoint } from "../destinations/crash-point.ts";
 import { acquireDotlock } from "../destinations/dotlock.ts";
 import { FreeSpaceGuard } from "../destinations/free-space-guard.ts";
 import { writingLocally } from "../destinations/local-write-error.ts";
-import { MaildirDestination, type StagedMessage } from "../destinations/maildir-destination.ts";
+import { MaildirBatches } from "../destinations/maildir-batches.ts";
+import { MaildirDestination } from "../destinations/maildir-destination.ts";
 import { MboxDestination } from "../destinations/mbox-destination.ts";
 import { recoverMboxJournal } from "../destinations/recover-mbox-journal.ts";
 import { abandonSession } from "../session/end-session.ts";
@@ -27,12 +28,6 @@ import { type ListedMessage, readListing, trackedUid, untrackedReason } from "./
 
 /** A Maildir run saves the state file at most this often (the Maildir is the real record). */
 const MAILDIR_STATE_SAVE_MS = 2000;
-/**
- * Messages staged in a Maildir (written to `tmp/`, not yet synced) before they are delivered
- * together (`MaildirDestination.deliver`): fewer journal commits and directory syncs, and no
- * more files open at once than twice this.
- */
-const MAILDIR_BATCH = 32;
 /**
  * A message at least this large (by LIST) takes a while to arrive: the messages staged
  * before it are delivered first rather than after it.
@@ -244,45 +239,34 @@ async function runSession(run: {
       // With --delete, what is already local may go at once; what is fetched, once durable.
       const deletable = options.delete ? listing.messages.filter(isLocal).map((m) => m.number) : [];
       const byNumber = new Map(listing.messages.map((m) => [m.number, m]));
-      // Staged Maildir messages: written to tmp/, not yet synced.
-      let staged: { message: ListedMessage; file: StagedMessage }[] = [];
-      // The batch before them, being delivered and recorded meanwhile (at most one, so at
-      // most two batches of files are open): its fsyncs overlap the next messages' arrival.
-      // A failure there stops the run at the next batch or at the end.
-      let committing: Promise<void> = Promise.resolve();
-      const commit = async (maildir: MaildirDestination, batch: typeof staged): Promise<void> => {
-        // Synced, renamed, and new/ synced: only then are they recorded, and only then may
-        // they be deleted on the server.
-        await maildir.deliver(batch.map((s) => s.file));
-        const at = new Date();
-        for (const { message } of batch) {
-          const tracked = trackedUid(listing, message);
-          if (tracked !== null) state.record(tracked, message.size, at);
-          if (options.delete) deletable.push(message.number);
-        }
-        if (Date.now() - lastSave >= MAILDIR_STATE_SAVE_MS) {
-          await state.save();
-          lastSave = Date.now();
-        }
-      };
-      const settle = async (): Promise<void> => {
-        if (destination.kind !== "maildir" || staged.length === 0) return;
-        // A failed batch stops the run here, with this one still staged.
-        await committing;
-        const batch = staged;
-        staged = [];
-        committing = commit(destination.maildir, batch);
-        // Awaited at the next batch or at the end; until then not an unhandled rejection.
-        committing.catch(() => {});
-        space.refresh();
-      };
-
       const space = new FreeSpaceGuard({
         directories:
           destination.kind === "maildir"
             ? [join(destination.maildir.directory, "tmp")]
             : [dirname(destination.mbox.path), dirname(plan.statePath)],
       });
+      // Maildir messages are delivered in batches while the next ones arrive; a batch is
+      // recorded (and its messages may be deleted on the server) only once it is durable.
+      const batches =
+        destination.kind === "maildir"
+          ? new MaildirBatches<ListedMessage>({
+              maildir: destination.maildir,
+              recorded: async (messages) => {
+                const at = new Date();
+                for (const message of messages) {
+                  const tracked = trackedUid(listing, message);
+                  if (tracked !== null) state.record(tracked, message.size, at);
+                  if (options.delete) deletable.push(message.number);
+                }
+                space.refresh();
+                if (Date.now() - lastSave >= MAILDIR_STATE_SAVE_MS) {
+                  await state.save();
+                  lastSave = Date.now();
+                }
+              },
+            })
+          : null;
+
       // Before any RETR: the largest message must fit, so a server announcing a huge one
       // cannot make us fetch it (the pipeline below asks for messages ahead of writing them).
       if (wanted.length > 0) await space.check(Math.max(...wanted.map((m) => m.size)));
@@ -308,8 +292,7 @@ async function runSession(run: {
         try {
           if (destination.kind === "maildir") {
             const file = await destination.maildir.stage({ uid, body, onBytes });
-            staged.push({ message, file });
-            if (staged.length >= MAILDIR_BATCH) await settle();
+            await batches?.add(message, file);
           } else {
             await destination.mbox.deliver({ uid, size: message.size, body, onBytes });
             if (options.delete) deletable.push(message.number);
@@ -332,18 +315,12 @@ async function runSession(run: {
           stopIfSignalled();
           if (item.error !== undefined) throw item.error;
           const message = byNumber.get(item.message) as ListedMessage;
-          if (message.size >= MAILDIR_LARGE_OCTETS) await settle();
+          if (message.size >= MAILDIR_LARGE_OCTETS) await batches?.settle();
           await receive(item.body, message);
         }
-        await settle();
-        await committing;
+        await batches?.finish();
       } catch (error) {
-        // What is staged is complete: delivered rather than left in tmp/ (not recorded, which
-        // the next run does from its name in new/), and nothing of it is deleted.
-        await committing.catch(() => {});
-        if (destination.kind === "maildir") {
-          await destination.maildir.deliver(staged.map((s) => s.file)).catch(() => {});
-        }
+        await batches?.abandon();
         throw error;
       }
       if (deletable.length > 0) {
