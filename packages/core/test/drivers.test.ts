@@ -87,6 +87,22 @@ async function scriptedServer(options: { clock: ManualClock; replyTimeoutMs: num
   return { link, client };
 }
 
+/** A scripted server that lists PIPELINING and accepts USER/PASS: the client is logged in. */
+async function pipeliningLogin(clock: ManualClock) {
+  const { link, client } = await scriptedServer({ clock, replyTimeoutMs: 5000 });
+  const capa = client.capa();
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  await link.server.write(ascii("+OK\r\nPIPELINING\r\n.\r\n"));
+  await capa;
+  const login = client.user("alice", "wonderland");
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  await link.server.write(ascii("+OK\r\n"));
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  await link.server.write(ascii("+OK\r\n"));
+  await login;
+  return { link, client };
+}
+
 async function collect(iterable: AsyncIterable<Uint8Array>): Promise<string> {
   let out = "";
   for await (const chunk of iterable) out += text(chunk);
@@ -452,17 +468,7 @@ describe("Pop3Client pipelined RETR and DELE (RFC 2449 section 6.6)", () => {
 
   it("listEach refuses a reply about another message, yet reads every reply first", async () => {
     const clock = new ManualClock();
-    const { link, client } = await scriptedServer({ clock, replyTimeoutMs: 5000 });
-    const capa = client.capa();
-    await new Promise((resolve) => setTimeout(resolve, 10));
-    await link.server.write(ascii("+OK\r\nPIPELINING\r\n.\r\n"));
-    await capa;
-    const login = client.user("alice", "wonderland");
-    await new Promise((resolve) => setTimeout(resolve, 10));
-    await link.server.write(ascii("+OK\r\n"));
-    await new Promise((resolve) => setTimeout(resolve, 10));
-    await link.server.write(ascii("+OK\r\n"));
-    await login;
+    const { link, client } = await pipeliningLogin(clock);
     const sizes = client.listEach({ messages: [1, 2] }).catch((error: unknown) => error);
     await new Promise((resolve) => setTimeout(resolve, 10));
     await link.server.write(ascii("+OK 2 120\r\n+OK 2 120\r\n"));
@@ -476,17 +482,7 @@ describe("Pop3Client pipelined RETR and DELE (RFC 2449 section 6.6)", () => {
 
   it("starts the reply timer when a pipelined batch is sent, not at the last reply before it", async () => {
     const clock = new ManualClock();
-    const { link, client } = await scriptedServer({ clock, replyTimeoutMs: 5000 });
-    const capa = client.capa();
-    await new Promise((resolve) => setTimeout(resolve, 10));
-    await link.server.write(ascii("+OK\r\nPIPELINING\r\n.\r\n"));
-    await capa;
-    const login = client.user("alice", "wonderland");
-    await new Promise((resolve) => setTimeout(resolve, 10));
-    await link.server.write(ascii("+OK\r\n"));
-    await new Promise((resolve) => setTimeout(resolve, 10));
-    await link.server.write(ascii("+OK\r\n"));
-    await login;
+    const { link, client } = await pipeliningLogin(clock);
     // The reader paused longer than the reply timeout: nothing was owed, so nothing timed out.
     clock.advance(60_000);
     const refused = client.deleEach({ messages: [1, 2] });
