@@ -287,7 +287,8 @@ async function runSession(run: {
       const receive = async (body: AsyncIterable<Uint8Array>, message: ListedMessage) => {
         const tracked = trackedUid(listing, message);
         const uid = tracked ?? `no-uidl:${now.toISOString()}:${message.number}`;
-        // Again for each message: the disk may fill while we write.
+        // Again for each message, against the last statfs less what was written since (asked
+        // anew for each batch): the disk may fill while we write.
         await space.reserve(message.size);
         try {
           if (destination.kind === "maildir") {
