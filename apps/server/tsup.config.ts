@@ -1,4 +1,4 @@
-import { defineConfig } from "tsup";
 import { programBuild } from "@apop/tsup-preset";
+import { defineConfig } from "tsup";
 
 export default defineConfig(programBuild());

@@ -21,15 +21,7 @@ describe("beside Dovecot", () => {
       path.join(maildir, "dovecot-uidlist"),
       "3 V1694498816 N3 G0123456789abcdef0123456789abcdef\n1 :1700000000.M0P1.test\n2 :1700000001.M1P1.test\n",
     );
-    const server = await ServerProcess.start([
-      "--listen",
-      "127.0.0.1:0",
-      "--users",
-      fixture.usersFile,
-      "--maildir-root",
-      fixture.maildirRoot,
-      "--allow-plaintext-auth",
-    ]);
+    const server = await ServerProcess.start([...fixture.serverArgs(), "--allow-plaintext-auth"]);
     const client = await LineClient.connect({ port: server.port("none") });
     await client.line();
     await client.command("USER alice");

@@ -19,12 +19,7 @@ afterEach(async () => {
 
 async function startBackend(fixture: Fixture): Promise<ServerProcess> {
   const server = await ServerProcess.start([
-    "--listen",
-    "127.0.0.1:0",
-    "--users",
-    fixture.usersFile,
-    "--maildir-root",
-    fixture.maildirRoot,
+    ...fixture.serverArgs(),
     "--allow-plaintext-auth",
     "--auth-failure-delay",
     "0",

@@ -1,6 +1,7 @@
 // The admin listener: Prometheus metrics and /health, scraped over HTTP from the built server.
-import * as tls from "node:tls";
+
 import path from "node:path";
+import * as tls from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestPki, type TestPki } from "../../../tooling/test-pki/test-pki.ts";
 import { createFixture, type Fixture } from "./helpers/fixture.ts";
@@ -45,14 +46,7 @@ async function login(port: number, password: string): Promise<LineClient> {
 
 describe("admin listener", () => {
   it("is off by default", async () => {
-    const server = await ServerProcess.start([
-      "--listen",
-      "127.0.0.1:0",
-      "--users",
-      fixture.usersFile,
-      "--maildir-root",
-      fixture.maildirRoot,
-    ]);
+    const server = await ServerProcess.start([...fixture.serverArgs()]);
     expect(server.logs.some((r) => r.event === "admin-listening")).toBe(false);
     await server.stop();
   });

@@ -3,12 +3,12 @@
 // audience, expiry, and the user claim: email, else sub). XOAUTH2 is proven with a server that
 // offers it alone, since curl prefers OAUTHBEARER whenever it is offered.
 import { execFile } from "node:child_process";
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { needs } from "@apop/vitest-preset/needs";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect } from "vitest";
 import { createTestPki, type TestPki } from "../../../tooling/test-pki/test-pki.ts";
 import { createFixture, type Fixture } from "./helpers/fixture.ts";
 import { ServerProcess } from "./helpers/server-process.ts";
@@ -22,6 +22,22 @@ let pki: TestPki;
 let both: ServerProcess;
 let xoauth2Only: ServerProcess;
 let sign: (claims: Record<string, unknown>, expires?: string) => Promise<string>;
+
+/** A config file for a server on implicit TLS that checks JWTs against `jwks`. */
+const oauthConfig = (jwks: string): string =>
+  fixture.writeConfig(
+    {
+      listen: "127.0.0.1:0",
+      tlsListen: "127.0.0.1:0",
+      tls: { cert: pki.certFile, key: pki.keyFile },
+      users: "users",
+      maildirRoot: "mail",
+      oauth: { jwks, issuer: ISSUER, audience: AUDIENCE },
+      limits: { authFailureDelaySeconds: 0 },
+      shutdownGraceSeconds: 1,
+    },
+    `server-${path.basename(jwks)}`,
+  );
 
 beforeAll(async () => {
   fixture = createFixture();
@@ -40,16 +56,7 @@ beforeAll(async () => {
       .sign(privateKey);
   fixture.writeUsers(["other:{PLAIN}secret"]);
   fixture.addMaildir("alice");
-  const config = fixture.writeConfig({
-    listen: "127.0.0.1:0",
-    tlsListen: "127.0.0.1:0",
-    tls: { cert: pki.certFile, key: pki.keyFile },
-    users: "users",
-    maildirRoot: "mail",
-    oauth: { jwks, issuer: ISSUER, audience: AUDIENCE },
-    limits: { authFailureDelaySeconds: 0 },
-    shutdownGraceSeconds: 1,
-  });
+  const config = oauthConfig(jwks);
   both = await ServerProcess.start(["--config", config]);
   // One name everywhere: the flag here, the config key above.
   xoauth2Only = await ServerProcess.start(["--config", config, "--oauth-mechanisms", "XOAUTH2"]);
@@ -118,4 +125,47 @@ describe.sequential("curl --oauth2-bearer against apop-server", () => {
       );
     });
   }
+});
+
+describe("SIGHUP re-reads the JWKS", () => {
+  const withCurl = needs({ met: existsSync("/usr/bin/curl"), what: "curl (npm run setup)" });
+
+  withCurl.it(
+    "accepts tokens of a rotated key after SIGHUP, and keeps the keys over a broken file",
+    async () => {
+      const jwks = path.join(fixture.dir, "rotating-jwks.json");
+      writeFileSync(jwks, readFileSync(path.join(fixture.dir, "jwks.json")));
+      const server = await ServerProcess.start(["--config", oauthConfig(jwks)]);
+      try {
+        const rotated = await generateKeyPair("ES256");
+        const jwk = { ...(await exportJWK(rotated.publicKey)), kid: "k2", alg: "ES256" };
+        const token = await new SignJWT({ sub: "alice" })
+          .setProtectedHeader({ alg: "ES256", kid: "k2" })
+          .setIssuer(ISSUER)
+          .setAudience(AUDIENCE)
+          .setExpirationTime("5m")
+          .sign(rotated.privateKey);
+        expect((await curl(server, token)).code).toBe(67); // not yet a known key
+
+        writeFileSync(jwks, JSON.stringify({ keys: [jwk] }));
+        let before = server.logs.length;
+        server.signal("SIGHUP");
+        await server.waitForLog(
+          (r) => server.logs.indexOf(r) >= before && r.event === "oauth-keys-reloaded",
+        );
+        expect((await curl(server, token)).code).toBe(0);
+
+        writeFileSync(jwks, '{"keys": [');
+        before = server.logs.length;
+        server.signal("SIGHUP");
+        const failed = await server.waitForLog(
+          (r) => server.logs.indexOf(r) >= before && r.event === "oauth-keys-reload-failed",
+        );
+        expect(failed.kept).toBe("the keys already loaded");
+        expect((await curl(server, token)).code).toBe(0);
+      } finally {
+        await server.stop();
+      }
+    },
+  );
 });

@@ -265,14 +265,7 @@ describe("apop-server on SIGTERM", () => {
       own.writeUsers(["alice:{PLAIN}wonderland"]);
       chmodSync(own.usersFile, 0o644);
       own.addMaildir("alice");
-      const running = await ServerProcess.start([
-        "--listen",
-        "127.0.0.1:0",
-        "--users",
-        own.usersFile,
-        "--maildir-root",
-        own.maildirRoot,
-      ]);
+      const running = await ServerProcess.start([...own.serverArgs()]);
       // A users file others can read is served, with a warning in the log.
       expect(running.logs.find((r) => r.event === "config-warning")?.message).toMatch(
         /can be read by group or others \(mode 0644\)/,

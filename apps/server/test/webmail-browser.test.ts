@@ -58,16 +58,7 @@ needs({
   });
 
   it("signs in, reads, deletes at sign-out: the message leaves the Maildir", async () => {
-    const server = await ServerProcess.start([
-      "--users",
-      fixture.usersFile,
-      "--maildir-root",
-      fixture.maildirRoot,
-      "--listen",
-      "127.0.0.1:0",
-      "--web",
-      "127.0.0.1:0",
-    ]);
+    const server = await ServerProcess.start([...fixture.serverArgs(), "--web", "127.0.0.1:0"]);
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     const problems: string[] = [];
     page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));

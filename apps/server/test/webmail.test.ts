@@ -33,16 +33,7 @@ afterAll(() => {
   fixture?.cleanup();
 });
 
-const base = (): string[] => [
-  "--users",
-  fixture.usersFile,
-  "--maildir-root",
-  fixture.maildirRoot,
-  "--listen",
-  "127.0.0.1:0",
-  "--hostname",
-  "pop.test",
-];
+const base = (): string[] => [...fixture.serverArgs(), "--hostname", "pop.test"];
 
 /** The first text frame of a WebSocket to the bridge (the upstream description), or the HTTP refusal. */
 function hello(

@@ -52,6 +52,8 @@ export {
   DEFAULT_SASL_SERVER_MECHANISMS,
   resolveServerHostOptions,
 } from "./driver/server-host-options.ts";
+export { connectionClosedError, SerialWrites } from "./driver/serial-writes.ts";
+export { settleWithin } from "./driver/settle-within.ts";
 export { urlConnectTarget } from "./driver/url-connect-target.ts";
 export { withTimeLimit } from "./driver/with-time-limit.ts";
 export { saslMechanisms } from "./grammar/capabilities.ts";

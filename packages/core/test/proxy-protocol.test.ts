@@ -132,8 +132,8 @@ describe("PROXY protocol (ServerHost)", () => {
     ]);
   });
 
-  it("closes a connection from an untrusted source that sends a header, after the greeting", async () => {
-    const { host, events } = setup();
+  /** A plain connection from 192.0.2.1, which no test trusts, served over a memory link. */
+  function admitUntrusted(host: ReturnType<typeof setup>["host"]) {
     const link = createMemoryLink({ upgradable: false });
     const done = host.admit({
       remoteAddress: "192.0.2.1",
@@ -143,6 +143,12 @@ describe("PROXY protocol (ServerHost)", () => {
       abort: () => {},
       run: (connection) => host.serve(connection, { transport: link.server }),
     });
+    return { link, done };
+  }
+
+  it("closes a connection from an untrusted source that sends a header, after the greeting", async () => {
+    const { host, events } = setup();
+    const { link, done } = admitUntrusted(host);
     expect(text((await link.client.read()) as Uint8Array)).toMatch(/^\+OK/);
     await link.client.write(v2.subarray(0, 6));
     await link.client.write(v2.subarray(6));
@@ -158,15 +164,7 @@ describe("PROXY protocol (ServerHost)", () => {
 
   it("serves an untrusted client whose first bytes only look like a header for a while", async () => {
     const { host, events } = setup();
-    const link = createMemoryLink({ upgradable: false });
-    const done = host.admit({
-      remoteAddress: "192.0.2.1",
-      remotePort: 4,
-      localPort: 110,
-      implicitTls: false,
-      abort: () => {},
-      run: (connection) => host.serve(connection, { transport: link.server }),
-    });
+    const { link, done } = admitUntrusted(host);
     await link.client.read();
     await link.client.write(ascii("PRO"));
     await link.client.write(ascii("XX\r\nQUIT\r\n"));

@@ -3,9 +3,13 @@ import {
   type Clock,
   DEFAULTS,
   LocalProtocolError,
-  RemoteProtocolError,
   type Transport,
 } from "@apop/core";
+import {
+  connectionClosedError as closedError,
+  SerialWrites,
+  settleWithin,
+} from "@apop/core/internal";
 import { denoClock } from "./deno-clock.ts";
 import { handshakeTls } from "./handshake-tls.ts";
 
@@ -84,8 +88,7 @@ export class DenoConnTransport implements Transport {
   #reader: ((chunk: Uint8Array | null) => void) | null = null;
   /** The `conn.read` in flight, settled once its result is handled. */
   #pulling: Promise<void> | null = null;
-  /** Every write, chained: settles when the last one has. */
-  #writing: Promise<void> = Promise.resolve();
+  readonly #writes = new SerialWrites();
   #ended = false;
   #upgrading = false;
   #connClosed = false;
@@ -155,9 +158,7 @@ export class DenoConnTransport implements Transport {
     if (this.#closing !== null || this.#upgrading || this.#connClosed) {
       return Promise.reject(closedError("write after the connection closed"));
     }
-    const written = this.#writing.then(() => this.#writeAll(bytes));
-    this.#writing = written.catch(() => {});
-    return written;
+    return this.#writes.enqueue(() => this.#writeAll(bytes));
   }
 
   /**
@@ -172,7 +173,7 @@ export class DenoConnTransport implements Transport {
 
   /** Drops the connection at once: pending writes reject, reads return null. */
   abort(): void {
-    this.#closing ??= this.#writing;
+    this.#closing ??= this.#writes.settled();
     this.#wakeReader(null);
     this.#closeConn();
   }
@@ -238,7 +239,7 @@ export class DenoConnTransport implements Transport {
     }
     this.#upgrading = true;
     try {
-      await this.#writing;
+      await this.#writes.settled();
       const secured = await startTls(this.#conn);
       this.#conn = secured;
       if (this.#connClosed) {
@@ -267,7 +268,7 @@ export class DenoConnTransport implements Transport {
 
   async #closeGracefully(): Promise<void> {
     this.#wakeReader(null);
-    await this.#writing;
+    await this.#writes.settled();
     if (this.#upgrading || this.#connClosed) {
       // Mid-handshake nothing of ours is in flight: closing makes the handshake fail.
       this.#closeConn();
@@ -275,15 +276,16 @@ export class DenoConnTransport implements Transport {
     }
     // Real time, not the injected clock: this is plumbing, not a protocol timer, and a test
     // clock that never advances must not leave connections open.
-    let cancel = (): void => {};
-    const grace = new Promise<void>((resolve) => {
-      cancel = denoClock.setTimer(this.#closeGraceMs, resolve);
-    });
     try {
-      await Promise.race([this.#conn.closeWrite().catch(() => {}), grace]);
-      await Promise.race([this.#drain(), grace]);
+      await settleWithin({
+        ms: this.#closeGraceMs,
+        clock: denoClock,
+        promise: this.#conn
+          .closeWrite()
+          .catch(() => {})
+          .then(() => this.#drain()),
+      });
     } finally {
-      cancel();
       this.#closeConn();
     }
   }
@@ -306,12 +308,4 @@ export class DenoConnTransport implements Transport {
       // Already closed (BadResource), or taken by a failed startTls.
     }
   }
-}
-
-function closedError(message: string, cause?: unknown): RemoteProtocolError {
-  return new RemoteProtocolError({
-    code: "connection-closed",
-    message,
-    ...(cause === undefined ? {} : { cause }),
-  });
 }

@@ -91,6 +91,38 @@ Deno.test("Deno client against the Node server", async (t) => {
       await client.quit();
     });
 
+    await t.step("OAUTHBEARER and XOAUTH2 inside TLS, and a refused token", async () => {
+      for (const method of ["oauthbearer", "xoauth2"] as const) {
+        const client = await connect({
+          host: "localhost",
+          port: implicit as number,
+          tls: "implicit",
+          ca: [pki.ca],
+        });
+        const sasl = (await client.capa())?.get("SASL") ?? [];
+        ok(sasl.includes(method.toUpperCase()), JSON.stringify(sasl));
+        await client.login({ user: "bob", password: "token-for-bob", method });
+        equal((await client.stat()).count, 1);
+        await client.quit();
+        deepStrictEqual(
+          await node.until((l) => l.login === "bob" && l.mechanism === method.toUpperCase()),
+          { login: "bob", mechanism: method.toUpperCase(), secure: true },
+        );
+      }
+      const wrong = await connect({
+        host: "localhost",
+        port: implicit as number,
+        tls: "implicit",
+        ca: [pki.ca],
+      });
+      // RFC 7628 section 3.2.2: the server's JSON status, then -ERR [AUTH] to the dummy reply.
+      await rejects(
+        wrong.login({ user: "bob", password: "token-for-alice", method: "oauthbearer" }),
+        (error: Error & { code?: string }) => error.name === "Pop3Error" && error.code === "auth",
+      );
+      await wrong.quit();
+    });
+
     await t.step(
       "SCRAM-SHA-256 in clear (Deno's TLS gives no channel binding, so no -PLUS)",
       async () => {

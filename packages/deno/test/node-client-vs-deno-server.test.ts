@@ -27,7 +27,14 @@ interface ScramReport {
 
 Deno.test("Node client against the Deno server", async (t) => {
   const pki = await createTestPki();
-  const servers = startServers({ tls: { cert: pki.cert, key: pki.key } });
+  const servers = startServers({
+    tls: { cert: pki.cert, key: pki.key },
+    // OAUTHBEARER and XOAUTH2 (RFC 7628): this test validator accepts `token-for-<user>` only.
+    tokenValidator: async ({ user, token }) =>
+      token === `token-for-${user}`
+        ? { ok: true }
+        : { ok: false, status: "invalid_token", reason: "not this user's test token" },
+  });
   const implicitPort = servers.implicit?.port as number;
   const logins = () =>
     servers.events.flatMap((e) =>
@@ -102,6 +109,32 @@ Deno.test("Node client against the Deno server", async (t) => {
       equal(report.error, undefined, JSON.stringify(report.error));
       equal(report.secure, true);
       deepStrictEqual(report.messages, ["Subject: again\r\n\r\n"]);
+    });
+
+    await t.step("OAUTHBEARER and XOAUTH2 inside TLS, and a refused token", async () => {
+      for (const method of ["oauthbearer", "xoauth2"]) {
+        servers.store.deliver("bob", new TextEncoder().encode(`Subject: ${method}\r\n\r\n`));
+        const report = await runNode<ClientReport>("node-client.mjs", {
+          port: implicitPort,
+          tls: "implicit",
+          ca: `${pki.dir}/ca.crt`,
+          user: "bob",
+          password: "token-for-bob",
+          method,
+        });
+        equal(report.error, undefined, JSON.stringify(report.error));
+        deepStrictEqual(report.messages, [`Subject: ${method}\r\n\r\n`]);
+        deepStrictEqual(logins().at(-1)?.mechanism, method.toUpperCase());
+      }
+      const refused = await runNode<ClientReport>("node-client.mjs", {
+        port: implicitPort,
+        tls: "implicit",
+        ca: `${pki.dir}/ca.crt`,
+        user: "bob",
+        password: "token-for-alice",
+        method: "oauthbearer",
+      });
+      deepStrictEqual([refused.error?.name, refused.error?.code], ["Pop3Error", "auth"]);
     });
 
     // The README's table: the Deno server binds with tls-server-end-point (its own certificate,

@@ -1,8 +1,8 @@
 import * as net from "node:net";
 import { LocalProtocolError } from "@apop/core";
-import { describe, expect, it } from "vitest";
 import { perFileTestPki } from "@apop/vitest-preset/per-file";
 import { type RawPeer, rawServer } from "@apop/vitest-preset/raw-peer";
+import { describe, expect, it } from "vitest";
 import {
   type BridgeEvent,
   type BridgeOptions,

@@ -1,6 +1,6 @@
 import { Pop3Error } from "@apop/core";
-import { describe, expect, it } from "vitest";
 import { perFileTestPki } from "@apop/vitest-preset/per-file";
+import { describe, expect, it } from "vitest";
 import { CLOSE_CODES, createWebSocketListener } from "../src/bridge/index.ts";
 import { connectBridgeClient } from "../src/browser/index.ts";
 import {

@@ -1,5 +1,10 @@
-import { type Clock, DEFAULTS, LocalProtocolError, RemoteProtocolError, type Transport } from "@apop/core";
-import { withTimeLimit } from "@apop/core/internal";
+import { type Clock, DEFAULTS, LocalProtocolError, type Transport } from "@apop/core";
+import {
+  connectionClosedError as closedError,
+  SerialWrites,
+  settleWithin,
+  withTimeLimit,
+} from "@apop/core/internal";
 import { workersClock } from "./workers-clock.ts";
 
 /**
@@ -65,8 +70,7 @@ export class WorkersSocketTransport implements Transport {
   readonly #handshakeTimeoutMs: number;
   /** Core's pending `read()`, settled by the `reader.read()` in flight. */
   #reading = false;
-  /** Every write, chained: settles when the last one has. */
-  #writing: Promise<void> = Promise.resolve();
+  readonly #writes = new SerialWrites();
   #ended = false;
   #upgrading = false;
   #closing: Promise<void> | null = null;
@@ -139,9 +143,7 @@ export class WorkersSocketTransport implements Transport {
     if (this.#closing !== null || this.#upgrading || this.#ended) {
       return Promise.reject(closedError("write after the connection closed"));
     }
-    const written = this.#writing.then(() => this.#writeOnce(bytes));
-    this.#writing = written.catch(() => {});
-    return written;
+    return this.#writes.enqueue(() => this.#writeOnce(bytes));
   }
 
   /**
@@ -182,7 +184,7 @@ export class WorkersSocketTransport implements Transport {
     }
     this.#upgrading = true;
     try {
-      await this.#writing;
+      await this.#writes.settled();
       // startTls takes the streams over; our locks on them must go first.
       this.#reader.releaseLock();
       this.#writer.releaseLock();
@@ -208,25 +210,16 @@ export class WorkersSocketTransport implements Transport {
   }
 
   async #closeGracefully(): Promise<void> {
-    await this.#writing;
-    let cancel = (): void => {};
-    const grace = new Promise<void>((resolve) => {
-      cancel = workersClock.setTimer(this.#closeGraceMs, resolve);
-    });
+    await this.#writes.settled();
     try {
       // A read in flight ends with `done` once the socket closes.
-      await Promise.race([this.#socket.close().catch(() => {}), grace]);
+      await settleWithin({
+        ms: this.#closeGraceMs,
+        clock: workersClock,
+        promise: this.#socket.close(),
+      });
     } finally {
-      cancel();
       this.#ended = true;
     }
   }
-}
-
-function closedError(message: string, cause?: unknown): RemoteProtocolError {
-  return new RemoteProtocolError({
-    code: "connection-closed",
-    message,
-    ...(cause === undefined ? {} : { cause }),
-  });
 }

@@ -8,6 +8,7 @@ import { formatHostPort } from "../config/host-port.ts";
 import type { ResolvedConfig } from "../config/resolve-config.ts";
 import { ensureDemoData } from "../demo/ensure-demo-data.ts";
 import { formatDemoBanner } from "../demo/format-demo-banner.ts";
+import { reloadOauthKeys } from "../operations/reload-oauth-keys.ts";
 import { reloadTls } from "../operations/reload-tls.ts";
 import { createServerMetrics, type ServerMetrics } from "../operations/server-metrics.ts";
 import { type AdminServer, startAdminServer } from "../operations/start-admin-server.ts";
@@ -17,7 +18,7 @@ import { listenAll } from "../serving/listen-all.ts";
 import { logServerEvents } from "../serving/log-server-events.ts";
 import { type PreparedServer, prepareServer } from "../serving/prepare-server.ts";
 import { startWebmail, type Webmail } from "../serving/start-webmail.ts";
-import { createJwtTokenValidator } from "../users/jwt-token-validator.ts";
+import { createJwtTokenValidator, type JwtTokenValidator } from "../users/jwt-token-validator.ts";
 import { openUserSource, type UserSource } from "../users/open-user-source.ts";
 
 /**
@@ -27,7 +28,7 @@ import { openUserSource, type UserSource } from "../users/open-user-source.ts";
  * 3. every listener bound, and the webmail page with `--web`, else exit 3 (a `--web`
  *    address off loopback without a certificate is exit 2); then `--user` (exit 4 when that
  *    fails);
- * 4. SIGHUP reloads the certificate and key, and the users file; SIGTERM/SIGINT close with the grace period (exit 0),
+ * 4. SIGHUP reloads the certificate and key, the users file and the OAuth JWKS; SIGTERM/SIGINT close with the grace period (exit 0),
  *    and a second one exits at once (exit 1).
  *
  * Logs go to stdout as JSON lines; the demo banner goes to `stderr`.
@@ -56,7 +57,13 @@ export async function runServer(options: {
   const metrics = createServerMetrics();
   const tokenValidator =
     config.oauth === undefined ? undefined : await startTokenValidator(config.oauth);
-  const server = createServer(prepared, users.authenticator, logger, metrics, tokenValidator);
+  const server = createServer(
+    prepared,
+    users.authenticator,
+    logger,
+    metrics,
+    tokenValidator?.validate,
+  );
   let listeners: Awaited<ReturnType<typeof listenAll>>;
   let webmail: Webmail | null = null;
   let admin: AdminServer | null = null;
@@ -105,7 +112,15 @@ export async function runServer(options: {
     await users.close();
     throw error;
   }
-  const stopped = handleSignals({ server, webmail, logger, config, users, lifecycle });
+  const stopped = handleSignals({
+    server,
+    webmail,
+    logger,
+    config,
+    users,
+    tokenValidator,
+    lifecycle,
+  });
   // The admin listener answers /health (503 "stopping") until the POP3 side is done.
   void stopped.then(() => Promise.all([admin?.close(), users.close().catch(() => {})]));
   logger.log("info", "started", {
@@ -173,7 +188,7 @@ async function startAdmin(options: {
 /** The JWT validator of the `oauth` settings; a JWKS file that cannot be read stops the start. */
 async function startTokenValidator(
   oauth: NonNullable<PreparedServer["config"]["oauth"]>,
-): Promise<TokenValidator> {
+): Promise<JwtTokenValidator> {
   try {
     return await createJwtTokenValidator(oauth);
   } catch (error) {
@@ -259,10 +274,11 @@ function handleSignals(options: {
   logger: Logger;
   config: PreparedServer["config"];
   users: UserSource;
+  tokenValidator: JwtTokenValidator | undefined;
   /** Set once a shutdown starts, for /health. */
   lifecycle: { stopping: boolean };
 }): Promise<ExitCode> {
-  const { server, webmail, logger, config, users, lifecycle } = options;
+  const { server, webmail, logger, config, users, tokenValidator, lifecycle } = options;
   // Reloads run one after the other, so two quick SIGHUPs cannot apply in the wrong order.
   let reloading = Promise.resolve();
   process.on("SIGHUP", () => {
@@ -278,7 +294,8 @@ function handleSignals(options: {
       .then(
         () => {},
         (error: unknown) => logger.log("error", "users-reload-failed", { error }),
-      );
+      )
+      .then(() => reloadOauthKeys({ tokenValidator, jwks: config.oauth?.jwks, logger }));
   });
   return new Promise((resolve) => {
     let stopping = false;

@@ -1,13 +1,13 @@
 import { X509Certificate } from "node:crypto";
 import { isIP } from "node:net";
+import { CliError } from "@apop/cli-kit";
+import { isLoopbackAddress } from "@apop/core/internal";
 import {
   type Bridge,
   type BridgeEvent,
   type BridgeTarget,
   createBridge,
 } from "@apop/websocket/bridge";
-import { CliError } from "@apop/cli-kit";
-import { isLoopbackAddress } from "@apop/core/internal";
 import { ExitCode } from "../cli/exit-code.ts";
 import { formatHostPort, type HostPort } from "../config/host-port.ts";
 import type { BoundListener } from "./listen-all.ts";

@@ -20,19 +20,40 @@ export interface JwtValidatorOptions {
   readonly claim?: string | undefined;
 }
 
+/** The shipped validator, and how to re-read its keys after a rotation. */
+export interface JwtTokenValidator {
+  readonly validate: TokenValidator;
+  /**
+   * Reads the JWKS again (SIGHUP): a file is re-read and parsed, a URL's cache is dropped so the
+   * next token fetches it afresh. Rejects, keeping the keys it had, when the file cannot be read
+   * or is not a JWKS, so a rotation caught half-written never locks every OAuth user out.
+   */
+  reload(): Promise<void>;
+}
+
+type KeySet = ReturnType<typeof createLocalJWKSet> | ReturnType<typeof createRemoteJWKSet>;
+
+async function loadKeys(jwks: string): Promise<KeySet> {
+  if (/^https?:\/\//i.test(jwks)) return createRemoteJWKSet(new URL(jwks));
+  const parsed = JSON.parse(await readFile(jwks, "utf8")) as JSONWebKeySet;
+  // createLocalJWKSet checks the shape: a file without a `keys` array is refused here, at load.
+  return createLocalJWKSet(parsed);
+}
+
 /**
  * The shipped `TokenValidator`: a JWT (RFC 7519) signed by a key of the JWKS, not expired
  * (`exp`, `nbf`), from `issuer` for `audience` when those are set, whose user claim equals the
  * user named in the exchange. Every failure is RFC 7628's `invalid_token`, with the reason for
- * the log. A JWKS file is read once, at start (and at each SIGHUP, which makes a new one).
+ * the log. The JWKS is read at start and again at each `reload()`.
  */
 export async function createJwtTokenValidator(
   options: JwtValidatorOptions,
-): Promise<TokenValidator> {
-  const keys = /^https?:\/\//i.test(options.jwks)
-    ? createRemoteJWKSet(new URL(options.jwks))
-    : createLocalJWKSet(JSON.parse(await readFile(options.jwks, "utf8")) as JSONWebKeySet);
-  return async ({ user, token }): Promise<TokenVerdict> => {
+): Promise<JwtTokenValidator> {
+  let keys = await loadKeys(options.jwks);
+  const reload = async (): Promise<void> => {
+    keys = await loadKeys(options.jwks);
+  };
+  const validate: TokenValidator = async ({ user, token }): Promise<TokenVerdict> => {
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, keys, {
@@ -60,4 +81,5 @@ export async function createJwtTokenValidator(
     }
     return { ok: true };
   };
+  return { validate, reload };
 }

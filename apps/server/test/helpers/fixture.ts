@@ -55,6 +55,11 @@ export interface Fixture {
   addMaildir(user: string, messages?: readonly FixtureMessage[]): string;
   /** Writes `server.json` and returns its path. */
   writeConfig(config: unknown, name?: string): string;
+  /**
+   * The flags of a server on this fixture: plain POP3 on 127.0.0.1 at an ephemeral port, the
+   * users file and the Maildir root; a test adds what it is about.
+   */
+  serverArgs(): string[];
   cleanup(): void;
 }
 
@@ -82,6 +87,9 @@ export function createFixture(): Fixture {
         );
       });
       return maildir;
+    },
+    serverArgs() {
+      return ["--listen", "127.0.0.1:0", "--users", usersFile, "--maildir-root", maildirRoot];
     },
     writeConfig(config, name = "server.json") {
       const file = path.join(dir, name);

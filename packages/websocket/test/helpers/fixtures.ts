@@ -2,7 +2,7 @@
  * A POP3 server (@apop/node, MemoryStore) and a raw WebSocket peer, shared by the tests.
  */
 import * as net from "node:net";
-import { type Authenticator, type MailStore, MemoryStore } from "@apop/core";
+import { type Authenticator, type MailStore, MemoryStore, type TokenValidator } from "@apop/core";
 import { createPop3Server, type Pop3Server, type Pop3ServerEvent } from "@apop/node";
 import { afterEach } from "vitest";
 import { WebSocket } from "ws";
@@ -44,7 +44,12 @@ export interface Pop3<Store extends MailStore = MemoryStore> {
 export async function startPop3<Store extends MailStore = MemoryStore>(
   pki: TestPki,
   mailboxes: Record<string, Uint8Array[]> = { alice: [HELLO, GREETINGS] },
-  options: { maxConnections?: number; listen?: boolean; store?: Store } = {},
+  options: {
+    maxConnections?: number;
+    listen?: boolean;
+    store?: Store;
+    tokenValidator?: TokenValidator;
+  } = {},
 ): Promise<Pop3<Store>> {
   const store =
     options.store ?? (new MemoryStore({ mailboxes, chunkSize: 16 * 1024 }) as MailStore as Store);
@@ -56,6 +61,7 @@ export async function startPop3<Store extends MailStore = MemoryStore>(
     authFailureDelayMs: 0,
     tls: { key: pki.key, cert: pki.cert },
     ...(options.maxConnections === undefined ? {} : { maxConnections: options.maxConnections }),
+    ...(options.tokenValidator === undefined ? {} : { tokenValidator: options.tokenValidator }),
     onEvent: (event) => events.push(event),
   });
   const listen = options.listen ?? true;
