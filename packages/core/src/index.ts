@@ -49,6 +49,8 @@ export type {
 export type { ConnectionAdmissionOptions, ConnectionLimit } from "./driver/connection-admission.ts";
 export type { LoginPenaltiesOptions } from "./driver/login-penalties.ts";
 export {
+  type EachOptions,
+  type EachResult,
   type LoginOptions,
   PIPELINE_WINDOW,
   Pop3Client,

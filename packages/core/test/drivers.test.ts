@@ -88,6 +88,22 @@ async function scriptedServer(options: { clock: ManualClock; replyTimeoutMs: num
   return { link, client };
 }
 
+/** A scripted server that lists PIPELINING and accepts USER/PASS: the client is logged in. */
+async function pipeliningLogin(clock: ManualClock) {
+  const { link, client } = await scriptedServer({ clock, replyTimeoutMs: 5000 });
+  const capa = client.capa();
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  await link.server.write(ascii("+OK\r\nPIPELINING\r\n.\r\n"));
+  await capa;
+  const login = client.user("alice", "wonderland");
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  await link.server.write(ascii("+OK\r\n"));
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  await link.server.write(ascii("+OK\r\n"));
+  await login;
+  return { link, client };
+}
+
 async function collect(iterable: AsyncIterable<Uint8Array>): Promise<string> {
   let out = "";
   for await (const chunk of iterable) out += text(chunk);
@@ -484,19 +500,51 @@ describe("Pop3Client pipelined RETR and DELE (RFC 2449 section 6.6)", () => {
     expect(store.messages("alice")).toHaveLength(Object.keys(TRICKY).length - 3);
   });
 
+  it("listEach and uidlEach ask about several messages in one write, each -ERR a result, in order", async () => {
+    const { link, served } = setup();
+    const client = await Pop3Client.connect({ transport: link.client, clock: realClock });
+    await client.apop("alice", "wonderland");
+    const all = await client.list();
+    const uids = await client.uidl();
+    await client.dele(2);
+    const asked = [3, 2, 1, 99];
+    const sizes = await client.listEach({ messages: asked });
+    expect(sizes.map((r) => r.message)).toEqual(asked);
+    expect(sizes[0]).toEqual({ message: 3, size: all[2]?.size });
+    expect(sizes[2]).toEqual({ message: 1, size: all[0]?.size });
+    expect([sizes[1]?.error, sizes[3]?.error].every((e) => e instanceof Pop3Error)).toBe(true);
+    const ids = await client.uidlEach({ messages: asked, window: 2 });
+    expect(ids.map((r) => r.uid ?? r.error?.command)).toEqual([
+      uids[2]?.uid,
+      "UIDL",
+      uids[0]?.uid,
+      "UIDL",
+    ]);
+    expect(writesWith(link.client.written, "LIST")).toContain(4);
+    expect(Math.max(...writesWith(link.client.written, "UIDL"))).toBe(2);
+    // Every reply was read: the next command gets its own.
+    expect(await client.list(1)).toEqual(all[0]);
+    await client.quit();
+    expect((await served).reason).toBe("quit");
+  });
+
+  it("listEach refuses a reply about another message, yet reads every reply first", async () => {
+    const clock = new ManualClock();
+    const { link, client } = await pipeliningLogin(clock);
+    const sizes = client.listEach({ messages: [1, 2] }).catch((error: unknown) => error);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    await link.server.write(ascii("+OK 2 120\r\n+OK 2 120\r\n"));
+    const error = await sizes;
+    expect(RemoteProtocolError.isInstance(error) && error.code).toBe("bad-response");
+    const noop = client.noop();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    await link.server.write(ascii("+OK\r\n"));
+    await noop;
+  });
+
   it("starts the reply timer when a pipelined batch is sent, not at the last reply before it", async () => {
     const clock = new ManualClock();
-    const { link, client } = await scriptedServer({ clock, replyTimeoutMs: 5000 });
-    const capa = client.capa();
-    await new Promise((resolve) => setTimeout(resolve, 10));
-    await link.server.write(ascii("+OK\r\nPIPELINING\r\n.\r\n"));
-    await capa;
-    const login = client.user("alice", "wonderland");
-    await new Promise((resolve) => setTimeout(resolve, 10));
-    await link.server.write(ascii("+OK\r\n"));
-    await new Promise((resolve) => setTimeout(resolve, 10));
-    await link.server.write(ascii("+OK\r\n"));
-    await login;
+    const { link, client } = await pipeliningLogin(clock);
     // The reader paused longer than the reply timeout: nothing was owed, so nothing timed out.
     clock.advance(60_000);
     const refused = client.deleEach({ messages: [1, 2] });

@@ -2,7 +2,7 @@ import { parseArgs } from "node:util";
 import { CliError } from "@apop/cli-kit";
 import { DEFAULT_MAX_MESSAGE_OCTETS } from "@apop/core/internal";
 import type { TlsMode } from "@apop/node";
-import { z } from "zod";
+import * as z from "zod/mini";
 import { ExitCode } from "./exit-code.ts";
 
 export const COMMANDS = ["fetch", "list", "check", "capa"] as const;
@@ -126,36 +126,27 @@ const ALLOWED: Record<CommandName, ReadonlySet<OptionName>> = {
 
 const tlsSchema = z.enum(["implicit", "starttls", "none"]);
 const authSchema = z.enum(AUTH_METHODS);
-const retrySchema = z
-  .string()
-  .regex(/^\d{1,2}$/)
-  .transform(Number)
-  .pipe(z.number().int().min(0).max(20));
-const portSchema = z
-  .string()
-  .regex(/^\d{1,5}$/)
-  .transform(Number)
-  .pipe(z.number().int().min(1).max(65535));
+/** Digits as a number (the pattern lets nothing else through), then its bounds. */
+const wholeNumber = (pattern: RegExp, bounds: z.ZodMiniType<number, number>) =>
+  z.pipe(z.pipe(z.string().check(z.regex(pattern)), z.transform(Number)), bounds);
+const retrySchema = wholeNumber(/^\d{1,2}$/, z.int().check(z.minimum(0), z.maximum(20)));
+const portSchema = wholeNumber(/^\d{1,5}$/, z.int().check(z.minimum(1), z.maximum(65535)));
 /** `100M`, `512K`, `2G` or plain octets: binary multiples, as `formatBytes` prints them. */
-const sizeSchema = z
-  .string()
-  .regex(/^\d{1,15}[KMG]?$/i)
-  .transform((text) => {
-    const unit = text.at(-1)?.toUpperCase() ?? "";
-    const power = "KMG".indexOf(unit) + 1;
-    return Number(power === 0 ? text : text.slice(0, -1)) * 1024 ** power;
-  })
-  .pipe(z.number().int().min(1).max(Number.MAX_SAFE_INTEGER));
-const timeoutSchema = z
-  .string()
-  .regex(/^\d+(\.\d+)?$/)
-  .transform(Number)
-  .pipe(
-    z
-      .number()
-      .positive()
-      .max(24 * 3600),
-  );
+const sizeSchema = z.pipe(
+  z.pipe(
+    z.string().check(z.regex(/^\d{1,15}[KMG]?$/i)),
+    z.transform((text: string) => {
+      const unit = text.at(-1)?.toUpperCase() ?? "";
+      const power = "KMG".indexOf(unit) + 1;
+      return Number(power === 0 ? text : text.slice(0, -1)) * 1024 ** power;
+    }),
+  ),
+  z.int().check(z.minimum(1), z.maximum(Number.MAX_SAFE_INTEGER)),
+);
+const timeoutSchema = z.pipe(
+  z.pipe(z.string().check(z.regex(/^\d+(\.\d+)?$/)), z.transform(Number)),
+  z.number().check(z.positive(), z.maximum(24 * 3600)),
+);
 
 /**
  * Parses `apop <command> [options] <url>`. `--help`/`-h` anywhere (or `apop help [command]`)
@@ -240,7 +231,7 @@ export function parseArguments(argv: readonly string[]): ParsedArguments {
 }
 
 function check<T>(
-  schema: z.ZodType<T, string>,
+  schema: z.ZodMiniType<T, string>,
   value: string | undefined,
   message: string,
 ): T | undefined {

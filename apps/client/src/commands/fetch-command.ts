@@ -12,8 +12,9 @@ import { plural } from "../cli/plural.ts";
 import { ProgressBar } from "../cli/progress-bar.ts";
 import { crashPoint } from "../destinations/crash-point.ts";
 import { acquireDotlock } from "../destinations/dotlock.ts";
-import { ensureFreeSpace } from "../destinations/ensure-free-space.ts";
+import { FreeSpaceGuard } from "../destinations/free-space-guard.ts";
 import { writingLocally } from "../destinations/local-write-error.ts";
+import { MaildirBatches } from "../destinations/maildir-batches.ts";
 import { MaildirDestination } from "../destinations/maildir-destination.ts";
 import { MboxDestination } from "../destinations/mbox-destination.ts";
 import { recoverMboxJournal } from "../destinations/recover-mbox-journal.ts";
@@ -28,10 +29,10 @@ import { type ListedMessage, readListing, trackedUid, untrackedReason } from "./
 /** A Maildir run saves the state file at most this often (the Maildir is the real record). */
 const MAILDIR_STATE_SAVE_MS = 2000;
 /**
- * Messages staged in a Maildir before one sync of `new/` makes them all durable (and
- * deletable): fewer directory syncs, and no more files open at once than this.
+ * A message at least this large (by LIST) takes a while to arrive: the messages staged
+ * before it are delivered first rather than after it.
  */
-const MAILDIR_BATCH = 32;
+const MAILDIR_LARGE_OCTETS = 256 * 1024;
 
 /**
  * The most a RETR may send for a message LIST gave as `size` octets: twice that (a server
@@ -64,10 +65,10 @@ type Destination =
  * 3. log in, LIST and UIDL. A message is "local" when its UID is in the state file or in the
  *    Maildir;
  * 4. RETR the messages not local, pipelined when the server offers PIPELINING, each into the
- *    destination: (Maildir) written to `tmp/`, fsync'd and renamed into `new/` while the next
- *    one arrives, then, for a batch of them, `new/` fsync'd once and only then recorded; (mbox)
- *    appended, fsync'd and recorded in the state file. With `--delete`, DELE what was local
- *    before and what is now durable, and nothing else;
+ *    destination: (Maildir) written to `tmp/`; a batch of them then fsync'd together, renamed
+ *    into `new/`, `new/` fsync'd once, and only then recorded, while the next batch arrives;
+ *    (mbox) appended, fsync'd and recorded in the state file. With `--delete`, DELE what was
+ *    local before and what is now durable, and nothing else;
  * 5. save the state file (UIDs, TLS used), fsync'd;
  * 6. QUIT, which is the only thing that makes the server apply the DELEs (RFC 1939 section 6).
  *
@@ -238,42 +239,37 @@ async function runSession(run: {
       // With --delete, what is already local may go at once; what is fetched, once durable.
       const deletable = options.delete ? listing.messages.filter(isLocal).map((m) => m.number) : [];
       const byNumber = new Map(listing.messages.map((m) => [m.number, m]));
-      // Staged Maildir messages: written, being synced and renamed while the next ones arrive.
-      let staged: { message: ListedMessage; renamed: Promise<void> }[] = [];
-      const settle = async (): Promise<void> => {
-        if (destination.kind !== "maildir" || staged.length === 0) return;
-        const batch = staged;
-        staged = [];
-        const failed = (await Promise.allSettled(batch.map((s) => s.renamed))).find(
-          (result) => result.status === "rejected",
-        );
-        if (failed !== undefined) throw failed.reason;
-        // One directory sync makes every rename of the batch durable; only then are they
-        // recorded, and only then may they be deleted on the server.
-        await destination.maildir.syncNew();
-        for (const { message } of batch) {
-          const tracked = trackedUid(listing, message);
-          if (tracked !== null) state.record(tracked, message.size, new Date());
-          if (options.delete) deletable.push(message.number);
-        }
-        if (Date.now() - lastSave >= MAILDIR_STATE_SAVE_MS) {
-          await state.save();
-          lastSave = Date.now();
-        }
-      };
-
-      const writtenTo =
+      const space = new FreeSpaceGuard({
+        directories:
+          destination.kind === "maildir"
+            ? [join(destination.maildir.directory, "tmp")]
+            : [dirname(destination.mbox.path), dirname(plan.statePath)],
+      });
+      // Maildir messages are delivered in batches while the next ones arrive; a batch is
+      // recorded (and its messages may be deleted on the server) only once it is durable.
+      const batches =
         destination.kind === "maildir"
-          ? [join(destination.maildir.directory, "tmp")]
-          : [dirname(destination.mbox.path), dirname(plan.statePath)];
+          ? new MaildirBatches<ListedMessage>({
+              maildir: destination.maildir,
+              recorded: async (messages) => {
+                const at = new Date();
+                for (const message of messages) {
+                  const tracked = trackedUid(listing, message);
+                  if (tracked !== null) state.record(tracked, message.size, at);
+                  if (options.delete) deletable.push(message.number);
+                }
+                space.refresh();
+                if (Date.now() - lastSave >= MAILDIR_STATE_SAVE_MS) {
+                  await state.save();
+                  lastSave = Date.now();
+                }
+              },
+            })
+          : null;
+
       // Before any RETR: the largest message must fit, so a server announcing a huge one
       // cannot make us fetch it (the pipeline below asks for messages ahead of writing them).
-      if (wanted.length > 0) {
-        await ensureFreeSpace({
-          directories: writtenTo,
-          octets: Math.max(...wanted.map((m) => m.size)),
-        });
-      }
+      if (wanted.length > 0) await space.check(Math.max(...wanted.map((m) => m.size)));
       // RETRs are pipelined (RFC 2449 section 6.6) when the server offers it: the next
       // message is on its way while this one is written and synced.
       const items = client.retrEach({
@@ -284,25 +280,22 @@ async function runSession(run: {
             max: options.maxMessageOctets,
           }),
       });
-      for await (const item of items) {
-        stopIfSignalled();
-        if (item.error !== undefined) throw item.error;
-        const message = byNumber.get(item.message) as ListedMessage;
+      const onBytes = (count: number): void => {
+        fetchedBytes += count;
+        bar.addBytes(count);
+      };
+      const receive = async (body: AsyncIterable<Uint8Array>, message: ListedMessage) => {
         const tracked = trackedUid(listing, message);
         const uid = tracked ?? `no-uidl:${now.toISOString()}:${message.number}`;
-        const onBytes = (count: number): void => {
-          fetchedBytes += count;
-          bar.addBytes(count);
-        };
-        // Again for each message: the disk may fill while we write.
-        await ensureFreeSpace({ directories: writtenTo, octets: message.size });
+        // Again for each message, against the last statfs less what was written since (asked
+        // anew for each batch): the disk may fill while we write.
+        await space.reserve(message.size);
         try {
           if (destination.kind === "maildir") {
-            const { renamed } = await destination.maildir.stage({ uid, body: item.body, onBytes });
-            staged.push({ message, renamed });
-            if (staged.length >= MAILDIR_BATCH) await settle();
+            const file = await destination.maildir.stage({ uid, body, onBytes });
+            await batches?.add(message, file);
           } else {
-            await destination.mbox.deliver({ uid, size: message.size, body: item.body, onBytes });
+            await destination.mbox.deliver({ uid, size: message.size, body, onBytes });
             if (options.delete) deletable.push(message.number);
           }
         } catch (error) {
@@ -317,8 +310,20 @@ async function runSession(run: {
         }
         fetched++;
         bar.messageDone();
+      };
+      try {
+        for await (const item of items) {
+          stopIfSignalled();
+          if (item.error !== undefined) throw item.error;
+          const message = byNumber.get(item.message) as ListedMessage;
+          if (message.size >= MAILDIR_LARGE_OCTETS) await batches?.settle();
+          await receive(item.body, message);
+        }
+        await batches?.finish();
+      } catch (error) {
+        await batches?.abandon();
+        throw error;
       }
-      await settle();
       if (deletable.length > 0) {
         stopIfSignalled();
         // Only now: every one of them is durable locally (just written, or by an earlier run).

@@ -26,6 +26,8 @@ describe("CrlfToLf", () => {
     ["bare\nlf\n", "bare\nlf\n"],
     ["ends in cr\r", "ends in cr\r"],
     ["\r\r\n\n", "\r\n\n"],
+    ["\r\r\r\nx\r", "\r\r\nx\r"],
+    ["line one\r\nline\rtwo\r\n\r\nthree", "line one\nline\rtwo\n\nthree"],
   ])("turns %j into %j, however the input is split in two or three", (input, output) => {
     expect(convert(input, [])).toBe(output);
     for (let i = 0; i <= input.length; i++) {

@@ -53,3 +53,12 @@ export async function writingLocally<T>(
     throw localWriteError({ ...options, error });
   }
 }
+
+/** `writingLocally` for a synchronous task. */
+export function writingLocallySync<T>(options: { what: string; path: string }, task: () => T): T {
+  try {
+    return task();
+  } catch (error) {
+    throw localWriteError({ ...options, error });
+  }
+}

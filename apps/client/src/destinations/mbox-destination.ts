@@ -5,7 +5,7 @@ import { BufferedFileWriter } from "./buffered-file-writer.ts";
 import { crashPoint } from "./crash-point.ts";
 import { CrlfToLf } from "./crlf-to-lf.ts";
 import { acquireDotlock } from "./dotlock.ts";
-import { localWriteError, writingLocally } from "./local-write-error.ts";
+import { localWriteError, writingLocally, writingLocallySync } from "./local-write-error.ts";
 import { MboxrdMessage } from "./mboxrd-message.ts";
 import { writeAll } from "./write-all.ts";
 
@@ -80,22 +80,20 @@ export class MboxDestination {
       let length = 0;
       const lines = new CrlfToLf();
       const message = new MboxrdMessage({ now: new Date() });
-      const file = new BufferedFileWriter(handle);
-      const put = async (bytes: Uint8Array): Promise<void> => {
+      const file = new BufferedFileWriter(handle.fd);
+      const put = (bytes: Uint8Array): void => {
         hash.update(bytes);
         length += bytes.length;
-        await writingLocally(write, () => file.write(bytes));
+        writingLocallySync(write, () => file.write(bytes));
       };
       for await (const chunk of body) {
         onBytes(chunk.length);
-        await put(message.push(lines.push(chunk)));
+        put(message.push(lines.push(chunk)));
       }
-      await put(message.push(lines.end()));
-      await put(message.end());
-      await writingLocally(write, async () => {
-        await file.flush();
-        await handle.sync();
-      });
+      put(message.push(lines.end()));
+      put(message.end());
+      writingLocallySync(write, () => file.flush());
+      await writingLocally(write, () => handle.sync());
       return { length, sha256: hash.digest("hex") };
     } finally {
       await handle.close().catch(() => {});

@@ -17,6 +17,8 @@ describe("uidKey", () => {
     expect(key).toMatch(/^H[0-9a-f]{40}$/);
     expect(uidKey("/".repeat(100))).toBe(key);
     expect(uidKey("/".repeat(101))).not.toBe(key);
+    expect(uidKey("a".repeat(120))).toBe(`U${"a".repeat(120)}`);
+    expect(uidKey("a".repeat(121))).toMatch(/^H[0-9a-f]{40}$/);
   });
 
   it("goes through a Maildir file name and back, also after a mail reader added flags and sizes", () => {

@@ -18,6 +18,8 @@ const MAX_ESCAPED = 120;
  *   the name under the 255-byte limit of file systems whatever the server sends.
  */
 export function uidKey(uid: string): string {
+  // Most servers' UIDs are all safe characters (Dovecot's are hex): one regex test, no loop.
+  if (ALL_SAFE.test(uid)) return `U${uid}`;
   const bytes = Buffer.from(uid, "utf8");
   let escaped = "U";
   for (const byte of bytes) {
@@ -31,3 +33,4 @@ export function uidKey(uid: string): string {
 }
 
 const SAFE = /^[A-Za-z0-9_-]$/;
+const ALL_SAFE = new RegExp(`^[A-Za-z0-9_-]{1,${MAX_ESCAPED}}$`);

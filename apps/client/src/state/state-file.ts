@@ -1,7 +1,7 @@
 import { mkdir, open, readFile, rename, unlink } from "node:fs/promises";
 import { dirname } from "node:path";
 import { CliError } from "@apop/cli-kit";
-import { z } from "zod";
+import * as z from "zod/mini";
 import { ExitCode } from "../cli/exit-code.ts";
 import { AUTH_METHODS, type AuthMethod } from "../cli/parse-arguments.ts";
 import { fsyncDirectory } from "../destinations/fsync-directory.ts";
@@ -14,7 +14,7 @@ const FORGET_AFTER_MS = 30 * 24 * 60 * 60 * 1000;
 
 const uidRecordSchema = z.object({
   /** The LIST size when it was fetched. */
-  size: z.number().int().nonnegative(),
+  size: z.int().check(z.nonnegative()),
   /** ISO time it was written locally. */
   fetched: z.string(),
   /** ISO time the server last listed it. */
@@ -27,16 +27,16 @@ const uidRecordSchema = z.object({
  */
 const mboxJournalSchema = z.object({
   uid: z.string(),
-  size: z.number().int().nonnegative(),
+  size: z.int().check(z.nonnegative()),
   mbox: z.string(),
   /** The mbox length before the append. */
-  offset: z.number().int().nonnegative(),
+  offset: z.int().check(z.nonnegative()),
   /** Newlines written first, to end a previous message that lacked them. */
-  prefix: z.string().regex(/^\n*$/),
+  prefix: z.string().check(z.regex(/^\n*$/)),
   /** The spool file holding exactly the bytes appended after the prefix. */
   spool: z.string(),
-  spoolLength: z.number().int().nonnegative(),
-  spoolSha256: z.string().regex(/^[0-9a-f]{64}$/),
+  spoolLength: z.int().check(z.nonnegative()),
+  spoolSha256: z.string().check(z.regex(/^[0-9a-f]{64}$/)),
 });
 
 /** The methods `auto` may remember: every `--auth` method but `auto`. */
@@ -54,9 +54,9 @@ const stateSchema = z.object({
    * The login method that last worked (`auto` tries it first), remembered like the latch.
    * Absent in files written before it existed.
    */
-  login: z.enum(LOGIN_METHODS).optional(),
+  login: z.optional(z.enum(LOGIN_METHODS)),
   uids: z.record(z.string(), uidRecordSchema),
-  journal: mboxJournalSchema.nullable(),
+  journal: z.nullable(mboxJournalSchema),
 });
 
 export type MboxJournal = z.infer<typeof mboxJournalSchema>;

@@ -94,10 +94,10 @@ export interface LoginOptions {
 }
 
 /**
- * Commands `retrEach`, `topEach` and `deleEach` keep on the wire at once when the server
- * pipelines (RFC 2449 section 6.6 sets no number). A command line is a few octets, so this
- * many stay far below any server's input buffer (ours holds `Limits.pipelinedInputOctets`),
- * and one round trip then carries this many replies.
+ * Commands `retrEach`, `topEach`, `deleEach`, `listEach` and `uidlEach` keep on the wire at
+ * once when the server pipelines (RFC 2449 section 6.6 sets no number). A command line is a
+ * few octets, so this many stay far below any server's input buffer (ours holds
+ * `Limits.pipelinedInputOctets`), and one round trip then carries this many replies.
  */
 export const PIPELINE_WINDOW = 32;
 
@@ -137,6 +137,24 @@ export interface TopEachOptions {
 export type TopResult =
   | { readonly message: number; readonly data: Uint8Array; readonly error?: undefined }
   | { readonly message: number; readonly data?: undefined; readonly error: Pop3Error };
+
+/** Which messages `deleEach`, `listEach` and `uidlEach` ask about, and how deep a pipeline. */
+export interface EachOptions {
+  /** Message numbers, in the order the results should come. */
+  readonly messages: readonly number[];
+  /** Most commands on the wire at once when the server offers PIPELINING. Default `PIPELINE_WINDOW`. */
+  readonly window?: number;
+}
+
+/**
+ * One message's result of `listEach` or `uidlEach`: what the server said about it, or its
+ * `-ERR` as a `Pop3Error`.
+ */
+export type EachResult<T extends object> =
+  | ({ readonly message: number; readonly error?: undefined } & T)
+  | ({ readonly message: number; readonly error: Pop3Error } & {
+      readonly [K in keyof T]?: undefined;
+    });
 
 type Reply = { readonly status: StatusLine; readonly lines?: readonly string[] };
 
@@ -604,14 +622,16 @@ export class Pop3Client {
       const depth = (await this.#pipelines()) ? window : 1;
       let sent = 0;
       for (const message of messages) {
-        for (; owed < depth && sent < messages.length; sent++, owed++) {
-          const number = messages[sent] as number;
-          const limit = maxOctets?.(number);
-          const now = this.#clock.now();
-          this.#session.send(
-            command(number),
-            limit === undefined ? { now } : { now, maxBodyOctets: limit },
-          );
+        if (refills(owed, depth)) {
+          for (; owed < depth && sent < messages.length; sent++, owed++) {
+            const number = messages[sent] as number;
+            const limit = maxOctets?.(number);
+            const now = this.#clock.now();
+            this.#session.send(
+              command(number),
+              limit === undefined ? { now } : { now, maxBodyOctets: limit },
+            );
+          }
         }
         await this.#flush();
         const event = await this.#next();
@@ -667,33 +687,76 @@ export class Pop3Client {
    * the messages the server refused (`-ERR`, for example already deleted), each with its
    * `Pop3Error`; an empty list when every one is marked. A broken connection throws.
    */
-  async deleEach(options: {
-    readonly messages: readonly number[];
-    readonly window?: number;
-  }): Promise<{ readonly message: number; readonly error: Pop3Error }[]> {
+  async deleEach(
+    options: EachOptions,
+  ): Promise<{ readonly message: number; readonly error: Pop3Error }[]> {
+    const replies = await this.#statusEach(options, (message) => ({ keyword: "DELE", message }));
+    return replies.flatMap((reply) => (reply.error === undefined ? [] : [reply]));
+  }
+
+  /**
+   * LIST n for several messages (RFC 1939 section 5), pipelined like `retrEach`: one result
+   * per message, in the order of `messages`, with its size, or the server's `-ERR` (no such
+   * message, deleted) as `error`. A malformed `+OK`, or one for another message, throws
+   * `RemoteProtocolError` `bad-response` once every reply is read; a broken connection throws.
+   */
+  async listEach(options: EachOptions): Promise<EachResult<{ readonly size: number }>[]> {
+    const replies = await this.#statusEach(options, (message) => ({ keyword: "LIST", message }));
+    return replies.map((reply) => {
+      if (reply.error !== undefined) return reply;
+      const entry = parsed(parseScanListing(reply.text), "LIST", reply.text);
+      return { message: sameMessage(reply.message, entry.message, "LIST"), size: entry.size };
+    });
+  }
+
+  /**
+   * UIDL n for several messages (RFC 1939 section 7), pipelined like `retrEach`: one result
+   * per message, in the order of `messages`, with its unique-id, or the server's `-ERR` as
+   * `error`. Throws like `listEach`.
+   */
+  async uidlEach(options: EachOptions): Promise<EachResult<{ readonly uid: string }>[]> {
+    const replies = await this.#statusEach(options, (message) => ({ keyword: "UIDL", message }));
+    return replies.map((reply) => {
+      if (reply.error !== undefined) return reply;
+      const entry = parsed(parseUniqueIdListing(reply.text), "UIDL", reply.text);
+      return { message: sameMessage(reply.message, entry.message, "UIDL"), uid: entry.uid };
+    });
+  }
+
+  /**
+   * The pipelined loop of commands answered by one status line (DELE, LIST n, UIDL n): up to
+   * `window` on the wire when the server pipelines, one at a time otherwise. Every reply is
+   * read before this resolves, so the caller may throw on what it finds and the next command
+   * still lines up with its reply.
+   */
+  #statusEach(
+    options: EachOptions,
+    command: (message: number) => Command,
+  ): Promise<EachResult<{ readonly text: string }>[]> {
     const { messages } = options;
     const window = checkedWindow(messages, options.window);
     return this.#exclusive(async () => {
       const depth = (await this.#pipelines()) ? window : 1;
-      const refused: { message: number; error: Pop3Error }[] = [];
+      const replies: EachResult<{ readonly text: string }>[] = [];
       let sent = 0;
       let owed = 0;
       for (const message of messages) {
-        for (; owed < depth && sent < messages.length; sent++, owed++) {
-          this.#session.send(
-            { keyword: "DELE", message: messages[sent] as number },
-            { now: this.#clock.now() },
-          );
+        if (refills(owed, depth)) {
+          for (; owed < depth && sent < messages.length; sent++, owed++) {
+            this.#session.send(command(messages[sent] as number), { now: this.#clock.now() });
+          }
         }
         await this.#flush();
         const event = await this.#next();
         if (event.type !== "response-received") throw unexpected(event);
         owed--;
-        if (!event.status.ok) {
-          refused.push({ message, error: replyError(event.command, event.status) });
-        }
+        replies.push(
+          event.status.ok
+            ? { message, text: event.status.text }
+            : { message, error: replyError(event.command, event.status) },
+        );
       }
-      return refused;
+      return replies;
     });
   }
 
@@ -1096,6 +1159,28 @@ function parsed<T>(value: T | null, keyword: string, text: string): T {
     });
   }
   return value;
+}
+
+/** The message number a `LIST n` or `UIDL n` reply names, which must be the one asked for. */
+function sameMessage(asked: number, answered: number, keyword: string): number {
+  if (answered !== asked) {
+    throw new RemoteProtocolError({
+      code: "bad-response",
+      message: `${keyword} ${asked} answered for message ${answered}`,
+    });
+  }
+  return asked;
+}
+
+/**
+ * Whether a pipeline with `owed` replies outstanding of `depth` is topped up now: once half
+ * of it is answered. The commands then leave in batches, one write (and one wake-up of the
+ * server) for half a window, rather than one write per reply; the server still has half a
+ * window of work queued. Without pipelining (`depth` 1), the next command goes after each
+ * reply.
+ */
+function refills(owed: number, depth: number): boolean {
+  return owed <= depth / 2;
 }
 
 /** The pipeline window, checked with the message numbers; throws before anything is sent. */
