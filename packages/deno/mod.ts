@@ -20,6 +20,8 @@ export type {
   ConnectionLimit,
   ConnectionStats,
   Credential,
+  EachOptions,
+  EachResult,
   Keyword,
   Limits,
   LoginMethod,
