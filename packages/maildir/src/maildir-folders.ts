@@ -1,5 +1,13 @@
-import { constants } from "node:fs";
-import { type FileHandle, lstat, open, realpath, stat } from "node:fs/promises";
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  lstatSync,
+  openSync,
+  realpathSync,
+  type Stats,
+  statSync,
+} from "node:fs";
 import path from "node:path";
 import { StoreError } from "@apop/core";
 import { errnoCode, toStoreError } from "./to-store-error.ts";
@@ -15,7 +23,8 @@ const PROC_FD = "/proc/self/fd";
 interface Pinned {
   /** The path as named: `<real maildir>` or `<real maildir>/<folder>`. */
   readonly named: string;
-  readonly handle: FileHandle;
+  /** The open directory (`O_DIRECTORY`). */
+  readonly fd: number;
   readonly dev: number;
   readonly ino: number;
 }
@@ -28,7 +37,7 @@ interface Seen {
 }
 
 /** Whether `/proc/self/fd` works in this process; asked once (it does not change). */
-let procAnswer: Promise<boolean> | undefined;
+let procAnswer: boolean | undefined;
 
 /**
  * The Maildir directory and its `cur/`, `new/` and `tmp/`, checked at login and pinned while
@@ -53,6 +62,8 @@ let procAnswer: Promise<boolean> | undefined;
  * folder swapped for a link cannot make it serve another file. Elsewhere (no `/proc`) the
  * store uses the real path and `verify` compares device and inode before each unlink; a swap
  * in the instant between that check and the call remains possible there (`docs/security.md`).
+ *
+ * Every call here is synchronous, like all the store's metadata calls (docs/performance.md).
  */
 export class MaildirFolders {
   readonly #maildir: Seen;
@@ -77,15 +88,18 @@ export class MaildirFolders {
    * directory. The folders stay pinned until `close`.
    */
   static async open(options: { maildir: string }): Promise<MaildirFolders> {
-    const real = await realpath(options.maildir);
-    const maildir = await pin({ named: real, label: "the Maildir" });
+    // `.native`: realpath(3), as the promise API has it, not Node's own walk of lstat calls.
+    const real = realpathSync.native(options.maildir);
+    const maildir = pin({ named: real, label: "the Maildir" });
     procAnswer ??= procWorks(maildir);
-    const viaProc = await procAnswer;
-    const folders = await pinFolders({ maildir, viaProc, real }).catch(async (error: unknown) => {
-      await maildir.handle.close().catch(() => undefined);
+    let folders: Map<MaildirFolder, Pinned>;
+    try {
+      folders = pinFolders({ maildir, viaProc: procAnswer, real });
+    } catch (error) {
+      closeQuietly(maildir.fd);
       throw error;
-    });
-    return new MaildirFolders({ maildir, folders, viaProc });
+    }
+    return new MaildirFolders({ maildir, folders, viaProc: procAnswer });
   }
 
   /**
@@ -97,23 +111,23 @@ export class MaildirFolders {
     if (this.#pinned !== undefined) return;
     const replaced = (cause?: unknown): StoreError =>
       new StoreError({ code: "sys-temp", message: "the Maildir was replaced since login", cause });
-    const maildir = await pin({ named: this.#maildir.named, label: "the Maildir" }).catch(
-      (error: unknown) => {
-        throw replaced(error);
-      },
-    );
+    let maildir: Pinned;
+    try {
+      maildir = pin({ named: this.#maildir.named, label: "the Maildir" });
+    } catch (error) {
+      throw replaced(error);
+    }
     if (!sameDirectory(maildir, this.#maildir)) {
-      await maildir.handle.close();
+      closeQuietly(maildir.fd);
       throw replaced();
     }
-    const folders = await pinFolders({
-      maildir,
-      viaProc: this.#viaProc,
-      real: this.#maildir.named,
-    }).catch(async (error: unknown) => {
-      await maildir.handle.close().catch(() => undefined);
+    let folders: Map<MaildirFolder, Pinned>;
+    try {
+      folders = pinFolders({ maildir, viaProc: this.#viaProc, real: this.#maildir.named });
+    } catch (error) {
+      closeQuietly(maildir.fd);
       throw replaced(error);
-    });
+    }
     this.#pinned = { maildir, folders };
     for (const [name, pinned] of folders) {
       if (!sameDirectory(pinned, this.#folders.get(name) as Seen)) {
@@ -152,7 +166,7 @@ export class MaildirFolders {
    */
   async verify(folder: MaildirFolder): Promise<void> {
     for (const recorded of [this.#maildir, this.#folders.get(folder) as Seen]) {
-      const now = await lstat(recorded.named).catch(() => undefined);
+      const now = lstatOrUndefined(recorded.named);
       if (now?.isDirectory() !== true || !sameDirectory(now, recorded)) {
         throw new StoreError({
           code: "sys-temp",
@@ -167,8 +181,8 @@ export class MaildirFolders {
     const pinned = this.#pinned;
     this.#pinned = undefined;
     if (pinned === undefined) return;
-    const all = [pinned.maildir, ...pinned.folders.values()];
-    await Promise.all(all.map((p) => p.handle.close().catch(() => undefined)));
+    closeQuietly(pinned.maildir.fd);
+    for (const folder of pinned.folders.values()) closeQuietly(folder.fd);
   }
 }
 
@@ -181,35 +195,51 @@ function sameDirectory(a: { dev: number; ino: number }, b: { dev: number; ino: n
 }
 
 /** Pins `cur/`, `new/` and `tmp/` of the pinned Maildir (through it, on Linux). */
-async function pinFolders(options: {
+function pinFolders(options: {
   maildir: Pinned;
   viaProc: boolean;
   real: string;
-}): Promise<Map<MaildirFolder, Pinned>> {
+}): Map<MaildirFolder, Pinned> {
   const { maildir, viaProc, real } = options;
   const folders = new Map<MaildirFolder, Pinned>();
   try {
     for (const name of FOLDERS) {
       // Opened through the pinned Maildir, so each is a child of that very directory.
       const access = viaProc ? `${procPath(maildir)}/${name}` : path.join(real, name);
-      folders.set(name, await pin({ named: path.join(real, name), access, label: `${name}/` }));
+      folders.set(name, pin({ named: path.join(real, name), access, label: `${name}/` }));
     }
     return folders;
   } catch (error) {
-    await Promise.all([...folders.values()].map((p) => p.handle.close().catch(() => undefined)));
+    for (const pinned of folders.values()) closeQuietly(pinned.fd);
     throw error;
   }
 }
 
 function procPath(pinned: Pinned): string {
-  return `${PROC_FD}/${pinned.handle.fd}`;
+  return `${PROC_FD}/${pinned.fd}`;
 }
 
-async function pin(options: { named: string; access?: string; label: string }): Promise<Pinned> {
-  const { named, label } = options;
-  let handle: FileHandle;
+function lstatOrUndefined(file: string): Stats | undefined {
   try {
-    handle = await open(
+    return lstatSync(file);
+  } catch {
+    return undefined;
+  }
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // already closed: nothing held
+  }
+}
+
+function pin(options: { named: string; access?: string; label: string }): Pinned {
+  const { named, label } = options;
+  let fd: number;
+  try {
+    fd = openSync(
       options.access ?? named,
       constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW,
     );
@@ -218,7 +248,7 @@ async function pin(options: { named: string; access?: string; label: string }): 
     // With O_DIRECTORY, Linux answers ENOTDIR for a link too: lstat tells them apart.
     const link =
       (code === "ELOOP" || code === "ENOTDIR") &&
-      (await lstat(options.access ?? named).catch(() => undefined))?.isSymbolicLink() === true;
+      lstatOrUndefined(options.access ?? named)?.isSymbolicLink() === true;
     const why = link
       ? `${label} is a symbolic link`
       : code === "ELOOP" || code === "ENOTDIR"
@@ -229,12 +259,22 @@ async function pin(options: { named: string; access?: string; label: string }): 
     if (why === undefined) throw toStoreError({ error, message: `cannot open ${label}` });
     throw new StoreError({ code: "sys-perm", message: `not a Maildir: ${why}`, cause: error });
   }
-  const stats = await handle.stat();
-  return { named, handle, dev: stats.dev, ino: stats.ino };
+  try {
+    const stats = fstatSync(fd);
+    return { named, fd, dev: stats.dev, ino: stats.ino };
+  } catch (error) {
+    closeQuietly(fd);
+    throw error;
+  }
 }
 
 /** True when `/proc/self/fd/<fd>` reaches the pinned directory (Linux with /proc mounted). */
-async function procWorks(pinned: Pinned): Promise<boolean> {
-  const seen = await stat(`${PROC_FD}/${pinned.handle.fd}`).catch(() => undefined);
+function procWorks(pinned: Pinned): boolean {
+  let seen: Stats | undefined;
+  try {
+    seen = statSync(`${PROC_FD}/${pinned.fd}`);
+  } catch {
+    return false;
+  }
   return seen?.isDirectory() === true && seen.dev === pinned.dev && seen.ino === pinned.ino;
 }
