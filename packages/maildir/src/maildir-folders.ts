@@ -66,8 +66,14 @@ let procAnswer: boolean | undefined;
  * Every call here is synchronous, like all the store's metadata calls (docs/performance.md).
  */
 export class MaildirFolders {
-  readonly #maildir: Seen;
-  readonly #folders: ReadonlyMap<MaildirFolder, Seen>;
+  /** The Maildir's real path. */
+  readonly #real: string;
+  /**
+   * Device and inode seen at login: of the Maildir, then of each of `FOLDERS` in order. Only
+   * numbers are kept, not an object and a path per folder (the paths are derived from
+   * `#real`): an idle session holds this for as long as it stays logged in.
+   */
+  readonly #ids: readonly number[];
   readonly #viaProc: boolean;
   #pinned: { maildir: Pinned; folders: Map<MaildirFolder, Pinned> } | undefined;
 
@@ -76,8 +82,13 @@ export class MaildirFolders {
     folders: Map<MaildirFolder, Pinned>;
     viaProc: boolean;
   }) {
-    this.#maildir = seen(options.maildir);
-    this.#folders = new Map([...options.folders].map(([name, pinned]) => [name, seen(pinned)]));
+    this.#real = options.maildir.named;
+    const ids = [options.maildir.dev, options.maildir.ino];
+    for (const name of FOLDERS) {
+      const pinned = options.folders.get(name) as Pinned;
+      ids.push(pinned.dev, pinned.ino);
+    }
+    this.#ids = ids;
     this.#viaProc = options.viaProc;
     this.#pinned = { maildir: options.maildir, folders: options.folders };
   }
@@ -113,24 +124,24 @@ export class MaildirFolders {
       new StoreError({ code: "sys-temp", message: "the Maildir was replaced since login", cause });
     let maildir: Pinned;
     try {
-      maildir = pin({ named: this.#maildir.named, label: "the Maildir" });
+      maildir = pin({ named: this.#real, label: "the Maildir" });
     } catch (error) {
       throw replaced(error);
     }
-    if (!sameDirectory(maildir, this.#maildir)) {
+    if (!sameDirectory(maildir, this.#seen(undefined))) {
       closeQuietly(maildir.fd);
       throw replaced();
     }
     let folders: Map<MaildirFolder, Pinned>;
     try {
-      folders = pinFolders({ maildir, viaProc: this.#viaProc, real: this.#maildir.named });
+      folders = pinFolders({ maildir, viaProc: this.#viaProc, real: this.#real });
     } catch (error) {
       closeQuietly(maildir.fd);
       throw replaced(error);
     }
     this.#pinned = { maildir, folders };
     for (const [name, pinned] of folders) {
-      if (!sameDirectory(pinned, this.#folders.get(name) as Seen)) {
+      if (!sameDirectory(pinned, this.#seen(name))) {
         await this.close();
         throw replaced();
       }
@@ -139,13 +150,13 @@ export class MaildirFolders {
 
   /** The Maildir's real path, as resolved at login (reached by name, not by descriptor). */
   get realPath(): string {
-    return this.#maildir.named;
+    return this.#real;
   }
 
   /** The path to reach the Maildir directory itself by (for the lock and the caches). */
   get maildir(): string {
     const pinned = this.#pinned?.maildir;
-    return this.#viaProc && pinned !== undefined ? procPath(pinned) : this.#maildir.named;
+    return this.#viaProc && pinned !== undefined ? procPath(pinned) : this.#real;
   }
 
   /**
@@ -154,9 +165,7 @@ export class MaildirFolders {
    */
   path(folder: MaildirFolder): string {
     const pinned = this.#pinned?.folders.get(folder);
-    return this.#viaProc && pinned !== undefined
-      ? procPath(pinned)
-      : (this.#folders.get(folder) as Seen).named;
+    return this.#viaProc && pinned !== undefined ? procPath(pinned) : this.#seen(folder).named;
   }
 
   /**
@@ -165,7 +174,7 @@ export class MaildirFolders {
    * swapped since login, so nothing is deleted.
    */
   async verify(folder: MaildirFolder): Promise<void> {
-    for (const recorded of [this.#maildir, this.#folders.get(folder) as Seen]) {
+    for (const recorded of [this.#seen(undefined), this.#seen(folder)]) {
       const now = lstatOrUndefined(recorded.named);
       if (now?.isDirectory() !== true || !sameDirectory(now, recorded)) {
         throw new StoreError({
@@ -176,6 +185,16 @@ export class MaildirFolders {
     }
   }
 
+  /** The Maildir (`undefined`) or one of its folders as seen at login. */
+  #seen(folder: MaildirFolder | undefined): Seen {
+    const at = folder === undefined ? 0 : 2 + 2 * FOLDERS.indexOf(folder);
+    return {
+      named: folder === undefined ? this.#real : path.join(this.#real, folder),
+      dev: this.#ids[at] as number,
+      ino: this.#ids[at + 1] as number,
+    };
+  }
+
   /** Closes the descriptors (`pin` opens them again). Idempotent; never throws. */
   async close(): Promise<void> {
     const pinned = this.#pinned;
@@ -184,10 +203,6 @@ export class MaildirFolders {
     closeQuietly(pinned.maildir.fd);
     for (const folder of pinned.folders.values()) closeQuietly(folder.fd);
   }
-}
-
-function seen(pinned: Pinned): Seen {
-  return { named: pinned.named, dev: pinned.dev, ino: pinned.ino };
 }
 
 function sameDirectory(a: { dev: number; ino: number }, b: { dev: number; ino: number }) {

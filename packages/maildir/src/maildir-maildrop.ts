@@ -23,6 +23,9 @@ const MESSAGE_CHUNK_OCTETS = 256 * 1024;
  */
 const SYNC_READ_OCTETS = 64 * 1024;
 
+/** What a maildrop keeps of each listed message file. */
+type HeldEntry = Pick<MaildirEntry, "dir" | "fileName" | "uniqueName" | "dev" | "ino">;
+
 /**
  * An open, locked Maildir: the snapshot taken at `open`, reads that stream, and the deletes
  * of the UPDATE state.
@@ -39,7 +42,7 @@ const SYNC_READ_OCTETS = 64 * 1024;
 export class MaildirMaildrop implements Maildrop {
   readonly messages: readonly MessageInfo[];
   readonly #folders: MaildirFolders;
-  readonly #entries: MaildirEntry[];
+  readonly #entries: HeldEntry[];
   readonly #lock: MaildropLock;
   #open = true;
 
@@ -50,7 +53,14 @@ export class MaildirMaildrop implements Maildrop {
     lock: MaildropLock;
   }) {
     this.#folders = options.folders;
-    this.#entries = [...options.entries];
+    // Only what reads and deletes need: an idle session holds this for every message.
+    this.#entries = options.entries.map(({ dir, fileName, uniqueName, dev, ino }) => ({
+      dir,
+      fileName,
+      uniqueName,
+      dev,
+      ino,
+    }));
     this.messages = options.messages;
     this.#lock = options.lock;
   }
@@ -106,7 +116,8 @@ export class MaildirMaildrop implements Maildrop {
       const readChunk = async (offset: number): Promise<Uint8Array> => {
         const length = Math.min(MESSAGE_CHUNK_OCTETS, size - offset);
         if (length <= 0) return new Uint8Array(0);
-        const buffer = new Uint8Array(length);
+        // Not zero-filled: the read overwrites it, and only what it read is handed out.
+        const buffer = Buffer.allocUnsafe(length);
         const bytesRead = await readAt({ fd, buffer, length, position: offset });
         return buffer.subarray(0, bytesRead);
       };
@@ -233,7 +244,7 @@ export class MaildirMaildrop implements Maildrop {
   }
 
   /** Unlinks `file` if it is the listed message; false (nothing done) when it is another. */
-  #unlinkIfListed(file: string | Buffer, entry: MaildirEntry): boolean {
+  #unlinkIfListed(file: string | Buffer, entry: HeldEntry): boolean {
     if (!sameFile(lstatSync(file), entry)) return false;
     unlinkSync(file);
     return true;
@@ -270,7 +281,7 @@ export class MaildirMaildrop implements Maildrop {
     return undefined;
   }
 
-  #entry(index: number): MaildirEntry {
+  #entry(index: number): HeldEntry {
     const entry = Number.isInteger(index) ? this.#entries[index] : undefined;
     if (entry === undefined) {
       throw new LocalProtocolError({

@@ -143,7 +143,7 @@ export async function acquireMaildropLock(
      * The Maildir by the path the held lock is later checked, refreshed and released through
      * (default `maildir`). When `maildir` is reached through a descriptor that is closed after
      * login (`/proc/self/fd/N`), this must be its real path: the descriptor number may belong
-     * to another session's folder by then.
+     * to another session's folder by then. Absolute and normalized (a real path).
      */
     readonly heldMaildir?: string;
   } & MaildropLockTimings,
@@ -168,7 +168,12 @@ export async function acquireMaildropLock(
   for (let round = 0; round < 4; round++) {
     const created = createLockFile({ file, tmp, token, content });
     if (created !== undefined) {
-      const held = path.join(options.heldMaildir ?? options.maildir, LOCK_FILE);
+      // Built in one step from the real path (already absolute and normalized) when there is
+      // one: `path.join` leaves a rope of many string nodes, held as long as the lock.
+      const held =
+        options.heldMaildir === undefined
+          ? path.join(options.maildir, LOCK_FILE)
+          : `${options.heldMaildir}${path.sep}${LOCK_FILE}`;
       return new HeldLock({ file: held, identity: created, content, refreshMs, tookOverFrom });
     }
     const found = inspectLockNow(file);
