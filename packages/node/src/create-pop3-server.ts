@@ -172,7 +172,7 @@ class NodePop3Server implements Pop3Server {
 
   #accept(socket: net.Socket, implicitTls: boolean): void {
     // Errors surface through 'close' and the transport; an unwatched 'error' would crash us.
-    socket.on("error", () => {});
+    socket.on("error", ignore);
     const { remoteAddress } = socket;
     if (this.#host.closing || remoteAddress === undefined) {
       socket.destroy();
@@ -289,6 +289,9 @@ class NodePop3Server implements Pop3Server {
     });
   }
 }
+
+/** One listener for every socket, not a closure per connection. */
+function ignore(): void {}
 
 function invalid(message: string): LocalProtocolError {
   return new LocalProtocolError({ code: "invalid-argument", message });

@@ -409,10 +409,7 @@ export class ServerHost<Stats extends ConnectionStats = ConnectionStats> {
       policy: host.policy,
       limits: host.limits,
       authFailureDelayMs: host.authFailureDelayMs,
-      penalty: {
-        failed: (now) => this.#penalties.failed(penaltyGroup, now),
-        succeeded: () => this.#penalties.succeeded(penaltyGroup),
-      },
+      penalty: this.#penalties.of(penaltyGroup),
       onEvent: (event) => {
         if (event.type === "login-succeeded") {
           tracked.user = event.user;
