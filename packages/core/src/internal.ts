@@ -41,7 +41,7 @@ export {
 } from "./driver/address-group.ts";
 export { resolveClientConnectOptions } from "./driver/client-connect-options.ts";
 export { ConnectionAdmission, tooManyConnectionsLine } from "./driver/connection-admission.ts";
-export { LoginPenalties } from "./driver/login-penalties.ts";
+export { GroupPenalty, LoginPenalties } from "./driver/login-penalties.ts";
 export {
   DEFAULT_RETRIES,
   LOGIN_DELAY_BUDGET_MS,

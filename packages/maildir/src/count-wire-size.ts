@@ -1,5 +1,7 @@
+import { closeSync } from "node:fs";
 import { WireSizeCounter } from "@apop/core/internal";
 import { openMessageFile } from "./file-names.ts";
+import { readAt } from "./read-at.ts";
 
 /** Chunk size for streaming message files: big enough to be cheap, small enough to be flat. */
 export const READ_CHUNK_OCTETS = 64 * 1024;
@@ -17,18 +19,19 @@ export async function countWireSize(options: {
   expect?: { readonly dev: number; readonly ino: number };
 }): Promise<number | undefined> {
   const counter = new WireSizeCounter();
-  const opened = await openMessageFile(options.file, options.expect);
+  const opened = openMessageFile(options.file, options.expect);
   if (opened === undefined) return undefined;
-  const { handle } = opened;
+  const { fd } = opened;
   try {
     const buffer = new Uint8Array(READ_CHUNK_OCTETS);
-    for (;;) {
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
+    for (let offset = 0; ; ) {
+      const bytesRead = await readAt({ fd, buffer, length: buffer.length, position: offset });
       if (bytesRead === 0) break;
+      offset += bytesRead;
       counter.update(buffer.subarray(0, bytesRead));
     }
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
   return counter.size;
 }

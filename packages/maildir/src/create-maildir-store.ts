@@ -1,4 +1,4 @@
-import { mkdir, stat } from "node:fs/promises";
+import { lstatSync, mkdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { type Maildrop, type MailStore, type MessageInfo, StoreError } from "@apop/core";
 import { uniqueIdFrom, uniqueIds } from "@apop/core/internal";
@@ -81,7 +81,7 @@ export function createMaildirStore(options: MaildirStoreOptions): MailStore {
     keepsLastLogin: true,
     async open(user: string): Promise<Maildrop> {
       const maildir = maildirUserPath({ root, user });
-      if (!(await prepareMaildir({ maildir, missingMailbox }))) return new EmptyMaildrop();
+      if (!prepareMaildir({ maildir, missingMailbox })) return new EmptyMaildrop();
       const folders = await MaildirFolders.open({ maildir }).catch((error: unknown) => {
         throw toStoreError({ error, message: "cannot open the Maildir" });
       });
@@ -130,32 +130,43 @@ export function createMaildirStore(options: MaildirStoreOptions): MailStore {
 }
 
 /** True when the Maildir is there (or was created); false to serve an empty maildrop. */
-async function prepareMaildir(options: {
+function prepareMaildir(options: {
   maildir: string;
   missingMailbox: "refuse" | "empty" | "create";
-}): Promise<boolean> {
+}): boolean {
   const { maildir, missingMailbox } = options;
   try {
-    const stats = await stat(maildir).catch(async (error: unknown) => {
-      if (errnoCode(error) !== "ENOENT" || missingMailbox === "refuse") throw error;
-      if (missingMailbox === "empty") return undefined;
-      // Not recursive: a missing root (an unmounted volume?) is not papered over.
-      await mkdir(maildir, { mode: 0o700 }).catch((mkdirError: unknown) => {
-        if (errnoCode(mkdirError) !== "EEXIST") throw mkdirError;
-      });
-      for (const dir of ["cur", "new", "tmp"]) {
-        await mkdir(path.join(maildir, dir), { recursive: true, mode: 0o700 });
+    let stats = statSync(maildir, { throwIfNoEntry: false });
+    if (stats === undefined) {
+      if (missingMailbox === "refuse") {
+        throw new StoreError({ code: "sys-perm", message: "no mailbox" });
       }
-      return stat(maildir);
-    });
-    if (stats === undefined) return false;
+      if (missingMailbox === "empty") return false;
+      // Not recursive: a missing root (an unmounted volume?) is not papered over.
+      try {
+        mkdirSync(maildir, { mode: 0o700 });
+      } catch (error) {
+        if (errnoCode(error) !== "EEXIST") throw error;
+      }
+      for (const dir of ["cur", "new", "tmp"]) {
+        mkdirSync(path.join(maildir, dir), { recursive: true, mode: 0o700 });
+      }
+      stats = statSync(maildir);
+    }
     if (!stats.isDirectory()) throw new StoreError({ code: "sys-perm", message: "no mailbox" });
-    // Not recursive, and whatever is there already is left for `MaildirFolders` to judge.
-    await mkdir(path.join(maildir, "tmp"), { mode: 0o700 }).catch((error: unknown) => {
-      if (errnoCode(error) !== "EEXIST") throw error;
-    });
+    // Not recursive, and whatever is there already is left for `MaildirFolders` to judge
+    // (looked at first: a login is not worth an EEXIST error object).
+    const tmp = path.join(maildir, "tmp");
+    if (lstatSync(tmp, { throwIfNoEntry: false }) === undefined) {
+      try {
+        mkdirSync(tmp, { mode: 0o700 });
+      } catch (error) {
+        if (errnoCode(error) !== "EEXIST") throw error;
+      }
+    }
     return true;
   } catch (error) {
+    if (StoreError.isInstance(error)) throw error;
     if (errnoCode(error) === "ENOENT") {
       throw new StoreError({ code: "sys-perm", message: "no mailbox", cause: error });
     }
@@ -174,7 +185,7 @@ async function takeSnapshot(options: {
   const scanned = await scanMaildir({ folders });
   const lookup =
     uidSource === undefined ? undefined : await uidSource.load({ maildir, messages: scanned });
-  const cache = useSizeCache ? await readSizeCache({ maildir }) : new Map<string, number>();
+  const cache = useSizeCache ? readSizeCache({ maildir }) : new Map<string, number>();
   const kept = new Map<string, number>();
   let counted = false;
   const sizes = await mapLimit({

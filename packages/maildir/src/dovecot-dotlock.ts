@@ -9,11 +9,13 @@
  * `dovecot-uidlist.lock` (`append-dovecot-uidlist.ts`).
  */
 import { randomUUID } from "node:crypto";
-import { link, readFile, rm, stat, utimes, writeFile } from "node:fs/promises";
-import { hostname } from "node:os";
+import { linkSync, readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { isProcessAlive } from "@apop/cli-kit";
 import { StoreError } from "@apop/core";
+import { LockRefresher, type RefreshedLock } from "./lock-refresher.ts";
+import { currentProcessIdentity } from "./process-identity.ts";
+import { removeFile } from "./remove-file.ts";
 import { errnoCode } from "./to-store-error.ts";
 
 /** A dotlock we hold. */
@@ -23,7 +25,9 @@ export interface DovecotDotlock {
 
 /**
  * Takes the dotlock `file` once. Throws `StoreError` `in-use` (with `busy` as its message)
- * when a live holder has it, the file-system error otherwise.
+ * when a live holder has it, the file-system error otherwise. Its mtime is refreshed every
+ * `refreshMs` by the process's one `LockRefresher`, as apop's own lock is. The file calls are
+ * synchronous, like every metadata call of the store (docs/performance.md).
  */
 export async function acquireDovecotDotlock(options: {
   readonly file: string;
@@ -35,45 +39,72 @@ export async function acquireDovecotDotlock(options: {
   readonly staleHolder?: string | undefined;
 }): Promise<DovecotDotlock> {
   const { file } = options;
-  const me = `${process.pid}:${hostname()}`;
+  const { pid, host } = currentProcessIdentity();
+  const me = `${pid}:${host}`;
   for (let round = 0; round < 2; round++) {
-    const temp = path.join(
-      path.dirname(file),
-      `.temp.${hostname()}.${process.pid}.${randomUUID()}`,
-    );
-    await writeFile(temp, me, { mode: 0o600 });
+    const temp = path.join(path.dirname(file), `.temp.${host}.${pid}.${randomUUID()}`);
+    writeFileSync(temp, me, { mode: 0o600 });
     try {
-      await link(temp, file);
-      const timer = setInterval(() => {
-        const now = new Date();
-        void utimes(file, now, now).catch(() => {});
-      }, options.refreshMs);
-      timer.unref();
-      return {
-        release: async () => {
-          clearInterval(timer);
-          // Only our own lock: one taken over meanwhile is left to its new holder.
-          const held = await readFile(file, "utf8").catch(() => null);
-          if (held === me) await rm(file, { force: true }).catch(() => {});
-        },
-      };
+      linkSync(temp, file);
+      return new HeldDotlock(file, me, options.refreshMs);
     } catch (error) {
       if (errnoCode(error) !== "EEXIST") throw error;
     } finally {
-      await rm(temp, { force: true }).catch(() => {});
+      try {
+        removeFile(temp);
+      } catch {
+        // a temporary file left behind is only litter
+      }
     }
     if (
-      !(await isStale({
+      !isStale({
         file,
         me,
+        host,
         staleAfterMs: options.staleAfterMs,
         staleHolder: options.staleHolder,
-      }))
+      })
     )
       break;
-    await rm(file, { force: true });
+    removeFile(file);
   }
   throw new StoreError({ code: "in-use", message: options.busy });
+}
+
+class HeldDotlock implements DovecotDotlock, RefreshedLock {
+  readonly #file: string;
+  readonly #me: string;
+  readonly #refreshMs: number;
+  #released = false;
+
+  constructor(file: string, me: string, refreshMs: number) {
+    this.#file = file;
+    this.#me = me;
+    this.#refreshMs = refreshMs;
+    LockRefresher.add(this, refreshMs);
+  }
+
+  async refresh(now: Date): Promise<boolean> {
+    if (this.#released) return false;
+    try {
+      utimesSync(this.#file, now, now);
+    } catch {
+      // next tick
+    }
+    return !this.#released;
+  }
+
+  async release(): Promise<void> {
+    if (this.#released) return;
+    this.#released = true;
+    LockRefresher.remove(this, this.#refreshMs);
+    // Only our own lock: one taken over meanwhile is left to its new holder.
+    try {
+      if (readFileSync(this.#file, "utf8") === this.#me) removeFile(this.#file);
+    } catch {
+      // gone, or unreadable: nothing of ours to remove
+    }
+  }
 }
 
 /**
@@ -86,20 +117,30 @@ export async function acquireDovecotDotlock(options: {
  * `staleHolder`: the apop process whose `apop.lock` we have just taken over as stale (a
  * frozen holder is alive, but `lockStaleSeconds` has judged it).
  */
-async function isStale(options: {
+function isStale(options: {
   file: string;
   me: string;
+  host: string;
   staleAfterMs: number;
   staleHolder: string | undefined;
-}): Promise<boolean> {
-  const { file, me, staleAfterMs, staleHolder } = options;
-  const [content, info] = await Promise.all([
-    readFile(file, "utf8").catch((error: unknown) => (errnoCode(error) === "ENOENT" ? null : "")),
-    stat(file).catch(() => null),
-  ]);
+}): boolean {
+  const { file, me, host, staleAfterMs, staleHolder } = options;
+  let content: string | null;
+  try {
+    content = readFileSync(file, "utf8");
+  } catch (error) {
+    content = errnoCode(error) === "ENOENT" ? null : "";
+  }
+  let info: { mtimeMs: number } | null;
+  try {
+    info = statSync(file);
+  } catch {
+    info = null;
+  }
   if (content === null || info === null || content === me) return true;
   if (staleHolder !== undefined && content.trim() === staleHolder) return true;
-  const [pid, host] = content.trim().split(":");
-  if (host === hostname() && /^\d+$/.test(pid ?? "")) return !isProcessAlive(Number(pid));
+  const [holderPid, holderHost] = content.trim().split(":");
+  if (holderHost === host && /^\d+$/.test(holderPid ?? ""))
+    return !isProcessAlive(Number(holderPid));
   return Date.now() - info.mtimeMs > staleAfterMs;
 }

@@ -52,13 +52,33 @@ export function withDovecotSessionLock(
   lock: MaildropLock,
   dovecot: DovecotSessionLock,
 ): MaildropLock {
-  return {
-    file: lock.file,
-    tookOverFrom: lock.tookOverFrom,
-    isHeld: () => lock.isHeld(),
-    release: async () => {
-      await dovecot.release();
-      await lock.release();
-    },
-  };
+  return new BothLocks(lock, dovecot);
+}
+
+/** A class, not an object of closures: an idle session holds one for as long as it lasts. */
+class BothLocks implements MaildropLock {
+  readonly #lock: MaildropLock;
+  readonly #dovecot: DovecotSessionLock;
+
+  constructor(lock: MaildropLock, dovecot: DovecotSessionLock) {
+    this.#lock = lock;
+    this.#dovecot = dovecot;
+  }
+
+  get file(): string {
+    return this.#lock.file;
+  }
+
+  get tookOverFrom(): string | undefined {
+    return this.#lock.tookOverFrom;
+  }
+
+  isHeld(): Promise<boolean> {
+    return this.#lock.isHeld();
+  }
+
+  async release(): Promise<void> {
+    await this.#dovecot.release();
+    await this.#lock.release();
+  }
 }

@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { appendDovecotUidlist, unlistedMessages } from "./append-dovecot-uidlist.ts";
 import { parseDovecotUidlist } from "./parse-dovecot-uidlist.ts";
@@ -72,9 +72,13 @@ export function dovecotUidlistSource(options: DovecotUidlistSourceOptions = {}):
   return {
     async load({ maildir, messages }) {
       const file = path.join(maildir, fileName);
+      // Asked first: a Maildir Dovecot never opened has none, and a failed read costs an
+      // error object.
+      if (!existsSync(file)) return () => undefined;
       let text: string;
       try {
-        text = await readFile(file, "utf8");
+        // Synchronous, like every small read of the store at login (docs/performance.md).
+        text = readFileSync(file, "utf8");
       } catch (error) {
         if (errnoCode(error) === "ENOENT") return () => undefined;
         throw error;

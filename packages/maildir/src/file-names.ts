@@ -1,5 +1,4 @@
-import { constants, type Stats } from "node:fs";
-import { type FileHandle, open, readdir } from "node:fs/promises";
+import { closeSync, constants, fstatSync, openSync, readdirSync, type Stats } from "node:fs";
 import path from "node:path";
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
@@ -51,10 +50,12 @@ export function filePath(dir: string, name: string): string | Buffer {
   return Buffer.concat([Buffer.from(`${dir}${path.sep}`, "utf8"), encodeFileName(name)]);
 }
 
-/** The entry names of a directory, byte for byte (see `decodeFileName`). */
-export async function listNames(dir: string): Promise<string[]> {
-  const names = await readdir(dir, { encoding: "buffer" });
-  return names.map(decodeFileName);
+/**
+ * The entry names of a directory, byte for byte (see `decodeFileName`). Synchronous, like
+ * every metadata call of the store (docs/performance.md).
+ */
+export function listNames(dir: string): string[] {
+  return readdirSync(dir, { encoding: "buffer" }).map(decodeFileName);
 }
 
 /**
@@ -65,28 +66,33 @@ export async function listNames(dir: string): Promise<string[]> {
  * would hang the open. `O_NOFOLLOW` makes the check and the open one step, so a file swapped
  * for a link after the scan is refused too; `O_NONBLOCK` keeps a FIFO from blocking. With
  * `expect`, a file that is not that device and inode (the one listed) answers `undefined` too.
+ * Answers the open descriptor: the caller closes it (`closeSync`). Synchronous, like every
+ * metadata call of the store (docs/performance.md).
  */
-export async function openMessageFile(
+export function openMessageFile(
   file: string | Buffer,
   expect?: { readonly dev: number; readonly ino: number },
-): Promise<{ handle: FileHandle; stats: Stats } | undefined> {
-  let handle: FileHandle;
+): { fd: number; stats: Stats } | undefined {
+  let fd: number;
   try {
-    handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (error) {
     // ELOOP: the last component is a symbolic link.
     if ((error as NodeJS.ErrnoException).code === "ELOOP") return undefined;
     throw error;
   }
-  const stats = await handle.stat().catch(async (error: unknown) => {
-    await handle.close();
+  let stats: Stats;
+  try {
+    stats = fstatSync(fd);
+  } catch (error) {
+    closeSync(fd);
     throw error;
-  });
+  }
   if (!stats.isFile() || (expect !== undefined && !sameFile(stats, expect))) {
-    await handle.close();
+    closeSync(fd);
     return undefined;
   }
-  return { handle, stats };
+  return { fd, stats };
 }
 
 /** True when both name the same file: same device and inode. */

@@ -1,5 +1,13 @@
-import { constants } from "node:fs";
-import { type FileHandle, lstat, open, realpath, stat } from "node:fs/promises";
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  lstatSync,
+  openSync,
+  realpathSync,
+  type Stats,
+  statSync,
+} from "node:fs";
 import path from "node:path";
 import { StoreError } from "@apop/core";
 import { errnoCode, toStoreError } from "./to-store-error.ts";
@@ -15,7 +23,8 @@ const PROC_FD = "/proc/self/fd";
 interface Pinned {
   /** The path as named: `<real maildir>` or `<real maildir>/<folder>`. */
   readonly named: string;
-  readonly handle: FileHandle;
+  /** The open directory (`O_DIRECTORY`). */
+  readonly fd: number;
   readonly dev: number;
   readonly ino: number;
 }
@@ -28,7 +37,7 @@ interface Seen {
 }
 
 /** Whether `/proc/self/fd` works in this process; asked once (it does not change). */
-let procAnswer: Promise<boolean> | undefined;
+let procAnswer: boolean | undefined;
 
 /**
  * The Maildir directory and its `cur/`, `new/` and `tmp/`, checked at login and pinned while
@@ -53,10 +62,18 @@ let procAnswer: Promise<boolean> | undefined;
  * folder swapped for a link cannot make it serve another file. Elsewhere (no `/proc`) the
  * store uses the real path and `verify` compares device and inode before each unlink; a swap
  * in the instant between that check and the call remains possible there (`docs/security.md`).
+ *
+ * Every call here is synchronous, like all the store's metadata calls (docs/performance.md).
  */
 export class MaildirFolders {
-  readonly #maildir: Seen;
-  readonly #folders: ReadonlyMap<MaildirFolder, Seen>;
+  /** The Maildir's real path. */
+  readonly #real: string;
+  /**
+   * Device and inode seen at login: of the Maildir, then of each of `FOLDERS` in order. Only
+   * numbers are kept, not an object and a path per folder (the paths are derived from
+   * `#real`): an idle session holds this for as long as it stays logged in.
+   */
+  readonly #ids: readonly number[];
   readonly #viaProc: boolean;
   #pinned: { maildir: Pinned; folders: Map<MaildirFolder, Pinned> } | undefined;
 
@@ -65,8 +82,13 @@ export class MaildirFolders {
     folders: Map<MaildirFolder, Pinned>;
     viaProc: boolean;
   }) {
-    this.#maildir = seen(options.maildir);
-    this.#folders = new Map([...options.folders].map(([name, pinned]) => [name, seen(pinned)]));
+    this.#real = options.maildir.named;
+    const ids = [options.maildir.dev, options.maildir.ino];
+    for (const name of FOLDERS) {
+      const pinned = options.folders.get(name) as Pinned;
+      ids.push(pinned.dev, pinned.ino);
+    }
+    this.#ids = ids;
     this.#viaProc = options.viaProc;
     this.#pinned = { maildir: options.maildir, folders: options.folders };
   }
@@ -77,15 +99,18 @@ export class MaildirFolders {
    * directory. The folders stay pinned until `close`.
    */
   static async open(options: { maildir: string }): Promise<MaildirFolders> {
-    const real = await realpath(options.maildir);
-    const maildir = await pin({ named: real, label: "the Maildir" });
+    // `.native`: realpath(3), as the promise API has it, not Node's own walk of lstat calls.
+    const real = realpathSync.native(options.maildir);
+    const maildir = pin({ named: real, label: "the Maildir" });
     procAnswer ??= procWorks(maildir);
-    const viaProc = await procAnswer;
-    const folders = await pinFolders({ maildir, viaProc, real }).catch(async (error: unknown) => {
-      await maildir.handle.close().catch(() => undefined);
+    let folders: Map<MaildirFolder, Pinned>;
+    try {
+      folders = pinFolders({ maildir, viaProc: procAnswer, real });
+    } catch (error) {
+      closeQuietly(maildir.fd);
       throw error;
-    });
-    return new MaildirFolders({ maildir, folders, viaProc });
+    }
+    return new MaildirFolders({ maildir, folders, viaProc: procAnswer });
   }
 
   /**
@@ -97,26 +122,26 @@ export class MaildirFolders {
     if (this.#pinned !== undefined) return;
     const replaced = (cause?: unknown): StoreError =>
       new StoreError({ code: "sys-temp", message: "the Maildir was replaced since login", cause });
-    const maildir = await pin({ named: this.#maildir.named, label: "the Maildir" }).catch(
-      (error: unknown) => {
-        throw replaced(error);
-      },
-    );
-    if (!sameDirectory(maildir, this.#maildir)) {
-      await maildir.handle.close();
+    let maildir: Pinned;
+    try {
+      maildir = pin({ named: this.#real, label: "the Maildir" });
+    } catch (error) {
+      throw replaced(error);
+    }
+    if (!sameDirectory(maildir, this.#seen(undefined))) {
+      closeQuietly(maildir.fd);
       throw replaced();
     }
-    const folders = await pinFolders({
-      maildir,
-      viaProc: this.#viaProc,
-      real: this.#maildir.named,
-    }).catch(async (error: unknown) => {
-      await maildir.handle.close().catch(() => undefined);
+    let folders: Map<MaildirFolder, Pinned>;
+    try {
+      folders = pinFolders({ maildir, viaProc: this.#viaProc, real: this.#real });
+    } catch (error) {
+      closeQuietly(maildir.fd);
       throw replaced(error);
-    });
+    }
     this.#pinned = { maildir, folders };
     for (const [name, pinned] of folders) {
-      if (!sameDirectory(pinned, this.#folders.get(name) as Seen)) {
+      if (!sameDirectory(pinned, this.#seen(name))) {
         await this.close();
         throw replaced();
       }
@@ -125,13 +150,13 @@ export class MaildirFolders {
 
   /** The Maildir's real path, as resolved at login (reached by name, not by descriptor). */
   get realPath(): string {
-    return this.#maildir.named;
+    return this.#real;
   }
 
   /** The path to reach the Maildir directory itself by (for the lock and the caches). */
   get maildir(): string {
     const pinned = this.#pinned?.maildir;
-    return this.#viaProc && pinned !== undefined ? procPath(pinned) : this.#maildir.named;
+    return this.#viaProc && pinned !== undefined ? procPath(pinned) : this.#real;
   }
 
   /**
@@ -140,9 +165,7 @@ export class MaildirFolders {
    */
   path(folder: MaildirFolder): string {
     const pinned = this.#pinned?.folders.get(folder);
-    return this.#viaProc && pinned !== undefined
-      ? procPath(pinned)
-      : (this.#folders.get(folder) as Seen).named;
+    return this.#viaProc && pinned !== undefined ? procPath(pinned) : this.#seen(folder).named;
   }
 
   /**
@@ -151,8 +174,8 @@ export class MaildirFolders {
    * swapped since login, so nothing is deleted.
    */
   async verify(folder: MaildirFolder): Promise<void> {
-    for (const recorded of [this.#maildir, this.#folders.get(folder) as Seen]) {
-      const now = await lstat(recorded.named).catch(() => undefined);
+    for (const recorded of [this.#seen(undefined), this.#seen(folder)]) {
+      const now = lstatOrUndefined(recorded.named);
       if (now?.isDirectory() !== true || !sameDirectory(now, recorded)) {
         throw new StoreError({
           code: "sys-temp",
@@ -162,18 +185,24 @@ export class MaildirFolders {
     }
   }
 
+  /** The Maildir (`undefined`) or one of its folders as seen at login. */
+  #seen(folder: MaildirFolder | undefined): Seen {
+    const at = folder === undefined ? 0 : 2 + 2 * FOLDERS.indexOf(folder);
+    return {
+      named: folder === undefined ? this.#real : path.join(this.#real, folder),
+      dev: this.#ids[at] as number,
+      ino: this.#ids[at + 1] as number,
+    };
+  }
+
   /** Closes the descriptors (`pin` opens them again). Idempotent; never throws. */
   async close(): Promise<void> {
     const pinned = this.#pinned;
     this.#pinned = undefined;
     if (pinned === undefined) return;
-    const all = [pinned.maildir, ...pinned.folders.values()];
-    await Promise.all(all.map((p) => p.handle.close().catch(() => undefined)));
+    closeQuietly(pinned.maildir.fd);
+    for (const folder of pinned.folders.values()) closeQuietly(folder.fd);
   }
-}
-
-function seen(pinned: Pinned): Seen {
-  return { named: pinned.named, dev: pinned.dev, ino: pinned.ino };
 }
 
 function sameDirectory(a: { dev: number; ino: number }, b: { dev: number; ino: number }) {
@@ -181,35 +210,51 @@ function sameDirectory(a: { dev: number; ino: number }, b: { dev: number; ino: n
 }
 
 /** Pins `cur/`, `new/` and `tmp/` of the pinned Maildir (through it, on Linux). */
-async function pinFolders(options: {
+function pinFolders(options: {
   maildir: Pinned;
   viaProc: boolean;
   real: string;
-}): Promise<Map<MaildirFolder, Pinned>> {
+}): Map<MaildirFolder, Pinned> {
   const { maildir, viaProc, real } = options;
   const folders = new Map<MaildirFolder, Pinned>();
   try {
     for (const name of FOLDERS) {
       // Opened through the pinned Maildir, so each is a child of that very directory.
       const access = viaProc ? `${procPath(maildir)}/${name}` : path.join(real, name);
-      folders.set(name, await pin({ named: path.join(real, name), access, label: `${name}/` }));
+      folders.set(name, pin({ named: path.join(real, name), access, label: `${name}/` }));
     }
     return folders;
   } catch (error) {
-    await Promise.all([...folders.values()].map((p) => p.handle.close().catch(() => undefined)));
+    for (const pinned of folders.values()) closeQuietly(pinned.fd);
     throw error;
   }
 }
 
 function procPath(pinned: Pinned): string {
-  return `${PROC_FD}/${pinned.handle.fd}`;
+  return `${PROC_FD}/${pinned.fd}`;
 }
 
-async function pin(options: { named: string; access?: string; label: string }): Promise<Pinned> {
-  const { named, label } = options;
-  let handle: FileHandle;
+function lstatOrUndefined(file: string): Stats | undefined {
   try {
-    handle = await open(
+    return lstatSync(file);
+  } catch {
+    return undefined;
+  }
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // already closed: nothing held
+  }
+}
+
+function pin(options: { named: string; access?: string; label: string }): Pinned {
+  const { named, label } = options;
+  let fd: number;
+  try {
+    fd = openSync(
       options.access ?? named,
       constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW,
     );
@@ -218,7 +263,7 @@ async function pin(options: { named: string; access?: string; label: string }): 
     // With O_DIRECTORY, Linux answers ENOTDIR for a link too: lstat tells them apart.
     const link =
       (code === "ELOOP" || code === "ENOTDIR") &&
-      (await lstat(options.access ?? named).catch(() => undefined))?.isSymbolicLink() === true;
+      lstatOrUndefined(options.access ?? named)?.isSymbolicLink() === true;
     const why = link
       ? `${label} is a symbolic link`
       : code === "ELOOP" || code === "ENOTDIR"
@@ -229,12 +274,22 @@ async function pin(options: { named: string; access?: string; label: string }): 
     if (why === undefined) throw toStoreError({ error, message: `cannot open ${label}` });
     throw new StoreError({ code: "sys-perm", message: `not a Maildir: ${why}`, cause: error });
   }
-  const stats = await handle.stat();
-  return { named, handle, dev: stats.dev, ino: stats.ino };
+  try {
+    const stats = fstatSync(fd);
+    return { named, fd, dev: stats.dev, ino: stats.ino };
+  } catch (error) {
+    closeQuietly(fd);
+    throw error;
+  }
 }
 
 /** True when `/proc/self/fd/<fd>` reaches the pinned directory (Linux with /proc mounted). */
-async function procWorks(pinned: Pinned): Promise<boolean> {
-  const seen = await stat(`${PROC_FD}/${pinned.handle.fd}`).catch(() => undefined);
+function procWorks(pinned: Pinned): boolean {
+  let seen: Stats | undefined;
+  try {
+    seen = statSync(`${PROC_FD}/${pinned.fd}`);
+  } catch {
+    return false;
+  }
   return seen?.isDirectory() === true && seen.dev === pinned.dev && seen.ino === pinned.ino;
 }

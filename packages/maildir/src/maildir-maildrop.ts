@@ -1,11 +1,11 @@
-import type { FileHandle } from "node:fs/promises";
-import { lstat, unlink } from "node:fs/promises";
+import { closeSync, lstatSync, readSync, unlinkSync } from "node:fs";
 import { LocalProtocolError, type Maildrop, type MessageInfo, StoreError } from "@apop/core";
 import { filePath, listNames, openMessageFile, sameFile } from "./file-names.ts";
 import { readLastLogin, writeLastLogin } from "./last-login.ts";
 import type { MaildirFolders } from "./maildir-folders.ts";
 import type { MaildropLock } from "./maildrop-lock.ts";
 import { parseMaildirName } from "./parse-maildir-name.ts";
+import { readAt } from "./read-at.ts";
 import { entryPath, type MaildirEntry } from "./scan-maildir.ts";
 import { errnoCode, toStoreError } from "./to-store-error.ts";
 
@@ -15,6 +15,16 @@ import { errnoCode, toStoreError } from "./to-store-error.ts";
  * 160), small enough that a session holds little memory for it.
  */
 const MESSAGE_CHUNK_OCTETS = 256 * 1024;
+
+/**
+ * A message up to this size is read in one synchronous call, like the store's metadata
+ * (docs/performance.md): from the page cache that is a copy of a few microseconds, where a
+ * thread-pool round trip costs more than the read itself. Larger ones stream (`#stream`).
+ */
+const SYNC_READ_OCTETS = 64 * 1024;
+
+/** What a maildrop keeps of each listed message file. */
+type HeldEntry = Pick<MaildirEntry, "dir" | "fileName" | "uniqueName" | "dev" | "ino">;
 
 /**
  * An open, locked Maildir: the snapshot taken at `open`, reads that stream, and the deletes
@@ -32,7 +42,7 @@ const MESSAGE_CHUNK_OCTETS = 256 * 1024;
 export class MaildirMaildrop implements Maildrop {
   readonly messages: readonly MessageInfo[];
   readonly #folders: MaildirFolders;
-  readonly #entries: MaildirEntry[];
+  readonly #entries: HeldEntry[];
   readonly #lock: MaildropLock;
   #open = true;
 
@@ -43,7 +53,14 @@ export class MaildirMaildrop implements Maildrop {
     lock: MaildropLock;
   }) {
     this.#folders = options.folders;
-    this.#entries = [...options.entries];
+    // Only what reads and deletes need: an idle session holds this for every message.
+    this.#entries = options.entries.map(({ dir, fileName, uniqueName, dev, ino }) => ({
+      dir,
+      fileName,
+      uniqueName,
+      dev,
+      ino,
+    }));
     this.messages = options.messages;
     this.#lock = options.lock;
   }
@@ -87,17 +104,24 @@ export class MaildirMaildrop implements Maildrop {
    * would only answer "end of file" (one call of four for a small message).
    */
   async *#stream(index: number): AsyncGenerator<Uint8Array> {
-    const { handle, size } = await this.#openMessage(index);
-    const readChunk = (offset: number): Promise<Uint8Array> => {
-      const length = Math.min(MESSAGE_CHUNK_OCTETS, size - offset);
-      if (length <= 0) return Promise.resolve(new Uint8Array(0));
-      const buffer = new Uint8Array(length);
-      return handle
-        .read(buffer, 0, length, offset)
-        .then(({ bytesRead }) => buffer.subarray(0, bytesRead));
-    };
-    let ahead: Promise<Uint8Array> | undefined = readChunk(0);
+    const { fd, size } = this.#openMessage(index);
+    let ahead: Promise<Uint8Array> | undefined;
     try {
+      if (size <= SYNC_READ_OCTETS) {
+        const buffer = new Uint8Array(size);
+        const bytesRead = size === 0 ? 0 : readSync(fd, buffer, 0, size, 0);
+        if (bytesRead > 0) yield buffer.subarray(0, bytesRead);
+        return;
+      }
+      const readChunk = async (offset: number): Promise<Uint8Array> => {
+        const length = Math.min(MESSAGE_CHUNK_OCTETS, size - offset);
+        if (length <= 0) return new Uint8Array(0);
+        // Not zero-filled: the read overwrites it, and only what it read is handed out.
+        const buffer = Buffer.allocUnsafe(length);
+        const bytesRead = await readAt({ fd, buffer, length, position: offset });
+        return buffer.subarray(0, bytesRead);
+      };
+      ahead = readChunk(0);
       let offset = 0;
       while (ahead !== undefined) {
         const chunk: Uint8Array = await ahead;
@@ -113,28 +137,33 @@ export class MaildirMaildrop implements Maildrop {
     } finally {
       // A read still in flight (the reader stopped early) must end before the close.
       await ahead?.catch(() => undefined);
-      await handle.close().catch(() => undefined);
+      closeSync(fd);
     }
   }
 
-  async #openMessage(index: number): Promise<{ handle: FileHandle; size: number }> {
+  #openMessage(index: number): { fd: number; size: number } {
     const entry = this.#entry(index);
     try {
       // Not the listed regular file any more (a symlink, a FIFO or another file put in its
       // place, or a folder swapped for a link: no file elsewhere has the listed device and
       // inode): treated as vanished.
-      const opened = await openMessageFile(entryPath({ folders: this.#folders, entry }), entry);
-      if (opened !== undefined) return { handle: opened.handle, size: opened.stats.size };
+      const opened = openMessageFile(entryPath({ folders: this.#folders, entry }), entry);
+      if (opened !== undefined) return { fd: opened.fd, size: opened.stats.size };
     } catch (error) {
       if (errnoCode(error) !== "ENOENT") {
         throw toStoreError({ error, message: `cannot open message ${index + 1}` });
       }
     }
-    const moved = await this.#relocate(index).catch(() => undefined);
+    let moved: string | Buffer | undefined;
+    try {
+      moved = this.#relocate(index);
+    } catch {
+      moved = undefined;
+    }
     if (moved !== undefined) {
       try {
-        const opened = await openMessageFile(moved, entry);
-        if (opened !== undefined) return { handle: opened.handle, size: opened.stats.size };
+        const opened = openMessageFile(moved, entry);
+        if (opened !== undefined) return { fd: opened.fd, size: opened.stats.size };
       } catch {
         // Gone again, or not the message that was listed: vanished.
       }
@@ -198,15 +227,15 @@ export class MaildirMaildrop implements Maildrop {
     try {
       await this.#folders.verify(entry.dir);
       const file = entryPath({ folders: this.#folders, entry });
-      if (await this.#unlinkIfListed(file, entry)) return undefined;
+      if (this.#unlinkIfListed(file, entry)) return undefined;
     } catch (error) {
       if (errnoCode(error) !== "ENOENT") return error;
     }
     try {
-      const moved = await this.#relocate(index);
+      const moved = this.#relocate(index);
       if (moved !== undefined) {
         await this.#folders.verify(this.#entry(index).dir);
-        await this.#unlinkIfListed(moved, entry);
+        this.#unlinkIfListed(moved, entry);
       }
       return undefined;
     } catch (error) {
@@ -215,9 +244,9 @@ export class MaildirMaildrop implements Maildrop {
   }
 
   /** Unlinks `file` if it is the listed message; false (nothing done) when it is another. */
-  async #unlinkIfListed(file: string | Buffer, entry: MaildirEntry): Promise<boolean> {
-    if (!sameFile(await lstat(file), entry)) return false;
-    await unlink(file);
+  #unlinkIfListed(file: string | Buffer, entry: HeldEntry): boolean {
+    if (!sameFile(lstatSync(file), entry)) return false;
+    unlinkSync(file);
     return true;
   }
 
@@ -225,17 +254,20 @@ export class MaildirMaildrop implements Maildrop {
    * Finds the current file of message `index` by its unique name in `cur/`, then `new/`,
    * skipping the files of the other messages of the snapshot (so duplicates stay apart).
    */
-  async #relocate(index: number): Promise<string | Buffer | undefined> {
+  #relocate(index: number): string | Buffer | undefined {
     const entry = this.#entry(index);
     const others = new Set(
       this.#entries.filter((_, i) => i !== index).map((e) => `${e.dir}/${e.fileName}`),
     );
     for (const dir of ["cur", "new"] as const) {
       const folder = this.#folders.path(dir);
-      const names = await listNames(folder).catch((error: unknown) => {
-        if (errnoCode(error) === "ENOENT") return [];
-        throw error;
-      });
+      let names: string[];
+      try {
+        names = listNames(folder);
+      } catch (error) {
+        if (errnoCode(error) !== "ENOENT") throw error;
+        names = [];
+      }
       for (const name of names) {
         if (
           parseMaildirName(name).uniqueName === entry.uniqueName &&
@@ -249,7 +281,7 @@ export class MaildirMaildrop implements Maildrop {
     return undefined;
   }
 
-  #entry(index: number): MaildirEntry {
+  #entry(index: number): HeldEntry {
     const entry = Number.isInteger(index) ? this.#entries[index] : undefined;
     if (entry === undefined) {
       throw new LocalProtocolError({

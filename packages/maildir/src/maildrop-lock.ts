@@ -43,6 +43,10 @@
  * and releases just as a third process creates a new lock; then the taker may move that new
  * lock, links it back at once, and in the worst case its holder finds out, see `isHeld`.
  *
+ * Every file call here is synchronous, as all the store's metadata calls
+ * (docs/performance.md): a login takes and a logout releases the lock in microseconds, with
+ * no thread-pool round trip per call.
+ *
  * `isHeld()` reads `apop.lock` and compares its device, inode and content (which holds the
  * random token) with the ones recorded at creation: with no descriptor open, a freed inode
  * may be reused by the next lock, so the inode alone proves nothing. The Maildir store
@@ -51,16 +55,27 @@
  * this lock; it never throws (a lock file left behind turns stale by rule 1).
  */
 import { randomUUID } from "node:crypto";
-import { type FileHandle, link, open, rename, rm, stat, utimes, writeFile } from "node:fs/promises";
+import {
+  closeSync,
+  fstatSync,
+  linkSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  utimesSync,
+  writeSync,
+} from "node:fs";
 import path from "node:path";
 import { isProcessAlive } from "@apop/cli-kit";
 import { StoreError } from "@apop/core";
+import { LockRefresher, type RefreshedLock } from "./lock-refresher.ts";
 import {
   currentProcessIdentity,
   linuxProcessStart,
   type ProcessIdentity,
   sameProcessStart,
 } from "./process-identity.ts";
+import { removeFile } from "./remove-file.ts";
 import { errnoCode } from "./to-store-error.ts";
 
 /** The lock file inside the Maildir. */
@@ -128,7 +143,7 @@ export async function acquireMaildropLock(
      * The Maildir by the path the held lock is later checked, refreshed and released through
      * (default `maildir`). When `maildir` is reached through a descriptor that is closed after
      * login (`/proc/self/fd/N`), this must be its real path: the descriptor number may belong
-     * to another session's folder by then.
+     * to another session's folder by then. Absolute and normalized (a real path).
      */
     readonly heldMaildir?: string;
   } & MaildropLockTimings,
@@ -151,15 +166,20 @@ export async function acquireMaildropLock(
   // Rounds: create; clear a dead break file; break the stale lock; create. Losing a race
   // after that means someone else holds a live lock.
   for (let round = 0; round < 4; round++) {
-    const created = await createLockFile({ file, tmp, token, content });
+    const created = createLockFile({ file, tmp, token, content });
     if (created !== undefined) {
-      const held = path.join(options.heldMaildir ?? options.maildir, LOCK_FILE);
+      // Built in one step from the real path (already absolute and normalized) when there is
+      // one: `path.join` leaves a rope of many string nodes, held as long as the lock.
+      const held =
+        options.heldMaildir === undefined
+          ? path.join(options.maildir, LOCK_FILE)
+          : `${options.heldMaildir}${path.sep}${LOCK_FILE}`;
       return new HeldLock({ file: held, identity: created, content, refreshMs, tookOverFrom });
     }
-    const found = await inspectLock(file);
+    const found = inspectLockNow(file);
     if (found === undefined) continue;
     if (judge(found, me, staleAfterMs) === "in-use") break;
-    if ((await breakStaleLock(context, found)) === "in-use") break;
+    if (breakStaleLock(context, found) === "in-use") break;
     const owner = parseOwner(found.content);
     if (owner !== undefined && owner.machine === me.machine && owner.host !== undefined) {
       tookOverFrom = `${owner.pid}:${owner.host}`;
@@ -183,28 +203,33 @@ interface Context {
  * create one) or a dead break file was cleared, "in-use" when someone else is breaking it or
  * the lock is no longer the one judged stale.
  */
-async function breakStaleLock(context: Context, found: FoundLock): Promise<"retry" | "in-use"> {
+function breakStaleLock(context: Context, found: FoundLock): "retry" | "in-use" {
   const { file, tmp, me, token, content, staleAfterMs } = context;
   const breakFile = `${file}.break`;
-  const mine = await createLockFile({ file: breakFile, tmp, token, content });
+  const mine = createLockFile({ file: breakFile, tmp, token, content });
   if (mine === undefined) {
     // Another taker holds it: in-use, unless it died in those few milliseconds.
-    const other = await inspectLock(breakFile);
+    const other = inspectLockNow(breakFile);
     if (other === undefined) return "retry";
     if (judge(other, me, staleAfterMs) === "in-use") return "in-use";
-    return (await removeIfSame({ file: breakFile, tmp, found: other })) ? "retry" : "in-use";
+    return removeIfSameNow({ file: breakFile, tmp, found: other }) ? "retry" : "in-use";
   }
   try {
     // Under the break file nobody else removes or replaces a lock; a new one can only appear
     // where there is none. So the lock is still `found`, or gone, or a new live one.
-    const now = await inspectLock(file);
+    const now = inspectLockNow(file);
     if (now === undefined) return "retry";
     if (!sameLock(now, found)) return "in-use";
-    return (await removeIfSame({ file, tmp, found })) ? "retry" : "in-use";
+    return removeIfSameNow({ file, tmp, found }) ? "retry" : "in-use";
   } finally {
-    const still = await inspectLock(breakFile).catch(() => undefined);
+    let still: FoundLock | undefined;
+    try {
+      still = inspectLockNow(breakFile);
+    } catch {
+      still = undefined;
+    }
     if (still?.ino === mine.ino && still.dev === mine.dev && still.content === content) {
-      await rm(breakFile, { force: true });
+      removeFile(breakFile);
     }
   }
 }
@@ -228,20 +253,19 @@ interface FileIdentity {
  * answers `undefined` if it exists. Answers the new file's device and inode; no descriptor
  * stays open.
  */
-async function createLockFile(options: {
+function createLockFile(options: {
   file: string;
   tmp: string;
   token: string;
   content: string;
-}): Promise<FileIdentity | undefined> {
+}): FileIdentity | undefined {
   const { file, content } = options;
   const temporary = path.join(options.tmp, `${path.basename(file)}.${options.token}`);
-  await writeFile(temporary, content, { flag: "wx", mode: 0o600 });
+  // A hard link is the same inode: what `temporary` is, `file` will be.
+  const identity = writeNewFile(temporary, content);
   try {
-    await link(temporary, file);
-    // A hard link is the same inode: what `temporary` is, `file` is now.
-    const { ino, dev } = await stat(temporary);
-    return { ino, dev };
+    linkSync(temporary, file);
+    return identity;
   } catch (error) {
     if (errnoCode(error) === "EEXIST") return undefined;
     if (!["EPERM", "ENOTSUP", "EOPNOTSUPP", "ENOSYS", "EXDEV"].includes(errnoCode(error) ?? "")) {
@@ -249,28 +273,29 @@ async function createLockFile(options: {
     }
     return createWithoutLink({ file, content });
   } finally {
-    await rm(temporary, { force: true });
+    removeFile(temporary);
   }
 }
 
 /** For file systems without hard links: `wx` creation, content written just after. */
-async function createWithoutLink(options: {
-  file: string;
-  content: string;
-}): Promise<FileIdentity | undefined> {
-  let handle: FileHandle;
+function createWithoutLink(options: { file: string; content: string }): FileIdentity | undefined {
   try {
-    handle = await open(options.file, "wx", 0o600);
+    return writeNewFile(options.file, options.content);
   } catch (error) {
     if (errnoCode(error) === "EEXIST") return undefined;
     throw error;
   }
+}
+
+/** Creates `file` (`wx`, mode 0600) holding `content`; answers its device and inode. */
+function writeNewFile(file: string, content: string): FileIdentity {
+  const fd = openSync(file, "wx", 0o600);
   try {
-    await handle.writeFile(options.content);
-    const { ino, dev } = await handle.stat();
+    writeSync(fd, content);
+    const { ino, dev } = fstatSync(fd);
     return { ino, dev };
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
 
@@ -279,19 +304,23 @@ async function createWithoutLink(options: {
  * there is none. Exported for tests, like `removeIfSame`.
  */
 export async function inspectLock(file: string): Promise<FoundLock | undefined> {
-  let handle: FileHandle;
+  return inspectLockNow(file);
+}
+
+function inspectLockNow(file: string): FoundLock | undefined {
+  let fd: number;
   try {
-    handle = await open(file, "r");
+    fd = openSync(file, "r");
   } catch (error) {
     if (errnoCode(error) === "ENOENT") return undefined;
     throw error;
   }
   try {
-    const stats = await handle.stat();
-    const content = await handle.readFile("utf8");
+    const stats = fstatSync(fd);
+    const content = readFileSync(fd, "utf8");
     return { content, ino: stats.ino, dev: stats.dev, mtimeMs: stats.mtimeMs };
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
 
@@ -347,78 +376,39 @@ export async function removeIfSame(options: {
   tmp: string;
   found: FoundLock;
 }): Promise<boolean> {
+  return removeIfSameNow(options);
+}
+
+function removeIfSameNow(options: { file: string; tmp: string; found: FoundLock }): boolean {
   const { file, tmp, found } = options;
   const moved = path.join(tmp, `${path.basename(file)}.stale.${randomUUID()}`);
   try {
-    await rename(file, moved);
+    renameSync(file, moved);
   } catch (error) {
     if (errnoCode(error) === "ENOENT") return true;
     throw error;
   }
-  const what = await inspectLock(moved);
+  const what = inspectLockNow(moved);
   if (what !== undefined && sameLock(what, found)) {
-    await rm(moved, { force: true });
+    removeFile(moved);
     return true;
   }
-  await link(moved, file).catch(() => undefined);
-  await rm(moved, { force: true });
+  try {
+    linkSync(moved, file);
+  } catch {
+    // a new lock is there already: ours stays moved away
+  }
+  removeFile(moved);
   return false;
 }
 
-/**
- * Refreshes the mtime of every held lock of this process, one timer per `refreshMs` for all
- * of them (not one per session: 10,000 idle sessions would be 10,000 timers). The timer does
- * not keep the process alive and stops when no lock is left.
- */
-class LockRefresher {
-  static readonly #byPeriod = new Map<number, LockRefresher>();
-  readonly #locks = new Set<HeldLock>();
-  readonly #timer: ReturnType<typeof setInterval>;
-  readonly #period: number;
-
-  private constructor(period: number) {
-    this.#period = period;
-    this.#timer = setInterval(() => void this.#tick(), period);
-    this.#timer.unref();
-  }
-
-  static add(lock: HeldLock, period: number): void {
-    let refresher = LockRefresher.#byPeriod.get(period);
-    if (refresher === undefined) {
-      refresher = new LockRefresher(period);
-      LockRefresher.#byPeriod.set(period, refresher);
-    }
-    refresher.#locks.add(lock);
-  }
-
-  static remove(lock: HeldLock, period: number): void {
-    const refresher = LockRefresher.#byPeriod.get(period);
-    if (refresher === undefined) return;
-    refresher.#locks.delete(lock);
-    if (refresher.#locks.size === 0) {
-      clearInterval(refresher.#timer);
-      LockRefresher.#byPeriod.delete(period);
-    }
-  }
-
-  async #tick(): Promise<void> {
-    const now = new Date();
-    await Promise.all(
-      [...this.#locks].map(async (lock) => {
-        if (!(await lock.refresh(now))) LockRefresher.remove(lock, this.#period);
-      }),
-    );
-  }
-}
-
-class HeldLock implements MaildropLock {
+class HeldLock implements MaildropLock, RefreshedLock {
   readonly file: string;
   readonly tookOverFrom: string | undefined;
   readonly #identity: FileIdentity;
   readonly #content: string;
   readonly #refreshMs: number;
   #released = false;
-  #releasing: Promise<void> | undefined;
 
   constructor(options: {
     file: string;
@@ -436,8 +426,17 @@ class HeldLock implements MaildropLock {
   }
 
   async isHeld(): Promise<boolean> {
+    return this.#heldNow();
+  }
+
+  #heldNow(): boolean {
     if (this.#released) return false;
-    const found = await inspectLock(this.file).catch(() => undefined);
+    let found: FoundLock | undefined;
+    try {
+      found = inspectLockNow(this.file);
+    } catch {
+      return false;
+    }
     return (
       found !== undefined &&
       found.ino === this.#identity.ino &&
@@ -446,15 +445,12 @@ class HeldLock implements MaildropLock {
     );
   }
 
-  release(): Promise<void> {
-    this.#releasing ??= this.#release();
-    return this.#releasing;
-  }
-
-  async #release(): Promise<void> {
+  /** Idempotent: the work is done (synchronously) by the first call. */
+  async release(): Promise<void> {
+    if (this.#released) return;
     LockRefresher.remove(this, this.#refreshMs);
     try {
-      if (await this.isHeld()) await rm(this.file, { force: true });
+      if (this.#heldNow()) removeFile(this.file);
     } catch {
       // Left behind, the file turns stale and is taken over (rule 1).
     } finally {
@@ -471,8 +467,8 @@ class HeldLock implements MaildropLock {
    */
   async refresh(now: Date): Promise<boolean> {
     try {
-      if (!(await this.isHeld())) return false;
-      await utimes(this.file, now, now);
+      if (!this.#heldNow()) return false;
+      utimesSync(this.file, now, now);
     } catch {
       // next tick
     }

@@ -1,7 +1,7 @@
-import { lstat } from "node:fs/promises";
+import { lstatSync } from "node:fs";
+import { setImmediate as nextTurn } from "node:timers/promises";
 import { filePath, listNames } from "./file-names.ts";
 import type { MaildirFolders } from "./maildir-folders.ts";
-import { mapLimit } from "./map-limit.ts";
 import { type MaildirName, parseMaildirName } from "./parse-maildir-name.ts";
 import { errnoCode } from "./to-store-error.ts";
 
@@ -15,8 +15,11 @@ export interface MaildirEntry extends MaildirName {
   readonly ino: number;
 }
 
-/** How many `stat` calls run at once. */
-const STAT_CONCURRENCY = 32;
+/**
+ * How many synchronous `lstat` calls run before the scan lets other sessions have the event
+ * loop: a few milliseconds of work at most, however large the Maildir.
+ */
+const STAT_SLICE = 512;
 
 /**
  * Lists the messages of a Maildir, through its pinned folders (`MaildirFolders`): the regular files of `new/` and `cur/`, without dot-files
@@ -37,14 +40,11 @@ export async function scanMaildir(options: { folders: MaildirFolders }): Promise
     ...(await scanDir(options.folders, "cur")),
   ];
   const inCur = new Set(entries.filter((e) => e.dir === "cur").map((e) => e.uniqueName));
-  const checked = await mapLimit({
-    items: entries,
-    limit: STAT_CONCURRENCY,
-    fn: async (entry) =>
-      entry.dir === "new" && inCur.has(entry.uniqueName)
-        ? await statEntry(entry, entryPath({ folders: options.folders, entry }))
-        : entry,
-  });
+  const checked = entries.map((entry) =>
+    entry.dir === "new" && inCur.has(entry.uniqueName)
+      ? statEntry(entry, entryPath({ folders: options.folders, entry }))
+      : entry,
+  );
   return checked.filter((entry) => entry !== undefined).sort(compareEntries);
 }
 
@@ -62,22 +62,25 @@ export function entryPath(options: {
 
 async function scanDir(folders: MaildirFolders, dir: "new" | "cur"): Promise<MaildirEntry[]> {
   const folder = folders.path(dir);
-  const names = (await listNames(folder)).filter((name) => !name.startsWith("."));
-  const entries = await mapLimit({
-    items: names,
-    limit: STAT_CONCURRENCY,
-    fn: (name) => statEntry({ ...parseMaildirName(name), dir }, filePath(folder, name)),
-  });
-  return entries.filter((entry) => entry !== undefined);
+  const names = listNames(folder).filter((name) => !name.startsWith("."));
+  const entries: MaildirEntry[] = [];
+  for (let i = 0; i < names.length; i++) {
+    if (i > 0 && i % STAT_SLICE === 0) await nextTurn();
+    const name = names[i] as string;
+    const entry = statEntry({ ...parseMaildirName(name), dir }, filePath(folder, name));
+    if (entry !== undefined) entries.push(entry);
+  }
+  return entries;
 }
 
-async function statEntry(
+function statEntry(
   entry: Omit<MaildirEntry, "diskSize" | "mtimeMs" | "dev" | "ino">,
   file: string | Buffer,
-): Promise<MaildirEntry | undefined> {
+): MaildirEntry | undefined {
   try {
-    // lstat: a symbolic link is skipped, whatever it points at.
-    const stats = await lstat(file);
+    // lstat: a symbolic link is skipped, whatever it points at. Synchronous, like every
+    // metadata call of the store (docs/performance.md).
+    const stats = lstatSync(file);
     if (!stats.isFile()) return undefined;
     return {
       ...entry,

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { readFile, rename, rm, writeFile } from "node:fs/promises";
+import { existsSync, readFileSync } from "node:fs";
+import { rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { hasEscapedBytes } from "./file-names.ts";
 
@@ -31,12 +32,18 @@ export function sizeCacheKey(entry: {
   return `${entry.diskSize}\t${entry.mtimeMs}\t${entry.uniqueName}`;
 }
 
-/** Reads the cache of one Maildir: key -> wire size. Missing or broken files read as empty. */
-export async function readSizeCache(options: { maildir: string }): Promise<Map<string, number>> {
+/**
+ * Reads the cache of one Maildir: key -> wire size. Missing or broken files read as empty.
+ * Synchronous, like every small read of the store at login (docs/performance.md).
+ */
+export function readSizeCache(options: { maildir: string }): Map<string, number> {
   const sizes = new Map<string, number>();
+  const file = path.join(options.maildir, SIZE_CACHE_FILE);
+  // Asked first: most Maildirs have none, and a failed read costs an error object.
+  if (!existsSync(file)) return sizes;
   let text: string;
   try {
-    text = await readFile(path.join(options.maildir, SIZE_CACHE_FILE), "utf8");
+    text = readFileSync(file, "utf8");
   } catch {
     return sizes;
   }

@@ -172,7 +172,7 @@ class NodePop3Server implements Pop3Server {
 
   #accept(socket: net.Socket, implicitTls: boolean): void {
     // Errors surface through 'close' and the transport; an unwatched 'error' would crash us.
-    socket.on("error", () => {});
+    socket.on("error", ignore);
     const { remoteAddress } = socket;
     if (this.#host.closing || remoteAddress === undefined) {
       socket.destroy();
@@ -234,46 +234,54 @@ class NodePop3Server implements Pop3Server {
     return admitted ?? this.#host.refuse(transport);
   }
 
-  async #serve(
+  #serve(
     connection: ServerHostConnection,
     socket: net.Socket,
     implicitTls: boolean,
     rest: Uint8Array | null,
   ): Promise<void> {
+    if (implicitTls) return this.#serveTls(connection, socket, rest);
+    const { clock, tlsHandshakeTimeoutMs } = this.#options;
+    const secureContext = this.#secureContext;
+    const transport = new NodeSocketTransport({
+      socket,
+      clock,
+      tlsHandshakeTimeoutMs,
+      // With a certificate the transport can upgrade, so core offers STLS (RFC 2595 section 4).
+      ...(secureContext === null ? {} : { startTls: { side: "server", secureContext } }),
+    });
+    // A socket read for a PROXY header was left paused for its next reader: this one.
+    socket.resume();
+    // Returned, not awaited: an idle session then holds one suspended async frame fewer.
+    return this.#serveOver(connection, transport);
+  }
+
+  async #serveTls(
+    connection: ServerHostConnection,
+    socket: net.Socket,
+    rest: Uint8Array | null,
+  ): Promise<void> {
     const { clock, tlsHandshakeTimeoutMs } = this.#options;
     const secureContext = this.#secureContext;
     let transport: NodeSocketTransport;
-    if (implicitTls) {
-      try {
-        const secured = await handshakeTls({
-          socket: rest === null ? socket : prependBytes(socket, rest),
-          side: "server",
-          secureContext: secureContext as NonNullable<typeof secureContext>,
-          timeoutMs: tlsHandshakeTimeoutMs,
-          clock,
-        });
-        transport = new NodeSocketTransport({
-          socket: secured,
-          secure: true,
-          side: "server",
-          clock,
-        });
-      } catch (error) {
-        this.#host.handshakeFailed(connection, (error as Error).message);
-        return;
-      }
-    } else {
-      transport = new NodeSocketTransport({
-        socket,
+    try {
+      const secured = await handshakeTls({
+        socket: rest === null ? socket : prependBytes(socket, rest),
+        side: "server",
+        secureContext: secureContext as NonNullable<typeof secureContext>,
+        timeoutMs: tlsHandshakeTimeoutMs,
         clock,
-        tlsHandshakeTimeoutMs,
-        // With a certificate the transport can upgrade, so core offers STLS (RFC 2595 section 4).
-        ...(secureContext === null ? {} : { startTls: { side: "server", secureContext } }),
       });
-      // A socket read for a PROXY header was left paused for its next reader: this one.
-      socket.resume();
+      transport = new NodeSocketTransport({ socket: secured, secure: true, side: "server", clock });
+    } catch (error) {
+      this.#host.handshakeFailed(connection, (error as Error).message);
+      return;
     }
-    await this.#host.serve(connection, {
+    await this.#serveOver(connection, transport);
+  }
+
+  #serveOver(connection: ServerHostConnection, transport: NodeSocketTransport): Promise<void> {
+    return this.#host.serve(connection, {
       transport,
       abort: () => transport.abort(),
       lastError: () => transport.lastError?.message ?? null,
@@ -281,6 +289,9 @@ class NodePop3Server implements Pop3Server {
     });
   }
 }
+
+/** One listener for every socket, not a closure per connection. */
+function ignore(): void {}
 
 function invalid(message: string): LocalProtocolError {
   return new LocalProtocolError({ code: "invalid-argument", message });

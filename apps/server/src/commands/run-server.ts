@@ -1,5 +1,5 @@
 import { CliError } from "@apop/cli-kit";
-import type { Authenticator, TokenValidator } from "@apop/core";
+import type { Authenticator, MailStore, TokenValidator } from "@apop/core";
 import { DEFAULT_SASL_SERVER_MECHANISMS } from "@apop/core/internal";
 import { createMaildirStore, dovecotUidlistSource } from "@apop/maildir";
 import { createPop3Server, type Pop3Server } from "@apop/node";
@@ -54,7 +54,9 @@ export async function runServer(options: {
       message: `${unavailable}; logins get -ERR [SYS/TEMP] until it answers`,
     });
   }
-  const metrics = createServerMetrics();
+  // Counted only where they can be read: without the admin listener nothing serves /metrics,
+  // and every event would feed counters (and a GC observer) for nobody.
+  const metrics = config.adminListen === undefined ? null : createServerMetrics();
   const tokenValidator =
     config.oauth === undefined ? undefined : await startTokenValidator(config.oauth);
   const server = createServer(
@@ -93,7 +95,7 @@ export async function runServer(options: {
       });
       logger.log("info", "webmail", { url: webmail.url });
     }
-    if (config.adminListen !== undefined) {
+    if (config.adminListen !== undefined && metrics !== null) {
       admin = await startAdmin({ listen: config.adminListen, metrics, server, lifecycle });
       logger.log("info", "admin-listening", { address: admin.address, port: admin.port });
     }
@@ -203,14 +205,15 @@ function createServer(
   prepared: PreparedServer,
   authenticator: Authenticator,
   logger: Logger,
-  metrics: ServerMetrics,
+  metrics: ServerMetrics | null,
   tokenValidator: TokenValidator | undefined,
 ): Pop3Server {
   const { config } = prepared;
   const { limits } = config;
   try {
     return createPop3Server({
-      store: metrics.countStore(
+      store: countStore(
+        metrics,
         createMaildirStore({
           root: config.maildirRoot,
           // A Maildir that Dovecot served keeps the UIDLs its clients know (docs/scaling.md).
@@ -221,7 +224,7 @@ function createServer(
           lock: { staleAfterMs: config.lockStaleSeconds * 1000 },
         }),
       ),
-      authenticator: metrics.countUserSource(authenticator),
+      authenticator: metrics === null ? authenticator : metrics.countUserSource(authenticator),
       ...(prepared.tls === undefined ? {} : { tls: prepared.tls }),
       allowPlaintextAuth: config.allowPlaintextAuth,
       clearSecretsChallengeOnly: config.clearSecretsChallengeOnly,
@@ -256,7 +259,10 @@ function createServer(
       },
       maxPreLoginConnections: limits.maxPreLoginConnections,
       ipv6PrefixLength: limits.ipv6PrefixLength,
-      onEvent: both(logServerEvents(logger), metrics.onEvent),
+      onEvent:
+        metrics === null
+          ? logServerEvents(logger)
+          : both(logServerEvents(logger), metrics.onEvent),
     });
   } catch (error) {
     // The schema checks what @apop/node checks; this is a safety net, worded the same way.
@@ -333,6 +339,10 @@ function handleSignals(options: {
 }
 
 /** One event handler that calls each of `handlers` in turn. */
+function countStore(metrics: ServerMetrics | null, store: MailStore): MailStore {
+  return metrics === null ? store : metrics.countStore(store);
+}
+
 function both<T>(...handlers: ((event: T) => void)[]): (event: T) => void {
   return (event) => {
     for (const handler of handlers) handler(event);

@@ -57,6 +57,14 @@ export class LoginPenalties {
     return Math.min(this.#failureDelayMs * 2 ** Math.min(failures, 30), this.#maxDelayMs);
   }
 
+  /**
+   * The entry of one group, as `serveConnection`'s `penalty` option wants it. An object of
+   * this class rather than two closures: every connection, idle ones included, holds one.
+   */
+  of(group: string): GroupPenalty {
+    return new GroupPenalty(this, group);
+  }
+
   /** Records a failed login from `group` at `now`; returns how long its `-ERR` waits, in ms. */
   failed(group: string, now: number): number {
     const delay = this.delayFor(group, now);
@@ -78,5 +86,26 @@ export class LoginPenalties {
   /** A login from `group` succeeded: its penalty is cleared. */
   succeeded(group: string): void {
     this.#table.delete(group);
+  }
+}
+
+/** One group's entry in `LoginPenalties` (`LoginPenalties.of`). */
+export class GroupPenalty {
+  readonly #penalties: LoginPenalties;
+  readonly #group: string;
+
+  constructor(penalties: LoginPenalties, group: string) {
+    this.#penalties = penalties;
+    this.#group = group;
+  }
+
+  /** Records a failed login at `now`; returns how long its `-ERR` waits, in ms. */
+  failed(now: number): number {
+    return this.#penalties.failed(this.#group, now);
+  }
+
+  /** A successful login: the group starts again from the failure delay. */
+  succeeded(): void {
+    this.#penalties.succeeded(this.#group);
   }
 }

@@ -377,13 +377,7 @@ export async function serveConnection(options: ServeConnectionOptions): Promise<
     let reading: Promise<Uint8Array | null> | null = null;
     while (session.state !== "CLOSED") {
       reading ??= transport.read();
-      const timer = armDeadline(session, clock);
-      let result: Uint8Array | null | typeof TIMED_OUT;
-      try {
-        result = await Promise.race([reading, timer.promise]);
-      } finally {
-        timer.cancel();
-      }
+      const result = await readOrDeadline(reading, session, clock);
       if (result === TIMED_OUT) {
         await work(session.handleTimeout(clock.now()));
         continue;
@@ -437,18 +431,32 @@ const EMPTY = new Uint8Array(0);
 const FLUSH_OCTETS = 64 * 1024;
 const TIMED_OUT: unique symbol = Symbol("timed out");
 
-/** A promise that resolves to TIMED_OUT at the session's deadline (never, if it has none). */
-function armDeadline(
+/**
+ * What `reading` gives, or TIMED_OUT at the session's deadline (if it has one), whichever
+ * comes first; the timer is cancelled once the read settles. One promise per turn rather than
+ * a deadline promise raced with the read: an idle session holds a few objects fewer while it
+ * waits, for as long as it waits. A read still pending at the deadline stays pending.
+ */
+function readOrDeadline(
+  reading: Promise<Uint8Array | null>,
   session: ServerSession,
   clock: Clock,
-): { promise: Promise<typeof TIMED_OUT>; cancel: () => void } {
+): Promise<Uint8Array | null | typeof TIMED_OUT> {
   const deadline = session.nextDeadline();
-  if (deadline === null) return { promise: new Promise(() => {}), cancel: () => {} };
-  let cancel = (): void => {};
-  const promise = new Promise<typeof TIMED_OUT>((resolve) => {
-    cancel = clock.setTimer(Math.max(0, deadline - clock.now()), () => resolve(TIMED_OUT));
+  if (deadline === null) return reading;
+  return new Promise((resolve, reject) => {
+    const cancel = clock.setTimer(Math.max(0, deadline - clock.now()), () => resolve(TIMED_OUT));
+    reading.then(
+      (chunk) => {
+        cancel();
+        resolve(chunk);
+      },
+      (error: unknown) => {
+        cancel();
+        reject(error);
+      },
+    );
   });
-  return { promise, cancel };
 }
 
 /**

@@ -270,8 +270,15 @@ export class ServerHost<Stats extends ConnectionStats = ConnectionStats> {
     } catch (error) {
       running = Promise.reject(error);
     }
-    connection.done = running
-      .catch((error: unknown) => {
+    const countOut = (): void => {
+      this.#connections.delete(connection.id);
+      this.#preLogin.delete(connection.id);
+      this.#admission.release(remoteAddress);
+    };
+    // One `then` with both handlers rather than `catch` and `finally`: a promise and its
+    // reactions fewer for each connection held open.
+    connection.done = running.then(countOut, (error: unknown) => {
+      try {
         // Whatever threw (the session could not start, a runtime bug) must not leave an open
         // socket that never greets nor closes: drop it now and say why.
         try {
@@ -283,12 +290,10 @@ export class ServerHost<Stats extends ConnectionStats = ConnectionStats> {
           remoteAddress,
           error: error instanceof Error ? error : new Error(String(error)),
         });
-      })
-      .finally(() => {
-        this.#connections.delete(connection.id);
-        this.#preLogin.delete(connection.id);
-        this.#admission.release(remoteAddress);
-      });
+      } finally {
+        countOut();
+      }
+    });
     return connection.done;
   }
 
@@ -404,10 +409,7 @@ export class ServerHost<Stats extends ConnectionStats = ConnectionStats> {
       policy: host.policy,
       limits: host.limits,
       authFailureDelayMs: host.authFailureDelayMs,
-      penalty: {
-        failed: (now) => this.#penalties.failed(penaltyGroup, now),
-        succeeded: () => this.#penalties.succeeded(penaltyGroup),
-      },
+      penalty: this.#penalties.of(penaltyGroup),
       onEvent: (event) => {
         if (event.type === "login-succeeded") {
           tracked.user = event.user;

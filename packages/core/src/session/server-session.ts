@@ -396,10 +396,14 @@ export class ServerSession {
       // (`uniqueIds` hashes what is not valid and tells duplicates apart), so a client that
       // keeps messages by unique-id never takes two for one and deletes the second unread.
       const uids = uniqueIds(outcome.messages.map((message) => message.uid));
-      const messages = outcome.messages.map((message, index) => ({
-        size: message.size,
-        uid: uids[index] as string,
-      }));
+      // The store's own list when every unique-id stood (the usual case): an idle session
+      // then holds one object per message, not two.
+      const messages = outcome.messages.every((message, index) => message.uid === uids[index])
+        ? outcome.messages
+        : outcome.messages.map((message, index) => ({
+            size: message.size,
+            uid: uids[index] as string,
+          }));
       const snapshot: Snapshot = { messages, deleted: new Set() };
       this.#enter(nextState(this.#state.name, pending.keyword), snapshot);
       const { count, size } = maildropSize(snapshot);
