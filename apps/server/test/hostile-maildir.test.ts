@@ -24,13 +24,7 @@ beforeAll(async () => {
   const users = ["alice", "racer", "odd", "big"];
   fixture.writeUsers(users.map((user) => `${user}:{PLAIN}${SECRET}`));
   for (const user of users) fixture.addMaildir(user, []);
-  const config = fixture.writeConfig({
-    listen: "127.0.0.1:0",
-    users: "users",
-    maildirRoot: "mail",
-    limits: { authFailureDelaySeconds: 0 },
-    shutdownGraceSeconds: 1,
-  });
+  const config = fixture.writeServerConfig();
   server = await ServerProcess.start(["--config", config]);
 });
 

@@ -25,16 +25,11 @@ let sign: (claims: Record<string, unknown>, expires?: string) => Promise<string>
 
 /** A config file for a server on implicit TLS that checks JWTs against `jwks`. */
 const oauthConfig = (jwks: string): string =>
-  fixture.writeConfig(
+  fixture.writeServerConfig(
     {
-      listen: "127.0.0.1:0",
       tlsListen: "127.0.0.1:0",
       tls: { cert: pki.certFile, key: pki.keyFile },
-      users: "users",
-      maildirRoot: "mail",
       oauth: { jwks, issuer: ISSUER, audience: AUDIENCE },
-      limits: { authFailureDelaySeconds: 0 },
-      shutdownGraceSeconds: 1,
     },
     `server-${path.basename(jwks)}`,
   );

@@ -26,14 +26,7 @@ beforeAll(async () => {
   pki = createTestPki({ dir: path.join(fixture.dir, "pki") });
   fixture.writeUsers([`scram:${doveadm("pencil")}`, `uni:${doveadm(UNICODE_PASSWORD)}`]);
   for (const user of ["scram", "uni"]) fixture.addMaildir(user);
-  const config = fixture.writeConfig({
-    listen: "127.0.0.1:0",
-    tls: { cert: pki.certFile, key: pki.keyFile },
-    users: "users",
-    maildirRoot: "mail",
-    limits: { authFailureDelaySeconds: 0 },
-    shutdownGraceSeconds: 1,
-  });
+  const config = fixture.writeServerConfig({ tls: { cert: pki.certFile, key: pki.keyFile } });
   server = await ServerProcess.start(["--config", config]);
 });
 

@@ -46,16 +46,10 @@ beforeAll(async () => {
   rmSync(path.join(dave, "cur"), { recursive: true });
   writeFileSync(path.join(dave, "cur"), "not a directory");
   // Relative paths in the config file resolve against its folder.
-  const config = fixture.writeConfig({
-    listen: "127.0.0.1:0",
+  const config = fixture.writeServerConfig({
     tlsListen: ["127.0.0.1:0"],
     tls: { cert: pki.certFile, key: pki.keyFile },
-    users: "users",
-    maildirRoot: "mail",
     logLevel: "debug",
-    limits: { authFailureDelaySeconds: 0 },
-    // A test that fails with a session open must not hold afterAll for the default 30 s.
-    shutdownGraceSeconds: 1,
   });
   server = await ServerProcess.start(["--config", config]);
 });

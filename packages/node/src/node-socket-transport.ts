@@ -5,9 +5,9 @@ import {
   type Clock,
   DEFAULTS,
   LocalProtocolError,
-  RemoteProtocolError,
   type Transport,
 } from "@apop/core";
+import { connectionClosedError as closedError } from "@apop/core/internal";
 import { nodeClock } from "./node-clock.ts";
 import { tlsChannelBinding } from "./tls-channel-binding.ts";
 import { type ClientTlsOptions, handshakeTls } from "./tls-handshake.ts";
@@ -365,8 +365,4 @@ export class NodeSocketTransport implements Transport {
     this.#reader = null;
     reader?.(null);
   }
-}
-
-function closedError(message: string): RemoteProtocolError {
-  return new RemoteProtocolError({ code: "connection-closed", message });
 }

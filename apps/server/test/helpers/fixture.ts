@@ -56,6 +56,13 @@ export interface Fixture {
   /** Writes `server.json` and returns its path. */
   writeConfig(config: unknown, name?: string): string;
   /**
+   * Writes a config file for a test server on this fixture and returns its path: plain POP3 on
+   * 127.0.0.1 at an ephemeral port, `users` and `mail` of this folder, no failure delay and a
+   * one-second shutdown grace (a test that fails with a session open must not hold `afterAll`
+   * for the default 30 s), with `extra` laid over it.
+   */
+  writeServerConfig(extra?: Record<string, unknown>, name?: string): string;
+  /**
    * The flags of a server on this fixture: plain POP3 on 127.0.0.1 at an ephemeral port, the
    * users file and the Maildir root; a test adds what it is about.
    */
@@ -90,6 +97,19 @@ export function createFixture(): Fixture {
     },
     serverArgs() {
       return ["--listen", "127.0.0.1:0", "--users", usersFile, "--maildir-root", maildirRoot];
+    },
+    writeServerConfig(extra = {}, name) {
+      return this.writeConfig(
+        {
+          listen: "127.0.0.1:0",
+          users: "users",
+          maildirRoot: "mail",
+          limits: { authFailureDelaySeconds: 0 },
+          shutdownGraceSeconds: 1,
+          ...extra,
+        },
+        name,
+      );
     },
     writeConfig(config, name = "server.json") {
       const file = path.join(dir, name);

@@ -1,4 +1,5 @@
-import { RemoteProtocolError, type Transport } from "@apop/core";
+import type { Transport } from "@apop/core";
+import { connectionClosedError } from "@apop/core/internal";
 import type { WebSocket } from "ws";
 import { CLOSE_CODES, closeReason } from "../protocol/close-codes.ts";
 import { formatUpstreamHello } from "../protocol/upstream-hello.ts";
@@ -69,9 +70,7 @@ export class WebSocketServerTransport implements Transport {
   write(bytes: Uint8Array): Promise<void> {
     const ws = this.#ws;
     if (this.#closing !== null || ws.readyState !== ws.OPEN) {
-      return Promise.reject(
-        new RemoteProtocolError({ code: "connection-closed", message: "the WebSocket is closed" }),
-      );
+      return Promise.reject(connectionClosedError("the WebSocket is closed"));
     }
     if (!this.#greeted) {
       this.#greeted = true;

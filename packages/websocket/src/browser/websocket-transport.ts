@@ -1,5 +1,5 @@
-import { RemoteProtocolError, type Transport } from "@apop/core";
-import { isLoopbackAddress } from "@apop/core/internal";
+import type { Transport } from "@apop/core";
+import { connectionClosedError, isLoopbackAddress } from "@apop/core/internal";
 import { CLOSE_CODES } from "../protocol/close-codes.ts";
 import { parseUpstreamHello, type UpstreamHello } from "../protocol/upstream-hello.ts";
 import { BridgeError } from "./bridge-error.ts";
@@ -127,10 +127,7 @@ export class WebSocketTransport implements Transport {
     }
     if (this.#closing !== null || this.#ended || ws.readyState !== 1) {
       const why = this.#closeEvent === null ? "" : `: ${describe(this.#closeEvent)}`;
-      throw new RemoteProtocolError({
-        code: "connection-closed",
-        message: `the WebSocket is closed${why}`,
-      });
+      throw connectionClosedError(`the WebSocket is closed${why}`);
     }
     // A view on a SharedArrayBuffer is not sendable (DOM typing): such bytes are copied.
     ws.send(
