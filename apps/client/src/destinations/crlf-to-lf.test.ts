@@ -35,4 +35,20 @@ describe("CrlfToLf", () => {
       for (let j = i; j <= input.length; j++) expect(convert(input, [i, j])).toBe(output);
     }
   });
+
+  it("converts in place: the result is a view of the chunk it was given", () => {
+    const chunk = latin1("one\r\ntwo\r\n");
+    const converted = new CrlfToLf().push(chunk);
+    expect(text(converted)).toBe("one\ntwo\n");
+    expect(converted.buffer).toBe(chunk.buffer);
+    expect(converted.byteOffset).toBe(chunk.byteOffset);
+  });
+
+  it("leaves the bytes around a chunk alone", () => {
+    const whole = latin1("ab\r\ncd\r\nef");
+    const converter = new CrlfToLf();
+    expect(text(converter.push(whole.subarray(2, 8)))).toBe("\ncd\n");
+    expect(text(whole.subarray(0, 2))).toBe("ab");
+    expect(text(whole.subarray(8))).toBe("ef");
+  });
 });

@@ -503,7 +503,9 @@ export class Pop3Client {
 
   /**
    * RETR: the message, unstuffed, as it arrives. The iterable must be consumed (or abandoned
-   * with `break`, which drains the rest) before the client does anything else.
+   * with `break`, which drains the rest) before the client does anything else. Each chunk is
+   * the caller's: the client never reads or reuses it once yielded, so it may be kept, or
+   * rewritten in place (as `apop` turns CRLF into LF).
    *
    * `maxOctets` caps this message (below `maxMessageOctets`): past it the iteration throws
    * `RemoteProtocolError` `message-too-large` and the connection is closed, so a server that
@@ -537,11 +539,12 @@ export class Pop3Client {
    * next message is already coming while this one is written to disk; without it, one at a
    * time. With no capabilities known yet, CAPA is asked first.
    *
-   * Items come in the order of `messages`. A `-ERR` for one message is an item with `error`,
-   * not a throw; a broken connection (or a body past `maxOctets`) throws. The client is held
-   * while the iteration runs. A body not read to its end is read and dropped when the next
-   * item is asked for; stopping early (`break`) reads and drops the replies still on the wire
-   * (at most `window`), so the next command lines up with its reply.
+   * Items come in the order of `messages`; body chunks are the caller's, as with `retr`. A
+   * `-ERR` for one message is an item with `error`, not a throw; a broken connection (or a
+   * body past `maxOctets`) throws. The client is held while the iteration runs. A body not
+   * read to its end is read and dropped when the next item is asked for; stopping early
+   * (`break`) reads and drops the replies still on the wire (at most `window`), so the next
+   * command lines up with its reply.
    *
    * Throws `LocalProtocolError` `invalid-argument` for a message number below 1 or a `window`
    * below 1, before anything is sent.

@@ -7,7 +7,9 @@ import type { ChannelBinding } from "../auth/sasl/channel-binding.ts";
 export interface Transport {
   /**
    * The next chunk received, or `null` once the peer has closed its side or the transport
-   * was closed. Only one read is outstanding at a time.
+   * was closed. Only one read is outstanding at a time. The chunk is the reader's: the
+   * transport never reuses or changes its bytes afterwards (`Pop3Client` hands body chunks,
+   * views of it, to its caller to keep or rewrite).
    */
   read(): Promise<Uint8Array | null>;
   /** Sends bytes; resolves when the runtime has taken them (backpressure: wait before the next write). */
