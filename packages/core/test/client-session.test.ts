@@ -336,6 +336,27 @@ describe("replies (RFC 1939 sections 5 and 7)", () => {
     expect(ended).toBe(body.length);
   });
 
+  it("hands long body pieces out as views of the received chunk, and joins short ones", () => {
+    const bodyChunks = (body: string): Uint8Array[] => {
+      const client = loggedIn();
+      client.send({ keyword: "RETR", message: 1 });
+      const input = latin1(`+OK\r\n${body.replace(/^\./gm, "..")}.\r\n`);
+      const chunks = client
+        .receive(input, 0)
+        .flatMap((event) => (event.type === "body-chunk" ? [event.data] : []));
+      expect(chunks.map(text).join("")).toBe(body);
+      for (const chunk of chunks) expect(chunk.buffer === input.buffer).toBe(chunks.length > 1);
+      return chunks;
+    };
+    // Long lines between the stuffed dots: one view per piece, nothing copied.
+    const long = `${"x".repeat(2000)}\r\n`;
+    expect(bodyChunks(`${long}.a\r\n${long}.b\r\n${long}`)).toHaveLength(3);
+    // A dot on every short line: one joined copy, not one event per line.
+    let dotted = "";
+    for (let i = 0; i < 50; i++) dotted += `.line ${i}\r\n`;
+    expect(bodyChunks(dotted)).toHaveLength(1);
+  });
+
   it("reads LANG listings and the bare AUTH listing as multi-line, LANG tag as one line", () => {
     const client = greeted();
     client.send({ keyword: "LANG" });

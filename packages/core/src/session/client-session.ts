@@ -456,11 +456,17 @@ export class ClientSession {
       );
     }
     if (reading.kind === "body") {
-      // One event per received chunk: a dot-heavy message would otherwise come out one line
-      // at a time (the decoder splits where it drops a stuffing dot).
-      const part = data.length === 1 ? data[0] : data.length > 1 ? concatBytes(data) : undefined;
-      if (part !== undefined)
-        events.push({ type: "body-chunk", command: reading.command, data: part });
+      // The decoder splits a chunk where it drops a stuffing dot. Pieces of a useful size go
+      // out as they are, views of the received chunk: copying them into one array (fresh
+      // memory for every chunk of a large message) cost more than the decoding. Small ones
+      // are joined into one event per received chunk, so a dot-heavy message does not come
+      // out one line at a time.
+      if (data.length === 1 || decodedOctets(data) >= data.length * JOIN_BELOW_OCTETS) {
+        for (const part of data)
+          events.push({ type: "body-chunk", command: reading.command, data: part });
+      } else if (data.length > 1) {
+        events.push({ type: "body-chunk", command: reading.command, data: concatBytes(data) });
+      }
     } else {
       for (const part of data) reading.parts.push(part.slice());
     }
@@ -509,6 +515,15 @@ export class ClientSession {
 }
 
 /** RFC 1939 and RFC 2449: which successful replies are multi-line. `LIST 3` is one line. */
+/** Body pieces shorter than this on average are joined into one `body-chunk` event. */
+const JOIN_BELOW_OCTETS = 1024;
+
+function decodedOctets(parts: readonly Uint8Array[]): number {
+  let octets = 0;
+  for (const part of parts) octets += part.length;
+  return octets;
+}
+
 function isMultiline(command: Command): boolean {
   switch (command.keyword) {
     case "CAPA":
