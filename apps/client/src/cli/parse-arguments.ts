@@ -124,29 +124,33 @@ const ALLOWED: Record<CommandName, ReadonlySet<OptionName>> = {
   capa: new Set([...EVERY_COMMAND, "json"]),
 };
 
-const tlsSchema = z.enum(["implicit", "starttls", "none"]);
-const authSchema = z.enum(AUTH_METHODS);
+// Each schema is built when its option is given, not when the program loads: building zod
+// schemas costs more than the checks themselves, and a run gives few of these options.
+const tlsSchema = () => z.enum(["implicit", "starttls", "none"]);
+const authSchema = () => z.enum(AUTH_METHODS);
 /** Digits as a number (the pattern lets nothing else through), then its bounds. */
 const wholeNumber = (pattern: RegExp, bounds: z.ZodMiniType<number, number>) =>
   z.pipe(z.pipe(z.string().check(z.regex(pattern)), z.transform(Number)), bounds);
-const retrySchema = wholeNumber(/^\d{1,2}$/, z.int().check(z.minimum(0), z.maximum(20)));
-const portSchema = wholeNumber(/^\d{1,5}$/, z.int().check(z.minimum(1), z.maximum(65535)));
+const retrySchema = () => wholeNumber(/^\d{1,2}$/, z.int().check(z.minimum(0), z.maximum(20)));
+const portSchema = () => wholeNumber(/^\d{1,5}$/, z.int().check(z.minimum(1), z.maximum(65535)));
 /** `100M`, `512K`, `2G` or plain octets: binary multiples, as `formatBytes` prints them. */
-const sizeSchema = z.pipe(
+const sizeSchema = () =>
   z.pipe(
-    z.string().check(z.regex(/^\d{1,15}[KMG]?$/i)),
-    z.transform((text: string) => {
-      const unit = text.at(-1)?.toUpperCase() ?? "";
-      const power = "KMG".indexOf(unit) + 1;
-      return Number(power === 0 ? text : text.slice(0, -1)) * 1024 ** power;
-    }),
-  ),
-  z.int().check(z.minimum(1), z.maximum(Number.MAX_SAFE_INTEGER)),
-);
-const timeoutSchema = z.pipe(
-  z.pipe(z.string().check(z.regex(/^\d+(\.\d+)?$/)), z.transform(Number)),
-  z.number().check(z.positive(), z.maximum(24 * 3600)),
-);
+    z.pipe(
+      z.string().check(z.regex(/^\d{1,15}[KMG]?$/i)),
+      z.transform((text: string) => {
+        const unit = text.at(-1)?.toUpperCase() ?? "";
+        const power = "KMG".indexOf(unit) + 1;
+        return Number(power === 0 ? text : text.slice(0, -1)) * 1024 ** power;
+      }),
+    ),
+    z.int().check(z.minimum(1), z.maximum(Number.MAX_SAFE_INTEGER)),
+  );
+const timeoutSchema = () =>
+  z.pipe(
+    z.pipe(z.string().check(z.regex(/^\d+(\.\d+)?$/)), z.transform(Number)),
+    z.number().check(z.positive(), z.maximum(24 * 3600)),
+  );
 
 /**
  * Parses `apop <command> [options] <url>`. `--help`/`-h` anywhere (or `apop help [command]`)
@@ -231,12 +235,12 @@ export function parseArguments(argv: readonly string[]): ParsedArguments {
 }
 
 function check<T>(
-  schema: z.ZodMiniType<T, string>,
+  schema: () => z.ZodMiniType<T, string>,
   value: string | undefined,
   message: string,
 ): T | undefined {
   if (value === undefined) return undefined;
-  const result = schema.safeParse(value);
+  const result = schema().safeParse(value);
   if (!result.success) throw usage(`${message}, got ${JSON.stringify(value)}`);
   return result.data;
 }

@@ -12,55 +12,67 @@ import type { Account } from "./account.ts";
 /** How long a UID no longer listed by the server is remembered (getmail6 keeps 30 days). */
 const FORGET_AFTER_MS = 30 * 24 * 60 * 60 * 1000;
 
-const uidRecordSchema = z.object({
-  /** The LIST size when it was fetched. */
-  size: z.int().check(z.nonnegative()),
-  /** ISO time it was written locally. */
-  fetched: z.string(),
-  /** ISO time the server last listed it. */
-  seen: z.string(),
-});
-
-/**
- * The mbox write in progress (see `mbox-destination.ts`): saved before the append, cleared
- * once the UID is recorded, so the next run can tell whether an interrupted append completed.
- */
-const mboxJournalSchema = z.object({
-  uid: z.string(),
-  size: z.int().check(z.nonnegative()),
-  mbox: z.string(),
-  /** The mbox length before the append. */
-  offset: z.int().check(z.nonnegative()),
-  /** Newlines written first, to end a previous message that lacked them. */
-  prefix: z.string().check(z.regex(/^\n*$/)),
-  /** The spool file holding exactly the bytes appended after the prefix. */
-  spool: z.string(),
-  spoolLength: z.int().check(z.nonnegative()),
-  spoolSha256: z.string().check(z.regex(/^[0-9a-f]{64}$/)),
-});
-
 /** The methods `auto` may remember: every `--auth` method but `auto`. */
 const LOGIN_METHODS = AUTH_METHODS.filter(
   (method): method is Exclude<AuthMethod, "auto"> => method !== "auto",
 ) as [Exclude<AuthMethod, "auto">, ...Exclude<AuthMethod, "auto">[]];
 export type RememberedMethod = (typeof LOGIN_METHODS)[number];
 
-const stateSchema = z.object({
-  version: z.literal(1),
-  account: z.string(),
-  /** Set once a fetch logged in over TLS: RFC 8314 section 5.2, see `tls-latch.ts`. */
-  tls: z.boolean(),
-  /**
-   * The login method that last worked (`auto` tries it first), remembered like the latch.
-   * Absent in files written before it existed.
-   */
-  login: z.optional(z.enum(LOGIN_METHODS)),
-  uids: z.record(z.string(), uidRecordSchema),
-  journal: z.nullable(mboxJournalSchema),
-});
+/**
+ * The state file's schema, built on first use rather than when the program loads (building
+ * zod schemas costs milliseconds, and a first run has no state file to check).
+ */
+function buildStateSchema() {
+  const uidRecordSchema = z.object({
+    /** The LIST size when it was fetched. */
+    size: z.int().check(z.nonnegative()),
+    /** ISO time it was written locally. */
+    fetched: z.string(),
+    /** ISO time the server last listed it. */
+    seen: z.string(),
+  });
 
-export type MboxJournal = z.infer<typeof mboxJournalSchema>;
-type State = z.infer<typeof stateSchema>;
+  /**
+   * The mbox write in progress (see `mbox-destination.ts`): saved before the append, cleared
+   * once the UID is recorded, so the next run can tell whether an interrupted append completed.
+   */
+  const mboxJournalSchema = z.object({
+    uid: z.string(),
+    size: z.int().check(z.nonnegative()),
+    mbox: z.string(),
+    /** The mbox length before the append. */
+    offset: z.int().check(z.nonnegative()),
+    /** Newlines written first, to end a previous message that lacked them. */
+    prefix: z.string().check(z.regex(/^\n*$/)),
+    /** The spool file holding exactly the bytes appended after the prefix. */
+    spool: z.string(),
+    spoolLength: z.int().check(z.nonnegative()),
+    spoolSha256: z.string().check(z.regex(/^[0-9a-f]{64}$/)),
+  });
+  const stateSchema = z.object({
+    version: z.literal(1),
+    account: z.string(),
+    /** Set once a fetch logged in over TLS: RFC 8314 section 5.2, see `tls-latch.ts`. */
+    tls: z.boolean(),
+    /**
+     * The login method that last worked (`auto` tries it first), remembered like the latch.
+     * Absent in files written before it existed.
+     */
+    login: z.optional(z.enum(LOGIN_METHODS)),
+    uids: z.record(z.string(), uidRecordSchema),
+    journal: z.nullable(mboxJournalSchema),
+  });
+  return { stateSchema, mboxJournalSchema };
+}
+
+let schemas: ReturnType<typeof buildStateSchema> | null = null;
+const stateSchemas = (): ReturnType<typeof buildStateSchema> => {
+  schemas ??= buildStateSchema();
+  return schemas;
+};
+
+export type MboxJournal = z.infer<ReturnType<typeof buildStateSchema>["mboxJournalSchema"]>;
+type State = z.infer<ReturnType<typeof buildStateSchema>["stateSchema"]>;
 
 /**
  * The per-account state file: which UIDs were written and synced locally, whether the
@@ -103,7 +115,7 @@ export class StateFile {
     }
     let parsed: State;
     try {
-      parsed = stateSchema.parse(JSON.parse(text));
+      parsed = stateSchemas().stateSchema.parse(JSON.parse(text));
     } catch {
       throw new CliError({
         exitCode: ExitCode.localWrite,
