@@ -230,7 +230,10 @@ async function main() {
   }
   const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
   const apop = median(times.apop);
-  const lines = ["| client | wall time, median of 5 (s) | time / apop's |", "| --- | --- | --- |"];
+  const lines = [
+    `| client | wall time, median of ${RUNS} (s) | time / apop's |`,
+    "| --- | --- | --- |",
+  ];
   for (const [name, values] of Object.entries(times)) {
     const m = median(values);
     lines.push(

@@ -1,4 +1,4 @@
-import { mkdir, unlink } from "node:fs/promises";
+import { mkdirSync, unlinkSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { CliError } from "@apop/cli-kit";
@@ -13,7 +13,7 @@ import { ProgressBar } from "../cli/progress-bar.ts";
 import { crashPoint } from "../destinations/crash-point.ts";
 import { acquireDotlock } from "../destinations/dotlock.ts";
 import { FreeSpaceGuard } from "../destinations/free-space-guard.ts";
-import { writingLocally } from "../destinations/local-write-error.ts";
+import { writingLocallySync } from "../destinations/local-write-error.ts";
 import { MaildirBatches } from "../destinations/maildir-batches.ts";
 import { MaildirDestination } from "../destinations/maildir-destination.ts";
 import { MboxDestination } from "../destinations/mbox-destination.ts";
@@ -79,8 +79,8 @@ type Destination =
 export async function fetchCommand(options: CliOptions, context: CliContext): Promise<void> {
   const plan = await prepareLogin(options, context);
   const { account, statePath } = plan;
-  await writingLocally({ what: "create the state directory", path: dirname(statePath) }, () =>
-    mkdir(dirname(statePath), { recursive: true, mode: 0o700 }),
+  writingLocallySync({ what: "create the state directory", path: dirname(statePath) }, () =>
+    mkdirSync(dirname(statePath), { recursive: true, mode: 0o700 }),
   );
   const lock = await acquireDotlock({
     path: `${statePath}.lock`,
@@ -107,7 +107,11 @@ export async function fetchCommand(options: CliOptions, context: CliContext): Pr
   } finally {
     // A journal still pending (an append that failed and could not be undone) needs its
     // spool: the next run compares the mbox with it.
-    if (state?.journal === null) await unlink(spool).catch(() => {});
+    if (state?.journal === null) {
+      try {
+        unlinkSync(spool);
+      } catch {}
+    }
     await lock.release();
   }
 }

@@ -1,8 +1,18 @@
-import { open, readFile, stat, unlink, utimes } from "node:fs/promises";
+import {
+  closeSync,
+  fstatSync,
+  openSync,
+  readFileSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from "node:fs";
+import { utimes } from "node:fs/promises";
 import { hostname } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import { CliError, isProcessAlive } from "@apop/cli-kit";
 import { ExitCode } from "../cli/exit-code.ts";
+import { fsyncFd } from "./fsync-fd.ts";
 import { localWriteError } from "./local-write-error.ts";
 
 /** A held dot-lock file. */
@@ -42,10 +52,10 @@ export async function acquireDotlock(options: {
   for (;;) {
     const created = await tryCreate(path);
     if (created !== null) return held(path, created, options.refreshMs);
-    const holder = await inspect(path, staleAfterMs);
+    const holder = inspect(path, staleAfterMs);
     if (holder === null) continue; // vanished meanwhile: try again at once
     if (holder.stale) {
-      await removeIfUnchanged(path, holder);
+      removeIfUnchanged(path, holder);
       continue;
     }
     if (Date.now() >= deadline) {
@@ -58,16 +68,20 @@ export async function acquireDotlock(options: {
   }
 }
 
-/** Creates the lock file; its inode, or null when it exists. */
+/**
+ * Creates the lock file; its inode, or null when it exists. Only the fsync goes through the
+ * thread pool: the other calls take microseconds (docs/performance.md).
+ */
 async function tryCreate(path: string): Promise<number | null> {
   try {
-    const handle = await open(path, "wx", 0o644);
+    const fd = openSync(path, "wx", 0o644);
     try {
-      await handle.writeFile(`${process.pid} ${hostname()}\n`);
-      await handle.sync();
-      return (await handle.stat()).ino;
+      const content = Buffer.from(`${process.pid} ${hostname()}\n`, "latin1");
+      for (let at = 0; at < content.length; ) at += writeSync(fd, content, at);
+      await fsyncFd(fd);
+      return fstatSync(fd).ino;
     } finally {
-      await handle.close();
+      closeSync(fd);
     }
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "EEXIST") return null;
@@ -82,10 +96,13 @@ interface Holder {
   readonly mtimeMs: number;
 }
 
-async function inspect(path: string, staleAfterMs: number): Promise<Holder | null> {
+function inspect(path: string, staleAfterMs: number): Holder | null {
   try {
-    const stats = await stat(path);
-    const content = await readFile(path, "latin1").catch(() => "");
+    const stats = statSync(path);
+    let content = "";
+    try {
+      content = readFileSync(path, "latin1");
+    } catch {}
     const match = /^\s*(\d+)(?:[ \t]+(\S+))?/.exec(content);
     const pid = match === null ? undefined : Number(match[1]);
     const host = match?.[2];
@@ -103,10 +120,10 @@ async function inspect(path: string, staleAfterMs: number): Promise<Holder | nul
   }
 }
 
-async function removeIfUnchanged(path: string, holder: Holder): Promise<void> {
+function removeIfUnchanged(path: string, holder: Holder): void {
   try {
-    const now = await stat(path);
-    if (now.ino === holder.ino && now.mtimeMs === holder.mtimeMs) await unlink(path);
+    const now = statSync(path);
+    if (now.ino === holder.ino && now.mtimeMs === holder.mtimeMs) unlinkSync(path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "ENOENT") {
       throw localWriteError({ what: "remove the stale lock file", path, error });
@@ -131,7 +148,7 @@ function held(path: string, ino: number, refreshMs: number | undefined): Dotlock
       clearInterval(timer);
       try {
         // Only our own file: a lock taken over as stale belongs to its new holder.
-        if ((await stat(path)).ino === ino) await unlink(path);
+        if (statSync(path).ino === ino) unlinkSync(path);
       } catch {
         // Already gone.
       }

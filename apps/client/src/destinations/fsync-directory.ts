@@ -1,4 +1,5 @@
-import { open } from "node:fs/promises";
+import { closeSync, openSync } from "node:fs";
+import { fsyncFd } from "./fsync-fd.ts";
 
 /**
  * Flushes a directory's entries to disk, so a file just created or renamed into it survives
@@ -6,10 +7,10 @@ import { open } from "node:fs/promises";
  * and the BSDs allow fsync on a directory opened read-only.
  */
 export async function fsyncDirectory(directory: string): Promise<void> {
-  const handle = await open(directory, "r");
+  const fd = openSync(directory, "r");
   try {
-    await handle.sync();
+    await fsyncFd(fd);
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }

@@ -1,5 +1,12 @@
-import { closeSync, fsync, openSync, renameSync, unlinkSync } from "node:fs";
-import { mkdir, readdir, stat, unlink } from "node:fs/promises";
+import {
+  closeSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+} from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { isProcessAlive } from "@apop/cli-kit";
@@ -8,6 +15,7 @@ import { BufferedFileWriter } from "./buffered-file-writer.ts";
 import { crashPoint } from "./crash-point.ts";
 import { CrlfToLf } from "./crlf-to-lf.ts";
 import { fsyncDirectory } from "./fsync-directory.ts";
+import { fsyncFd } from "./fsync-fd.ts";
 import { writingLocally, writingLocallySync } from "./local-write-error.ts";
 import {
   formatMaildirFileName,
@@ -69,12 +77,14 @@ export class MaildirDestination {
   static async open(options: { directory: string; account: Account }): Promise<MaildirDestination> {
     const { directory, account } = options;
     const present = new Set<string>();
-    await writingLocally({ what: "prepare the Maildir", path: directory }, async () => {
+    // Synchronous, like apop's other metadata calls: each takes microseconds, where a round
+    // trip through the thread pool costs more (docs/performance.md).
+    writingLocallySync({ what: "prepare the Maildir", path: directory }, () => {
       for (const sub of ["tmp", "new", "cur"])
-        await mkdir(join(directory, sub), { recursive: true, mode: 0o700 });
-      await removeDeadTemporaries(join(directory, "tmp"), account);
+        mkdirSync(join(directory, sub), { recursive: true, mode: 0o700 });
+      removeDeadTemporaries(join(directory, "tmp"), account);
       for (const sub of ["new", "cur"]) {
-        for (const name of await readdir(join(directory, sub))) {
+        for (const name of readdirSync(join(directory, sub))) {
           const parsed = parseMaildirFileName(name);
           if (parsed !== null && parsed.accountTag === account.tag) present.add(parsed.uidKey);
         }
@@ -147,7 +157,7 @@ export class MaildirDestination {
     try {
       const synced = await Promise.allSettled(
         staged.map((message) =>
-          writingLocally({ what: "sync", path: message.temporary }, () => fsyncAsync(message.fd)),
+          writingLocally({ what: "sync", path: message.temporary }, () => fsyncFd(message.fd)),
         ),
       );
       const failed = synced.find((result) => result.status === "rejected");
@@ -197,28 +207,25 @@ function discard(
   } catch {}
 }
 
-/** fsync(2) in libuv's thread pool: it waits for the disk, so it must not block the loop. */
-function fsyncAsync(fd: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    fsync(fd, (error) => (error === null ? resolve() : reject(error)));
-  });
-}
-
 /**
  * Removes apop's unfinished deliveries of this mailbox from `tmp/`: those written on this
  * host by a process that no longer runs (the pid is in the name), and any older than 36
  * hours. A live process's file is left alone: another apop may be writing it right now.
  */
-async function removeDeadTemporaries(tmp: string, account: Account): Promise<void> {
+function removeDeadTemporaries(tmp: string, account: Account): void {
   const here = maildirHostName(hostname());
-  for (const name of await readdir(tmp)) {
+  for (const name of readdirSync(tmp)) {
     const parsed = parseMaildirFileName(name);
     if (parsed === null || parsed.accountTag !== account.tag) continue;
     const path = join(tmp, name);
-    const stats = await stat(path).catch(() => null);
-    if (stats === null) continue;
+    const stats = statSync(path, { throwIfNoEntry: false });
+    if (stats === undefined) continue;
     const dead =
       parsed.host === here && (parsed.pid === process.pid || !isProcessAlive(parsed.pid));
-    if (dead || Date.now() - stats.mtimeMs > DEAD_TMP_AFTER_MS) await unlink(path).catch(() => {});
+    if (dead || Date.now() - stats.mtimeMs > DEAD_TMP_AFTER_MS) {
+      try {
+        unlinkSync(path);
+      } catch {}
+    }
   }
 }
