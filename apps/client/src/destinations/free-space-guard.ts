@@ -1,4 +1,4 @@
-import { statfs } from "node:fs/promises";
+import { statfsSync } from "node:fs";
 import { CliError } from "@apop/cli-kit";
 import { ExitCode } from "../cli/exit-code.ts";
 import { formatBytes } from "../cli/format-bytes.ts";
@@ -42,7 +42,7 @@ export class FreeSpaceGuard {
     const short = (free: Map<string, number>): string | undefined =>
       this.#directories.find((directory) => (free.get(directory) as number) < needed);
     if (this.#free === null || short(this.#free) !== undefined) {
-      this.#free = await freeSpace(this.#directories);
+      this.#free = freeSpace(this.#directories);
     }
     const directory = short(this.#free);
     if (directory !== undefined) {
@@ -63,11 +63,12 @@ export class FreeSpaceGuard {
   }
 }
 
-async function freeSpace(directories: readonly string[]): Promise<Map<string, number>> {
+/** statfs(2) is synchronous, like apop's other metadata calls (docs/performance.md). */
+function freeSpace(directories: readonly string[]): Map<string, number> {
   const free = new Map<string, number>();
   for (const directory of directories) {
     try {
-      const stats = await statfs(directory);
+      const stats = statfsSync(directory);
       free.set(directory, stats.bavail * stats.bsize);
     } catch (error) {
       throw localWriteError({ what: "check the free space of", path: directory, error });
