@@ -15,6 +15,8 @@
 ;; Every other octet is copied. A line is copied sixteen octets at a time, each group stored
 ;; whole even when it holds an LF: the octets after the LF are stored again, at their shifted
 ;; place, by the next step.
+;; Written as one function with no calls: V8 does not inline WebAssembly calls, and a call per
+;; line cost a fifth of the time.
 (module
   (memory (export "memory") 4)
 
@@ -23,71 +25,58 @@
     (local $i i32) (local $p i32) (local $v v128) (local $m i32) (local $b i32)
     (block $done
       (loop $line
-        ;; Here in[$i] starts a line, or the input (which may be mid-line).
+        ;; Here in[$i] starts a line, or the input (which may start mid-line).
         (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
         (if (i32.and
-              (i32.eq (call $before (local.get $in) (local.get $i) (local.get $last))
-                      (i32.const 10))
+              (i32.eq
+                (if (result i32) (local.get $i)
+                  (then (i32.load8_u (i32.sub (i32.add (local.get $in) (local.get $i)) (i32.const 1))))
+                  (else (local.get $last)))
+                (i32.const 10))
               (i32.eq (i32.load8_u (i32.add (local.get $in) (local.get $i))) (i32.const 46)))
           (then
             (i32.store8 (i32.add (local.get $out) (local.get $p)) (i32.const 46))
             (local.set $p (i32.add (local.get $p) (i32.const 1)))))
-        ;; Sixteen octets at a time up to the next LF.
-        (block $short
-          (loop $group
-            (br_if $short (i32.gt_u (i32.add (local.get $i) (i32.const 16)) (local.get $n)))
-            (local.set $v (v128.load align=1 (i32.add (local.get $in) (local.get $i))))
-            (v128.store align=1 (i32.add (local.get $out) (local.get $p)) (local.get $v))
-            (local.set $m
-              (i8x16.bitmask (i8x16.eq (local.get $v) (i8x16.splat (i32.const 10)))))
-            (if (local.get $m)
-              (then
-                ;; The octets before the LF are in place; end the line after them.
-                (local.set $b (i32.ctz (local.get $m)))
-                (local.set $i (i32.add (local.get $i) (local.get $b)))
-                (local.set $p
-                  (i32.add
-                    (i32.add (local.get $p) (local.get $b))
-                    (call $lineEnd (local.get $in) (local.get $i) (local.get $out)
-                      (i32.add (local.get $p) (local.get $b)) (local.get $last))))
-                (local.set $i (i32.add (local.get $i) (i32.const 1)))
-                (br $line)))
-            (local.set $i (i32.add (local.get $i) (i32.const 16)))
-            (local.set $p (i32.add (local.get $p) (i32.const 16)))
-            (br $group)))
-        ;; Fewer than sixteen octets left: one at a time, through the next LF.
-        (loop $octet
-          (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
-          (local.set $b (i32.load8_u (i32.add (local.get $in) (local.get $i))))
-          (if (i32.eq (local.get $b) (i32.const 10))
-            (then
-              (local.set $p
-                (i32.add (local.get $p)
-                  (call $lineEnd (local.get $in) (local.get $i) (local.get $out) (local.get $p)
-                    (local.get $last))))
-              (local.set $i (i32.add (local.get $i) (i32.const 1)))
-              (br $line)))
-          (i32.store8 (i32.add (local.get $out) (local.get $p)) (local.get $b))
-          (local.set $p (i32.add (local.get $p) (i32.const 1)))
-          (local.set $i (i32.add (local.get $i) (i32.const 1)))
-          (br $octet))))
-    (local.get $p))
-
-  ;; The octet before in[$i]: `last` for the first.
-  (func $before (param $in i32) (param $i i32) (param $last i32) (result i32)
-    (if (result i32) (local.get $i)
-      (then (i32.load8_u (i32.sub (i32.add (local.get $in) (local.get $i)) (i32.const 1))))
-      (else (local.get $last))))
-
-  ;; Writes the line ending for the LF at in[$i] to out[$p] and returns its length: LF alone
-  ;; after a CR (the CR is already out), CRLF otherwise.
-  (func $lineEnd (param $in i32) (param $i i32) (param $out i32) (param $p i32) (param $last i32)
-    (result i32)
-    (if (result i32)
-      (i32.eq (call $before (local.get $in) (local.get $i) (local.get $last)) (i32.const 13))
-      (then
-        (i32.store8 (i32.add (local.get $out) (local.get $p)) (i32.const 10))
-        (i32.const 1))
-      (else
-        (i32.store16 align=1 (i32.add (local.get $out) (local.get $p)) (i32.const 0x0a0d))
-        (i32.const 2)))))
+        ;; Copy up to the next LF; leave with in[$i] that LF and out[$p] where its ending goes.
+        (block $lf
+          (block $short
+            ;; Sixteen octets at a time.
+            (loop $group
+              (br_if $short (i32.gt_u (i32.add (local.get $i) (i32.const 16)) (local.get $n)))
+              (local.set $v (v128.load align=1 (i32.add (local.get $in) (local.get $i))))
+              (v128.store align=1 (i32.add (local.get $out) (local.get $p)) (local.get $v))
+              (local.set $m
+                (i8x16.bitmask (i8x16.eq (local.get $v) (i8x16.splat (i32.const 10)))))
+              (if (local.get $m)
+                (then
+                  (local.set $b (i32.ctz (local.get $m)))
+                  (local.set $i (i32.add (local.get $i) (local.get $b)))
+                  (local.set $p (i32.add (local.get $p) (local.get $b)))
+                  (br $lf)))
+              (local.set $i (i32.add (local.get $i) (i32.const 16)))
+              (local.set $p (i32.add (local.get $p) (i32.const 16)))
+              (br $group)))
+          ;; Fewer than sixteen left: one at a time.
+          (loop $octet
+            (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+            (local.set $b (i32.load8_u (i32.add (local.get $in) (local.get $i))))
+            (br_if $lf (i32.eq (local.get $b) (i32.const 10)))
+            (i32.store8 (i32.add (local.get $out) (local.get $p)) (local.get $b))
+            (local.set $p (i32.add (local.get $p) (i32.const 1)))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $octet)))
+        ;; The line ending: LF alone after a CR (the CR is already out), CRLF otherwise.
+        (if (i32.eq
+              (if (result i32) (local.get $i)
+                (then (i32.load8_u (i32.sub (i32.add (local.get $in) (local.get $i)) (i32.const 1))))
+                (else (local.get $last)))
+              (i32.const 13))
+          (then
+            (i32.store8 (i32.add (local.get $out) (local.get $p)) (i32.const 10))
+            (local.set $p (i32.add (local.get $p) (i32.const 1))))
+          (else
+            (i32.store16 align=1 (i32.add (local.get $out) (local.get $p)) (i32.const 0x0a0d))
+            (local.set $p (i32.add (local.get $p) (i32.const 2)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $line)))
+    (local.get $p)))
