@@ -8,11 +8,13 @@ export interface WebAssemblyApi {
 }
 
 /**
- * Octets the kernel takes per call. Its memory (four 64 KiB pages) holds a slice, then the
- * slice's worst-case output (twice as long) and the 16 octets the kernel may store past it.
+ * Octets the kernel takes per call: the Maildir store's chunk, so one call encodes one chunk.
+ * Its memory holds a slice, then the slice's worst-case output (twice as long) and the 16
+ * octets the kernel may store past it.
  */
-export const KERNEL_SLICE_OCTETS = 64 * 1024;
+export const KERNEL_SLICE_OCTETS = 256 * 1024;
 const OUTPUT_AT = KERNEL_SLICE_OCTETS;
+const MEMORY_OCTETS = OUTPUT_AT + 2 * KERNEL_SLICE_OCTETS + 16;
 
 /**
  * The RETR encoding of `MultilineEncoder` in WebAssembly SIMD (`multiline-encode-kernel.wat`):
@@ -31,6 +33,8 @@ export class MultilineEncodeKernel {
 
   private constructor(exports: Record<string, unknown>) {
     this.#memory = new Uint8Array((exports.memory as { readonly buffer: ArrayBuffer }).buffer);
+    if (this.#memory.length < MEMORY_OCTETS)
+      throw new RangeError("the kernel's memory is too small");
     this.#encode = exports.encode as (
       input: number,
       length: number,

@@ -199,9 +199,14 @@ export class MultilineEncoder {
    */
   #encodeWith(kernel: MultilineEncodeKernel, chunk: Uint8Array): Uint8Array {
     const n = chunk.length;
+    let last = this.#lastByte === -1 ? LF : this.#lastByte;
+    this.#lastByte = chunk[n - 1] as number;
+    this.#state = this.#lastByte === LF ? AT_LINE_START : IN_LINE;
+    // One slice (a Maildir chunk): a copy of the kernel's output, which unlike a new buffer
+    // is not zero-filled first.
+    if (n <= KERNEL_SLICE_OCTETS) return kernel.encode(chunk, last).slice();
     let out = new Uint8Array(n + (n >>> 3) + 8);
     let p = 0;
-    let last = this.#lastByte === -1 ? LF : this.#lastByte;
     for (let at = 0; at < n; at += KERNEL_SLICE_OCTETS) {
       const slice = chunk.subarray(at, at + KERNEL_SLICE_OCTETS);
       const encoded = kernel.encode(slice, last);
@@ -212,8 +217,6 @@ export class MultilineEncoder {
       p += encoded.length;
       last = slice[slice.length - 1] as number;
     }
-    this.#lastByte = last;
-    this.#state = last === LF ? AT_LINE_START : IN_LINE;
     return out.subarray(0, p);
   }
 
