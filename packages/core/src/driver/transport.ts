@@ -10,7 +10,11 @@ export interface Transport {
    * was closed. Only one read is outstanding at a time.
    */
   read(): Promise<Uint8Array | null>;
-  /** Sends bytes; resolves when the runtime has taken them (backpressure: wait before the next write). */
+  /**
+   * Sends bytes; resolves once the runtime is done with them (written to the socket, or
+   * copied): the caller may then reuse their memory. Wait for it before the next write
+   * (backpressure).
+   */
   write(bytes: Uint8Array): Promise<void>;
   /**
    * Upgrades this connection to TLS in place (STLS, RFC 2595 section 4): the client side as a

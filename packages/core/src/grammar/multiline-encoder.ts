@@ -51,9 +51,18 @@ export class MultilineEncoder {
   #linesLeft: number;
   #inBody = false;
   #done = false;
+  /** With `reuseOutput`: the buffer RETR's large chunks are encoded into, chunk after chunk. */
+  #reused: Uint8Array | null;
 
-  constructor(options: { bodyLines?: number } = {}) {
+  /**
+   * @param options.bodyLines TOP's line count; absent for RETR.
+   * @param options.reuseOutput RETR's large chunks may be encoded into one buffer the encoder
+   *   keeps: a result is then valid only until the next `encode`. For a caller that has
+   *   written each result out (and the transport is done with it) before it encodes more.
+   */
+  constructor(options: { bodyLines?: number; reuseOutput?: boolean } = {}) {
     const { bodyLines } = options;
+    this.#reused = options.reuseOutput === true ? new Uint8Array(0) : null;
     if (bodyLines !== undefined && !(Number.isSafeInteger(bodyLines) && bodyLines >= 0)) {
       throw new LocalProtocolError({
         code: "invalid-argument",
@@ -202,9 +211,19 @@ export class MultilineEncoder {
     let last = this.#lastByte === -1 ? LF : this.#lastByte;
     this.#lastByte = chunk[n - 1] as number;
     this.#state = this.#lastByte === LF ? AT_LINE_START : IN_LINE;
-    // One slice (a Maildir chunk): a copy of the kernel's output, which unlike a new buffer
-    // is not zero-filled first.
-    if (n <= KERNEL_SLICE_OCTETS) return kernel.encode(chunk, last).slice();
+    if (n <= KERNEL_SLICE_OCTETS) {
+      const encoded = kernel.encode(chunk, last);
+      // A copy of the kernel's output: a new buffer from `slice`, which unlike one from the
+      // constructor is not zero-filled first, or the reused buffer (fresh memory is paid
+      // page by page and collected later: docs/performance.md).
+      if (this.#reused === null) return encoded.slice();
+      // Room for the next chunks too, which may hold a few more line endings.
+      if (this.#reused.length < encoded.length) {
+        this.#reused = new Uint8Array(encoded.length + (encoded.length >>> 4));
+      }
+      this.#reused.set(encoded);
+      return this.#reused.subarray(0, encoded.length);
+    }
     let out = new Uint8Array(n + (n >>> 3) + 8);
     let p = 0;
     for (let at = 0; at < n; at += KERNEL_SLICE_OCTETS) {
