@@ -19,6 +19,7 @@ import {
   RFC_DIGEST,
   RFC_TIMESTAMP,
   ServerHarness,
+  text,
 } from "./helpers/server-harness.ts";
 
 /** A harness already in TRANSACTION, with its greeting and login output taken. */
@@ -489,6 +490,28 @@ describe("RFC 1939 section 7 optional commands", () => {
     expect(harness.output()).toBe(
       "+OK Top of message follows\r\nSubject: two\r\nFrom: b@example.org\r\n\r\nline 1\r\n..dot\r\n.\r\n",
     );
+  });
+
+  it("with reuseBodyBuffer, encodes RETR's large chunks into one buffer and keeps a chunk not yet taken", () => {
+    const harness = loggedIn({ manual: ["body"], reuseBodyBuffer: true });
+    harness.send("RETR 1\r\n");
+    const line = (char: string) => `${char.repeat(8191)}\n`;
+    const chunk = (char: string) => new TextEncoder().encode(line(char));
+    const wire = (char: string) => `${char.repeat(8191)}\r\n`;
+    // Taken after each chunk, as serveConnection does: the same memory, right each time.
+    harness.session.sendBody(chunk("a"));
+    const [status, first] = harness.session.takeOutput();
+    expect(text(status as Uint8Array)).toMatch(/^\+OK /);
+    expect(text(first as Uint8Array)).toBe(wire("a"));
+    harness.session.sendBody(chunk("b"));
+    const [second] = harness.session.takeOutput();
+    expect(text(second as Uint8Array)).toBe(wire("b"));
+    expect((second as Uint8Array).buffer).toBe((first as Uint8Array).buffer);
+    // Two chunks before the host takes them: the first is copied before the buffer is reused.
+    harness.session.sendBody(chunk("c"));
+    harness.session.sendBody(chunk("d"));
+    harness.handle(harness.session.endBody(0));
+    expect(harness.output()).toBe(`${wire("c")}${wire("d")}.\r\n`);
   });
 
   it("sends the whole message when TOP asks for more lines than it has", () => {

@@ -154,13 +154,18 @@ class TlsSocketConn implements ByteConn {
     const socket = this.#socket;
     if (this.#error !== null) throw this.#error;
     if (socket.destroyed || socket.writableEnded) throw new Error("write after the TLS end");
-    if (!socket.write(bytes)) {
-      while (socket.writableNeedDrain && !socket.destroyed && this.#error === null) {
-        await this.#wait();
-      }
-      if (this.#error !== null) throw this.#error;
-      if (socket.destroyed) throw new Error("the TLS connection closed while writing");
-    }
+    // Returns once the write's callback says the socket is done with `bytes` (the caller may
+    // reuse them: `Transport.write`), not merely below the high-water mark.
+    let done = false;
+    socket.write(bytes, (error?: Error | null) => {
+      if (error) this.#error ??= error;
+      done = true;
+      for (const resume of [...this.#waiters]) resume();
+      this.#waiters.clear();
+    });
+    while (!done && !socket.destroyed && this.#error === null) await this.#wait();
+    if (this.#error !== null) throw this.#error;
+    if (!done) throw new Error("the TLS connection closed while writing");
     return bytes.length;
   }
 

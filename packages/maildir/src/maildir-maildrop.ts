@@ -102,6 +102,12 @@ export class MaildirMaildrop implements Maildrop {
    * at the speed of the slower of the two, not of their sum). Reads stop at the size the
    * file had when opened: a Maildir message never changes, and the size saves the read that
    * would only answer "end of file" (one call of four for a small message).
+   *
+   * Two buffers take turns: one holds the chunk the reader has, the other the chunk being
+   * read ahead. When the reader asks for the next chunk it is done with its current one
+   * (`Maildrop.read`), so that buffer takes the read after. A 10 MiB message then costs two
+   * allocations, not forty: fresh memory is paid page by page and collected by the garbage
+   * collector (docs/performance.md).
    */
   async *#stream(index: number): AsyncGenerator<Uint8Array> {
     const { fd, size } = this.#openMessage(index);
@@ -113,15 +119,17 @@ export class MaildirMaildrop implements Maildrop {
         if (bytesRead > 0) yield buffer.subarray(0, bytesRead);
         return;
       }
-      const readChunk = async (offset: number): Promise<Uint8Array> => {
-        const length = Math.min(MESSAGE_CHUNK_OCTETS, size - offset);
-        if (length <= 0) return new Uint8Array(0);
-        // Not zero-filled: the read overwrites it, and only what it read is handed out.
-        const buffer = Buffer.allocUnsafe(length);
-        const bytesRead = await readAt({ fd, buffer, length, position: offset });
+      // Not zero-filled: each read overwrites the part of the buffer it hands out.
+      const length = Math.min(MESSAGE_CHUNK_OCTETS, size);
+      let spare = Buffer.allocUnsafe(length);
+      let next = Buffer.allocUnsafe(length);
+      const readChunk = async (buffer: Buffer, offset: number): Promise<Uint8Array> => {
+        const wanted = Math.min(length, size - offset);
+        if (wanted <= 0) return new Uint8Array(0);
+        const bytesRead = await readAt({ fd, buffer, length: wanted, position: offset });
         return buffer.subarray(0, bytesRead);
       };
-      ahead = readChunk(0);
+      ahead = readChunk(next, 0);
       let offset = 0;
       while (ahead !== undefined) {
         const chunk: Uint8Array = await ahead;
@@ -129,7 +137,10 @@ export class MaildirMaildrop implements Maildrop {
         // Shorter than the file was at open: cut since; what was read is all there is.
         if (chunk.length === 0) break;
         offset += chunk.length;
-        if (offset < size) ahead = readChunk(offset);
+        // This chunk's buffer becomes `spare`; the one handed out before it (the reader has
+        // asked for more, so it is done with it) takes the next read.
+        [spare, next] = [next, spare];
+        if (offset < size) ahead = readChunk(next, offset);
         yield chunk;
       }
     } catch (error) {

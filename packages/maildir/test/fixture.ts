@@ -50,7 +50,8 @@ export async function readAll(
   chunks: AsyncIterable<Uint8Array>,
 ): Promise<{ text: string; sizes: number[] }> {
   const parts: Uint8Array[] = [];
-  for await (const chunk of chunks) parts.push(chunk);
+  // Copied: a chunk's memory is reused once the next one is asked for (`Maildrop.read`).
+  for await (const chunk of chunks) parts.push(chunk.slice());
   return {
     text: Buffer.concat(parts).toString("latin1"),
     sizes: parts.map((part) => part.length),

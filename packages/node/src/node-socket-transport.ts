@@ -188,14 +188,23 @@ export class NodeSocketTransport implements Transport {
     if (this.#closing !== null || this.#upgrading || socket.destroyed || socket.writableEnded) {
       return Promise.reject(closedError("write after the connection closed"));
     }
-    const flushed = socket.write(bytes);
-    this.#bytesWritten += bytes.length;
-    // The peak of writableLength is right after a write; it only falls until the next one.
-    this.#peakOut = Math.max(this.#peakOut, socket.writableLength);
-    if (flushed) return Promise.resolve();
-    this.#backpressureWaits++;
+    // Resolved by the write's own callback, once Node is done with `bytes` (`Transport.write`:
+    // the caller may then reuse them), not when `write` returns true: that means only "below
+    // the high-water mark", while libuv may still hold a part it could not write yet.
+    // 'drain' and 'close' settle it too (`#onDrain`, `#onClose`).
     return new Promise((resolve, reject) => {
-      this.#writers.push({ resolve, reject });
+      const writer: Waiter<void> = { resolve, reject };
+      this.#writers.push(writer);
+      const flushed = socket.write(bytes, (error) => {
+        const at = this.#writers.indexOf(writer);
+        if (at !== -1) this.#writers.splice(at, 1);
+        if (error) reject(closedError("the connection failed while writing", error));
+        else resolve();
+      });
+      this.#bytesWritten += bytes.length;
+      // The peak of writableLength is right after a write; it only falls until the next one.
+      this.#peakOut = Math.max(this.#peakOut, socket.writableLength);
+      if (!flushed) this.#backpressureWaits++;
     });
   }
 

@@ -117,6 +117,8 @@ export async function serveConnection(options: ServeConnectionOptions): Promise<
       now: clock.now(),
       randomBytes: options.randomBytes,
       tlsActive: transport.secure,
+      // Every write is awaited before more of a message is encoded (`flush`).
+      reuseBodyBuffer: true,
       ...(options.secret === undefined ? {} : { secret: options.secret }),
       channelBinding: () => transport.channelBinding?.() ?? null,
       policy: {

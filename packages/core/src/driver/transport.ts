@@ -12,7 +12,11 @@ export interface Transport {
    * views of it, to its caller to keep or rewrite).
    */
   read(): Promise<Uint8Array | null>;
-  /** Sends bytes; resolves when the runtime has taken them (backpressure: wait before the next write). */
+  /**
+   * Sends bytes; resolves once the runtime is done with them (written to the socket, or
+   * copied): the caller may then reuse their memory. Wait for it before the next write
+   * (backpressure).
+   */
   write(bytes: Uint8Array): Promise<void>;
   /**
    * Upgrades this connection to TLS in place (STLS, RFC 2595 section 4): the client side as a

@@ -1,9 +1,19 @@
 import { LocalProtocolError } from "../errors/local-protocol-error.ts";
+import {
+  KERNEL_SLICE_OCTETS,
+  type MultilineEncodeKernel,
+  multilineEncodeKernel,
+} from "./multiline-encode-kernel.ts";
 
 const LF = 0x0a;
 const CR = 0x0d;
 const DOT = 0x2e;
 const EMPTY = new Uint8Array(0);
+/**
+ * RETR chunks from this size on go through the WebAssembly kernel where there is one; below
+ * it, copying in and out of the kernel's memory costs more than the loop here.
+ */
+const KERNEL_MIN_OCTETS = 4096;
 
 // Where the encoder stands in the current line. TOP needs to tell an empty line ("" or a
 // lone CR before the LF) from any other, so "only a CR so far" is a state of its own.
@@ -41,9 +51,18 @@ export class MultilineEncoder {
   #linesLeft: number;
   #inBody = false;
   #done = false;
+  /** With `reuseOutput`: the buffer RETR's large chunks are encoded into, chunk after chunk. */
+  #reused: Uint8Array | null;
 
-  constructor(options: { bodyLines?: number } = {}) {
+  /**
+   * @param options.bodyLines TOP's line count; absent for RETR.
+   * @param options.reuseOutput RETR's large chunks may be encoded into one buffer the encoder
+   *   keeps: a result is then valid only until the next `encode`. For a caller that has
+   *   written each result out (and the transport is done with it) before it encodes more.
+   */
+  constructor(options: { bodyLines?: number; reuseOutput?: boolean } = {}) {
     const { bodyLines } = options;
+    this.#reused = options.reuseOutput === true ? new Uint8Array(0) : null;
     if (bodyLines !== undefined && !(Number.isSafeInteger(bodyLines) && bodyLines >= 0)) {
       throw new LocalProtocolError({
         code: "invalid-argument",
@@ -65,6 +84,10 @@ export class MultilineEncoder {
   encode(chunk: Uint8Array): Uint8Array {
     const n = chunk.length;
     if (this.#done || n === 0) return EMPTY;
+    if (n >= KERNEL_MIN_OCTETS && this.#linesLeft < 0) {
+      const kernel = multilineEncodeKernel();
+      if (kernel !== null) return this.#encodeWith(kernel, chunk);
+    }
 
     // Each input byte yields at most two output bytes (LF -> CRLF, "." -> ".." at a line
     // start, never both), but real mail grows by a CR per line at most: start with room for
@@ -175,6 +198,44 @@ export class MultilineEncoder {
 
     this.#state = state;
     this.#lastByte = chunk[n - 1] as number;
+    return out.subarray(0, p);
+  }
+
+  /**
+   * RETR's encoding by the kernel, a slice at a time, into one fresh buffer. For RETR only
+   * the octet before matters: LF at a line start (or -1 at the start of the message), CR
+   * before a line ending; a lone CR at a line start, which TOP alone tells apart, is in-line.
+   */
+  #encodeWith(kernel: MultilineEncodeKernel, chunk: Uint8Array): Uint8Array {
+    const n = chunk.length;
+    let last = this.#lastByte === -1 ? LF : this.#lastByte;
+    this.#lastByte = chunk[n - 1] as number;
+    this.#state = this.#lastByte === LF ? AT_LINE_START : IN_LINE;
+    if (n <= KERNEL_SLICE_OCTETS) {
+      const encoded = kernel.encode(chunk, last);
+      // A copy of the kernel's output: a new buffer from `slice`, which unlike one from the
+      // constructor is not zero-filled first, or the reused buffer (fresh memory is paid
+      // page by page and collected later: docs/performance.md).
+      if (this.#reused === null) return encoded.slice();
+      // Room for the next chunks too, which may hold a few more line endings.
+      if (this.#reused.length < encoded.length) {
+        this.#reused = new Uint8Array(encoded.length + (encoded.length >>> 4));
+      }
+      this.#reused.set(encoded);
+      return this.#reused.subarray(0, encoded.length);
+    }
+    let out = new Uint8Array(n + (n >>> 3) + 8);
+    let p = 0;
+    for (let at = 0; at < n; at += KERNEL_SLICE_OCTETS) {
+      const slice = chunk.subarray(at, at + KERNEL_SLICE_OCTETS);
+      const encoded = kernel.encode(slice, last);
+      if (p + encoded.length > out.length) {
+        out = grow(out, p, p + encoded.length + 2 * (n - at - slice.length));
+      }
+      out.set(encoded, p);
+      p += encoded.length;
+      last = slice[slice.length - 1] as number;
+    }
     return out.subarray(0, p);
   }
 

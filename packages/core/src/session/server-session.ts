@@ -141,6 +141,13 @@ export interface ServerSessionOptions {
   readonly channelBinding?: () => ChannelBinding | null;
   readonly policy?: ServerPolicy;
   readonly limits?: Partial<Limits>;
+  /**
+   * The host writes what `takeOutput` gives, and waits until the transport is done with it
+   * (`Transport.write` resolved), before it calls `sendBody` again. RETR then encodes a large
+   * message into one buffer, reused chunk after chunk, rather than a fresh one per chunk
+   * (docs/performance.md). `serveConnection` does. Default false.
+   */
+  readonly reuseBodyBuffer?: boolean;
 }
 
 type Pending =
@@ -192,6 +199,9 @@ export class ServerSession {
   readonly #channelBinding: () => ChannelBinding | null;
   readonly #reader: LineReader;
   #output: Uint8Array[] = [];
+  readonly #reuseBodyBuffer: boolean;
+  /** A body chunk in `#output` that is a view of the encoder's reused buffer, until taken. */
+  #reusedInOutput: Uint8Array | null = null;
   /** Octets in `#output`, for the reply budget. */
   #outputOctets = 0;
   /** `#process` stopped at the reply budget with input left over: see `hasDeferredInput`. */
@@ -219,6 +229,7 @@ export class ServerSession {
     this.#secret = options.secret ?? options.randomBytes(32);
     this.#channelBinding = options.channelBinding ?? (() => null);
     this.#tlsActive = options.tlsActive ?? false;
+    this.#reuseBodyBuffer = options.reuseBodyBuffer ?? false;
     this.#lastActivity = options.now;
     this.#greetedAt = options.now;
     this.#reader = new LineReader({ maxOctets: this.#limits.commandLineOctets });
@@ -280,6 +291,7 @@ export class ServerSession {
     const output = this.#output;
     this.#output = [];
     this.#outputOctets = 0;
+    this.#reusedInOutput = null;
     return output;
   }
 
@@ -439,8 +451,12 @@ export class ServerSession {
     const pending = this.#expectPending("body");
     this.#startBody(pending);
     if (!pending.encoder.done) {
+      // The previous chunk is still here (the host has not taken it): it must not change.
+      const held = this.#reusedInOutput;
+      if (held !== null) this.#output[this.#output.lastIndexOf(held)] = held.slice();
       const bytes = pending.encoder.encode(chunk);
       if (bytes.length > 0) this.#emit(bytes);
+      this.#reusedInOutput = this.#reuseBodyBuffer && bytes.length > 0 ? bytes : null;
     }
     return !pending.encoder.done;
   }
@@ -612,7 +628,11 @@ export class ServerSession {
         const lines = command.keyword === "TOP" ? command.lines : undefined;
         this.#pending = {
           kind: "body",
-          encoder: new MultilineEncoder(lines === undefined ? {} : { bodyLines: lines }),
+          encoder: new MultilineEncoder(
+            lines === undefined
+              ? { reuseOutput: this.#reuseBodyBuffer }
+              : { bodyLines: lines, reuseOutput: this.#reuseBodyBuffer },
+          ),
           octets: lines === undefined ? (this.#snapshot().messages[index]?.size ?? 0) : null,
           started: false,
         };

@@ -30,6 +30,9 @@ export interface Maildrop {
   /**
    * Streams the stored bytes of one message (0-based index), with whatever line endings the
    * store keeps (LF or CRLF). The server stuffs and normalises them on the way out.
+   *
+   * A chunk is the reader's until it asks for the next one: a store may then reuse its
+   * memory for a later chunk (the Maildir store does). A reader that keeps chunks copies them.
    */
   read(index: number): AsyncIterable<Uint8Array>;
   /**

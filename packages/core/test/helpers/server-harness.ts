@@ -46,6 +46,8 @@ export interface HarnessOptions {
   readonly policy?: ServerPolicy;
   readonly limits?: ServerSessionOptions["limits"];
   readonly tlsActive?: boolean;
+  /** `ServerSessionOptions.reuseBodyBuffer`. */
+  readonly reuseBodyBuffer?: boolean;
   /** Leave these requests pending instead of answering them. */
   readonly manual?: readonly ("login" | "body" | "tls" | "update")[];
   /** Overrides the login check; return the outcome to give. */
@@ -84,6 +86,9 @@ export class ServerHarness {
       policy: options.policy ?? DEFAULT_POLICY,
       ...(options.limits === undefined ? {} : { limits: options.limits }),
       ...(options.tlsActive === undefined ? {} : { tlsActive: options.tlsActive }),
+      ...(options.reuseBodyBuffer === undefined
+        ? {}
+        : { reuseBodyBuffer: options.reuseBodyBuffer }),
     });
   }
 
