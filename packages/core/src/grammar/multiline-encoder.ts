@@ -42,7 +42,9 @@ type LineState = typeof AT_LINE_START | typeof AFTER_LONE_CR | typeof IN_LINE;
  * carries only where it is in the current line, the last byte it saw and the TOP counters.
  * Each `encode` returns a view of a fresh buffer (the driver may still be writing earlier
  * ones) sized for the chunk plus an eighth, or twice the chunk when it is mostly line endings
- * and dots.
+ * and dots; with `reuseOutput`, RETR's large chunks come in one buffer reused from call to call.
+ * RETR's chunks of 4 KiB and more are encoded by a WebAssembly kernel where the runtime allows
+ * one (`multiline-encode-kernel.wat`); the code here is the specification it matches.
  */
 export class MultilineEncoder {
   #state: LineState = AT_LINE_START;
@@ -202,8 +204,9 @@ export class MultilineEncoder {
   }
 
   /**
-   * RETR's encoding by the kernel, a slice at a time, into one fresh buffer. For RETR only
-   * the octet before matters: LF at a line start (or -1 at the start of the message), CR
+   * RETR's encoding by the kernel: a chunk of up to one slice in one call, copied out to a
+   * fresh buffer or the reused one; a larger chunk slice by slice into one fresh buffer. For
+   * RETR only the octet before matters: LF at a line start (or -1 at the start of the message), CR
    * before a line ending; a lone CR at a line start, which TOP alone tells apart, is in-line.
    */
   #encodeWith(kernel: MultilineEncodeKernel, chunk: Uint8Array): Uint8Array {
