@@ -250,6 +250,9 @@ class NodePop3Server implements Pop3Server {
       // With a certificate the transport can upgrade, so core offers STLS (RFC 2595 section 4).
       ...(secureContext === null ? {} : { startTls: { side: "server", secureContext } }),
     });
+    // The transport watches 'error' from now on: a second listener would make the socket keep
+    // an array of listeners for as long as the session lasts.
+    socket.off("error", ignore);
     // A socket read for a PROXY header was left paused for its next reader: this one.
     socket.resume();
     // Returned, not awaited: an idle session then holds one suspended async frame fewer.

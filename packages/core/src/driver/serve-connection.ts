@@ -377,7 +377,13 @@ export async function serveConnection(options: ServeConnectionOptions): Promise<
     let reading: Promise<Uint8Array | null> | null = null;
     while (session.state !== "CLOSED") {
       reading ??= transport.read();
-      const result = await readOrDeadline(reading, session, clock);
+      const race = readOrDeadline(reading, session, clock);
+      let result: Uint8Array | null | typeof TIMED_OUT;
+      try {
+        result = await race.result;
+      } finally {
+        race.cancel();
+      }
       if (result === TIMED_OUT) {
         await work(session.handleTimeout(clock.now()));
         continue;
@@ -433,31 +439,30 @@ const TIMED_OUT: unique symbol = Symbol("timed out");
 
 /**
  * What `reading` gives, or TIMED_OUT at the session's deadline (if it has one), whichever
- * comes first; the timer is cancelled once the read settles. One promise per turn rather than
- * a deadline promise raced with the read: an idle session holds a few objects fewer while it
- * waits, for as long as it waits. A read still pending at the deadline stays pending.
+ * comes first; the caller cancels the timer once `result` settles. A read still pending at
+ * the deadline stays pending, for the next turn.
+ *
+ * An idle session waits here for as long as it is idle, so what this holds is held per
+ * session: one promise, its resolving functions (handed to the read as they are, with no
+ * wrapper closures) and the timer. The read keeps the resolving functions of a race lost to
+ * the deadline until it settles; calling them then does nothing.
  */
 function readOrDeadline(
   reading: Promise<Uint8Array | null>,
   session: ServerSession,
   clock: Clock,
-): Promise<Uint8Array | null | typeof TIMED_OUT> {
+): { result: Promise<Uint8Array | null | typeof TIMED_OUT>; cancel: () => void } {
   const deadline = session.nextDeadline();
-  if (deadline === null) return reading;
-  return new Promise((resolve, reject) => {
-    const cancel = clock.setTimer(Math.max(0, deadline - clock.now()), () => resolve(TIMED_OUT));
-    reading.then(
-      (chunk) => {
-        cancel();
-        resolve(chunk);
-      },
-      (error: unknown) => {
-        cancel();
-        reject(error);
-      },
-    );
+  if (deadline === null) return { result: reading, cancel: noTimer };
+  let cancel = noTimer;
+  const result = new Promise<Uint8Array | null | typeof TIMED_OUT>((resolve, reject) => {
+    cancel = clock.setTimer(Math.max(0, deadline - clock.now()), () => resolve(TIMED_OUT));
+    reading.then(resolve, reject);
   });
+  return { result, cancel };
 }
+
+function noTimer(): void {}
 
 /**
  * Waits for `promise`, or rejects after `ms` (calling `onTimeout` first): the write is then
