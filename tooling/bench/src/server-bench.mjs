@@ -14,6 +14,7 @@ import {
   release,
   sessionsPerSecond,
 } from "./load.mjs";
+import { liveHeapPerSession } from "./live-heap.mjs";
 import { makeCertificate, settledMemoryAndFds } from "./processes.mjs";
 import {
   allUsers,
@@ -33,6 +34,8 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const WORKERS = 16;
 const IDLE_APOP = 10_000;
 const IDLE_DOVECOT = 1_000;
+/** Sessions held for the live-heap row (a heap snapshot of 10,000 would be some 200 MB). */
+const IDLE_HEAP = 1_000;
 const STORM = 10_000;
 
 const repo = new URL("../../..", import.meta.url).pathname;
@@ -261,6 +264,26 @@ async function main() {
       dovecot: storm.dovecot.loginsPerSecond,
       note: `failures: apop ${storm.apop.failures}, Dovecot ${storm.dovecot.failures}`,
     });
+
+    // Live heap per idle session, which does not depend on when V8 last collected (PSS does):
+    // from heap snapshots of a second apop-server, the same build with --heapsnapshot-signal.
+    const heap = await liveHeapPerSession({
+      dir,
+      mailRoot: join(dir, "mail-apop"),
+      users,
+      certificate,
+      count: IDLE_HEAP,
+    });
+    row(
+      "idle authenticated sessions: live heap per session (V8 heap snapshots)",
+      "KiB",
+      {
+        apop: heap.bytesPerSession / 1024,
+        dovecot: null,
+        note: `apop ${heap.held}/${IDLE_HEAP} held, on a second apop-server started with --heapsnapshot-signal`,
+      },
+      "lower",
+    );
   } finally {
     for (const server of [apop, dovecot, floor, bigFloor]) await server.stop();
   }
