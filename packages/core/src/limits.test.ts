@@ -25,6 +25,16 @@ describe("resolveLimits", () => {
     expect(resolveLimits(overrides)).toEqual(overrides);
   });
 
+  it("answers one frozen object per overrides object, shared by every session of a server", () => {
+    const overrides = { idleTimeoutMs: 700_000 };
+    const limits = resolveLimits(overrides);
+    expect(resolveLimits(overrides)).toBe(limits);
+    expect(Object.isFrozen(limits)).toBe(true);
+    expect(resolveLimits({ idleTimeoutMs: 700_000 })).not.toBe(limits);
+    expect(resolveLimits({ idleTimeoutMs: 700_000 })).toEqual(limits);
+    expect(resolveLimits()).toBe(resolveLimits());
+  });
+
   it("raises the autologout timer to 10 minutes (RFC 1939 section 3)", () => {
     expect(MIN_IDLE_TIMEOUT_MS).toBe(600_000);
     expect(resolveLimits({ idleTimeoutMs: 1000 }).idleTimeoutMs).toBe(600_000);

@@ -100,9 +100,28 @@ export const DEFAULT_LIMITS: Limits = {
   pipelinedInputOctets: 64 * 1024,
 };
 
-/** Fills in defaults and enforces the floors the RFCs set. */
-export function resolveLimits(overrides: Partial<Limits> = {}): Limits {
-  const limits = { ...DEFAULT_LIMITS, ...overrides };
+/**
+ * What `resolveLimits` answered for each overrides object it was given. A server passes the
+ * same overrides to every session (and each session resolves them twice: the driver and the
+ * session), so 10,000 idle sessions share one frozen object instead of holding 20,000 equal
+ * copies of some 120 bytes each. Weak: overrides dropped by their owner are dropped here too.
+ */
+const resolved = new WeakMap<Partial<Limits>, Limits>();
+
+/**
+ * Fills in defaults and enforces the floors the RFCs set. The answer is frozen, and the same
+ * object for the same `overrides` object: change a server's limits by passing a new one.
+ */
+export function resolveLimits(overrides: Partial<Limits> = DEFAULT_LIMITS): Limits {
+  let limits = resolved.get(overrides);
+  if (limits === undefined) {
+    limits = Object.freeze(applyFloors({ ...DEFAULT_LIMITS, ...overrides }));
+    resolved.set(overrides, limits);
+  }
+  return limits;
+}
+
+function applyFloors(limits: Limits): Limits {
   return {
     ...limits,
     // RFC 2449 section 4: a CAPA server must accept command lines of 255 octets.

@@ -347,6 +347,22 @@ describe("serveConnection with Pop3Client", () => {
     expect(store.messages("alice")).toHaveLength(Object.keys(TRICKY).length);
   });
 
+  it("keeps one deadline timer per session, however many turns it served; the last one is the autologout", async () => {
+    const clock = new ManualClock();
+    const { link, served } = setup({ clock });
+    // The client on real time: every timer of `clock` is the server's.
+    const client = await Pop3Client.connect({ transport: link.client, clock: realClock });
+    await client.apop("alice", "wonderland");
+    for (let turn = 0; turn < 20; turn++) await client.noop();
+    await client.stat();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    // Each turn cancels the timer it armed once its read came (readOrDeadline).
+    expect(clock.pending).toBe(1);
+    clock.advance(10 * 60 * 1000);
+    expect((await served).reason).toBe("timeout");
+    expect(clock.pending).toBe(0);
+  });
+
   it("the client gives up on a server that stops answering, with a timeout error", async () => {
     const clock = new ManualClock();
     const { link, client } = await scriptedServer({ clock, replyTimeoutMs: 5000 });

@@ -88,7 +88,8 @@ export class MaildirFolders {
       const pinned = options.folders.get(name) as Pinned;
       ids.push(pinned.dev, pinned.ino);
     }
-    this.#ids = ids;
+    // Copied to its exact length: `push` leaves room for more, which an idle session holds.
+    this.#ids = ids.slice();
     this.#viaProc = options.viaProc;
     this.#pinned = { maildir: options.maildir, folders: options.folders };
   }

@@ -141,8 +141,11 @@ class NodePop3Server implements Pop3Server {
     }
     // allowHalfOpen: a client that sends its commands and then shuts down its side
     // (`printf 'CAPA\r\nQUIT\r\n' | nc -N`) still gets every reply before we close.
+    // The port each connection reports as its local one is the listener's: asking the socket
+    // (`socket.localPort`) would make it cache its local address for as long as it lasts.
+    let localPort = port;
     const server = net.createServer({ noDelay: true, allowHalfOpen: true }, (socket) =>
-      this.#accept(socket, implicitTls),
+      this.#accept(socket, implicitTls, localPort),
     );
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
@@ -153,7 +156,9 @@ class NodePop3Server implements Pop3Server {
     });
     server.on("error", (error) => this.#options.onEvent({ type: "listener-error", error }));
     this.#listeners.push(server);
-    return server.address() as net.AddressInfo;
+    const address = server.address() as net.AddressInfo;
+    localPort = address.port;
+    return address;
   }
 
   close(options: { readonly graceMs?: number } = {}): Promise<void> {
@@ -170,7 +175,7 @@ class NodePop3Server implements Pop3Server {
     });
   }
 
-  #accept(socket: net.Socket, implicitTls: boolean): void {
+  #accept(socket: net.Socket, implicitTls: boolean, localPort: number): void {
     // Errors surface through 'close' and the transport; an unwatched 'error' would crash us.
     socket.on("error", ignore);
     const { remoteAddress } = socket;
@@ -180,7 +185,7 @@ class NodePop3Server implements Pop3Server {
     }
     const peer = { remoteAddress, remotePort: socket.remotePort ?? 0, proxiedBy: null };
     if (this.#host.proxyMode(remoteAddress) === "admit") {
-      this.#admit(socket, implicitTls, peer, null);
+      this.#admit(socket, implicitTls, peer, null, localPort);
       return;
     }
     const reader = socketChunkReader(socket);
@@ -190,7 +195,7 @@ class NodePop3Server implements Pop3Server {
         return;
       }
       reader.handOver(implicitTls ? new Uint8Array(0) : proxied.rest);
-      this.#admit(socket, implicitTls, proxied, implicitTls ? proxied.rest : null);
+      this.#admit(socket, implicitTls, proxied, implicitTls ? proxied.rest : null, localPort);
     });
   }
 
@@ -200,12 +205,13 @@ class NodePop3Server implements Pop3Server {
     implicitTls: boolean,
     peer: { remoteAddress: string; remotePort: number; proxiedBy: string | null },
     rest: Uint8Array | null,
+    localPort: number,
   ): void {
     const admitted = this.#host.admit({
       remoteAddress: peer.remoteAddress,
       remotePort: peer.remotePort,
       proxiedBy: peer.proxiedBy,
-      localPort: socket.localPort ?? 0,
+      localPort,
       implicitTls,
       abort: () => socket.destroy(),
       run: (connection) => this.#serve(connection, socket, implicitTls, rest),
@@ -250,6 +256,9 @@ class NodePop3Server implements Pop3Server {
       // With a certificate the transport can upgrade, so core offers STLS (RFC 2595 section 4).
       ...(secureContext === null ? {} : { startTls: { side: "server", secureContext } }),
     });
+    // The transport watches 'error' from now on: a second listener would make the socket keep
+    // an array of listeners for as long as the session lasts.
+    socket.off("error", ignore);
     // A socket read for a PROXY header was left paused for its next reader: this one.
     socket.resume();
     // Returned, not awaited: an idle session then holds one suspended async frame fewer.

@@ -58,6 +58,14 @@ export interface TransportStats {
   readonly backpressureWaits: number;
 }
 
+/** Which transport a socket feeds: see `NodeSocketTransport.#listeners`. */
+const owners = new WeakMap<net.Socket, NodeSocketTransport>();
+
+/** A socket's transport: set before any of its listeners is added, never removed. */
+function ownerOf(socket: net.Socket): NodeSocketTransport {
+  return owners.get(socket) as NodeSocketTransport;
+}
+
 interface Waiter<T> {
   resolve(value: T): void;
   reject(error: Error): void;
@@ -228,7 +236,7 @@ export class NodeSocketTransport implements Transport {
 
   // ---------------------------------------------------------------------------------------
 
-  readonly #onData = (chunk: Buffer): void => {
+  #onData(chunk: Buffer): void {
     this.#bytesRead += chunk.length;
     const reader = this.#reader;
     if (reader !== null && this.#queue.length === 0) {
@@ -243,50 +251,77 @@ export class NodeSocketTransport implements Transport {
       this.#paused = true;
       this.#socket.pause();
     }
-  };
+  }
 
-  readonly #onEnd = (): void => {
+  #onEnd(): void {
     this.#ended = true;
     this.#wakeReader();
-  };
+  }
 
-  readonly #onError = (error: Error): void => {
+  #onError(error: Error): void {
     this.#error = error;
-  };
+  }
 
-  readonly #onDrain = (): void => {
+  #onDrain(): void {
     const writers = this.#writers;
     this.#writers = [];
     for (const writer of writers) writer.resolve();
-  };
+  }
 
-  readonly #onClose = (): void => {
+  #onClose(): void {
     this.#socketClosed = true;
     this.#ended = true;
     this.#wakeReader();
     const writers = this.#writers;
     this.#writers = [];
     for (const writer of writers) writer.reject(closedError("the connection closed"));
+  }
+
+  /**
+   * The socket listeners, one set for every transport rather than five closures per
+   * transport, kept for as long as its connection lasts (minutes, for an idle session):
+   * Node calls a listener with the socket as `this`, and `owners` knows its transport.
+   */
+  static readonly #listeners = {
+    data(this: net.Socket, chunk: Buffer): void {
+      ownerOf(this).#onData(chunk);
+    },
+    end(this: net.Socket): void {
+      ownerOf(this).#onEnd();
+    },
+    error(this: net.Socket, error: Error): void {
+      ownerOf(this).#onError(error);
+    },
+    drain(this: net.Socket): void {
+      ownerOf(this).#onDrain();
+    },
+    close(this: net.Socket): void {
+      ownerOf(this).#onClose();
+    },
   };
 
   #attach(socket: net.Socket): void {
-    socket.on("data", this.#onData);
-    socket.on("end", this.#onEnd);
-    socket.on("error", this.#onError);
-    socket.on("drain", this.#onDrain);
+    const on = NodeSocketTransport.#listeners;
+    owners.set(socket, this);
+    socket.on("data", on.data);
+    socket.on("end", on.end);
+    socket.on("error", on.error);
+    socket.on("drain", on.drain);
     // After a graceful end() the output is flushed without a 'drain'.
-    socket.on("finish", this.#onDrain);
-    socket.on("close", this.#onClose);
-    if (socket.destroyed) queueMicrotask(this.#onClose);
+    socket.on("finish", on.drain);
+    socket.on("close", on.close);
+    if (socket.destroyed) queueMicrotask(() => this.#onClose());
   }
 
   #detach(socket: net.Socket): void {
-    socket.off("data", this.#onData);
-    socket.off("end", this.#onEnd);
-    socket.off("drain", this.#onDrain);
-    socket.off("finish", this.#onDrain);
-    socket.off("close", this.#onClose);
-    // The 'error' listener stays: an unwatched 'error' would crash the process.
+    const on = NodeSocketTransport.#listeners;
+    socket.off("data", on.data);
+    socket.off("end", on.end);
+    socket.off("drain", on.drain);
+    socket.off("finish", on.drain);
+    socket.off("close", on.close);
+    // The 'error' listener stays (and with it the socket's entry in `owners`): an unwatched
+    // 'error' would crash the process.
   }
 
   async #startTls(options: StartTlsOptions): Promise<void> {
@@ -338,7 +373,7 @@ export class NodeSocketTransport implements Transport {
     }
     // Reads are over. Let incoming bytes flow away, or a paused socket would never see the
     // peer's FIN and would only close at the end of the grace.
-    socket.off("data", this.#onData);
+    socket.off("data", NodeSocketTransport.#listeners.data);
     socket.resume();
     // Real time, not the injected clock: this is plumbing, not a protocol timer, and a test
     // clock that never advances must not leave sockets open.

@@ -60,6 +60,30 @@ describe("NodeSocketTransport reads", () => {
   });
 });
 
+describe("NodeSocketTransport listeners", () => {
+  it("shares one set of socket listeners among transports, each reaching its own", async () => {
+    const a = await socketPair();
+    const b = await socketPair();
+    const first = new NodeSocketTransport({ socket: a.ours });
+    const second = new NodeSocketTransport({ socket: b.ours });
+    for (const event of ["data", "end", "error", "drain", "finish", "close"]) {
+      expect(a.ours.listeners(event), event).toEqual(b.ours.listeners(event));
+    }
+    await a.peer.write("to the first\r\n");
+    await b.peer.write("to the second\r\n");
+    expect(text((await second.read()) as Uint8Array)).toBe("to the second\r\n");
+    expect(text((await first.read()) as Uint8Array)).toBe("to the first\r\n");
+    a.ours.emit("error", new Error("only the first"));
+    expect(first.lastError?.message).toBe("only the first");
+    expect(second.lastError).toBeNull();
+    a.peer.socket.end();
+    expect(await first.read()).toBeNull();
+    await Promise.all([first.close(), second.close()]);
+    a.done();
+    b.done();
+  });
+});
+
 describe("NodeSocketTransport writes", () => {
   it("waits for 'drain' when the peer does not read, and never holds more than one write", async () => {
     const { ours, peer, done } = await socketPair();

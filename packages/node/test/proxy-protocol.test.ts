@@ -74,6 +74,8 @@ describe("PROXY protocol", () => {
     expect(served.events.find((e) => e.type === "connection-opened")).toMatchObject({
       remoteAddress: "127.0.0.1",
       proxiedBy: "127.0.0.1",
+      // The listener's port (the server listened on port 0 and reports the one it got).
+      localPort: served.port,
     });
     await served.close();
   });

@@ -103,6 +103,39 @@ export function memoryAndFds(pid) {
   return { pssKiB, fds, processes: pids.length };
 }
 
+/**
+ * `memoryAndFds` once the process has settled. A garbage-collected server (Node) keeps the
+ * garbage of its last busy moment resident until V8 collects it, and V8 collects and shrinks
+ * its heap by itself only some 10-20 s after the process went quiet (its memory reducer):
+ * one sample right after a busy moment measures when the last collection happened, not what
+ * the sessions hold. So: sampled every second for at least `minMs`, then until the last
+ * `stableSamples` samples lie within `toleranceKiB` of each other, for at most `boundMs`.
+ * Returns the median of those last samples, with `settled` (false: the bound came first)
+ * and the seconds it took.
+ */
+export async function settledMemoryAndFds(
+  pid,
+  { minMs = 30_000, stableSamples = 10, toleranceKiB = 1024, boundMs = 90_000 } = {},
+) {
+  const started = Date.now();
+  const samples = [memoryAndFds(pid)];
+  for (;;) {
+    const last = samples.slice(-stableSamples);
+    const pss = last.map((s) => s.pssKiB);
+    const elapsed = Date.now() - started;
+    const settled =
+      elapsed >= minMs &&
+      last.length === stableSamples &&
+      Math.max(...pss) - Math.min(...pss) <= toleranceKiB;
+    if (settled || elapsed >= boundMs) {
+      const median = [...last].sort((a, b) => a.pssKiB - b.pssKiB)[Math.floor(last.length / 2)];
+      return { ...median, settled, seconds: Math.round(elapsed / 1000) };
+    }
+    await sleep(1000);
+    samples.push(memoryAndFds(pid));
+  }
+}
+
 /** A self-signed certificate for localhost, made with the openssl CLI into `dir`. */
 export function makeCertificate(dir) {
   execFileSync(

@@ -14,7 +14,8 @@ import {
   release,
   sessionsPerSecond,
 } from "./load.mjs";
-import { makeCertificate, memoryAndFds } from "./processes.mjs";
+import { liveHeapPerSession } from "./live-heap.mjs";
+import { makeCertificate, settledMemoryAndFds } from "./processes.mjs";
 import {
   allUsers,
   BIG_OCTETS,
@@ -33,6 +34,8 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const WORKERS = 16;
 const IDLE_APOP = 10_000;
 const IDLE_DOVECOT = 1_000;
+/** Sessions held for the live-heap row (a heap snapshot of 10,000 would be some 200 MB). */
+const IDLE_HEAP = 1_000;
 const STORM = 10_000;
 
 const repo = new URL("../../..", import.meta.url).pathname;
@@ -193,29 +196,35 @@ async function main() {
       dovecot: median(listing.dovecot.map((r) => r.sessionsPerSecond)),
     });
 
-    // Idle authenticated sessions: memory and descriptors per session held.
+    // Idle authenticated sessions: memory and descriptors per session held. Both samples are
+    // taken once the server has settled (`settledMemoryAndFds`): a sample right after the
+    // rounds above or the logins measures when V8 last collected, not what sessions hold.
     const idle = {};
     for (const [server, count] of [
       [apop, IDLE_APOP],
       [dovecot, IDLE_DOVECOT],
     ]) {
-      await sleep(1000);
-      const before = memoryAndFds(server.pid);
+      const before = await settledMemoryAndFds(server.pid);
       const { held, failures } = await holdSessions({
         port: server.port,
         users: users.slice(0, count),
         concurrency: 64,
       });
-      await sleep(2000);
-      const during = memoryAndFds(server.pid);
+      const during = await settledMemoryAndFds(server.pid);
+      const perSession = (value) => value / Math.max(1, held.length);
       idle[server.name] = {
         held: held.length,
         asked: count,
         failures,
-        kibPerSession: (during.pssKiB - before.pssKiB) / Math.max(1, held.length),
-        fdsPerSession: (during.fds - before.fds) / Math.max(1, held.length),
+        kibPerSession: perSession(during.pssKiB - before.pssKiB),
+        fdsPerSession: perSession(during.fds - before.fds),
         processes: during.processes,
+        settled: before.settled && during.settled,
+        settleSeconds: [before.seconds, during.seconds],
       };
+      log(
+        `idle ${server.name}: ${held.length} held, PSS ${before.pssKiB} -> ${during.pssKiB} KiB, settled after ${before.seconds} s and ${during.seconds} s${idle[server.name].settled ? "" : " (NOT settled: bound reached)"}`,
+      );
       await release(held);
     }
     row(
@@ -224,7 +233,7 @@ async function main() {
       {
         apop: idle.apop.kibPerSession,
         dovecot: idle.dovecot.kibPerSession,
-        note: `apop ${idle.apop.held}/${idle.apop.asked} held, Dovecot ${idle.dovecot.held}/${idle.dovecot.asked} held (one process each)`,
+        note: `apop ${idle.apop.held}/${idle.apop.asked} held, Dovecot ${idle.dovecot.held}/${idle.dovecot.asked} held (one process each); settled PSS${idle.apop.settled && idle.dovecot.settled ? "" : ", NOT settled within 90 s"}`,
       },
       "lower",
     );
@@ -255,6 +264,26 @@ async function main() {
       dovecot: storm.dovecot.loginsPerSecond,
       note: `failures: apop ${storm.apop.failures}, Dovecot ${storm.dovecot.failures}`,
     });
+
+    // Live heap per idle session, which does not depend on when V8 last collected (PSS does):
+    // from heap snapshots of a second apop-server, the same build with --heapsnapshot-signal.
+    const heap = await liveHeapPerSession({
+      dir,
+      mailRoot: join(dir, "mail-apop"),
+      users,
+      certificate,
+      count: IDLE_HEAP,
+    });
+    row(
+      "idle authenticated sessions: live heap per session (V8 heap snapshots)",
+      "KiB",
+      {
+        apop: heap.bytesPerSession / 1024,
+        dovecot: null,
+        note: `apop ${heap.held}/${IDLE_HEAP} held, on a second apop-server started with --heapsnapshot-signal`,
+      },
+      "lower",
+    );
   } finally {
     for (const server of [apop, dovecot, floor, bigFloor]) await server.stop();
   }

@@ -9,9 +9,10 @@ const repo = new URL("../../..", import.meta.url).pathname;
 
 /**
  * apop-server as it ships: one process, `node apps/server/dist/main.js`, with limits raised
- * so the benchmark's 10,000 sessions from one address are admitted.
+ * so the benchmark's 10,000 sessions from one address are admitted. `nodeArgs` (default
+ * none) is for diagnostics only (`live-heap.mjs`), never for a figure of the shipped server.
  */
-export async function startApop({ dir, mailRoot, users, certificate }) {
+export async function startApop({ dir, mailRoot, users, certificate, nodeArgs = [] }) {
   const port = await freePort();
   const tlsPort = await freePort();
   const usersFile = join(dir, "apop-users");
@@ -32,9 +33,10 @@ export async function startApop({ dir, mailRoot, users, certificate }) {
       authorizationTimeoutSeconds: 600,
     },
   };
-  const configFile = join(dir, "apop-server.json");
+  const configFile = join(dir, `apop-server-${port}.json`);
   writeFileSync(configFile, JSON.stringify(config, null, 2));
   const child = startChild(process.execPath, [
+    ...nodeArgs,
     join(repo, "apps/server/dist/main.js"),
     "--config",
     configFile,

@@ -145,21 +145,84 @@ export async function serveConnection(options: ServeConnectionOptions): Promise<
     await transport.close().catch(() => {});
     throw error;
   }
-  const emit = options.onEvent ?? (() => {});
-  const failureDelay = options.authFailureDelayMs ?? DEFAULTS.authFailureDelayMs;
-  let maildrop: Maildrop | null = null;
-  let updated = false;
-  let user: string | null = null;
-  let reason: ServerCloseReason = "peer-closed";
-  let octetsSent = 0;
-  const commands: Record<string, number> = {};
+  // Returned, not awaited: this frame, with its many registers, is not kept while the
+  // session waits for its client (see `Connection`).
+  return new Connection(options, session).run();
+}
 
-  const limits = resolveLimits(options.limits);
-  const flush = async (): Promise<void> => {
+/**
+ * One connection's driver: the loop (`run`) and the work it does for the session. A class
+ * rather than closures over the locals of `serveConnection`: an idle session waits in `run`
+ * for minutes, and what it holds meanwhile is one object with its fields, not a closure per
+ * helper plus the context they share and a large suspended frame (docs/performance.md).
+ */
+class Connection {
+  readonly #options: ServeConnectionOptions;
+  readonly #session: ServerSession;
+  readonly #emit: (event: ServeEvent) => void;
+  #maildrop: Maildrop | null = null;
+  #updated = false;
+  #user: string | null = null;
+  #reason: ServerCloseReason = "peer-closed";
+  #octetsSent = 0;
+  readonly #commands: Record<string, number> = {};
+  /** SCRAM asks for the credential mid-exchange; the login that follows reuses the answer. */
+  #looked: { user: string; credential: Credential | null } | null = null;
+
+  constructor(options: ServeConnectionOptions, session: ServerSession) {
+    this.#options = options;
+    this.#session = session;
+    this.#emit = options.onEvent ?? ignoreEvent;
+  }
+
+  async run(): Promise<ServeResult> {
+    const { transport, clock } = this.#options;
+    const session = this.#session;
+    try {
+      await this.#flush();
+      // One read is outstanding at a time; a deadline that fires leaves it pending for the next turn.
+      let reading: Promise<Uint8Array | null> | null = null;
+      while (session.state !== "CLOSED") {
+        reading ??= transport.read();
+        const race = readOrDeadline(reading, session, clock);
+        let result: Uint8Array | null | typeof TIMED_OUT;
+        try {
+          result = await race.result;
+        } finally {
+          race.cancel();
+        }
+        if (result === TIMED_OUT) {
+          await this.#work(session.handleTimeout(clock.now()));
+          continue;
+        }
+        reading = null;
+        await this.#work(session.receive(result ?? EMPTY, clock.now()));
+        // Pipelined commands whose replies outgrew the session's budget wait in the session;
+        // `#work` has written what came before them (waiting on the transport), so go on.
+        while (session.hasDeferredInput) await this.#work(session.resume(clock.now()));
+      }
+    } catch {
+      // The connection failed under us (reset, write after close). Nothing to tell the client.
+    } finally {
+      await transport.close().catch(() => {});
+      if (this.#maildrop !== null && !this.#updated) {
+        await this.#maildrop.release().catch(() => {});
+      }
+    }
+    return {
+      reason: this.#reason,
+      user: this.#user,
+      octetsSent: this.#octetsSent,
+      commands: this.#commands,
+    };
+  }
+
+  async #flush(): Promise<void> {
+    const session = this.#session;
     const output = session.takeOutput();
     if (output.length === 0) return;
     const bytes = output.length === 1 ? (output[0] as Uint8Array) : concatBytes(output);
-    octetsSent += bytes.length;
+    this.#octetsSent += bytes.length;
     // The session runs no timer while the driver works for it, and a write waits for as
     // long as the client does not read: a client that asks for a message and stops reading
     // would hold the connection and the maildrop lock for ever. So each write must be taken
@@ -167,31 +230,29 @@ export async function serveConnection(options: ServeConnectionOptions): Promise<
     // run after 10 minutes without activity; not reading our output is none). Dovecot:
     // "Disconnected for inactivity in reading our output".
     const limit = session.state === "TRANSACTION" ? "idleTimeoutMs" : "authorizationTimeoutMs";
-    await within(transport.write(bytes), clock, limits[limit], () => {
-      emit({ type: "limit-exceeded", limit });
-      emit({ type: "session-closed", reason: "timeout" });
-      reason = "timeout";
+    const { transport, clock } = this.#options;
+    await within(transport.write(bytes), clock, resolveLimits(this.#options.limits)[limit], () => {
+      this.#emit({ type: "limit-exceeded", limit });
+      this.#emit({ type: "session-closed", reason: "timeout" });
+      this.#reason = "timeout";
     });
-  };
+  }
 
-  // SCRAM asks for the credential mid-exchange; the login that follows reuses the answer.
-  let looked: { user: string; credential: Credential | null } | null = null;
-  const lookup = async (name: string): Promise<Credential | null> => {
-    if (looked?.user === name) return looked.credential;
-    const credential = await options.authenticator.lookup(name);
-    looked = { user: name, credential };
+  async #lookup(name: string): Promise<Credential | null> {
+    if (this.#looked?.user === name) return this.#looked.credential;
+    const credential = await this.#options.authenticator.lookup(name);
+    this.#looked = { user: name, credential };
     return credential;
-  };
+  }
 
-  const login = async (
-    event: Extract<ServerEvent, { type: "login-requested" }>,
-  ): Promise<LoginOutcome> => {
+  async #login(event: Extract<ServerEvent, { type: "login-requested" }>): Promise<LoginOutcome> {
+    const options = this.#options;
     let outcome: LoginOutcome;
     let detail: string | undefined;
     let delayed: ServerMessage | undefined;
     try {
-      const credential = await lookup(event.user);
-      looked = null;
+      const credential = await this.#lookup(event.user);
+      this.#looked = null;
       const passwordForClear =
         options.policy?.clearSecretsChallengeOnly === true &&
         credential?.kind === "clear" &&
@@ -206,23 +267,23 @@ export async function serveConnection(options: ServeConnectionOptions): Promise<
         const refusal = await enforceLoginDelay({
           maildrop: opened,
           loginDelay: options.policy?.loginDelay,
-          now: clock.now(),
+          now: options.clock.now(),
         });
         if (refusal !== null) {
           await opened.release().catch(() => {});
           delayed = { id: "loginDelayWait", params: refusal };
           throw new StoreError({ code: "login-delay", message: I_DEFAULT.loginDelayWait(refusal) });
         }
-        maildrop = opened;
-        user = event.user;
+        this.#maildrop = opened;
+        this.#user = event.user;
         options.penalty?.succeeded();
-        emit({
+        this.#emit({
           type: "login-succeeded",
           user: event.user,
           mechanism: event.mechanism,
-          messages: maildrop.messages.length,
+          messages: opened.messages.length,
         });
-        return { ok: true, messages: maildrop.messages };
+        return { ok: true, messages: opened.messages };
       }
     } catch (error) {
       outcome = !StoreError.isInstance(error)
@@ -235,9 +296,12 @@ export async function serveConnection(options: ServeConnectionOptions): Promise<
             }
           : { ok: false, reason: error.code };
     }
+    const failureDelay = options.authFailureDelayMs ?? DEFAULTS.authFailureDelayMs;
     const delayMs =
-      outcome.reason === "auth" ? (options.penalty?.failed(clock.now()) ?? failureDelay) : 0;
-    emit({
+      outcome.reason === "auth"
+        ? (options.penalty?.failed(options.clock.now()) ?? failureDelay)
+        : 0;
+    this.#emit({
       type: "login-failed",
       user: event.user,
       mechanism: event.mechanism,
@@ -245,14 +309,16 @@ export async function serveConnection(options: ServeConnectionOptions): Promise<
       ...(detail === undefined ? {} : { detail }),
       ...(outcome.reason === "auth" ? { delayMs } : {}),
     });
-    await sleep(clock, delayMs);
+    await sleep(options.clock, delayMs);
     return outcome;
-  };
+  }
 
-  const sendMessage = async (
+  async #sendMessage(
     event: Extract<ServerEvent, { type: "message-requested" }>,
-  ): Promise<ServerEvent[]> => {
-    const source = (maildrop as Maildrop).read(event.index)[Symbol.asyncIterator]();
+  ): Promise<ServerEvent[]> {
+    const session = this.#session;
+    const { clock } = this.#options;
+    const source = (this.#maildrop as Maildrop).read(event.index)[Symbol.asyncIterator]();
     let octets = 0;
     // Encoded bytes wait in the session until at least FLUSH_OCTETS are there: a message
     // that fits goes out with its status line and terminator in one write (the work loop's
@@ -265,7 +331,7 @@ export async function serveConnection(options: ServeConnectionOptions): Promise<
           next = await source.next();
         } catch {
           // Only the store's failures end the message this way; a failed write (the client
-          // hung up, or stopped reading: `flush`) ends the connection, and says so.
+          // hung up, or stopped reading: `#flush`) ends the connection, and says so.
           return session.failBody(clock.now());
         }
         if (next.done === true) break;
@@ -274,7 +340,7 @@ export async function serveConnection(options: ServeConnectionOptions): Promise<
         const more = session.sendBody(next.value);
         if (!more) break;
         if (waiting >= FLUSH_OCTETS) {
-          await flush();
+          await this.#flush();
           waiting = 0;
         }
       }
@@ -282,34 +348,37 @@ export async function serveConnection(options: ServeConnectionOptions): Promise<
       // Stops the store's stream early (TOP, or a failed write); a no-op once it has ended.
       await Promise.resolve(source.return?.()).catch(() => {});
     }
-    emit({ type: "message-sent", message: event.message, octets });
+    this.#emit({ type: "message-sent", message: event.message, octets });
     return session.endBody(clock.now());
-  };
+  }
 
-  const work = async (events: ServerEvent[]): Promise<void> => {
+  async #work(events: ServerEvent[]): Promise<void> {
+    const session = this.#session;
+    const options = this.#options;
+    const { clock, transport } = options;
     const queue = [...events];
     for (let event = queue.shift(); event !== undefined; event = queue.shift()) {
       // Secrets stay here: no login proof, no bearer token in what the host hears.
-      emit(
+      this.#emit(
         event.type === "login-requested" || event.type === "token-requested"
           ? { type: event.type, user: event.user, mechanism: event.mechanism }
           : event,
       );
       switch (event.type) {
         case "command-received":
-          commands[event.keyword] = (commands[event.keyword] ?? 0) + 1;
+          this.#commands[event.keyword] = (this.#commands[event.keyword] ?? 0) + 1;
           break;
         case "login-requested":
-          queue.push(...session.completeLogin(await login(event), clock.now()));
+          queue.push(...session.completeLogin(await this.#login(event), clock.now()));
           break;
         case "credential-requested": {
           let credential: Credential | null;
           try {
-            credential = await lookup(event.user);
+            credential = await this.#lookup(event.user);
           } catch {
             // The source failed; the exchange goes on as for an unknown user, and the login
             // that ends it asks again (and reports SYS/TEMP if the source is still down).
-            looked = null;
+            this.#looked = null;
             credential = null;
           }
           queue.push(...session.completeCredential(credential, clock.now()));
@@ -334,10 +403,10 @@ export async function serveConnection(options: ServeConnectionOptions): Promise<
           break;
         }
         case "message-requested":
-          queue.push(...(await sendMessage(event)));
+          queue.push(...(await this.#sendMessage(event)));
           break;
         case "tls-requested": {
-          await flush();
+          await this.#flush();
           let ok = false;
           try {
             await transport.upgrade?.();
@@ -351,53 +420,30 @@ export async function serveConnection(options: ServeConnectionOptions): Promise<
         case "update-requested": {
           let ok = true;
           try {
-            await (maildrop as Maildrop).commit(event.deleted);
+            await (this.#maildrop as Maildrop).commit(event.deleted);
           } catch {
             ok = false;
           }
-          updated = true;
-          emit({ type: "update-applied", deleted: event.deleted.length, ok });
+          this.#updated = true;
+          this.#emit({ type: "update-applied", deleted: event.deleted.length, ok });
           queue.push(...session.completeUpdate({ ok }));
           break;
         }
         case "session-closed":
-          reason = event.reason;
+          this.#reason = event.reason;
           break;
         case "command-rejected":
         case "limit-exceeded":
           break;
       }
-      await flush();
+      await this.#flush();
     }
     // Replies that came with no event (a SASL challenge) still have to go out.
-    await flush();
-  };
-
-  try {
-    await flush();
-    // One read is outstanding at a time; a deadline that fires leaves it pending for the next turn.
-    let reading: Promise<Uint8Array | null> | null = null;
-    while (session.state !== "CLOSED") {
-      reading ??= transport.read();
-      const result = await readOrDeadline(reading, session, clock);
-      if (result === TIMED_OUT) {
-        await work(session.handleTimeout(clock.now()));
-        continue;
-      }
-      reading = null;
-      await work(session.receive(result ?? EMPTY, clock.now()));
-      // Pipelined commands whose replies outgrew the session's budget wait in the session;
-      // `work` has written what came before them (waiting on the transport), so go on.
-      while (session.hasDeferredInput) await work(session.resume(clock.now()));
-    }
-  } catch {
-    // The connection failed under us (reset, write after close). Nothing to tell the client.
-  } finally {
-    await transport.close().catch(() => {});
-    if (maildrop !== null && !updated) await (maildrop as Maildrop).release().catch(() => {});
+    await this.#flush();
   }
-  return { reason, user, octetsSent, commands };
 }
+
+function ignoreEvent(): void {}
 
 /**
  * LOGIN-DELAY (RFC 2449 section 6.5): a login sooner than `loginDelay` seconds after the last
@@ -435,31 +481,30 @@ const TIMED_OUT: unique symbol = Symbol("timed out");
 
 /**
  * What `reading` gives, or TIMED_OUT at the session's deadline (if it has one), whichever
- * comes first; the timer is cancelled once the read settles. One promise per turn rather than
- * a deadline promise raced with the read: an idle session holds a few objects fewer while it
- * waits, for as long as it waits. A read still pending at the deadline stays pending.
+ * comes first; the caller cancels the timer once `result` settles. A read still pending at
+ * the deadline stays pending, for the next turn.
+ *
+ * An idle session waits here for as long as it is idle, so what this holds is held per
+ * session: one promise, its resolving functions (handed to the read as they are, with no
+ * wrapper closures) and the timer. The read keeps the resolving functions of a race lost to
+ * the deadline until it settles; calling them then does nothing.
  */
 function readOrDeadline(
   reading: Promise<Uint8Array | null>,
   session: ServerSession,
   clock: Clock,
-): Promise<Uint8Array | null | typeof TIMED_OUT> {
+): { result: Promise<Uint8Array | null | typeof TIMED_OUT>; cancel: () => void } {
   const deadline = session.nextDeadline();
-  if (deadline === null) return reading;
-  return new Promise((resolve, reject) => {
-    const cancel = clock.setTimer(Math.max(0, deadline - clock.now()), () => resolve(TIMED_OUT));
-    reading.then(
-      (chunk) => {
-        cancel();
-        resolve(chunk);
-      },
-      (error: unknown) => {
-        cancel();
-        reject(error);
-      },
-    );
+  if (deadline === null) return { result: reading, cancel: noTimer };
+  let cancel = noTimer;
+  const result = new Promise<Uint8Array | null | typeof TIMED_OUT>((resolve, reject) => {
+    cancel = clock.setTimer(Math.max(0, deadline - clock.now()), () => resolve(TIMED_OUT));
+    reading.then(resolve, reject);
   });
+  return { result, cancel };
 }
+
+function noTimer(): void {}
 
 /**
  * Waits for `promise`, or rejects after `ms` (calling `onTimeout` first): the write is then

@@ -358,12 +358,17 @@ export class ServerHost<Stats extends ConnectionStats = ConnectionStats> {
    * policy, limits and events, then reports `connection-closed`. Never rejects for anything
    * the peer does. A connection that `close` already dropped is aborted at once.
    */
-  async serve(connection: ServerHostConnection, options: ServeHostedOptions<Stats>): Promise<void> {
-    const tracked = this.#connections.get(connection.id);
-    if (tracked === undefined) {
-      await options.transport.close().catch(() => {});
-      return;
+  serve(connection: ServerHostConnection, options: ServeHostedOptions<Stats>): Promise<void> {
+    try {
+      return this.#serve(connection, options);
+    } catch (error) {
+      return Promise.reject(error);
     }
+  }
+
+  #serve(connection: ServerHostConnection, options: ServeHostedOptions<Stats>): Promise<void> {
+    const tracked = this.#connections.get(connection.id);
+    if (tracked === undefined) return options.transport.close().catch(() => {});
     const host = this.#options;
     // A peer that is not a trusted balancer does not get to name another client.
     const transport =
@@ -394,10 +399,17 @@ export class ServerHost<Stats extends ConnectionStats = ConnectionStats> {
     try {
       secret = this.#secret ??= this.#randomBytes(32);
     } catch (error) {
-      await transport.close().catch(() => {});
-      throw error;
+      return transport
+        .close()
+        .catch(() => {})
+        .then(() => {
+          throw error;
+        });
     }
-    const result = await serveConnection({
+    // A continuation rather than an `await`: a suspended async function is kept, with its
+    // registers and its reaction closures, for as long as the session it waits for (an idle
+    // one: minutes), some 400 bytes each; a `then` reaction is a fraction of that.
+    const serving = serveConnection({
       transport,
       store: host.store,
       authenticator: host.authenticator,
@@ -418,12 +430,15 @@ export class ServerHost<Stats extends ConnectionStats = ConnectionStats> {
         host.onEvent({ type: "session-event", connection: tracked.id, event });
       },
     });
-    this.#closed(tracked, {
-      reason: tracked.aborted ?? result.reason,
-      user: result.user,
-      secure: transport.secure,
-      error: options.lastError?.() ?? null,
-      stats: options.stats?.() ?? null,
+    const { lastError, stats } = options;
+    return serving.then((result) => {
+      this.#closed(tracked, {
+        reason: tracked.aborted ?? result.reason,
+        user: result.user,
+        secure: transport.secure,
+        error: lastError?.() ?? null,
+        stats: stats?.() ?? null,
+      });
     });
   }
 
