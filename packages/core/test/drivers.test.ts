@@ -311,6 +311,41 @@ describe("serveConnection with Pop3Client", () => {
     await refused.close();
   });
 
+  it("never reuses a message buffer over a transport that may still hold what it wrote", async () => {
+    // Chunks of 100 kB: RETR goes through the encoder's kernel path, each chunk is written on
+    // its own (no joining copy), and the encoder would reuse its output buffer where the
+    // transport allows (`releasesWrittenBytes`). This one keeps every written buffer without
+    // copying, and does not allow it.
+    const message = ascii("0123456789abcdef\n.dot\r\n".repeat(12000));
+    const store = new MemoryStore({ mailboxes: { alice: [message] }, chunkSize: 100_000 });
+    const link = createMemoryLink();
+    const held: Uint8Array[] = [];
+    const holding = {
+      ...link.server,
+      write: (bytes: Uint8Array) => {
+        held.push(bytes);
+        return link.server.write(bytes);
+      },
+    };
+    const served = serveConnection({
+      transport: holding,
+      store,
+      authenticator,
+      clock: realClock,
+      randomBytes: (length) => new Uint8Array(length).fill(7),
+      hostname: "test.invalid",
+    });
+    const client = await Pop3Client.connect({ transport: link.client, clock: realClock });
+    await client.apop("alice", "wonderland");
+    const received = await collect(client.retr(1));
+    await client.quit();
+    await served;
+    const wire = held.map(text).join("");
+    const body = "0123456789abcdef\r\n..dot\r\n".repeat(12000);
+    expect(wire).toContain(`\r\n${body}.\r\n`);
+    expect(received).toBe("0123456789abcdef\r\n.dot\r\n".repeat(12000));
+  });
+
   it("an abandoned RETR is drained so the next command reads its own reply", async () => {
     const store = new MemoryStore({
       mailboxes: { alice: [ascii("line\r\n".repeat(1000)), ascii("second\r\n")] },

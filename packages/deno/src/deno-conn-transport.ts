@@ -109,6 +109,11 @@ export class DenoConnTransport implements Transport {
     if (startTls !== undefined && !this.#secure) this.upgrade = () => this.#startTls(startTls);
   }
 
+  /** `write` resolves once every octet is written: the caller may reuse the bytes once it resolves. */
+  get releasesWrittenBytes(): true {
+    return true;
+  }
+
   /** True when the bytes travel inside TLS. */
   get secure(): boolean {
     return this.#secure;

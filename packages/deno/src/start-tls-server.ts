@@ -97,11 +97,7 @@ class TlsSocketConn implements ByteConn {
 
   constructor(socket: tls.TLSSocket) {
     this.#socket = socket;
-    const wake = (): void => {
-      const waiters = [...this.#waiters];
-      this.#waiters.clear();
-      for (const resume of waiters) resume();
-    };
+    const wake = (): void => this.#wake();
     socket.on("readable", wake);
     socket.on("drain", wake);
     socket.on("end", () => {
@@ -160,8 +156,7 @@ class TlsSocketConn implements ByteConn {
     socket.write(bytes, (error?: Error | null) => {
       if (error) this.#error ??= error;
       done = true;
-      for (const resume of [...this.#waiters]) resume();
-      this.#waiters.clear();
+      this.#wake();
     });
     while (!done && !socket.destroyed && this.#error === null) await this.#wait();
     if (this.#error !== null) throw this.#error;
@@ -181,6 +176,13 @@ class TlsSocketConn implements ByteConn {
 
   close(): void {
     this.#socket.destroy();
+  }
+
+  /** Resumes every `#wait`: something the waiters look at has changed. */
+  #wake(): void {
+    const waiters = [...this.#waiters];
+    this.#waiters.clear();
+    for (const resume of waiters) resume();
   }
 
   #wait(): Promise<void> {

@@ -121,6 +121,11 @@ export class NodeSocketTransport implements Transport {
     this.#attach(this.#socket);
   }
 
+  /** `write` resolves on the write's own callback: the caller may reuse the bytes once it resolves. */
+  get releasesWrittenBytes(): true {
+    return true;
+  }
+
   /** True when the bytes travel inside TLS. */
   get secure(): boolean {
     return this.#secure;

@@ -89,6 +89,11 @@ export class WorkersSocketTransport implements Transport {
     if (options.startTls === true && !this.#secure) this.upgrade = () => this.#startTls();
   }
 
+  /** `write` hands the writer a copy: the caller may reuse the bytes once it resolves. */
+  get releasesWrittenBytes(): true {
+    return true;
+  }
+
   /** True when the bytes travel inside TLS. */
   get secure(): boolean {
     return this.#secure;

@@ -117,8 +117,9 @@ export async function serveConnection(options: ServeConnectionOptions): Promise<
       now: clock.now(),
       randomBytes: options.randomBytes,
       tlsActive: transport.secure,
-      // Every write is awaited before more of a message is encoded (`flush`).
-      reuseBodyBuffer: true,
+      // Every write is awaited before more of a message is encoded (`flush`, and the session
+      // copies a chunk it still holds); reused only where the transport then lets go of it.
+      reuseBodyBuffer: transport.releasesWrittenBytes === true,
       ...(options.secret === undefined ? {} : { secret: options.secret }),
       channelBinding: () => transport.channelBinding?.() ?? null,
       policy: {

@@ -12,12 +12,15 @@ export interface Transport {
    * views of it, to its caller to keep or rewrite).
    */
   read(): Promise<Uint8Array | null>;
-  /**
-   * Sends bytes; resolves once the runtime is done with them (written to the socket, or
-   * copied): the caller may then reuse their memory. Wait for it before the next write
-   * (backpressure).
-   */
+  /** Sends bytes; resolves when the runtime has taken them (backpressure: wait before the next write). */
   write(bytes: Uint8Array): Promise<void>;
+  /**
+   * True when `write` resolves only once the runtime is done with the bytes (written to the
+   * socket, or copied), so the caller may reuse their memory. `serveConnection` then sends a
+   * large message through one reused buffer instead of a fresh one per chunk
+   * (docs/performance.md). Absent: bytes may be held after `write` resolved; never reused.
+   */
+  readonly releasesWrittenBytes?: boolean;
   /**
    * Upgrades this connection to TLS in place (STLS, RFC 2595 section 4): the client side as a
    * TLS client (verifying the server as configured), the server side as a TLS server. Any

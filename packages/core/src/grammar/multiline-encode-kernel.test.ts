@@ -26,7 +26,7 @@ describe("MultilineEncodeKernel", () => {
     expect(MultilineEncodeKernel.load()).not.toBeNull();
   });
 
-  it("is null where WebAssembly may not be compiled, and the encoder keeps its own loop", () => {
+  it("is null where WebAssembly may not be compiled", () => {
     // What Cloudflare Workers (and a page without 'wasm-unsafe-eval') answer.
     const refusing = {
       Module: class {
@@ -53,7 +53,7 @@ describe("MultilineEncodeKernel", () => {
     );
   });
 
-  it("carries CR, LF and a line-start dot across its 64 KiB slices", () => {
+  it("carries CR, LF and a line-start dot across its 256 KiB slices", () => {
     const size = KERNEL_SLICE_OCTETS * 2 + 100;
     for (const [text, wire] of [
       ["\r\n", "\r\n"],

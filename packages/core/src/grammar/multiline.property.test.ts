@@ -166,7 +166,7 @@ describe("multi-line block properties", () => {
   });
 
   it("encodes large chunks (the WebAssembly kernel's) like the reference, mixed with small ones", () => {
-    // RETR chunks of 4 KiB and more go through the kernel, in 64 KiB slices; few cuts leave
+    // RETR chunks of 4 KiB and more go through the kernel, in 256 KiB slices; few cuts leave
     // mostly large chunks, and the small ones between them take the JavaScript loop.
     expect(multilineEncodeKernel()).not.toBeNull();
     const large = fc

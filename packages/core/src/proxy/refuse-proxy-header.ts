@@ -44,6 +44,9 @@ export function refuseProxyHeader(options: {
   return {
     read,
     write: (bytes) => transport.write(bytes),
+    ...(transport.releasesWrittenBytes === undefined
+      ? {}
+      : { releasesWrittenBytes: transport.releasesWrittenBytes }),
     close: () => transport.close(),
     get secure() {
       return transport.secure;

@@ -1,5 +1,5 @@
 /**
- * A 300 KiB stored message that crosses the kernel's 64 KiB slices with every case of RETR's
+ * A 300 KiB stored message that crosses the kernel's 256 KiB slice with every case of RETR's
  * encoding: LF and CRLF endings, lines starting with a dot, lone CRs, 8-bit octets.
  */
 export function kernelSample(): Uint8Array {

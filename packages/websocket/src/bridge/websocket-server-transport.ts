@@ -15,6 +15,10 @@ import { formatUpstreamHello } from "../protocol/upstream-hello.ts";
  */
 export class WebSocketServerTransport implements Transport {
   readonly secure: boolean;
+  /** `write` resolves on `ws`'s callback, once the socket is done with the frame. */
+  get releasesWrittenBytes(): true {
+    return true;
+  }
   readonly #ws: WebSocket;
   readonly #highWaterMark: number;
   #queue: Buffer[] = [];
@@ -80,7 +84,8 @@ export class WebSocketServerTransport implements Transport {
       const greeting = new TextDecoder().decode(line.at(-1) === 0x0d ? line.subarray(0, -1) : line);
       ws.send(formatUpstreamHello({ target: null, secure: this.secure, tls: null, greeting }));
     }
-    // Resolves once ws handed the frame to the socket: backpressure for the body stream.
+    // Resolves on ws's callback, once the socket is done with the frame (the caller may reuse
+    // the bytes): backpressure for the body stream.
     return new Promise((resolve, reject) => {
       ws.send(bytes, { binary: true }, (error) => (error ? reject(error) : resolve()));
     });
