@@ -60,6 +60,43 @@ describe("NodeSocketTransport reads", () => {
   });
 });
 
+describe("NodeSocketTransport writes", () => {
+  it("resolves a write once the socket is done with the bytes, not when it is under the high-water mark", async () => {
+    // A high-water mark far above the write, so `socket.write` returns true at once; the
+    // peer reads nothing, so the kernel takes only its buffers' worth and libuv holds the
+    // rest of the bytes the caller would otherwise be free to reuse.
+    const server = net.createServer({ highWaterMark: 128 * 1024 * 1024 });
+    const accepted = new Promise<net.Socket>((resolve) => {
+      server.once("connection", resolve);
+    });
+    await new Promise<void>((resolve) => server.listen({ port: 0, host: "127.0.0.1" }, resolve));
+    const client = net.connect((server.address() as net.AddressInfo).port, "127.0.0.1");
+    client.pause();
+    const ours = await accepted;
+    const transport = new NodeSocketTransport({ socket: ours });
+    expect(transport.releasesWrittenBytes).toBe(true);
+    const bytes = Buffer.alloc(32 * 1024 * 1024, 0x62);
+    let written = false;
+    const writing = transport.write(bytes).then(() => {
+      written = true;
+    });
+    await settle();
+    await settle();
+    expect(ours.writableLength).toBeGreaterThan(0);
+    expect(written).toBe(false);
+    let received = 0;
+    client.on("data", (chunk: Buffer) => {
+      received += chunk.length;
+    });
+    client.resume();
+    await writing;
+    await until(() => received === bytes.length, "the peer to read everything");
+    client.destroy();
+    await transport.close();
+    server.close();
+  });
+});
+
 describe("NodeSocketTransport listeners", () => {
   it("shares one set of socket listeners among transports, each reaching its own", async () => {
     const a = await socketPair();
