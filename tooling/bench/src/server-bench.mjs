@@ -18,7 +18,6 @@ import { liveHeapPerSession } from "./live-heap.mjs";
 import { makeCertificate, settledMemoryAndFds } from "./processes.mjs";
 import {
   allUsers,
-  BIG_OCTETS,
   bigMessage,
   MANY_MESSAGES,
   SESSION_USERS,

@@ -1,18 +1,11 @@
-import {
-  closeSync,
-  fstatSync,
-  openSync,
-  readFileSync,
-  statSync,
-  unlinkSync,
-  writeSync,
-} from "node:fs";
+import { closeSync, fstatSync, openSync, readFileSync, statSync, unlinkSync } from "node:fs";
 import { utimes } from "node:fs/promises";
 import { hostname } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import { CliError, isProcessAlive } from "@apop/cli-kit";
 import { ExitCode } from "../cli/exit-code.ts";
 import { fsyncFd } from "./fsync-fd.ts";
+import { writeAllSync } from "./write-all.ts";
 import { localWriteError } from "./local-write-error.ts";
 
 /** A held dot-lock file. */
@@ -77,7 +70,7 @@ async function tryCreate(path: string): Promise<number | null> {
     const fd = openSync(path, "wx", 0o644);
     try {
       const content = Buffer.from(`${process.pid} ${hostname()}\n`, "latin1");
-      for (let at = 0; at < content.length; ) at += writeSync(fd, content, at);
+      writeAllSync(fd, content);
       await fsyncFd(fd);
       return fstatSync(fd).ino;
     } finally {

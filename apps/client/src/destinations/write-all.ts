@@ -1,3 +1,4 @@
+import { writeSync } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
 
 /**
@@ -19,4 +20,12 @@ export async function writeAll(
     if (at !== null) at += bytesWritten;
   }
   return at;
+}
+
+/**
+ * Writes every byte of `bytes` to `fd` at its current offset, synchronously, by the same rule
+ * as `writeAll`: a short write is followed by another, which fails with the real reason.
+ */
+export function writeAllSync(fd: number, bytes: Uint8Array): void {
+  for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at);
 }

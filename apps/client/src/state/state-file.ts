@@ -1,12 +1,4 @@
-import {
-  closeSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  unlinkSync,
-  writeSync,
-} from "node:fs";
+import { closeSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync } from "node:fs";
 import { dirname } from "node:path";
 import { CliError } from "@apop/cli-kit";
 import * as z from "zod/mini";
@@ -15,6 +7,7 @@ import { AUTH_METHODS, type AuthMethod } from "../cli/parse-arguments.ts";
 import { fsyncDirectory } from "../destinations/fsync-directory.ts";
 import { localWriteError, writingLocally } from "../destinations/local-write-error.ts";
 import { fsyncFd } from "../destinations/fsync-fd.ts";
+import { writeAllSync } from "../destinations/write-all.ts";
 import type { Account } from "./account.ts";
 
 /** How long a UID no longer listed by the server is remembered (getmail6 keeps 30 days). */
@@ -206,7 +199,7 @@ export class StateFile {
       const fd = openSync(temporary, "w", 0o600);
       try {
         const bytes = Buffer.from(`${JSON.stringify(this.#state, null, 1)}\n`);
-        for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at);
+        writeAllSync(fd, bytes);
         await fsyncFd(fd);
       } catch (error) {
         try {
