@@ -112,17 +112,24 @@ describe("ServerHost", () => {
       proxiedBy: null,
     });
     const session = events.filter((e) => e.type === "session-event");
-    expect(session.every((e) => e.connection === 1)).toBe(true);
+    expect(session.every((e) => e.connection === 1 && e.remoteAddress === "192.0.2.7")).toBe(
+      true,
+    );
     expect(session.map((e) => e.event.type)).toContain("login-succeeded");
     expect(events.at(-1)).toEqual({
       type: "connection-closed",
       connection: 1,
       remoteAddress: "192.0.2.7",
+      remotePort: 40000,
       reason: "quit",
       user: "alice",
       secure: false,
       error: null,
       stats,
+      commands: { APOP: 1, QUIT: 1 },
+      messagesSent: 0,
+      messageOctets: 0,
+      deleted: 0,
     });
   });
 
@@ -258,11 +265,16 @@ describe("ServerHost", () => {
       type: "connection-closed",
       connection: 1,
       remoteAddress: "192.0.2.1",
+      remotePort: 40000,
       reason: "tls-failed",
       user: null,
       secure: false,
       error: "wrong version number",
       stats: null,
+      commands: {},
+      messagesSent: 0,
+      messageOctets: 0,
+      deleted: 0,
     });
     expect(host.connectionCount).toBe(0);
   });

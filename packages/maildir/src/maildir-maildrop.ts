@@ -23,8 +23,17 @@ const MESSAGE_CHUNK_OCTETS = 256 * 1024;
  */
 const SYNC_READ_OCTETS = 64 * 1024;
 
+/**
+ * `n` as a small integer where it is one. `lstat` gives every figure as a double, and V8 keeps
+ * a double held in an object as a separate 16-octet box; a small integer (up to 2^30 - 1) it
+ * keeps inside the object. Two per message, for every message of every idle session.
+ */
+function compactInteger(n: number): number {
+  return n >= 0 && n <= 0x3fffffff ? n | 0 : n;
+}
+
 /** What a maildrop keeps of each listed message file. */
-type HeldEntry = Pick<MaildirEntry, "dir" | "fileName" | "uniqueName" | "dev" | "ino">;
+type HeldEntry = Pick<MaildirEntry, "dir" | "fileName" | "dev" | "ino">;
 
 /**
  * An open, locked Maildir: the snapshot taken at `open`, reads that stream, and the deletes
@@ -54,12 +63,12 @@ export class MaildirMaildrop implements Maildrop {
   }) {
     this.#folders = options.folders;
     // Only what reads and deletes need: an idle session holds this for every message.
-    this.#entries = options.entries.map(({ dir, fileName, uniqueName, dev, ino }) => ({
+    // The unique name is not kept: only `#relocate` needs it, and parses it from the file name.
+    this.#entries = options.entries.map(({ dir, fileName, dev, ino }) => ({
       dir,
       fileName,
-      uniqueName,
-      dev,
-      ino,
+      dev: compactInteger(dev),
+      ino: compactInteger(ino),
     }));
     this.messages = options.messages;
     this.#lock = options.lock;
@@ -267,6 +276,7 @@ export class MaildirMaildrop implements Maildrop {
    */
   #relocate(index: number): string | Buffer | undefined {
     const entry = this.#entry(index);
+    const { uniqueName } = parseMaildirName(entry.fileName);
     const others = new Set(
       this.#entries.filter((_, i) => i !== index).map((e) => `${e.dir}/${e.fileName}`),
     );
@@ -281,7 +291,7 @@ export class MaildirMaildrop implements Maildrop {
       }
       for (const name of names) {
         if (
-          parseMaildirName(name).uniqueName === entry.uniqueName &&
+          parseMaildirName(name).uniqueName === uniqueName &&
           !others.has(`${dir}/${name}`)
         ) {
           this.#entries[index] = { ...entry, dir, fileName: name };

@@ -47,9 +47,9 @@
  * (docs/performance.md): a login takes and a logout releases the lock in microseconds, with
  * no thread-pool round trip per call.
  *
- * `isHeld()` reads `apop.lock` and compares its device, inode and content (which holds the
- * random token) with the ones recorded at creation: with no descriptor open, a freed inode
- * may be reused by the next lock, so the inode alone proves nothing. The Maildir store
+ * `isHeld()` reads `apop.lock` and compares its device, inode and random token with the ones
+ * recorded at creation: with no descriptor open, a freed inode may be reused by the next
+ * lock, so the inode alone proves nothing. The Maildir store
  * checks it before deleting anything in `commit`, so a session whose stale lock was taken
  * over never deletes. `release()` stops the timer and removes the file only if it is still
  * this lock; it never throws (a lock file left behind turns stale by rule 1).
@@ -174,7 +174,7 @@ export async function acquireMaildropLock(
         options.heldMaildir === undefined
           ? path.join(options.maildir, LOCK_FILE)
           : `${options.heldMaildir}${path.sep}${LOCK_FILE}`;
-      return new HeldLock({ file: held, identity: created, content, refreshMs, tookOverFrom });
+      return new HeldLock({ file: held, identity: created, token, refreshMs, tookOverFrom });
     }
     const found = inspectLockNow(file);
     if (found === undefined) continue;
@@ -361,6 +361,18 @@ function parseOwner(
   }
 }
 
+/** The `token` of a lock file's content, or undefined when it has none. */
+function lockToken(content: string): string | undefined {
+  try {
+    const value: unknown = JSON.parse(content);
+    if (typeof value !== "object" || value === null) return undefined;
+    const { token } = value as Record<string, unknown>;
+    return typeof token === "string" ? token : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function sameLock(a: FoundLock, b: FoundLock): boolean {
   return a.ino === b.ino && a.dev === b.dev && a.content === b.content;
 }
@@ -406,21 +418,25 @@ class HeldLock implements MaildropLock, RefreshedLock {
   readonly file: string;
   readonly tookOverFrom: string | undefined;
   readonly #identity: FileIdentity;
-  readonly #content: string;
+  /**
+   * The random token of the content written (not the whole content, some 230 octets that an
+   * idle session would hold): no other lock has it.
+   */
+  readonly #token: string;
   readonly #refreshMs: number;
   #released = false;
 
   constructor(options: {
     file: string;
     identity: FileIdentity;
-    content: string;
+    token: string;
     refreshMs: number;
     tookOverFrom: string | undefined;
   }) {
     this.file = options.file;
     this.tookOverFrom = options.tookOverFrom;
     this.#identity = options.identity;
-    this.#content = options.content;
+    this.#token = options.token;
     this.#refreshMs = options.refreshMs;
     LockRefresher.add(this, options.refreshMs);
   }
@@ -441,7 +457,7 @@ class HeldLock implements MaildropLock, RefreshedLock {
       found !== undefined &&
       found.ino === this.#identity.ino &&
       found.dev === this.#identity.dev &&
-      found.content === this.#content
+      lockToken(found.content) === this.#token
     );
   }
 

@@ -8,7 +8,11 @@ import {
   type ServerHostConnectionInfo,
   type Transport,
 } from "@apop/core";
-import { NodeSocketTransport, type TransportStats } from "./node-socket-transport.ts";
+import {
+  NodeSocketTransport,
+  type StartTlsOptions,
+  type TransportStats,
+} from "./node-socket-transport.ts";
 import {
   type Pop3ServerOptions,
   type ResolvedServerOptions,
@@ -102,6 +106,7 @@ class NodePop3Server implements Pop3Server {
   #secureContext: tls.SecureContext | null;
   readonly #host: ServerHost<TransportStats>;
   readonly #listeners: net.Server[] = [];
+  #startTlsOptions: Extract<StartTlsOptions, { side: "server" }> | null = null;
 
   constructor(options: ResolvedServerOptions) {
     this.#options = options;
@@ -240,6 +245,14 @@ class NodePop3Server implements Pop3Server {
     return admitted ?? this.#host.refuse(transport);
   }
 
+  /** STLS options: one object per certificate rather than one per connection. */
+  #startTls(secureContext: tls.SecureContext): StartTlsOptions {
+    if (this.#startTlsOptions?.secureContext !== secureContext) {
+      this.#startTlsOptions = { side: "server", secureContext };
+    }
+    return this.#startTlsOptions;
+  }
+
   #serve(
     connection: ServerHostConnection,
     socket: net.Socket,
@@ -254,7 +267,7 @@ class NodePop3Server implements Pop3Server {
       clock,
       tlsHandshakeTimeoutMs,
       // With a certificate the transport can upgrade, so core offers STLS (RFC 2595 section 4).
-      ...(secureContext === null ? {} : { startTls: { side: "server", secureContext } }),
+      ...(secureContext === null ? {} : { startTls: this.#startTls(secureContext) }),
     });
     // The transport watches 'error' from now on: a second listener would make the socket keep
     // an array of listeners for as long as the session lasts.
@@ -290,13 +303,11 @@ class NodePop3Server implements Pop3Server {
   }
 
   #serveOver(connection: ServerHostConnection, transport: NodeSocketTransport): Promise<void> {
-    return this.#host.serve(connection, {
-      transport,
-      abort: () => transport.abort(),
-      lastError: () => transport.lastError?.message ?? null,
-      stats: () => transport.stats,
-    });
+    // The host reads `abort`, `lastError` and `stats` from the transport itself: no closures
+    // over it that an idle session would hold.
+    return this.#host.serve(connection, { transport });
   }
+
 }
 
 /** One listener for every socket, not a closure per connection. */

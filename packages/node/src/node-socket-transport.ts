@@ -81,7 +81,12 @@ interface Waiter<T> {
  * the response injection flaw on a client), and gives up after `tlsHandshakeTimeoutMs`.
  */
 export class NodeSocketTransport implements Transport {
+  /**
+   * Present only when STLS is possible, and then one function shared by every transport
+   * (called as `transport.upgrade()`), not a closure per connection.
+   */
   readonly upgrade?: () => Promise<void>;
+  #startTlsOptions: StartTlsOptions | null = null;
   #socket: net.Socket;
   #secure: boolean;
   readonly #side: "client" | "server";
@@ -114,9 +119,9 @@ export class NodeSocketTransport implements Transport {
     this.#highWaterMark = options.highWaterMark ?? 64 * 1024;
     this.#closeGraceMs = options.closeGraceMs ?? 2000;
     this.#handshakeTimeoutMs = options.tlsHandshakeTimeoutMs ?? DEFAULTS.tlsHandshakeTimeoutMs;
-    const startTls = options.startTls;
-    if (startTls !== undefined && !this.#secure) {
-      this.upgrade = () => this.#startTls(startTls);
+    if (options.startTls !== undefined && !this.#secure) {
+      this.#startTlsOptions = options.startTls;
+      this.upgrade = NodeSocketTransport.#upgrade;
     }
     this.#attach(this.#socket);
   }
@@ -327,6 +332,10 @@ export class NodeSocketTransport implements Transport {
     socket.off("close", on.close);
     // The 'error' listener stays (and with it the socket's entry in `owners`): an unwatched
     // 'error' would crash the process.
+  }
+
+  static #upgrade(this: NodeSocketTransport): Promise<void> {
+    return this.#startTls(this.#startTlsOptions as StartTlsOptions);
   }
 
   async #startTls(options: StartTlsOptions): Promise<void> {

@@ -1,16 +1,5 @@
-import type { ServeEvent } from "@apop/core";
 import type { Pop3ServerEvent } from "@apop/node";
 import type { Logger } from "./json-logger.ts";
-
-/** What a connection did, summed up in its `disconnect` record. */
-interface Tally {
-  readonly remote: string;
-  readonly remotePort: number;
-  readonly commands: Record<string, number>;
-  messagesSent: number;
-  messageOctets: number;
-  deleted: number;
-}
 
 /**
  * Turns `@apop/node`'s server events into log records: `connect`, `auth-ok` / `auth-failed`
@@ -22,18 +11,10 @@ interface Tally {
  * it may be a password typed at the wrong prompt.
  */
 export function logServerEvents(logger: Logger): (event: Pop3ServerEvent) => void {
-  const tallies = new Map<number, Tally>();
+  // Nothing is kept per connection here: `connection-closed` carries what the session did.
   return (event) => {
     switch (event.type) {
       case "connection-opened":
-        tallies.set(event.connection, {
-          remote: event.remoteAddress,
-          remotePort: event.remotePort,
-          commands: {},
-          messagesSent: 0,
-          messageOctets: 0,
-          deleted: 0,
-        });
         logger.log("info", "connect", {
           connection: event.connection,
           remote: event.remoteAddress,
@@ -58,33 +39,27 @@ export function logServerEvents(logger: Logger): (event: Pop3ServerEvent) => voi
           limit: event.limit,
         });
         return;
-      case "session-event": {
-        const tally = tallies.get(event.connection);
-        logSessionEvent(logger, event.connection, event.event, tally);
+      case "session-event":
+        logSessionEvent(logger, event);
         return;
-      }
-      case "connection-closed": {
-        const tally = tallies.get(event.connection);
-        tallies.delete(event.connection);
+      case "connection-closed":
         logger.log(event.reason === "store-failed" ? "warn" : "info", "disconnect", {
           connection: event.connection,
           remote: event.remoteAddress,
-          remotePort: tally?.remotePort,
+          remotePort: event.remotePort,
           user: event.user,
           reason: event.reason,
           secure: event.secure,
           error: event.error,
           bytesIn: event.stats?.bytesRead ?? 0,
           bytesOut: event.stats?.bytesWritten ?? 0,
-          commands: tally?.commands ?? {},
-          messagesSent: tally?.messagesSent ?? 0,
-          messageOctets: tally?.messageOctets ?? 0,
-          deleted: tally?.deleted ?? 0,
+          commands: event.commands,
+          messagesSent: event.messagesSent,
+          messageOctets: event.messageOctets,
+          deleted: event.deleted,
         });
         return;
-      }
       case "connection-failed":
-        tallies.delete(event.connection);
         logger.log("error", "connection-failed", {
           connection: event.connection,
           remote: event.remoteAddress,
@@ -104,15 +79,10 @@ export function logServerEvents(logger: Logger): (event: Pop3ServerEvent) => voi
 
 function logSessionEvent(
   logger: Logger,
-  connection: number,
-  event: ServeEvent,
-  tally: Tally | undefined,
+  { connection, remoteAddress, event }: Extract<Pop3ServerEvent, { type: "session-event" }>,
 ): void {
   switch (event.type) {
     case "command-received":
-      if (tally !== undefined) {
-        tally.commands[event.keyword] = (tally.commands[event.keyword] ?? 0) + 1;
-      }
       logger.log("debug", "command", { connection, command: event.text });
       return;
     case "command-rejected":
@@ -139,7 +109,7 @@ function logSessionEvent(
       // The client's address is on the line itself, so fail2ban needs no other record.
       logger.log(event.reason.startsWith("sys-") ? "error" : "warn", "auth-failed", {
         connection,
-        remote: tally?.remote,
+        remote: remoteAddress,
         user: event.user,
         mechanism: event.mechanism,
         reason: event.reason,
@@ -153,10 +123,6 @@ function logSessionEvent(
       // logged as auth-ok/auth-failed (or command-rejected with the validator's reason).
       return;
     case "message-sent":
-      if (tally !== undefined) {
-        tally.messagesSent++;
-        tally.messageOctets += event.octets;
-      }
       logger.log("debug", "message-sent", {
         connection,
         message: event.message,
@@ -167,7 +133,6 @@ function logSessionEvent(
       logger.log("debug", "stls", { connection });
       return;
     case "update-applied":
-      if (tally !== undefined && event.ok) tally.deleted += event.deleted;
       // A QUIT that deletes nothing is routine; a failed UPDATE loses the user's deletions.
       logger.log(!event.ok ? "error" : event.deleted > 0 ? "info" : "debug", "update", {
         connection,

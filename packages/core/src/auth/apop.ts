@@ -105,7 +105,9 @@ export function createApopTimestamp({
   }
   const problem = apopHostNameProblem(host);
   if (problem !== null) throw new RangeError(`APOP timestamp: ${problem}`);
-  const timestamp = `<${Math.floor(now)}.${toHex(random)}@${host}>`;
+  // Joined, not a template: a template makes a rope of one node per piece, and the server keeps
+  // this string for the whole session (see `toHex`).
+  const timestamp = ["<", String(Math.floor(now)), ".", toHex(random), "@", host, ">"].join("");
   if (timestamp.length > MAX_APOP_TIMESTAMP_LENGTH) {
     throw new RangeError(
       `APOP timestamp: ${timestamp.length} characters is over the limit of ${MAX_APOP_TIMESTAMP_LENGTH}; use a shorter host or fewer random bytes`,

@@ -60,7 +60,7 @@ export interface ServeConnectionOptions {
    * Checks OAUTHBEARER/XOAUTH2 bearer tokens; without it those mechanisms are not offered.
    * A validator that throws fails the exchange like an invalid token (logged as why).
    */
-  readonly tokenValidator?: TokenValidator;
+  readonly tokenValidator?: TokenValidator | undefined;
   readonly clock: Clock;
   readonly randomBytes: (length: number) => Uint8Array;
   /** The server's host name, for the APOP timestamp. */
@@ -78,7 +78,7 @@ export interface ServeConnectionOptions {
    * A key shared by every connection of the server, for SCRAM's derived salts (so an unknown
    * user sees the same salt every time). Default: fresh per connection.
    */
-  readonly secret?: Uint8Array;
+  readonly secret?: Uint8Array | undefined;
   /**
    * The client's entry in the server's per-address penalties (`LoginPenalties`): each failed
    * login then waits what `failed` answers instead of `authFailureDelayMs`, and a successful
@@ -88,8 +88,11 @@ export interface ServeConnectionOptions {
     failed(now: number): number;
     succeeded(): void;
   };
-  /** Called for every event, in order. Must not throw. */
-  readonly onEvent?: (event: ServeEvent) => void;
+  /**
+   * Called for every event, in order, as a method of these options (`options.onEvent(event)`),
+   * so a class may implement it. Must not throw.
+   */
+  onEvent?(event: ServeEvent): void;
 }
 
 export interface ServeResult {
@@ -100,6 +103,11 @@ export interface ServeResult {
   readonly octetsSent: number;
   /** Commands received, by keyword. */
   readonly commands: Readonly<Record<string, number>>;
+  /** Messages sent whole or in part (RETR, TOP), and their octets as stored. */
+  readonly messagesSent: number;
+  readonly messageOctets: number;
+  /** Messages deleted by an UPDATE that succeeded. */
+  readonly deleted: number;
 }
 
 /**
@@ -122,21 +130,7 @@ export async function serveConnection(options: ServeConnectionOptions): Promise<
       reuseBodyBuffer: transport.releasesWrittenBytes === true,
       ...(options.secret === undefined ? {} : { secret: options.secret }),
       channelBinding: () => transport.channelBinding?.() ?? null,
-      policy: {
-        tlsAvailable: transport.upgrade !== undefined,
-        ...withoutLoginDelay(options.policy),
-        // LOGIN-DELAY is advertised only where it is enforced (RFC 2449 section 6.5).
-        ...(options.store.keepsLastLogin === true && options.policy?.loginDelay !== undefined
-          ? { loginDelay: options.policy.loginDelay }
-          : {}),
-        // CAPA and the greeting come before the user is named, so they follow the source, read
-        // per connection (a reloaded user file may change it): without clear secrets, neither
-        // the APOP timestamp nor CRAM-MD5 (RFC 1939 section 7, RFC 2195) can ever succeed.
-        ...(options.authenticator.clearSecrets === false
-          ? { apop: false, clearSecrets: false }
-          : {}),
-        ...(options.tokenValidator === undefined ? {} : { tokens: true }),
-      },
+      policy: sessionPolicy(options),
       ...(options.limits === undefined ? {} : { limits: options.limits }),
     });
   } catch (error) {
@@ -160,12 +154,14 @@ export async function serveConnection(options: ServeConnectionOptions): Promise<
 class Connection {
   readonly #options: ServeConnectionOptions;
   readonly #session: ServerSession;
-  readonly #emit: (event: ServeEvent) => void;
   #maildrop: Maildrop | null = null;
   #updated = false;
   #user: string | null = null;
   #reason: ServerCloseReason = "peer-closed";
   #octetsSent = 0;
+  #messagesSent = 0;
+  #messageOctets = 0;
+  #deleted = 0;
   readonly #commands: Record<string, number> = {};
   /** SCRAM asks for the credential mid-exchange; the login that follows reuses the answer. */
   #looked: { user: string; credential: Credential | null } | null = null;
@@ -173,7 +169,10 @@ class Connection {
   constructor(options: ServeConnectionOptions, session: ServerSession) {
     this.#options = options;
     this.#session = session;
-    this.#emit = options.onEvent ?? ignoreEvent;
+  }
+
+  #emit(event: ServeEvent): void {
+    this.#options.onEvent?.(event);
   }
 
   async run(): Promise<ServeResult> {
@@ -185,12 +184,17 @@ class Connection {
       let reading: Promise<Uint8Array | null> | null = null;
       while (session.state !== "CLOSED") {
         reading ??= transport.read();
-        const race = readOrDeadline(reading, session, clock);
+        const deadline = session.nextDeadline();
         let result: Uint8Array | null | typeof TIMED_OUT;
-        try {
-          result = await race.result;
-        } finally {
-          race.cancel();
+        if (deadline === null) result = await reading;
+        else {
+          const race = new DeadlineRace(reading);
+          const cancel = clock.setTimer(Math.max(0, deadline - clock.now()), race.timeOut);
+          try {
+            result = await race.result;
+          } finally {
+            cancel();
+          }
         }
         if (result === TIMED_OUT) {
           await this.#work(session.handleTimeout(clock.now()));
@@ -215,6 +219,9 @@ class Connection {
       user: this.#user,
       octetsSent: this.#octetsSent,
       commands: this.#commands,
+      messagesSent: this.#messagesSent,
+      messageOctets: this.#messageOctets,
+      deleted: this.#deleted,
     };
   }
 
@@ -349,6 +356,8 @@ class Connection {
       // Stops the store's stream early (TOP, or a failed write); a no-op once it has ended.
       await Promise.resolve(source.return?.()).catch(() => {});
     }
+    this.#messagesSent++;
+    this.#messageOctets += octets;
     this.#emit({ type: "message-sent", message: event.message, octets });
     return session.endBody(clock.now());
   }
@@ -426,6 +435,7 @@ class Connection {
             ok = false;
           }
           this.#updated = true;
+          if (ok) this.#deleted += event.deleted.length;
           this.#emit({ type: "update-applied", deleted: event.deleted.length, ok });
           queue.push(...session.completeUpdate({ ok }));
           break;
@@ -443,8 +453,6 @@ class Connection {
     await this.#flush();
   }
 }
-
-function ignoreEvent(): void {}
 
 /**
  * LOGIN-DELAY (RFC 2449 section 6.5): a login sooner than `loginDelay` seconds after the last
@@ -470,6 +478,46 @@ async function enforceLoginDelay({
   return null;
 }
 
+/**
+ * The session's policy: the host's, with what this connection's transport, store and sources
+ * can do. The same few variants for every connection of a host, so each is built once and
+ * shared (frozen) rather than once per connection, which an idle session would hold.
+ */
+function sessionPolicy(options: ServeConnectionOptions): ServerPolicy {
+  const tlsAvailable = options.transport.upgrade !== undefined;
+  // LOGIN-DELAY is advertised only where it is enforced (RFC 2449 section 6.5).
+  const loginDelay =
+    options.store.keepsLastLogin === true && options.policy?.loginDelay !== undefined;
+  // CAPA and the greeting come before the user is named, so they follow the source, read per
+  // connection (a reloaded user file may change it): without clear secrets, neither the APOP
+  // timestamp nor CRAM-MD5 (RFC 1939 section 7, RFC 2195) can ever succeed.
+  const noClearSecrets = options.authenticator.clearSecrets === false;
+  const tokens = options.tokenValidator !== undefined;
+  const variant =
+    (tlsAvailable ? 1 : 0) | (loginDelay ? 2 : 0) | (noClearSecrets ? 4 : 0) | (tokens ? 8 : 0);
+  const key = options.policy ?? NO_POLICY;
+  let variants = policyVariants.get(key);
+  if (variants === undefined) {
+    variants = new Map();
+    policyVariants.set(key, variants);
+  }
+  let policy = variants.get(variant);
+  if (policy === undefined) {
+    policy = Object.freeze({
+      tlsAvailable,
+      ...withoutLoginDelay(options.policy),
+      ...(loginDelay ? { loginDelay: options.policy?.loginDelay } : {}),
+      ...(noClearSecrets ? { apop: false, clearSecrets: false } : {}),
+      ...(tokens ? { tokens: true } : {}),
+    });
+    variants.set(variant, policy);
+  }
+  return policy;
+}
+
+const NO_POLICY: ServerPolicy = Object.freeze({});
+const policyVariants = new WeakMap<ServerPolicy, Map<number, ServerPolicy>>();
+
 function withoutLoginDelay(policy: ServerPolicy | undefined): ServerPolicy {
   const { loginDelay: _, ...rest } = policy ?? {};
   return rest;
@@ -481,31 +529,34 @@ const FLUSH_OCTETS = 64 * 1024;
 const TIMED_OUT: unique symbol = Symbol("timed out");
 
 /**
- * What `reading` gives, or TIMED_OUT at the session's deadline (if it has one), whichever
- * comes first; the caller cancels the timer once `result` settles. A read still pending at
- * the deadline stays pending, for the next turn.
+ * What `reading` gives, or TIMED_OUT once `timeOut` is called (at the session's deadline),
+ * whichever comes first. A read still pending at the deadline stays pending, for the next turn.
  *
- * An idle session waits here for as long as it is idle, so what this holds is held per
- * session: one promise, its resolving functions (handed to the read as they are, with no
- * wrapper closures) and the timer. The read keeps the resolving functions of a race lost to
- * the deadline until it settles; calling them then does nothing.
+ * An idle session waits on this for as long as it is idle, so what it holds is held per
+ * session: one promise, its resolving functions (handed to the read as they are) and the
+ * timer's callback, with no closure context that keeps the caller's variables. The read
+ * keeps the resolving functions of a race lost to the deadline until it settles; calling
+ * them then does nothing.
  */
-function readOrDeadline(
-  reading: Promise<Uint8Array | null>,
-  session: ServerSession,
-  clock: Clock,
-): { result: Promise<Uint8Array | null | typeof TIMED_OUT>; cancel: () => void } {
-  const deadline = session.nextDeadline();
-  if (deadline === null) return { result: reading, cancel: noTimer };
-  let cancel = noTimer;
-  const result = new Promise<Uint8Array | null | typeof TIMED_OUT>((resolve, reject) => {
-    cancel = clock.setTimer(Math.max(0, deadline - clock.now()), () => resolve(TIMED_OUT));
+class DeadlineRace {
+  readonly result: Promise<Uint8Array | null | typeof TIMED_OUT>;
+  readonly timeOut: () => void;
+
+  constructor(reading: Promise<Uint8Array | null>) {
+    let resolve!: (value: Uint8Array | null | typeof TIMED_OUT) => void;
+    let reject!: (error: unknown) => void;
+    this.result = new Promise((settle, fail) => {
+      resolve = settle;
+      reject = fail;
+    });
     reading.then(resolve, reject);
-  });
-  return { result, cancel };
+    this.timeOut = timeOutWith(resolve);
+  }
 }
 
-function noTimer(): void {}
+function timeOutWith(resolve: (value: typeof TIMED_OUT) => void): () => void {
+  return () => resolve(TIMED_OUT);
+}
 
 /**
  * Waits for `promise`, or rejects after `ms` (calling `onTimeout` first): the write is then

@@ -61,6 +61,8 @@ export type ServerHostEvent<Stats extends ConnectionStats = ConnectionStats> =
   | {
       readonly type: "session-event";
       readonly connection: number;
+      /** The client's address, normalized, as in `connection-opened`. */
+      readonly remoteAddress: string;
       readonly event: ServeEvent;
     }
   /**
@@ -73,6 +75,7 @@ export type ServerHostEvent<Stats extends ConnectionStats = ConnectionStats> =
       readonly type: "connection-closed";
       readonly connection: number;
       readonly remoteAddress: string;
+      readonly remotePort: number;
       readonly reason: ServerCloseReason | "shutdown" | "pre-login-evicted";
       readonly user: string | null;
       readonly secure: boolean;
@@ -80,6 +83,13 @@ export type ServerHostEvent<Stats extends ConnectionStats = ConnectionStats> =
       readonly error: string | null;
       /** Null when the implicit TLS handshake never completed. */
       readonly stats: Stats | null;
+      /** Commands received, by keyword (`ServeResult.commands`); none after a failed handshake. */
+      readonly commands: Readonly<Record<string, number>>;
+      /** Messages sent whole or in part (RETR, TOP), and their octets as stored. */
+      readonly messagesSent: number;
+      readonly messageOctets: number;
+      /** Messages deleted by an UPDATE that succeeded. */
+      readonly deleted: number;
     }
   /**
    * Something threw while the connection started or ran (a session that could not be made,

@@ -16,6 +16,7 @@
  * grace period, then drops the rest (a dropped session never enters UPDATE, so its deletions
  * are not applied: RFC 1939 section 6).
  */
+import type { TokenValidator } from "../auth/token-validator.ts";
 import { DEFAULTS } from "../defaults.ts";
 import { LocalProtocolError } from "../errors/local-protocol-error.ts";
 import { readProxyHeader } from "../proxy/read-proxy-header.ts";
@@ -23,7 +24,12 @@ import { refuseProxyHeader } from "../proxy/refuse-proxy-header.ts";
 import { addressGroup, normalizeRemoteAddress } from "./address-group.ts";
 import { ConnectionAdmission, tooManyConnectionsLine } from "./connection-admission.ts";
 import { LoginPenalties } from "./login-penalties.ts";
-import { serveConnection } from "./serve-connection.ts";
+import {
+  type ServeConnectionOptions,
+  type ServeEvent,
+  type ServeResult,
+  serveConnection,
+} from "./serve-connection.ts";
 import type { ConnectionStats, ServerHostEvent } from "./server-host-event.ts";
 import type { ResolvedServerHostOptions } from "./server-host-options.ts";
 import type { Transport } from "./transport.ts";
@@ -111,15 +117,182 @@ export interface ProxiedPeer {
   readonly rest: Uint8Array;
 }
 
-interface Tracked<Stats> extends ServerHostConnection {
-  proxiedBy: string | null;
-  abort: () => void;
-  transport: Transport | null;
-  stats: (() => Stats | null) | null;
-  user: string | null;
+/** What every connection of one host shares: read by `HostedConnection`, never copied into it. */
+interface HostShared<Stats extends ConnectionStats> {
+  readonly options: ResolvedServerHostOptions<Stats>;
+  readonly randomBytes: (length: number) => Uint8Array;
+  /** The connections not logged in yet (`ServerHost.#preLogin`). */
+  readonly preLogin: Map<number, HostedConnection<Stats>>;
+  /** Failed logins per address group, across connections (Dovecot's `auth_penalty`). */
+  readonly penalties: LoginPenalties;
+  /**
+   * One key for every session: SCRAM's derived salts stay the same across connections. Drawn
+   * at the first connection served, so a random source that fails fails that connection, not
+   * the host.
+   */
+  secret: Uint8Array | null;
+}
+
+/**
+ * One admitted connection: its row in the host's table and, once served, the options of its
+ * `serveConnection`: what every session of the host gets is read from the host through
+ * getters, and `onEvent` is a method. One object rather than a row, an options object per
+ * session and closures over both: an idle session holds it for as long as it is idle, and
+ * 10,000 idle sessions are what a host must hold (docs/performance.md).
+ */
+class HostedConnection<Stats extends ConnectionStats>
+  implements ServerHostConnection, ServeConnectionOptions
+{
+  readonly id: number;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly proxiedBy: string | null;
+  user: string | null = null;
   /** Why it was dropped, when the host dropped it. */
-  aborted: "shutdown" | "pre-login-evicted" | null;
-  done: Promise<void>;
+  aborted: "shutdown" | "pre-login-evicted" | null = null;
+  done: Promise<void> = Promise.resolve();
+  readonly #shared: HostShared<Stats>;
+  /** The runtime's way to drop it before (and, without a better one, after) `serve`. */
+  #dropSocket: () => void;
+  #transport: Transport | null = null;
+  #served: ServeHostedOptions<Stats> | null = null;
+
+  constructor(
+    shared: HostShared<Stats>,
+    fields: {
+      id: number;
+      remoteAddress: string;
+      remotePort: number;
+      proxiedBy: string | null;
+      abort: () => void;
+    },
+  ) {
+    this.#shared = shared;
+    this.id = fields.id;
+    this.remoteAddress = fields.remoteAddress;
+    this.remotePort = fields.remotePort;
+    this.proxiedBy = fields.proxiedBy;
+    this.#dropSocket = fields.abort;
+  }
+
+  /** The transport it is served over, once `serve` began. */
+  get servedTransport(): Transport | null {
+    return this.#transport;
+  }
+
+  /** Starts serving over `transport` (`ServerHost.serve`). */
+  beginServing(transport: Transport, served: ServeHostedOptions<Stats>): void {
+    this.#transport = transport;
+    this.#served = served;
+    // What `abort` uses from now on; the runtime's own way (a closure over its socket) can go.
+    if (served.abort !== undefined || served.transport.abort !== undefined) {
+      this.#dropSocket = dropNothing;
+    }
+  }
+
+  /** Drops the connection at once: through what `serve` was given, else the transport, else the socket. */
+  abort(): void {
+    const served = this.#served;
+    if (served?.abort !== undefined) served.abort();
+    else if (served?.transport.abort !== undefined) served.transport.abort();
+    else this.#dropSocket();
+  }
+
+  /** The error that ended the connection, for `connection-closed`. */
+  lastError(): string | null {
+    const served = this.#served;
+    if (served === null) return null;
+    if (served.lastError !== undefined) return served.lastError();
+    const error = served.transport.lastError;
+    return error === undefined || error === null ? null : describeError(error);
+  }
+
+  /** The transport's counters, for `connections()` and `connection-closed`. */
+  stats(): Stats | null {
+    const served = this.#served;
+    if (served === null) return null;
+    if (served.stats !== undefined) return served.stats();
+    return (served.transport.stats as Stats | undefined) ?? null;
+  }
+
+  // `ServeConnectionOptions`, read from the host.
+  get transport(): Transport {
+    return this.#transport as Transport;
+  }
+  get store(): ResolvedServerHostOptions<Stats>["store"] {
+    return this.#shared.options.store;
+  }
+  get authenticator(): ResolvedServerHostOptions<Stats>["authenticator"] {
+    return this.#shared.options.authenticator;
+  }
+  get tokenValidator(): TokenValidator | undefined {
+    return this.#shared.options.tokenValidator ?? undefined;
+  }
+  get clock(): ResolvedServerHostOptions<Stats>["clock"] {
+    return this.#shared.options.clock;
+  }
+  get randomBytes(): (length: number) => Uint8Array {
+    return this.#shared.randomBytes;
+  }
+  get secret(): Uint8Array | undefined {
+    return this.#shared.secret ?? undefined;
+  }
+  get hostname(): string {
+    return this.#shared.options.serverName;
+  }
+  get policy(): ResolvedServerHostOptions<Stats>["policy"] {
+    return this.#shared.options.policy;
+  }
+  get limits(): ResolvedServerHostOptions<Stats>["limits"] {
+    return this.#shared.options.limits;
+  }
+  get authFailureDelayMs(): number {
+    return this.#shared.options.authFailureDelayMs;
+  }
+
+  /**
+   * `ServeConnectionOptions.penalty`: this connection's entry in the host's `LoginPenalties`,
+   * by its address group. A host with a whole IPv6 /64 is one guesser (RFC 6177): penalties
+   * count by group, as every other per-address count does. The group is worked out when a
+   * login ends, not kept for the whole session.
+   */
+  get penalty(): this {
+    return this;
+  }
+  failed(now: number): number {
+    return this.#shared.penalties.failed(this.#group(), now);
+  }
+  succeeded(): void {
+    this.#shared.penalties.succeeded(this.#group());
+  }
+  #group(): string {
+    return addressGroup({
+      address: this.remoteAddress,
+      ipv6PrefixLength: this.#shared.options.ipv6PrefixLength,
+    });
+  }
+
+  /** `ServeConnectionOptions.onEvent`: the session's events, as `session-event`. */
+  onEvent(event: ServeEvent): void {
+    if (event.type === "login-succeeded") {
+      this.user = event.user;
+      this.#shared.preLogin.delete(this.id);
+    }
+    this.#shared.options.onEvent({
+      type: "session-event",
+      connection: this.id,
+      remoteAddress: this.remoteAddress,
+      event,
+    });
+  }
+}
+
+const NO_COMMANDS: Readonly<Record<string, number>> = Object.freeze({});
+
+function dropNothing(): void {}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /**
@@ -129,18 +302,11 @@ interface Tracked<Stats> extends ServerHostConnection {
  */
 export class ServerHost<Stats extends ConnectionStats = ConnectionStats> {
   readonly #options: ResolvedServerHostOptions<Stats>;
-  readonly #randomBytes: (length: number) => Uint8Array;
-  /**
-   * One key for every session: SCRAM's derived salts stay the same across connections. Drawn
-   * at the first connection, so a random source that fails fails that connection, not the host.
-   */
-  #secret: Uint8Array | null = null;
-  /** Failed logins per address group, across connections (Dovecot's `auth_penalty`). */
-  readonly #penalties: LoginPenalties;
+  readonly #shared: HostShared<Stats>;
   readonly #admission: ConnectionAdmission;
-  readonly #connections = new Map<number, Tracked<Stats>>();
+  readonly #connections = new Map<number, HostedConnection<Stats>>();
   /** The connections not logged in yet, oldest first (`maxPreLoginConnections`). */
-  readonly #preLogin = new Map<number, Tracked<Stats>>();
+  readonly #preLogin = new Map<number, HostedConnection<Stats>>();
   /** Refused connections still writing their `-ERR` and closing. */
   readonly #refusing = new Set<Promise<void>>();
   #nextId = 1;
@@ -150,8 +316,13 @@ export class ServerHost<Stats extends ConnectionStats = ConnectionStats> {
 
   constructor(init: ServerHostInit<Stats>) {
     this.#options = init.options;
-    this.#randomBytes = init.randomBytes;
-    this.#penalties = new LoginPenalties({ failureDelayMs: init.options.authFailureDelayMs });
+    this.#shared = {
+      options: init.options,
+      randomBytes: init.randomBytes,
+      preLogin: this.#preLogin,
+      penalties: new LoginPenalties({ failureDelayMs: init.options.authFailureDelayMs }),
+      secret: null,
+    };
     this.#admission = new ConnectionAdmission(init.options);
   }
 
@@ -220,9 +391,9 @@ export class ServerHost<Stats extends ConnectionStats = ConnectionStats> {
       connection: c.id,
       remoteAddress: c.remoteAddress,
       remotePort: c.remotePort,
-      secure: c.transport?.secure ?? false,
+      secure: c.servedTransport?.secure ?? false,
       user: c.user,
-      stats: c.stats?.() ?? null,
+      stats: c.stats(),
     }));
   }
 
@@ -240,18 +411,13 @@ export class ServerHost<Stats extends ConnectionStats = ConnectionStats> {
       this.#options.onEvent({ type: "connection-refused", remoteAddress, remotePort, limit });
       return null;
     }
-    const connection: Tracked<Stats> = {
+    const connection = new HostedConnection(this.#shared, {
       id: this.#nextId++,
       remoteAddress,
       remotePort,
       proxiedBy: options.proxiedBy ?? null,
       abort: options.abort,
-      transport: null,
-      stats: null,
-      user: null,
-      aborted: null,
-      done: Promise.resolve(),
-    };
+    });
     if (this.#preLogin.size >= this.#options.maxPreLoginConnections) this.#evictPreLogin();
     this.#connections.set(connection.id, connection);
     this.#preLogin.set(connection.id, connection);
@@ -303,8 +469,8 @@ export class ServerHost<Stats extends ConnectionStats = ConnectionStats> {
    * its own connections before anyone else's.
    */
   #evictPreLogin(): void {
-    const byGroup = new Map<string, Tracked<Stats>[]>();
-    let victim: Tracked<Stats> | undefined;
+    const byGroup = new Map<string, HostedConnection<Stats>[]>();
+    let victim: HostedConnection<Stats> | undefined;
     let most = 0;
     for (const tracked of this.#preLogin.values()) {
       const group = addressGroup({
@@ -342,15 +508,9 @@ export class ServerHost<Stats extends ConnectionStats = ConnectionStats> {
 
   /** Reports the end of a connection whose TLS handshake failed (or was cut off by `close`). */
   handshakeFailed(connection: ServerHostConnection, error: string): void {
-    const tracked = this.#connections.get(connection.id);
-    if (tracked === undefined) return;
-    this.#closed(tracked, {
-      reason: tracked.aborted ?? "tls-failed",
-      user: null,
-      secure: false,
-      error,
-      stats: null,
-    });
+    const hosted = this.#connections.get(connection.id);
+    if (hosted === undefined) return;
+    this.#closed(hosted, null, error);
   }
 
   /**
@@ -367,37 +527,28 @@ export class ServerHost<Stats extends ConnectionStats = ConnectionStats> {
   }
 
   #serve(connection: ServerHostConnection, options: ServeHostedOptions<Stats>): Promise<void> {
-    const tracked = this.#connections.get(connection.id);
-    if (tracked === undefined) return options.transport.close().catch(() => {});
+    const hosted = this.#connections.get(connection.id);
+    if (hosted === undefined) return options.transport.close().catch(() => {});
     const host = this.#options;
     // A peer that is not a trusted balancer does not get to name another client.
     const transport =
-      host.proxyProtocol === null || tracked.proxiedBy !== null
+      host.proxyProtocol === null || hosted.proxiedBy !== null
         ? options.transport
         : refuseProxyHeader({
             transport: options.transport,
             onHeader: (detail) =>
               host.onEvent({
                 type: "proxy-refused",
-                remoteAddress: tracked.remoteAddress,
-                remotePort: tracked.remotePort,
+                remoteAddress: hosted.remoteAddress,
+                remotePort: hosted.remotePort,
                 refusal: "untrusted",
                 detail,
               }),
           });
-    tracked.transport = transport;
-    tracked.stats = options.stats ?? null;
-    if (options.abort !== undefined) tracked.abort = options.abort;
-    if (tracked.aborted) tracked.abort();
-    // A host with a whole IPv6 /64 is one guesser (RFC 6177): penalties count by group, as
-    // every other per-address count does.
-    const penaltyGroup = addressGroup({
-      address: tracked.remoteAddress,
-      ipv6PrefixLength: this.#options.ipv6PrefixLength,
-    });
-    let secret: Uint8Array;
+    hosted.beginServing(transport, options);
+    if (hosted.aborted) hosted.abort();
     try {
-      secret = this.#secret ??= this.#randomBytes(32);
+      this.#shared.secret ??= this.#shared.randomBytes(32);
     } catch (error) {
       return transport
         .close()
@@ -408,37 +559,10 @@ export class ServerHost<Stats extends ConnectionStats = ConnectionStats> {
     }
     // A continuation rather than an `await`: a suspended async function is kept, with its
     // registers and its reaction closures, for as long as the session it waits for (an idle
-    // one: minutes), some 400 bytes each; a `then` reaction is a fraction of that.
-    const serving = serveConnection({
-      transport,
-      store: host.store,
-      authenticator: host.authenticator,
-      ...(host.tokenValidator === null ? {} : { tokenValidator: host.tokenValidator }),
-      clock: host.clock,
-      randomBytes: this.#randomBytes,
-      secret,
-      hostname: host.serverName,
-      policy: host.policy,
-      limits: host.limits,
-      authFailureDelayMs: host.authFailureDelayMs,
-      penalty: this.#penalties.of(penaltyGroup),
-      onEvent: (event) => {
-        if (event.type === "login-succeeded") {
-          tracked.user = event.user;
-          this.#preLogin.delete(tracked.id);
-        }
-        host.onEvent({ type: "session-event", connection: tracked.id, event });
-      },
-    });
-    const { lastError, stats } = options;
-    return serving.then((result) => {
-      this.#closed(tracked, {
-        reason: tracked.aborted ?? result.reason,
-        user: result.user,
-        secure: transport.secure,
-        error: lastError?.() ?? null,
-        stats: stats?.() ?? null,
-      });
+    // one: minutes), some 400 bytes each; a `then` reaction is a fraction of that. The
+    // session's options are `hosted` itself (`HostedConnection`).
+    return serveConnection(hosted).then((result) => {
+      this.#closed(hosted, result);
     });
   }
 
@@ -477,18 +601,30 @@ export class ServerHost<Stats extends ConnectionStats = ConnectionStats> {
     await Promise.all(this.#refusing);
   }
 
+  /**
+   * Reports `connection-closed`: after its session (`result`), or after a TLS handshake that
+   * failed (`result` null, with the handshake's error).
+   */
   #closed(
-    connection: Tracked<Stats>,
-    details: Omit<
-      Extract<ServerHostEvent<Stats>, { type: "connection-closed" }>,
-      "type" | "connection" | "remoteAddress"
-    >,
+    connection: HostedConnection<Stats>,
+    result: ServeResult | null,
+    handshakeError?: string,
   ): void {
     this.#options.onEvent({
       type: "connection-closed",
       connection: connection.id,
       remoteAddress: connection.remoteAddress,
-      ...details,
+      remotePort: connection.remotePort,
+      reason: connection.aborted ?? result?.reason ?? "tls-failed",
+      user: result?.user ?? null,
+      secure: result === null ? false : connection.transport.secure,
+      error: result === null ? (handshakeError ?? null) : connection.lastError(),
+      stats: result === null ? null : connection.stats(),
+      commands: result?.commands ?? NO_COMMANDS,
+      messagesSent: result?.messagesSent ?? 0,
+      messageOctets: result?.messageOctets ?? 0,
+      deleted: result?.deleted ?? 0,
     });
   }
+
 }

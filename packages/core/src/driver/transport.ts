@@ -1,4 +1,5 @@
 import type { ChannelBinding } from "../auth/sasl/channel-binding.ts";
+import type { ConnectionStats } from "./server-host-event.ts";
 
 /**
  * The one interface a runtime package implements to run POP3 over its sockets
@@ -38,6 +39,15 @@ export interface Transport {
    * on TLS 1.3, `tls-server-end-point` (RFC 5929) otherwise. Absent: no binding ever.
    */
   channelBinding?(): ChannelBinding | null;
+  /**
+   * Drops the connection at once, without flushing: pending writes reject, reads return null.
+   * `ServerHost` uses it for `close()` after the grace period (else what `admit` was given).
+   */
+  abort?(): void;
+  /** The socket or TLS error that ended the connection, if any, for logs (`connection-closed`). */
+  readonly lastError?: unknown;
+  /** Counters for logs and `ServerHost.connections()` (`connection-closed`). */
+  readonly stats?: ConnectionStats;
 }
 
 /**
