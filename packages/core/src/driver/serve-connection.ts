@@ -165,6 +165,15 @@ class Connection {
   readonly #commands: Record<string, number> = {};
   /** SCRAM asks for the credential mid-exchange; the login that follows reuses the answer. */
   #looked: { user: string; credential: Credential | null } | null = null;
+  /** Resolves `run`'s promise; null once `#end` began. */
+  #finish: ((result: ServeResult) => void) | null = null;
+  /** A read is outstanding (its reaction is `#onRead`). */
+  #reading = false;
+  /** Waiting for input or the deadline: the first of the two ends the wait and takes the turn. */
+  #waiting = false;
+  /** What the outstanding read brought while no wait was on (a timeout's turn), for the next. */
+  #arrived: Uint8Array | null | typeof NOTHING | typeof READ_FAILED = NOTHING;
+  #cancelDeadline: () => void = noTimer;
 
   constructor(options: ServeConnectionOptions, session: ServerSession) {
     this.#options = options;
@@ -175,46 +184,122 @@ class Connection {
     this.#options.onEvent?.(event);
   }
 
-  async run(): Promise<ServeResult> {
-    const { transport, clock } = this.#options;
+  /**
+   * Serves the connection to its end; never rejects. Not an async function: between turns an
+   * idle session suspends no frame at all. It waits with one read outstanding (its reaction is
+   * `#onRead`) and one timer (`#onDeadline`); whichever comes first starts the next `#turn`.
+   */
+  run(): Promise<ServeResult> {
+    return new Promise((resolve) => {
+      this.#finish = resolve;
+      void this.#turn(GREETING);
+    });
+  }
+
+  /**
+   * One turn: the work for what came (the greeting, a chunk, the end of input as null, or the
+   * deadline), then the wait for what comes next, or the end. Never rejects.
+   */
+  async #turn(input: Uint8Array | null | typeof GREETING | typeof TIMED_OUT): Promise<void> {
     const session = this.#session;
+    const { clock } = this.#options;
     try {
-      await this.#flush();
-      // One read is outstanding at a time; a deadline that fires leaves it pending for the next turn.
-      let reading: Promise<Uint8Array | null> | null = null;
-      while (session.state !== "CLOSED") {
-        reading ??= transport.read();
-        const deadline = session.nextDeadline();
-        let result: Uint8Array | null | typeof TIMED_OUT;
-        if (deadline === null) result = await reading;
-        else {
-          const race = new DeadlineRace(reading);
-          const cancel = clock.setTimer(Math.max(0, deadline - clock.now()), race.timeOut);
-          try {
-            result = await race.result;
-          } finally {
-            cancel();
-          }
-        }
-        if (result === TIMED_OUT) {
-          await this.#work(session.handleTimeout(clock.now()));
-          continue;
-        }
-        reading = null;
-        await this.#work(session.receive(result ?? EMPTY, clock.now()));
+      if (input === GREETING) await this.#flush();
+      else if (input === TIMED_OUT) await this.#work(session.handleTimeout(clock.now()));
+      else {
+        await this.#work(session.receive(input ?? EMPTY, clock.now()));
         // Pipelined commands whose replies outgrew the session's budget wait in the session;
         // `#work` has written what came before them (waiting on the transport), so go on.
         while (session.hasDeferredInput) await this.#work(session.resume(clock.now()));
       }
-    } catch {
-      // The connection failed under us (reset, write after close). Nothing to tell the client.
-    } finally {
-      await transport.close().catch(() => {});
-      if (this.#maildrop !== null && !this.#updated) {
-        await this.#maildrop.release().catch(() => {});
+      if (session.state !== "CLOSED") {
+        this.#wait();
+        return;
       }
+    } catch {
+      // The connection failed under us (reset, write after close), or the clock did. Nothing
+      // to tell the client.
     }
-    return {
+    return this.#end();
+  }
+
+  /**
+   * Waits for the next chunk or the session's deadline. One read is outstanding at a time: a
+   * deadline that comes first leaves it pending, and what it brings meanwhile (`#arrived`)
+   * starts the turn after.
+   */
+  #wait(): void {
+    const arrived = this.#arrived;
+    if (arrived !== NOTHING) {
+      this.#arrived = NOTHING;
+      if (arrived === READ_FAILED) void this.#end();
+      else void this.#turn(arrived);
+      return;
+    }
+    const { transport, clock } = this.#options;
+    if (!this.#reading) {
+      this.#reading = true;
+      let reading: Promise<Uint8Array | null>;
+      try {
+        reading = transport.read();
+      } catch {
+        void this.#end();
+        return;
+      }
+      reading.then(this.#onRead, this.#onReadFailed);
+    }
+    this.#waiting = true;
+    const deadline = this.#session.nextDeadline();
+    if (deadline !== null) {
+      this.#cancelDeadline = clock.setTimer(Math.max(0, deadline - clock.now()), this.#onDeadline);
+    }
+  }
+
+  readonly #onRead = (chunk: Uint8Array | null): void => {
+    this.#reading = false;
+    if (this.#stopWaiting()) void this.#turn(chunk);
+    else this.#arrived = chunk;
+  };
+
+  readonly #onReadFailed = (): void => {
+    this.#reading = false;
+    if (this.#stopWaiting()) void this.#end();
+    else this.#arrived = READ_FAILED;
+  };
+
+  readonly #onDeadline = (): void => {
+    this.#cancelDeadline = noTimer;
+    if (this.#stopWaiting()) void this.#turn(TIMED_OUT);
+  };
+
+  /** Ends the wait, if one is on: answers whether it was (the caller then takes the turn). */
+  #stopWaiting(): boolean {
+    if (!this.#waiting) return false;
+    this.#waiting = false;
+    this.#cancelDeadline();
+    this.#cancelDeadline = noTimer;
+    return true;
+  }
+
+  /**
+   * Closes the transport and releases the maildrop (without deleting, unless the session went
+   * through UPDATE), then resolves `run`. Never rejects; once.
+   */
+  async #end(): Promise<void> {
+    const finish = this.#finish;
+    if (finish === null) return;
+    this.#finish = null;
+    this.#waiting = false;
+    try {
+      this.#cancelDeadline();
+      await this.#options.transport.close();
+    } catch {}
+    if (this.#maildrop !== null && !this.#updated) {
+      try {
+        await this.#maildrop.release();
+      } catch {}
+    }
+    finish({
       reason: this.#reason,
       user: this.#user,
       octetsSent: this.#octetsSent,
@@ -222,7 +307,7 @@ class Connection {
       messagesSent: this.#messagesSent,
       messageOctets: this.#messageOctets,
       deleted: this.#deleted,
-    };
+    });
   }
 
   async #flush(): Promise<void> {
@@ -527,36 +612,12 @@ const EMPTY = new Uint8Array(0);
 /** How much of a message may wait in the session before it is written (see `sendMessage`). */
 const FLUSH_OCTETS = 64 * 1024;
 const TIMED_OUT: unique symbol = Symbol("timed out");
+const GREETING: unique symbol = Symbol("greeting");
+/** `Connection.#arrived` when nothing did. */
+const NOTHING: unique symbol = Symbol("nothing");
+const READ_FAILED: unique symbol = Symbol("read failed");
 
-/**
- * What `reading` gives, or TIMED_OUT once `timeOut` is called (at the session's deadline),
- * whichever comes first. A read still pending at the deadline stays pending, for the next turn.
- *
- * An idle session waits on this for as long as it is idle, so what it holds is held per
- * session: one promise, its resolving functions (handed to the read as they are) and the
- * timer's callback, with no closure context that keeps the caller's variables. The read
- * keeps the resolving functions of a race lost to the deadline until it settles; calling
- * them then does nothing.
- */
-class DeadlineRace {
-  readonly result: Promise<Uint8Array | null | typeof TIMED_OUT>;
-  readonly timeOut: () => void;
-
-  constructor(reading: Promise<Uint8Array | null>) {
-    let resolve!: (value: Uint8Array | null | typeof TIMED_OUT) => void;
-    let reject!: (error: unknown) => void;
-    this.result = new Promise((settle, fail) => {
-      resolve = settle;
-      reject = fail;
-    });
-    reading.then(resolve, reject);
-    this.timeOut = timeOutWith(resolve);
-  }
-}
-
-function timeOutWith(resolve: (value: typeof TIMED_OUT) => void): () => void {
-  return () => resolve(TIMED_OUT);
-}
+function noTimer(): void {}
 
 /**
  * Waits for `promise`, or rejects after `ms` (calling `onTimeout` first): the write is then
