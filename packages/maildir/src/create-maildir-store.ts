@@ -81,10 +81,16 @@ export function createMaildirStore(options: MaildirStoreOptions): MailStore {
     keepsLastLogin: true,
     async open(user: string): Promise<Maildrop> {
       const maildir = maildirUserPath({ root, user });
-      if (!prepareMaildir({ maildir, missingMailbox })) return new EmptyMaildrop();
-      const folders = await MaildirFolders.open({ maildir }).catch((error: unknown) => {
-        throw toStoreError({ error, message: "cannot open the Maildir" });
-      });
+      // Opened first, prepared only when that fails: the Maildir is almost always there, and
+      // `prepareMaildir` costs two `stat` calls per login. Whatever made the first try fail
+      // (no Maildir, no `tmp/`, a link) is then judged by `prepareMaildir` and a second try.
+      let folders = await MaildirFolders.open({ maildir }).catch(() => undefined);
+      if (folders === undefined) {
+        if (!prepareMaildir({ maildir, missingMailbox })) return new EmptyMaildrop();
+        folders = await MaildirFolders.open({ maildir }).catch((error: unknown) => {
+          throw toStoreError({ error, message: "cannot open the Maildir" });
+        });
+      }
       const own = await acquireMaildropLock({
         maildir: folders.maildir,
         tmp: folders.path("tmp"),
@@ -185,7 +191,12 @@ async function takeSnapshot(options: {
   const scanned = await scanMaildir({ folders });
   const lookup =
     uidSource === undefined ? undefined : await uidSource.load({ maildir, messages: scanned });
-  const cache = useSizeCache ? readSizeCache({ maildir }) : new Map<string, number>();
+  // Read only when a message has no `,W=` (nothing to look up otherwise; an entry of a
+  // message since gone is pruned by the next write): one file lookup fewer per login.
+  const cache =
+    useSizeCache && scanned.some((entry) => entry.wireSize === undefined)
+      ? readSizeCache({ maildir })
+      : new Map<string, number>();
   const kept = new Map<string, number>();
   let counted = false;
   const sizes = await mapLimit({

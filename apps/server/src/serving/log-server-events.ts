@@ -17,6 +17,9 @@ interface Tally {
  * (with the mechanism), `update`, `limit-exceeded`, and one `disconnect` per connection with
  * its reason, command counts, messages and octets sent. Per-command records are `debug`.
  *
+ * A record below the logger's level is not even built (`Logger.enabled`): a session sends
+ * a dozen events, and the default level writes none of them.
+ *
  * No record carries a password, a digest or a SASL response: core's driver drops the login
  * proof and redacts command text; an unknown command's word is dropped here too, since
  * it may be a password typed at the wrong prompt.
@@ -34,14 +37,15 @@ export function logServerEvents(logger: Logger): (event: Pop3ServerEvent) => voi
           messageOctets: 0,
           deleted: 0,
         });
-        logger.log("info", "connect", {
-          connection: event.connection,
-          remote: event.remoteAddress,
-          remotePort: event.remotePort,
-          localPort: event.localPort,
-          tls: event.implicitTls ? "implicit" : "none",
-          ...(event.proxiedBy === null ? {} : { proxiedBy: event.proxiedBy }),
-        });
+        if (logger.enabled("info"))
+          logger.log("info", "connect", {
+            connection: event.connection,
+            remote: event.remoteAddress,
+            remotePort: event.remotePort,
+            localPort: event.localPort,
+            tls: event.implicitTls ? "implicit" : "none",
+            ...(event.proxiedBy === null ? {} : { proxiedBy: event.proxiedBy }),
+          });
         return;
       case "proxy-refused":
         logger.log("warn", "proxy-refused", {
@@ -66,7 +70,9 @@ export function logServerEvents(logger: Logger): (event: Pop3ServerEvent) => voi
       case "connection-closed": {
         const tally = tallies.get(event.connection);
         tallies.delete(event.connection);
-        logger.log(event.reason === "store-failed" ? "warn" : "info", "disconnect", {
+        const level = event.reason === "store-failed" ? "warn" : "info";
+        if (!logger.enabled(level)) return;
+        logger.log(level, "disconnect", {
           connection: event.connection,
           remote: event.remoteAddress,
           remotePort: tally?.remotePort,
@@ -113,26 +119,29 @@ function logSessionEvent(
       if (tally !== undefined) {
         tally.commands[event.keyword] = (tally.commands[event.keyword] ?? 0) + 1;
       }
-      logger.log("debug", "command", { connection, command: event.text });
+      if (logger.enabled("debug"))
+        logger.log("debug", "command", { connection, command: event.text });
       return;
     case "command-rejected":
       // Core names the kind of refusal, never the line's text (it may be a stray password).
       logger.log("debug", "command-rejected", { connection, reason: event.reason });
       return;
     case "login-requested":
-      logger.log("debug", "auth-attempt", {
-        connection,
-        user: event.user,
-        mechanism: event.mechanism,
-      });
+      if (logger.enabled("debug"))
+        logger.log("debug", "auth-attempt", {
+          connection,
+          user: event.user,
+          mechanism: event.mechanism,
+        });
       return;
     case "login-succeeded":
-      logger.log("info", "auth-ok", {
-        connection,
-        user: event.user,
-        mechanism: event.mechanism,
-        messages: event.messages,
-      });
+      if (logger.enabled("info"))
+        logger.log("info", "auth-ok", {
+          connection,
+          user: event.user,
+          mechanism: event.mechanism,
+          messages: event.messages,
+        });
       return;
     case "login-failed":
       // A wrong password is the client's business; a store that fails needs an operator.
@@ -157,24 +166,28 @@ function logSessionEvent(
         tally.messagesSent++;
         tally.messageOctets += event.octets;
       }
-      logger.log("debug", "message-sent", {
-        connection,
-        message: event.message,
-        octets: event.octets,
-      });
+      if (logger.enabled("debug"))
+        logger.log("debug", "message-sent", {
+          connection,
+          message: event.message,
+          octets: event.octets,
+        });
       return;
     case "tls-requested":
       logger.log("debug", "stls", { connection });
       return;
-    case "update-applied":
+    case "update-applied": {
       if (tally !== undefined && event.ok) tally.deleted += event.deleted;
       // A QUIT that deletes nothing is routine; a failed UPDATE loses the user's deletions.
-      logger.log(!event.ok ? "error" : event.deleted > 0 ? "info" : "debug", "update", {
+      const level = !event.ok ? "error" : event.deleted > 0 ? "info" : "debug";
+      if (!logger.enabled(level)) return;
+      logger.log(level, "update", {
         connection,
         deleted: event.deleted,
         ok: event.ok,
       });
       return;
+    }
     case "limit-exceeded":
       logger.log("warn", "limit-exceeded", { connection, limit: event.limit });
       return;
