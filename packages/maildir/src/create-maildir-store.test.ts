@@ -224,6 +224,21 @@ describe("createMaildirStore: sizes", () => {
     expect(readdirSync(path.join(maildir, "tmp"))).toEqual([]);
   });
 
+  it("neither reads nor rewrites the size cache while every name carries ,W=", async () => {
+    const root = makeRoot();
+    const maildir = makeMaildir(root, "u", [
+      { name: "1700000000.w.host,S=4,W=6", content: "a\nb\n" },
+    ]);
+    // An entry of a message gone since: pruned only by the next login that counts a size.
+    const stale = "apop-sizes 1\n9\t9\t1\tgone.host\n";
+    writeFileSync(path.join(maildir, SIZE_CACHE_FILE), stale);
+    expect((await snapshot(root, "u")).map((m) => m.size)).toEqual([6]);
+    expect(readFileSync(path.join(maildir, SIZE_CACHE_FILE), "utf8")).toBe(stale);
+    writeMessage(maildir, { name: "1700000001.c.host", content: "c\n" });
+    expect((await snapshot(root, "u")).map((m) => m.size)).toEqual([6, 3]);
+    expect(readFileSync(path.join(maildir, SIZE_CACHE_FILE), "utf8")).not.toContain("gone.host");
+  });
+
   it("writes no cache when told not to", async () => {
     const root = makeRoot();
     const maildir = makeMaildir(root, "u", [{ name: "1700000000.a.host" }]);

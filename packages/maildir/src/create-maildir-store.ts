@@ -81,10 +81,16 @@ export function createMaildirStore(options: MaildirStoreOptions): MailStore {
     keepsLastLogin: true,
     async open(user: string): Promise<Maildrop> {
       const maildir = maildirUserPath({ root, user });
-      if (!prepareMaildir({ maildir, missingMailbox })) return new EmptyMaildrop();
-      const folders = await MaildirFolders.open({ maildir }).catch((error: unknown) => {
-        throw toStoreError({ error, message: "cannot open the Maildir" });
-      });
+      // Opened first, prepared only when that fails: the Maildir is almost always there, and
+      // `prepareMaildir` costs two `stat` calls per login. Whatever made the first try fail
+      // (no Maildir, no `tmp/`, a link) is then judged by `prepareMaildir` and a second try.
+      let folders = await MaildirFolders.open({ maildir }).catch(() => undefined);
+      if (folders === undefined) {
+        if (!prepareMaildir({ maildir, missingMailbox })) return new EmptyMaildrop();
+        folders = await MaildirFolders.open({ maildir }).catch((error: unknown) => {
+          throw toStoreError({ error, message: "cannot open the Maildir" });
+        });
+      }
       const own = await acquireMaildropLock({
         maildir: folders.maildir,
         tmp: folders.path("tmp"),
@@ -185,34 +191,43 @@ async function takeSnapshot(options: {
   const scanned = await scanMaildir({ folders });
   const lookup =
     uidSource === undefined ? undefined : await uidSource.load({ maildir, messages: scanned });
-  const cache = useSizeCache ? readSizeCache({ maildir }) : new Map<string, number>();
+  // Every name with its `,W=` (as Dovecot and the usual MTAs deliver): nothing to look up
+  // or count, so neither the size cache nor a call per message. (An entry of a message
+  // since gone stays in the cache until the next write prunes it.)
+  const unsized = scanned.some((entry) => entry.wireSize === undefined);
+  const cache = useSizeCache && unsized ? readSizeCache({ maildir }) : new Map<string, number>();
   const kept = new Map<string, number>();
   let counted = false;
-  const sizes = await mapLimit({
-    items: scanned,
-    limit: COUNT_CONCURRENCY,
-    fn: async (entry) => {
-      if (entry.wireSize !== undefined) return entry.wireSize;
-      const key = sizeCacheKey(entry);
-      const cached = key === undefined ? undefined : cache.get(key);
-      if (key !== undefined && cached !== undefined) {
-        kept.set(key, cached);
-        return cached;
-      }
-      try {
-        const size = await countWireSize({ file: entryPath({ folders, entry }), expect: entry });
-        // No longer a regular file (swapped for a symlink since the scan): not a message.
-        if (size === undefined) return undefined;
-        if (key !== undefined) kept.set(key, size);
-        counted = true;
-        return size;
-      } catch (error) {
-        // Vanished since the scan (deleted, or moved by another client): not in this snapshot.
-        if (errnoCode(error) === "ENOENT") return undefined;
-        throw error;
-      }
-    },
-  });
+  const sizes: (number | undefined)[] = !unsized
+    ? scanned.map((entry) => entry.wireSize)
+    : await mapLimit({
+        items: scanned,
+        limit: COUNT_CONCURRENCY,
+        fn: async (entry) => {
+          if (entry.wireSize !== undefined) return entry.wireSize;
+          const key = sizeCacheKey(entry);
+          const cached = key === undefined ? undefined : cache.get(key);
+          if (key !== undefined && cached !== undefined) {
+            kept.set(key, cached);
+            return cached;
+          }
+          try {
+            const size = await countWireSize({
+              file: entryPath({ folders, entry }),
+              expect: entry,
+            });
+            // No longer a regular file (swapped for a symlink since the scan): not a message.
+            if (size === undefined) return undefined;
+            if (key !== undefined) kept.set(key, size);
+            counted = true;
+            return size;
+          } catch (error) {
+            // Vanished since the scan (deleted, or moved by another client): not in this snapshot.
+            if (errnoCode(error) === "ENOENT") return undefined;
+            throw error;
+          }
+        },
+      });
   if (useSizeCache && (counted || kept.size !== cache.size)) {
     await writeSizeCache({ maildir, tmp, sizes: kept });
   }

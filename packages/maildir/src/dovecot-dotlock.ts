@@ -9,7 +9,16 @@
  * `dovecot-uidlist.lock` (`append-dovecot-uidlist.ts`).
  */
 import { randomUUID } from "node:crypto";
-import { linkSync, readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  linkSync,
+  openSync,
+  readFileSync,
+  readSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import path from "node:path";
 import { isProcessAlive } from "@apop/cli-kit";
 import { StoreError } from "@apop/core";
@@ -100,7 +109,7 @@ class HeldDotlock implements DovecotDotlock, RefreshedLock {
     LockRefresher.remove(this, this.#refreshMs);
     // Only our own lock: one taken over meanwhile is left to its new holder.
     try {
-      if (readFileSync(this.#file, "utf8") === this.#me) removeFile(this.#file);
+      if (holds(this.#file, this.#me)) removeFile(this.#file);
     } catch {
       // gone, or unreadable: nothing of ours to remove
     }
@@ -117,6 +126,22 @@ class HeldDotlock implements DovecotDotlock, RefreshedLock {
  * `staleHolder`: the apop process whose `apop.lock` we have just taken over as stale (a
  * frozen holder is alive, but `lockStaleSeconds` has judged it).
  */
+/**
+ * Whether `file` holds exactly `content` (as UTF-8): one read of one octet more than that,
+ * where `readFileSync` would `fstat` and read until end of file.
+ */
+function holds(file: string, content: string): boolean {
+  const expected = Buffer.from(content, "utf8");
+  const fd = openSync(file, "r");
+  try {
+    const buffer = Buffer.allocUnsafe(expected.length + 1);
+    const length = readSync(fd, buffer, 0, buffer.length, 0);
+    return length === expected.length && expected.equals(buffer.subarray(0, length));
+  } finally {
+    closeSync(fd);
+  }
+}
+
 function isStale(options: {
   file: string;
   me: string;

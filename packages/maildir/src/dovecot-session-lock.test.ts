@@ -28,6 +28,19 @@ describe("Dovecot's POP3 session dotlock", () => {
     });
   });
 
+  it("on release removes the file only while it holds exactly its own content", async () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), "dovecot-lock-")), DOVECOT_SESSION_LOCK);
+    const me = `${process.pid}:${hostname()}`;
+    // Taken over meanwhile by a holder whose content starts with ours, then by another.
+    for (const other of [`${me}0`, `${me}\n`, `1:${hostname()}`, ""]) {
+      const lock = await acquireDovecotSessionLock({ file, ...timings });
+      writeFileSync(file, other);
+      await lock.release();
+      expect(readFileSync(file, "utf8")).toBe(other);
+      rmSync(file);
+    }
+  });
+
   it("takes over a live local holder only when it is the apop process whose apop.lock went stale", async () => {
     const file = path.join(mkdtempSync(path.join(tmpdir(), "dovecot-lock-")), DOVECOT_SESSION_LOCK);
     writeFileSync(file, `1:${hostname()}`);

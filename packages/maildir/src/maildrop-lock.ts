@@ -60,7 +60,7 @@ import {
   fstatSync,
   linkSync,
   openSync,
-  readFileSync,
+  readSync,
   renameSync,
   utimesSync,
   writeSync,
@@ -317,7 +317,12 @@ function inspectLockNow(file: string): FoundLock | undefined {
   }
   try {
     const stats = fstatSync(fd);
-    const content = readFileSync(fd, "utf8");
+    // One read of the size `fstat` gave, not `readFileSync`'s reads until end of file: a lock
+    // file is complete once it has its name (`link`), and one still being written (the `wx`
+    // fallback) reads as unparsable either way: in-use (rule 5).
+    const buffer = Buffer.allocUnsafe(stats.size);
+    const length = stats.size === 0 ? 0 : readSync(fd, buffer, 0, stats.size, 0);
+    const content = buffer.toString("utf8", 0, length);
     return { content, ino: stats.ino, dev: stats.dev, mtimeMs: stats.mtimeMs };
   } finally {
     closeSync(fd);

@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import * as net from "node:net";
 import type * as tls from "node:tls";
 import {
@@ -20,6 +19,7 @@ import {
   resolveServerTls,
   type ServerTlsOptions,
 } from "./pop3-server-options.ts";
+import { pooledRandomBytes } from "./pooled-random-bytes.ts";
 import { prependBytes } from "./prepend-bytes.ts";
 import { socketChunkReader } from "./socket-chunk-reader.ts";
 import { handshakeTls } from "./tls-handshake.ts";
@@ -111,7 +111,7 @@ class NodePop3Server implements Pop3Server {
   constructor(options: ResolvedServerOptions) {
     this.#options = options;
     this.#secureContext = options.secureContext;
-    this.#host = new ServerHost({ options, randomBytes: (length) => randomBytes(length) });
+    this.#host = new ServerHost({ options, randomBytes: pooledRandomBytes });
   }
 
   get connectionCount(): number {

@@ -6,6 +6,9 @@ import type { Logger } from "./json-logger.ts";
  * (with the mechanism), `update`, `limit-exceeded`, and one `disconnect` per connection with
  * its reason, command counts, messages and octets sent. Per-command records are `debug`.
  *
+ * A record below the logger's level is not even built (`Logger.enabled`): a session sends
+ * a dozen events, and the default level writes none of them.
+ *
  * No record carries a password, a digest or a SASL response: core's driver drops the login
  * proof and redacts command text; an unknown command's word is dropped here too, since
  * it may be a password typed at the wrong prompt.
@@ -15,14 +18,15 @@ export function logServerEvents(logger: Logger): (event: Pop3ServerEvent) => voi
   return (event) => {
     switch (event.type) {
       case "connection-opened":
-        logger.log("info", "connect", {
-          connection: event.connection,
-          remote: event.remoteAddress,
-          remotePort: event.remotePort,
-          localPort: event.localPort,
-          tls: event.implicitTls ? "implicit" : "none",
-          ...(event.proxiedBy === null ? {} : { proxiedBy: event.proxiedBy }),
-        });
+        if (logger.enabled("info"))
+          logger.log("info", "connect", {
+            connection: event.connection,
+            remote: event.remoteAddress,
+            remotePort: event.remotePort,
+            localPort: event.localPort,
+            tls: event.implicitTls ? "implicit" : "none",
+            ...(event.proxiedBy === null ? {} : { proxiedBy: event.proxiedBy }),
+          });
         return;
       case "proxy-refused":
         logger.log("warn", "proxy-refused", {
@@ -42,8 +46,10 @@ export function logServerEvents(logger: Logger): (event: Pop3ServerEvent) => voi
       case "session-event":
         logSessionEvent(logger, event);
         return;
-      case "connection-closed":
-        logger.log(event.reason === "store-failed" ? "warn" : "info", "disconnect", {
+      case "connection-closed": {
+        const level = event.reason === "store-failed" ? "warn" : "info";
+        if (!logger.enabled(level)) return;
+        logger.log(level, "disconnect", {
           connection: event.connection,
           remote: event.remoteAddress,
           remotePort: event.remotePort,
@@ -59,6 +65,7 @@ export function logServerEvents(logger: Logger): (event: Pop3ServerEvent) => voi
           deleted: event.deleted,
         });
         return;
+      }
       case "connection-failed":
         logger.log("error", "connection-failed", {
           connection: event.connection,
@@ -83,26 +90,29 @@ function logSessionEvent(
 ): void {
   switch (event.type) {
     case "command-received":
-      logger.log("debug", "command", { connection, command: event.text });
+      if (logger.enabled("debug"))
+        logger.log("debug", "command", { connection, command: event.text });
       return;
     case "command-rejected":
       // Core names the kind of refusal, never the line's text (it may be a stray password).
       logger.log("debug", "command-rejected", { connection, reason: event.reason });
       return;
     case "login-requested":
-      logger.log("debug", "auth-attempt", {
-        connection,
-        user: event.user,
-        mechanism: event.mechanism,
-      });
+      if (logger.enabled("debug"))
+        logger.log("debug", "auth-attempt", {
+          connection,
+          user: event.user,
+          mechanism: event.mechanism,
+        });
       return;
     case "login-succeeded":
-      logger.log("info", "auth-ok", {
-        connection,
-        user: event.user,
-        mechanism: event.mechanism,
-        messages: event.messages,
-      });
+      if (logger.enabled("info"))
+        logger.log("info", "auth-ok", {
+          connection,
+          user: event.user,
+          mechanism: event.mechanism,
+          messages: event.messages,
+        });
       return;
     case "login-failed":
       // A wrong password is the client's business; a store that fails needs an operator.
@@ -123,23 +133,27 @@ function logSessionEvent(
       // logged as auth-ok/auth-failed (or command-rejected with the validator's reason).
       return;
     case "message-sent":
-      logger.log("debug", "message-sent", {
-        connection,
-        message: event.message,
-        octets: event.octets,
-      });
+      if (logger.enabled("debug"))
+        logger.log("debug", "message-sent", {
+          connection,
+          message: event.message,
+          octets: event.octets,
+        });
       return;
     case "tls-requested":
       logger.log("debug", "stls", { connection });
       return;
-    case "update-applied":
+    case "update-applied": {
       // A QUIT that deletes nothing is routine; a failed UPDATE loses the user's deletions.
-      logger.log(!event.ok ? "error" : event.deleted > 0 ? "info" : "debug", "update", {
+      const level = !event.ok ? "error" : event.deleted > 0 ? "info" : "debug";
+      if (!logger.enabled(level)) return;
+      logger.log(level, "update", {
         connection,
         deleted: event.deleted,
         ok: event.ok,
       });
       return;
+    }
     case "limit-exceeded":
       logger.log("warn", "limit-exceeded", { connection, limit: event.limit });
       return;

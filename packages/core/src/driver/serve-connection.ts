@@ -623,24 +623,30 @@ function noTimer(): void {}
  * Waits for `promise`, or rejects after `ms` (calling `onTimeout` first): the write is then
  * abandoned and the connection closed by the caller's cleanup.
  */
-async function within<T>(
+function within<T>(
   promise: Promise<T>,
   clock: Clock,
   ms: number,
   onTimeout: () => void,
 ): Promise<T> {
-  let cancel = (): void => {};
-  const timeout = new Promise<never>((_, reject) => {
-    cancel = clock.setTimer(ms, () => {
+  // One promise settled by whichever comes first, rather than `Promise.race` of the write
+  // and a timeout promise in an async function: this runs for every write of every session.
+  return new Promise<T>((resolve, reject) => {
+    const cancel = clock.setTimer(ms, () => {
       onTimeout();
       reject(new Error(`the client took no output for ${ms} ms`));
     });
+    promise.then(
+      (value) => {
+        cancel();
+        resolve(value);
+      },
+      (error: unknown) => {
+        cancel();
+        reject(error);
+      },
+    );
   });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    cancel();
-  }
 }
 
 function sleep(clock: Clock, ms: number): Promise<void> {
