@@ -10,6 +10,7 @@ import {
   RemoteProtocolError,
   type ServeConnectionOptions,
   type ServeEvent,
+  type ServeResult,
   serveConnection,
 } from "../src/index.ts";
 import { loginServer } from "../src/internal.ts";
@@ -61,6 +62,7 @@ function setup(
   const link = createMemoryLink({ secure: options.secure ?? false });
   const clock = options.clock ?? realClock;
   const events: ServeEvent[] = [];
+  const closed: ServeResult[] = [];
   const served = serveConnection({
     transport: link.server,
     store,
@@ -71,9 +73,10 @@ function setup(
     policy: { saslMechanisms: [plainServer, loginServer, cramMd5Server], ...options.policy },
     authFailureDelayMs: options.authFailureDelayMs ?? 0,
     onEvent: (event) => events.push(event),
+    onClosed: (result) => closed.push(result),
     ...(options.limits === undefined ? {} : { limits: options.limits }),
   });
-  return { store, link, clock, events, served };
+  return { store, link, clock, events, closed, served };
 }
 
 /** A client of a server the test plays by hand: it has greeted, and says nothing more unasked. */
@@ -112,7 +115,7 @@ async function collect(iterable: AsyncIterable<Uint8Array>): Promise<string> {
 
 describe("serveConnection with Pop3Client", () => {
   it("runs a whole session: APOP, STAT, LIST, UIDL, RETR and TOP byte for byte, DELE, QUIT", async () => {
-    const { store, link, served } = setup();
+    const { store, link, closed, served } = setup();
     const client = await Pop3Client.connect({ transport: link.client, clock: realClock });
     expect(client.greeting.timestamp).toMatch(/^<.+@test\.invalid>$/);
     await client.login({ user: "alice", password: "wonderland", method: "apop" });
@@ -141,6 +144,13 @@ describe("serveConnection with Pop3Client", () => {
     const result = await served;
     expect(result.reason).toBe("quit");
     expect(result.user).toBe("alice");
+    // Every RETR and the TOP; the RETR of a deleted message sent nothing.
+    expect(result.messagesSent).toBe(names.length + 1);
+    expect(result.deleted).toBe(2);
+    expect(result.commands).toMatchObject({ APOP: 1, RETR: names.length + 1, TOP: 1, DELE: 2 });
+    // `onClosed` heard the very result the promise resolved with, once.
+    expect(closed).toHaveLength(1);
+    expect(closed[0]).toBe(result);
     expect(store.messages("alice").map(text)).toEqual(
       names
         .filter((_, i) => i !== 0 && i !== 2)

@@ -105,17 +105,18 @@ export function memoryAndFds(pid) {
 
 /**
  * `memoryAndFds` once the process has settled. A garbage-collected server (Node) keeps the
- * garbage of its last busy moment resident until V8 collects it, and V8 collects and shrinks
- * its heap by itself only some 10-20 s after the process went quiet (its memory reducer):
- * one sample right after a busy moment measures when the last collection happened, not what
- * the sessions hold. So: sampled every second for at least `minMs`, then until the last
- * `stableSamples` samples lie within `toleranceKiB` of each other, for at most `boundMs`.
+ * garbage of its last busy moment resident until V8 collects it, and V8 collects, compacts
+ * and shrinks its heap by itself (its memory reducer) only some 35-45 s after the logins of
+ * the idle rows end: one sample before that measures when the last collection happened, not
+ * what the sessions hold (docs/performance.md). So: sampled every second for at least
+ * `minMs`, then until the last `stableSamples` samples lie within `toleranceKiB` of each
+ * other, for at most `boundMs`.
  * Returns the median of those last samples, with `settled` (false: the bound came first)
  * and the seconds it took.
  */
 export async function settledMemoryAndFds(
   pid,
-  { minMs = 30_000, stableSamples = 10, toleranceKiB = 1024, boundMs = 90_000 } = {},
+  { minMs = 60_000, stableSamples = 10, toleranceKiB = 1024, boundMs = 150_000 } = {},
 ) {
   const started = Date.now();
   const samples = [memoryAndFds(pid)];

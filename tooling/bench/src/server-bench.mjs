@@ -238,7 +238,7 @@ async function main() {
       {
         apop: idle.apop.kibPerSession,
         dovecot: idle.dovecot.kibPerSession,
-        note: `apop ${idle.apop.held}/${idle.apop.asked} held, Dovecot ${idle.dovecot.held}/${idle.dovecot.asked} held (one process each); settled PSS${idle.apop.settled && idle.dovecot.settled ? "" : ", NOT settled within 90 s"}`,
+        note: `apop ${idle.apop.held}/${idle.apop.asked} held, Dovecot ${idle.dovecot.held}/${idle.dovecot.asked} held (one process each); settled PSS${idle.apop.settled && idle.dovecot.settled ? "" : ", NOT settled within 150 s"}`,
       },
       "lower",
     );

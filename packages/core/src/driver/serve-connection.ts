@@ -93,6 +93,12 @@ export interface ServeConnectionOptions {
    * so a class may implement it. Must not throw.
    */
   onEvent?(event: ServeEvent): void;
+  /**
+   * Called once the connection is closed and the maildrop released, as a method of these
+   * options, just before the returned promise resolves with the same result; so a host needs
+   * no reaction to that promise for each connection. Must not throw.
+   */
+  onClosed?(result: ServeResult): void;
 }
 
 export interface ServeResult {
@@ -299,7 +305,7 @@ class Connection {
         await this.#maildrop.release();
       } catch {}
     }
-    finish({
+    const result: ServeResult = {
       reason: this.#reason,
       user: this.#user,
       octetsSent: this.#octetsSent,
@@ -307,7 +313,13 @@ class Connection {
       messagesSent: this.#messagesSent,
       messageOctets: this.#messageOctets,
       deleted: this.#deleted,
-    });
+    };
+    try {
+      this.#options.onClosed?.(result);
+    } catch {
+      // Documented not to throw; a host's bug must not leave `run` pending for ever.
+    }
+    finish(result);
   }
 
   async #flush(): Promise<void> {

@@ -30,7 +30,7 @@ import {
   type ServeResult,
   serveConnection,
 } from "./serve-connection.ts";
-import type { ConnectionStats, ServerHostEvent } from "./server-host-event.ts";
+import type { ConnectionStats } from "./server-host-event.ts";
 import type { ResolvedServerHostOptions } from "./server-host-options.ts";
 import type { Transport } from "./transport.ts";
 
@@ -125,6 +125,8 @@ interface HostShared<Stats extends ConnectionStats> {
   readonly preLogin: Map<number, HostedConnection<Stats>>;
   /** Failed logins per address group, across connections (Dovecot's `auth_penalty`). */
   readonly penalties: LoginPenalties;
+  /** Reports `connection-closed` after a session (`ServerHost.#closed`). */
+  readonly closed: (connection: HostedConnection<Stats>, result: ServeResult) => void;
   /**
    * One key for every session: SCRAM's derived salts stay the same across connections. Drawn
    * at the first connection served, so a random source that fails fails that connection, not
@@ -154,8 +156,12 @@ class HostedConnection<Stats extends ConnectionStats>
   readonly #shared: HostShared<Stats>;
   /** The runtime's way to drop it before (and, without a better one, after) `serve`. */
   #dropSocket: () => void;
+  /** What the session runs over: the runtime's transport, or the PROXY-refusing wrapper of it. */
   #transport: Transport | null = null;
-  #served: ServeHostedOptions<Stats> | null = null;
+  /** The runtime's own transport, whose `abort`, `lastError` and `stats` are used by default. */
+  #raw: Transport | null = null;
+  /** What `serve` was given besides the transport, when it was given anything. */
+  #callbacks: ServeHostedOptions<Stats> | null = null;
 
   constructor(
     shared: HostShared<Stats>,
@@ -183,36 +189,38 @@ class HostedConnection<Stats extends ConnectionStats>
   /** Starts serving over `transport` (`ServerHost.serve`). */
   beginServing(transport: Transport, served: ServeHostedOptions<Stats>): void {
     this.#transport = transport;
-    this.#served = served;
+    this.#raw = served.transport;
+    const { abort, lastError, stats } = served;
+    if (abort !== undefined || lastError !== undefined || stats !== undefined) {
+      this.#callbacks = served;
+    }
     // What `abort` uses from now on; the runtime's own way (a closure over its socket) can go.
-    if (served.abort !== undefined || served.transport.abort !== undefined) {
+    if (abort !== undefined || served.transport.abort !== undefined) {
       this.#dropSocket = dropNothing;
     }
   }
 
   /** Drops the connection at once: through what `serve` was given, else the transport, else the socket. */
   abort(): void {
-    const served = this.#served;
-    if (served?.abort !== undefined) served.abort();
-    else if (served?.transport.abort !== undefined) served.transport.abort();
+    const abort = this.#callbacks?.abort;
+    if (abort !== undefined) abort();
+    else if (this.#raw?.abort !== undefined) this.#raw.abort();
     else this.#dropSocket();
   }
 
   /** The error that ended the connection, for `connection-closed`. */
   lastError(): string | null {
-    const served = this.#served;
-    if (served === null) return null;
-    if (served.lastError !== undefined) return served.lastError();
-    const error = served.transport.lastError;
+    const lastError = this.#callbacks?.lastError;
+    if (lastError !== undefined) return lastError();
+    const error = this.#raw?.lastError;
     return error === undefined || error === null ? null : describeError(error);
   }
 
   /** The transport's counters, for `connections()` and `connection-closed`. */
   stats(): Stats | null {
-    const served = this.#served;
-    if (served === null) return null;
-    if (served.stats !== undefined) return served.stats();
-    return (served.transport.stats as Stats | undefined) ?? null;
+    const stats = this.#callbacks?.stats;
+    if (stats !== undefined) return stats();
+    return (this.#raw?.stats as Stats | undefined) ?? null;
   }
 
   // `ServeConnectionOptions`, read from the host.
@@ -272,6 +280,11 @@ class HostedConnection<Stats extends ConnectionStats>
     });
   }
 
+  /** `ServeConnectionOptions.onClosed`: reports `connection-closed`. */
+  onClosed(result: ServeResult): void {
+    this.#shared.closed(this, result);
+  }
+
   /** `ServeConnectionOptions.onEvent`: the session's events, as `session-event`. */
   onEvent(event: ServeEvent): void {
     if (event.type === "login-succeeded") {
@@ -290,6 +303,8 @@ class HostedConnection<Stats extends ConnectionStats>
 const NO_COMMANDS: Readonly<Record<string, number>> = Object.freeze({});
 
 function dropNothing(): void {}
+
+function ignoreResult(): void {}
 
 function describeError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -321,6 +336,7 @@ export class ServerHost<Stats extends ConnectionStats = ConnectionStats> {
       randomBytes: init.randomBytes,
       preLogin: this.#preLogin,
       penalties: new LoginPenalties({ failureDelayMs: init.options.authFailureDelayMs }),
+      closed: (connection, result) => this.#closed(connection, result),
       secret: null,
     };
     this.#admission = new ConnectionAdmission(init.options);
@@ -557,13 +573,10 @@ export class ServerHost<Stats extends ConnectionStats = ConnectionStats> {
           throw error;
         });
     }
-    // A continuation rather than an `await`: a suspended async function is kept, with its
-    // registers and its reaction closures, for as long as the session it waits for (an idle
-    // one: minutes), some 400 bytes each; a `then` reaction is a fraction of that. The
+    // Neither an `await` nor a `then`: `connection-closed` is reported from `hosted.onClosed`,
+    // so an idle session holds no suspended frame here, nor a reaction with its closure. The
     // session's options are `hosted` itself (`HostedConnection`).
-    return serveConnection(hosted).then((result) => {
-      this.#closed(hosted, result);
-    });
+    return serveConnection(hosted).then(ignoreResult);
   }
 
   /**
@@ -626,5 +639,4 @@ export class ServerHost<Stats extends ConnectionStats = ConnectionStats> {
       deleted: result?.deleted ?? 0,
     });
   }
-
 }
