@@ -339,6 +339,26 @@ describe("createMaildirStore: the session", () => {
     await drop.release();
   });
 
+  it("reads messages around one chunk whole: one read up to 256 KiB, two just above", async () => {
+    const root = makeRoot();
+    const lengths = [100_000, 256 * 1024, 256 * 1024 + 1];
+    makeMaildir(
+      root,
+      "u",
+      lengths.map((length, i) => ({
+        name: `170000000${i}.c${i}.host`,
+        content: String(i).repeat(length),
+      })),
+    );
+    const drop = await createMaildirStore({ root }).open("u");
+    for (const [i, length] of lengths.entries()) {
+      const { text, sizes } = await readAll(drop.read(i));
+      expect(text).toBe(String(i).repeat(length));
+      expect(sizes).toHaveLength(length > 256 * 1024 ? 2 : 1);
+    }
+    await drop.release();
+  });
+
   it("stops reading when the reader stops early", async () => {
     const root = makeRoot();
     makeMaildir(root, "u", [{ name: "1700000000.big.host", content: "y".repeat(300_000) }]);

@@ -130,7 +130,8 @@ export class MaildirMaildrop implements Maildrop {
       }
       // Not zero-filled: each read overwrites the part of the buffer it hands out.
       const length = Math.min(MESSAGE_CHUNK_OCTETS, size);
-      let spare = Buffer.allocUnsafe(length);
+      // A message of one chunk is read once: its second buffer would never be read into.
+      let spare = size > length ? Buffer.allocUnsafe(length) : Buffer.alloc(0);
       let next = Buffer.allocUnsafe(length);
       const readChunk = async (buffer: Buffer, offset: number): Promise<Uint8Array> => {
         const wanted = Math.min(length, size - offset);
