@@ -30,6 +30,8 @@ describe("resolveLimits", () => {
     const limits = resolveLimits(overrides);
     expect(resolveLimits(overrides)).toBe(limits);
     expect(Object.isFrozen(limits)).toBe(true);
+    // The defaults too: an answer cached for them must not go stale.
+    expect(Object.isFrozen(DEFAULT_LIMITS)).toBe(true);
     expect(resolveLimits({ idleTimeoutMs: 700_000 })).not.toBe(limits);
     expect(resolveLimits({ idleTimeoutMs: 700_000 })).toEqual(limits);
     expect(resolveLimits()).toBe(resolveLimits());

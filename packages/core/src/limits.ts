@@ -85,7 +85,8 @@ export const MIN_COMMAND_LINE_OCTETS = 255;
 /** RFC 1939 section 3: an autologout timer, if any, must be at least 10 minutes. */
 export const MIN_IDLE_TIMEOUT_MS = 10 * 60 * 1000;
 
-export const DEFAULT_LIMITS: Limits = {
+/** Frozen: `resolveLimits` answers one object per overrides object, so none may change later. */
+export const DEFAULT_LIMITS: Limits = Object.freeze({
   commandLineOctets: 1024,
   saslLineOctets: 16 * 1024,
   responseLineOctets: 8 * 1024,
@@ -98,7 +99,7 @@ export const DEFAULT_LIMITS: Limits = {
   replyTimeoutMs: 60 * 1000,
   replyBudgetOctets: 64 * 1024,
   pipelinedInputOctets: 64 * 1024,
-};
+});
 
 /**
  * What `resolveLimits` answered for each overrides object it was given. A server passes the
