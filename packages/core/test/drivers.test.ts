@@ -356,6 +356,47 @@ describe("serveConnection with Pop3Client", () => {
     expect(received).toBe("0123456789abcdef\r\n.dot\r\n".repeat(12000));
   });
 
+  it("keeps a command that arrives while a deadline's turn runs, and answers it after", async () => {
+    // A real timer may fire a little before the clock reaches the deadline: that turn changes
+    // nothing, and a command read meanwhile must wait for the next turn, not be lost.
+    const timers: (() => void)[] = [];
+    const early = {
+      now: () => 1_000,
+      setTimer: (_ms: number, callback: () => void) => {
+        timers.push(callback);
+        return () => {};
+      },
+    };
+    const { link, served } = setup({ clock: early as unknown as ManualClock });
+    expect(text((await link.client.read()) as Uint8Array)).toMatch(/^\+OK /);
+    // The driver is waiting: a read outstanding and the deadline's timer set (the last one).
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const armed = timers.length;
+    void link.client.write(ascii("QUIT\r\n"));
+    (timers.at(-1) as () => void)(); // fires before the read's reaction runs
+    expect(armed).toBeGreaterThan(1);
+    expect(text((await link.client.read()) as Uint8Array)).toMatch(/^\+OK /);
+    expect((await served).reason).toBe("quit");
+  });
+
+  it("resolves when onClosed throws (documented not to; a host's bug must not hang the session)", async () => {
+    const link = createMemoryLink();
+    const served = serveConnection({
+      transport: link.server,
+      store: new MemoryStore({ mailboxes: { alice: [] } }),
+      authenticator,
+      clock: realClock,
+      randomBytes: (length) => new Uint8Array(length).fill(7),
+      hostname: "test.invalid",
+      onClosed: () => {
+        throw new Error("host bug");
+      },
+    });
+    const client = await Pop3Client.connect({ transport: link.client, clock: realClock });
+    await client.quit();
+    expect((await served).reason).toBe("quit");
+  });
+
   it("an abandoned RETR is drained so the next command reads its own reply", async () => {
     const store = new MemoryStore({
       mailboxes: { alice: [ascii("line\r\n".repeat(1000)), ascii("second\r\n")] },
@@ -401,7 +442,7 @@ describe("serveConnection with Pop3Client", () => {
     for (let turn = 0; turn < 20; turn++) await client.noop();
     await client.stat();
     await new Promise((resolve) => setTimeout(resolve, 10));
-    // Each turn cancels the timer it armed once its read came (readOrDeadline).
+    // Each turn cancels the timer it armed once its read came (`Connection.#take`).
     expect(clock.pending).toBe(1);
     clock.advance(10 * 60 * 1000);
     expect((await served).reason).toBe("timeout");

@@ -112,9 +112,7 @@ describe("ServerHost", () => {
       proxiedBy: null,
     });
     const session = events.filter((e) => e.type === "session-event");
-    expect(session.every((e) => e.connection === 1 && e.remoteAddress === "192.0.2.7")).toBe(
-      true,
-    );
+    expect(session.every((e) => e.connection === 1 && e.remoteAddress === "192.0.2.7")).toBe(true);
     expect(session.map((e) => e.event.type)).toContain("login-succeeded");
     expect(events.at(-1)).toEqual({
       type: "connection-closed",
@@ -377,6 +375,68 @@ describe("ServerHost", () => {
       reason: "shutdown",
       user: null,
     });
+  });
+
+  it("uses the transport's own abort, lastError and stats when serve is given only the transport", async () => {
+    const clock = new ManualClock();
+    const { host, events } = setup({ clock });
+    const link = createMemoryLink({ upgradable: false });
+    const stats = { bytesRead: 5, bytesWritten: 7 };
+    let transportAborts = 0;
+    let socketAborts = 0;
+    const transport: Transport = {
+      read: () => link.server.read(),
+      write: (bytes) => link.server.write(bytes),
+      close: () => link.server.close(),
+      get secure() {
+        return false;
+      },
+      abort() {
+        transportAborts++;
+        void link.server.close();
+      },
+      lastError: new Error("reset by peer"),
+      stats,
+    };
+    const done = admit(host, {
+      abort: () => {
+        socketAborts++;
+      },
+      run: (connection) => host.serve(connection, { transport }),
+    });
+    await link.client.read(); // the greeting
+    expect(host.connections()[0]?.stats).toBe(stats);
+    const closing = host.close({ graceMs: 1000 });
+    clock.advance(1000);
+    await closing;
+    await done;
+    expect([transportAborts, socketAborts]).toEqual([1, 0]);
+    expect(events.at(-1)).toMatchObject({
+      type: "connection-closed",
+      reason: "shutdown",
+      error: "reset by peer",
+      stats,
+    });
+  });
+
+  it("reports connection-failed when the runtime's stats throw at the end, and still counts it out", async () => {
+    const { host, events } = setup();
+    const link = createMemoryLink({ upgradable: false });
+    const done = admit(host, {
+      run: (connection) =>
+        host.serve(connection, {
+          transport: link.server,
+          stats: () => {
+            throw new Error("stats broke");
+          },
+        }),
+    });
+    const client = await Pop3Client.connect({ transport: link.client, clock: realClock });
+    await client.quit();
+    await done;
+    expect(events.at(-1)).toMatchObject({ type: "connection-failed" });
+    expect((events.at(-1) as { error: Error }).error.message).toBe("stats broke");
+    expect(host.connectionCount).toBe(0);
   });
 
   it("resolves close as soon as the last session ends, before the grace runs out", async () => {

@@ -130,9 +130,10 @@ export class MaildirMaildrop implements Maildrop {
       }
       // Not zero-filled: each read overwrites the part of the buffer it hands out.
       const length = Math.min(MESSAGE_CHUNK_OCTETS, size);
-      // A message of one chunk is read once: its second buffer would never be read into.
-      let spare = size > length ? Buffer.allocUnsafe(length) : Buffer.alloc(0);
-      let next = Buffer.allocUnsafe(length);
+      // The second buffer only once a second read is due: a message of one chunk, the usual
+      // case above SYNC_READ_OCTETS, is read once.
+      let spare: Buffer | null = null;
+      let next: Buffer = Buffer.allocUnsafe(length);
       const readChunk = async (buffer: Buffer, offset: number): Promise<Uint8Array> => {
         const wanted = Math.min(length, size - offset);
         if (wanted <= 0) return new Uint8Array(0);
@@ -140,6 +141,9 @@ export class MaildirMaildrop implements Maildrop {
         return buffer.subarray(0, bytesRead);
       };
       ahead = readChunk(next, 0);
+      // Handled now, awaited later: a read ahead that fails while the reader holds the
+      // previous chunk must not count as an unhandled rejection (which ends a Node process).
+      ahead.catch(ignore);
       let offset = 0;
       while (ahead !== undefined) {
         const chunk: Uint8Array = await ahead;
@@ -148,9 +152,14 @@ export class MaildirMaildrop implements Maildrop {
         if (chunk.length === 0) break;
         offset += chunk.length;
         // This chunk's buffer becomes `spare`; the one handed out before it (the reader has
-        // asked for more, so it is done with it) takes the next read.
-        [spare, next] = [next, spare];
-        if (offset < size) ahead = readChunk(next, offset);
+        // asked for more, so it is done with it) takes the next read, made at the first.
+        const handedOutBefore = spare;
+        spare = next;
+        if (offset < size) {
+          next = handedOutBefore ?? Buffer.allocUnsafe(length);
+          ahead = readChunk(next, offset);
+          ahead.catch(ignore);
+        }
         yield chunk;
       }
     } catch (error) {
@@ -291,10 +300,7 @@ export class MaildirMaildrop implements Maildrop {
         names = [];
       }
       for (const name of names) {
-        if (
-          parseMaildirName(name).uniqueName === uniqueName &&
-          !others.has(`${dir}/${name}`)
-        ) {
+        if (parseMaildirName(name).uniqueName === uniqueName && !others.has(`${dir}/${name}`)) {
           this.#entries[index] = { ...entry, dir, fileName: name };
           return filePath(folder, name);
         }
@@ -323,3 +329,5 @@ export class MaildirMaildrop implements Maildrop {
     }
   }
 }
+
+function ignore(): void {}

@@ -12,6 +12,7 @@ import {
   type StartTlsOptions,
   type TransportStats,
 } from "./node-socket-transport.ts";
+import { pooledRandomBytes } from "./pooled-random-bytes.ts";
 import {
   type Pop3ServerOptions,
   type ResolvedServerOptions,
@@ -19,7 +20,6 @@ import {
   resolveServerTls,
   type ServerTlsOptions,
 } from "./pop3-server-options.ts";
-import { pooledRandomBytes } from "./pooled-random-bytes.ts";
 import { prependBytes } from "./prepend-bytes.ts";
 import { socketChunkReader } from "./socket-chunk-reader.ts";
 import { handshakeTls } from "./tls-handshake.ts";
@@ -307,7 +307,6 @@ class NodePop3Server implements Pop3Server {
     // over it that an idle session would hold.
     return this.#host.serve(connection, { transport });
   }
-
 }
 
 /** One listener for every socket, not a closure per connection. */

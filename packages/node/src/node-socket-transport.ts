@@ -82,10 +82,10 @@ interface Waiter<T> {
  */
 export class NodeSocketTransport implements Transport {
   /**
-   * Present only when STLS is possible, and then one function shared by every transport
-   * (called as `transport.upgrade()`), not a closure per connection.
+   * Present only when STLS is possible, and then one function shared by every transport, not
+   * a closure per connection: call it as a method, `transport.upgrade()`.
    */
-  readonly upgrade?: () => Promise<void>;
+  readonly upgrade?: (this: NodeSocketTransport) => Promise<void>;
   #startTlsOptions: StartTlsOptions | null = null;
   #socket: net.Socket;
   #secure: boolean;
@@ -334,7 +334,9 @@ export class NodeSocketTransport implements Transport {
     // 'error' would crash the process.
   }
 
+  /** `upgrade`: one function for every transport, called as `transport.upgrade()`. */
   static #upgrade(this: NodeSocketTransport): Promise<void> {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the transport, not the class.
     return this.#startTls(this.#startTlsOptions as StartTlsOptions);
   }
 

@@ -22,4 +22,9 @@ describe("pooledRandomBytes", () => {
     expect(pooledRandomBytes(10_000).length).toBe(10_000);
     expect(pooledRandomBytes(0).length).toBe(0);
   });
+
+  it("refuses a negative or fractional length, as crypto.randomBytes does", () => {
+    expect(() => pooledRandomBytes(-1)).toThrow(RangeError);
+    expect(() => pooledRandomBytes(1.5)).toThrow(RangeError);
+  });
 });

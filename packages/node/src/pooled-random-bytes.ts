@@ -14,12 +14,17 @@ let used = 0;
  * fetched on its own.
  */
 export function pooledRandomBytes(length: number): Uint8Array {
+  if (!(Number.isSafeInteger(length) && length >= 0)) {
+    throw new RangeError(`length must be a non-negative integer, got ${String(length)}`);
+  }
   if (length > POOL_OCTETS) return randomFillSync(new Uint8Array(length));
   if (used + length > pool.length) {
     pool = randomFillSync(new Uint8Array(POOL_OCTETS));
     used = 0;
   }
   const bytes = pool.slice(used, used + length);
+  // Not left in the pool once handed out: a secret drawn here (SCRAM's key) lives only in its copy.
+  pool.fill(0, used, used + length);
   used += length;
   return bytes;
 }

@@ -6,6 +6,7 @@ import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { liveHeapPerSession } from "./live-heap.mjs";
 import {
   connectStorm,
   holdSessions,
@@ -14,7 +15,6 @@ import {
   release,
   sessionsPerSecond,
 } from "./load.mjs";
-import { liveHeapPerSession } from "./live-heap.mjs";
 import { makeCertificate, settledMemoryAndFds } from "./processes.mjs";
 import {
   allUsers,

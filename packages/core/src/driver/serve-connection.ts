@@ -65,7 +65,10 @@ export interface ServeConnectionOptions {
   readonly randomBytes: (length: number) => Uint8Array;
   /** The server's host name, for the APOP timestamp. */
   readonly hostname: string;
-  /** What is on offer. `tlsAvailable` defaults to whether the transport can upgrade. */
+  /**
+   * What is on offer. `tlsAvailable` defaults to whether the transport can upgrade. Treated as
+   * immutable: the session's policy is built once per policy object (and variant) and shared.
+   */
   readonly policy?: ServerPolicy;
   readonly limits?: Partial<Limits>;
   /**
@@ -109,8 +112,9 @@ export interface ServeResult {
   readonly octetsSent: number;
   /** Commands received, by keyword. */
   readonly commands: Readonly<Record<string, number>>;
-  /** Messages sent whole or in part (RETR, TOP), and their octets as stored. */
+  /** Messages sent whole or in part (RETR, TOP). */
   readonly messagesSent: number;
+  /** Octets of those messages as the store gave them (before dot-stuffing and CRLF). */
   readonly messageOctets: number;
   /** Messages deleted by an UPDATE that succeeded. */
   readonly deleted: number;
@@ -152,10 +156,11 @@ export async function serveConnection(options: ServeConnectionOptions): Promise<
 }
 
 /**
- * One connection's driver: the loop (`run`) and the work it does for the session. A class
- * rather than closures over the locals of `serveConnection`: an idle session waits in `run`
- * for minutes, and what it holds meanwhile is one object with its fields, not a closure per
- * helper plus the context they share and a large suspended frame (docs/performance.md).
+ * One connection's driver: its turns (`run`, `#turn`, `#wait`) and the work it does for the
+ * session. A class rather than closures over the locals of `serveConnection`: an idle session
+ * waits for minutes, and what it holds meanwhile is this object with its fields and three
+ * callbacks, not a closure per helper plus the context they share and a suspended frame
+ * (docs/performance.md).
  */
 class Connection {
   readonly #options: ServeConnectionOptions;
@@ -263,28 +268,37 @@ class Connection {
 
   readonly #onRead = (chunk: Uint8Array | null): void => {
     this.#reading = false;
-    if (this.#stopWaiting()) void this.#turn(chunk);
+    if (this.#waiting) this.#take(chunk);
     else this.#arrived = chunk;
   };
 
   readonly #onReadFailed = (): void => {
     this.#reading = false;
-    if (this.#stopWaiting()) void this.#end();
+    if (this.#waiting) this.#take(READ_FAILED);
     else this.#arrived = READ_FAILED;
   };
 
   readonly #onDeadline = (): void => {
     this.#cancelDeadline = noTimer;
-    if (this.#stopWaiting()) void this.#turn(TIMED_OUT);
+    if (this.#waiting) this.#take(TIMED_OUT);
   };
 
-  /** Ends the wait, if one is on: answers whether it was (the caller then takes the turn). */
-  #stopWaiting(): boolean {
-    if (!this.#waiting) return false;
+  /**
+   * Ends the wait with what came first and starts its turn. Called from a read's reaction or
+   * a timer, where nothing may throw: a clock that fails to cancel ends the connection.
+   */
+  #take(input: Uint8Array | null | typeof TIMED_OUT | typeof READ_FAILED): void {
     this.#waiting = false;
-    this.#cancelDeadline();
+    const cancel = this.#cancelDeadline;
     this.#cancelDeadline = noTimer;
-    return true;
+    try {
+      cancel();
+    } catch {
+      void this.#end();
+      return;
+    }
+    if (input === READ_FAILED) void this.#end();
+    else void this.#turn(input);
   }
 
   /**
@@ -298,6 +312,9 @@ class Connection {
     this.#waiting = false;
     try {
       this.#cancelDeadline();
+    } catch {}
+    this.#cancelDeadline = noTimer;
+    try {
       await this.#options.transport.close();
     } catch {}
     if (this.#maildrop !== null && !this.#updated) {
@@ -643,21 +660,32 @@ function within<T>(
 ): Promise<T> {
   // One promise settled by whichever comes first, rather than `Promise.race` of the write
   // and a timeout promise in an async function: this runs for every write of every session.
+  // The write's handlers are attached before the timer is set: a clock that throws then
+  // rejects this promise (the executor threw) and leaves no rejection unhandled; a cancel that
+  // throws rejects it too.
   return new Promise<T>((resolve, reject) => {
-    const cancel = clock.setTimer(ms, () => {
+    let cancel = noTimer;
+    const stopTimer = (): boolean => {
+      try {
+        cancel();
+        return true;
+      } catch (error) {
+        reject(error);
+        return false;
+      }
+    };
+    promise.then(
+      (value) => {
+        if (stopTimer()) resolve(value);
+      },
+      (error: unknown) => {
+        if (stopTimer()) reject(error);
+      },
+    );
+    cancel = clock.setTimer(ms, () => {
       onTimeout();
       reject(new Error(`the client took no output for ${ms} ms`));
     });
-    promise.then(
-      (value) => {
-        cancel();
-        resolve(value);
-      },
-      (error: unknown) => {
-        cancel();
-        reject(error);
-      },
-    );
   });
 }
 

@@ -85,8 +85,9 @@ export type ServerHostEvent<Stats extends ConnectionStats = ConnectionStats> =
       readonly stats: Stats | null;
       /** Commands received, by keyword (`ServeResult.commands`); none after a failed handshake. */
       readonly commands: Readonly<Record<string, number>>;
-      /** Messages sent whole or in part (RETR, TOP), and their octets as stored. */
+      /** Messages sent whole or in part (RETR, TOP). */
       readonly messagesSent: number;
+      /** Octets of those messages as the store gave them (before dot-stuffing and CRLF). */
       readonly messageOctets: number;
       /** Messages deleted by an UPDATE that succeeded. */
       readonly deleted: number;

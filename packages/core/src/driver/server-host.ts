@@ -75,7 +75,10 @@ export interface AdmitOptions {
   readonly implicitTls: boolean;
   /** From `readProxyHeader`: the balancer, when `remoteAddress` is the client it named. */
   readonly proxiedBy?: string | null;
-  /** Drops the connection at once (the socket), until `serve` hands over a transport. */
+  /**
+   * Drops the connection at once (the socket). Used until `serve` hands over a transport that
+   * can abort itself (`Transport.abort`) or an `abort` of its own.
+   */
   readonly abort: () => void;
   /**
    * Runs the admitted connection to its end: the TLS handshake if any, then `serve` (or
@@ -88,11 +91,20 @@ export interface AdmitOptions {
 export interface ServeHostedOptions<Stats extends ConnectionStats = ConnectionStats> {
   /** Open, handshake done; not yet read from. */
   readonly transport: Transport;
-  /** Drops the transport at once, for `close` after its grace. Default: what `admit` was given. */
+  /**
+   * Drops the transport at once, for `close` after its grace and pre-login eviction. Default:
+   * the transport's own `abort`, else what `admit` was given.
+   */
   readonly abort?: () => void;
-  /** The socket or TLS error that ended the connection, for `connection-closed`. */
+  /**
+   * The socket or TLS error that ended the connection, for `connection-closed`. Default: the
+   * transport's own `lastError` (its message).
+   */
   readonly lastError?: () => string | null;
-  /** The transport's counters, for `connections()` and `connection-closed`. */
+  /**
+   * The transport's counters, for `connections()` and `connection-closed`. Default: the
+   * transport's own `stats`.
+   */
   readonly stats?: () => Stats | null;
 }
 
@@ -280,9 +292,21 @@ class HostedConnection<Stats extends ConnectionStats>
     });
   }
 
-  /** `ServeConnectionOptions.onClosed`: reports `connection-closed`. */
+  /**
+   * `ServeConnectionOptions.onClosed`: reports `connection-closed`. A runtime's `lastError` or
+   * `stats` that throws is the host's fault: reported as `connection-failed` instead.
+   */
   onClosed(result: ServeResult): void {
-    this.#shared.closed(this, result);
+    try {
+      this.#shared.closed(this, result);
+    } catch (error) {
+      this.#shared.options.onEvent({
+        type: "connection-failed",
+        connection: this.id,
+        remoteAddress: this.remoteAddress,
+        error: error instanceof Error ? error : new Error(String(error)),
+      });
+    }
   }
 
   /** `ServeConnectionOptions.onEvent`: the session's events, as `session-event`. */

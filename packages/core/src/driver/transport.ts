@@ -41,7 +41,8 @@ export interface Transport {
   channelBinding?(): ChannelBinding | null;
   /**
    * Drops the connection at once, without flushing: pending writes reject, reads return null.
-   * `ServerHost` uses it for `close()` after the grace period (else what `admit` was given).
+   * `ServerHost` uses it for `close()` after the grace period and to evict a connection not
+   * logged in yet (else what `admit` was given).
    */
   abort?(): void;
   /** The socket or TLS error that ended the connection, if any, for logs (`connection-closed`). */
