@@ -290,10 +290,7 @@ export class MaildirMaildrop implements Maildrop {
         names = [];
       }
       for (const name of names) {
-        if (
-          parseMaildirName(name).uniqueName === uniqueName &&
-          !others.has(`${dir}/${name}`)
-        ) {
+        if (parseMaildirName(name).uniqueName === uniqueName && !others.has(`${dir}/${name}`)) {
           this.#entries[index] = { ...entry, dir, fileName: name };
           return filePath(folder, name);
         }
