@@ -55,6 +55,15 @@ describe("acquireMaildropLock", () => {
       processStart: me.processStart,
     });
     expect(content.token).toMatch(/^[0-9a-f-]{36}$/);
+    expect(Object.keys(content)).toEqual([
+      "host",
+      "machine",
+      "pid",
+      "processStart",
+      "created",
+      "token",
+    ]);
+    expect(new Date(content.created).toISOString()).toBe(content.created);
     expect(await lock.isHeld()).toBe(true);
     await lock.release();
     await lock.release();

@@ -160,14 +160,9 @@ export async function acquireMaildropLock(
   const me = currentProcessIdentity();
   const token = randomUUID();
   // `token` last: the held lock checks the content by its length and this end (`HeldLock`).
-  const content = JSON.stringify({
-    host: me.host,
-    machine: me.machine,
-    pid: me.pid,
-    processStart: me.processStart,
-    created: new Date().toISOString(),
-    token,
-  });
+  // What `JSON.stringify` of the whole would give: the ISO time and the UUID need no escapes.
+  const holder = holderJson(me);
+  const content = `${holder.text},"created":"${new Date().toISOString()}","token":"${token}"}`;
   const context: Context = { file, tmp, me, content, staleAfterMs };
   let tookOverFrom: string | undefined;
   // Rounds: create; clear a dead break file; break the stale lock; create. Losing a race
@@ -181,7 +176,7 @@ export async function acquireMaildropLock(
         file: held,
         identity: created,
         token,
-        length: Buffer.byteLength(content, "utf8"),
+        length: holder.octets + (content.length - holder.text.length),
         refreshMs,
         tookOverFrom,
       });
@@ -196,6 +191,21 @@ export async function acquireMaildropLock(
     }
   }
   throw new StoreError({ code: "in-use", message: "the maildrop is in use by another session" });
+}
+
+let holderCache: { readonly me: ProcessIdentity; text: string; octets: number } | undefined;
+
+/**
+ * `{"host":…,"machine":…,"pid":…,"processStart":…` (no closing brace) for `me`, and its length
+ * in octets: the same for every lock of the process, so built once, not per login.
+ */
+function holderJson(me: ProcessIdentity): { text: string; octets: number } {
+  if (holderCache?.me !== me) {
+    const { host, machine, pid, processStart } = me;
+    const text = JSON.stringify({ host, machine, pid, processStart }).slice(0, -1);
+    holderCache = { me, text, octets: Buffer.byteLength(text, "utf8") };
+  }
+  return holderCache;
 }
 
 interface Context {
