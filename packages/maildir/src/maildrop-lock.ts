@@ -42,8 +42,8 @@
  * the very lock it judged (same inode, same content, which holds the random token), renames
  * it to `tmp/apop.lock.stale.<random>`, checks again what it moved, deletes it, drops the
  * break file and creates its own lock as above. Since only the break-file holder removes a
- * lock and exclusive creation only creates one where there is none, exactly one racer wins; the others
- * see the new lock and answer `in-use`. The one gap left: a holder judged stale that wakes up
+ * lock and exclusive creation only creates one where there is none, exactly one racer wins;
+ * the others see the new lock and answer `in-use`. The one gap left: a holder judged stale that wakes up
  * and releases just as a third process creates a new lock; then the taker may move that new
  * lock, links it back at once, and in the worst case its holder finds out, see `isHeld`.
  *
@@ -196,8 +196,8 @@ export async function acquireMaildropLock(
 let holderCache: { readonly me: ProcessIdentity; text: string; octets: number } | undefined;
 
 /**
- * `{"host":…,"machine":…,"pid":…,"processStart":…` (no closing brace) for `me`, and its length
- * in octets: the same for every lock of the process, so built once, not per login.
+ * `{"host":…,"machine":…,"pid":…,"processStart":…` (no closing brace) for `me`, and its
+ * length in octets: the same for every lock of the process, so built once, not per login.
  */
 function holderJson(me: ProcessIdentity): { text: string; octets: number } {
   if (holderCache?.me !== me) {
