@@ -2,6 +2,7 @@ import { lstatSync, mkdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { type Maildrop, type MailStore, type MessageInfo, StoreError } from "@apop/core";
 import { uniqueIdFrom, uniqueIds } from "@apop/core/internal";
+import { childPath, isOneComponent } from "./child-path.ts";
 import { countWireSize } from "./count-wire-size.ts";
 import {
   acquireDovecotSessionLock,
@@ -76,6 +77,13 @@ export function createMaildirStore(options: MaildirStoreOptions): MailStore {
   const missingMailbox = options.missingMailbox ?? "refuse";
   const useSizeCache = options.sizeCache ?? true;
   const dovecotLock = options.dovecotSessionLock ?? DOVECOT_SESSION_LOCK;
+  // The usual setting is one file name: then the lock's path is a plain concatenation.
+  const dovecotLockPath =
+    dovecotLock === false
+      ? undefined
+      : isOneComponent(dovecotLock)
+        ? (maildir: string) => childPath(maildir, dovecotLock)
+        : (maildir: string) => path.resolve(maildir, dovecotLock);
   return {
     // LOGIN-DELAY's last login lives in each Maildir (`last-login.ts`).
     keepsLastLogin: true,
@@ -101,12 +109,12 @@ export function createMaildirStore(options: MaildirStoreOptions): MailStore {
         throw toStoreError({ error, message: "cannot lock the maildrop" });
       });
       let lock = own;
-      if (dovecotLock !== false) {
+      if (dovecotLockPath !== undefined) {
         // Beside Dovecot: its session lock too, so neither serves what the other holds. By
         // the real path, as apop's own lock is held: `folders.maildir` may be a descriptor
         // (`/proc/self/fd/N`) closed after login, whose number another session reuses.
         const dovecot = await acquireDovecotSessionLock({
-          file: path.resolve(folders.realPath, dovecotLock),
+          file: dovecotLockPath(folders.realPath),
           staleHolder: own.tookOverFrom,
           ...timings,
         }).catch(async (error: unknown) => {

@@ -1,27 +1,27 @@
 /**
- * A dotlock as Dovecot 2.3 takes one (src/lib/file-dotlock.c): a file created with link(2)
- * from a temporary one, holding `<pid>:<hostname>`, whose mtime its holder refreshes. Dovecot
- * takes over such a lock when its holder is a dead process on this host, or, when the file
- * names no process of this host, when nobody refreshed it for the lock's stale time; so do
- * we, and nothing else (`isStale`).
+ * A dotlock as Dovecot 2.3 takes one (src/lib/file-dotlock.c): a file holding
+ * `<pid>:<hostname>`, whose mtime its holder refreshes. Dovecot takes over such a lock when
+ * its holder is a dead process on this host, or, when the file names no process of this
+ * host, when nobody refreshed it for the lock's stale time; so do we, and nothing else
+ * (`isStale`).
+ *
+ * It is created the way Dovecot creates it by default: exclusively, `open` with `O_EXCL`,
+ * then the content written (`create-lock-file.ts`). Dovecot's `dotlock_use_excl` setting
+ * defaults to `yes` (`doveconf -d`); src/pop3/pop3-client.c passes it on for the POP3
+ * session lock (`use_excl_lock`), as the storage code does for its other dotlocks. With it
+ * off, Dovecot links a temporary file to the name; both ways fail when the name exists, so
+ * each excludes the other. A reader that comes between our `open` and `write` finds an empty
+ * file, which names no holder: Dovecot and `isStale` keep off it until its mtime is stale,
+ * which is also how a lock ends whose holder crashed in that instant. `O_EXCL` needs a local
+ * file system or NFS version 3 or later, as Dovecot's default does.
  *
  * Two locks of Dovecot use it here: the POP3 session lock (`dovecot-session-lock.ts`) and
  * `dovecot-uidlist.lock` (`append-dovecot-uidlist.ts`).
  */
-import { randomUUID } from "node:crypto";
-import {
-  closeSync,
-  linkSync,
-  openSync,
-  readFileSync,
-  readSync,
-  statSync,
-  utimesSync,
-  writeFileSync,
-} from "node:fs";
-import path from "node:path";
+import { closeSync, openSync, readFileSync, readSync, statSync, utimesSync } from "node:fs";
 import { isProcessAlive } from "@apop/cli-kit";
 import { StoreError } from "@apop/core";
+import { createLockFile } from "./create-lock-file.ts";
 import { LockRefresher, type RefreshedLock } from "./lock-refresher.ts";
 import { currentProcessIdentity } from "./process-identity.ts";
 import { removeFile } from "./remove-file.ts";
@@ -51,19 +51,8 @@ export async function acquireDovecotDotlock(options: {
   const { pid, host } = currentProcessIdentity();
   const me = `${pid}:${host}`;
   for (let round = 0; round < 2; round++) {
-    const temp = path.join(path.dirname(file), `.temp.${host}.${pid}.${randomUUID()}`);
-    writeFileSync(temp, me, { mode: 0o600 });
-    try {
-      linkSync(temp, file);
+    if (createLockFile({ file, content: me, inspect: created }) === true) {
       return new HeldDotlock(file, me, options.refreshMs);
-    } catch (error) {
-      if (errnoCode(error) !== "EEXIST") throw error;
-    } finally {
-      try {
-        removeFile(temp);
-      } catch {
-        // a temporary file left behind is only litter
-      }
     }
     if (
       !isStale({
@@ -78,6 +67,11 @@ export async function acquireDovecotDotlock(options: {
     removeFile(file);
   }
   throw new StoreError({ code: "in-use", message: options.busy });
+}
+
+/** `createLockFile`'s `inspect`: nothing to learn from the descriptor. */
+function created(): true {
+  return true;
 }
 
 class HeldDotlock implements DovecotDotlock, RefreshedLock {

@@ -2,8 +2,10 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   rmSync,
+  statSync,
   utimesSync,
   writeFileSync,
 } from "node:fs";
@@ -26,6 +28,27 @@ describe("Dovecot's POP3 session dotlock", () => {
     await expect(acquireDovecotSessionLock({ file, ...timings })).rejects.toMatchObject({
       code: "in-use",
     });
+  });
+
+  it("creates the lock itself (O_EXCL, no temporary file) and keeps off an empty one until stale", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "dovecot-lock-"));
+    const file = path.join(dir, DOVECOT_SESSION_LOCK);
+    const lock = await acquireDovecotSessionLock({ file, ...timings });
+    expect(readdirSync(dir)).toEqual([DOVECOT_SESSION_LOCK]);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    await lock.release();
+    expect(readdirSync(dir)).toEqual([]);
+    // Empty: a holder between its open and its write, or one that crashed there.
+    writeFileSync(file, "");
+    await expect(acquireDovecotSessionLock({ file, ...timings })).rejects.toMatchObject({
+      code: "in-use",
+    });
+    // Dovecot's stale time for this lock is 5 minutes, whatever `staleAfterMs` says.
+    const old = (Date.now() - 301_000) / 1000;
+    utimesSync(file, old, old);
+    const taken = await acquireDovecotSessionLock({ file, ...timings });
+    expect(readFileSync(file, "utf8")).toBe(`${process.pid}:${hostname()}`);
+    await taken.release();
   });
 
   it("on release removes the file only while it holds exactly its own content", async () => {

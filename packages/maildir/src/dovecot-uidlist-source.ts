@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { appendDovecotUidlist, unlistedMessages } from "./append-dovecot-uidlist.ts";
+import { childPath, isOneComponent } from "./child-path.ts";
 import { parseDovecotUidlist } from "./parse-dovecot-uidlist.ts";
 import { parseMaildirName } from "./parse-maildir-name.ts";
 import { errnoCode } from "./to-store-error.ts";
@@ -69,9 +70,11 @@ export function dovecotUidlistSource(options: DovecotUidlistSourceOptions = {}):
   const fileName = options.fileName ?? "dovecot-uidlist";
   const append = options.append ?? true;
   const lockWaitMs = options.lockWaitMs ?? 10_000;
+  // The usual one file name is appended by concatenation (`childPath`).
+  const plainName = isOneComponent(fileName);
   return {
     async load({ maildir, messages }) {
-      const file = path.join(maildir, fileName);
+      const file = plainName ? childPath(maildir, fileName) : path.join(maildir, fileName);
       // Asked first: a Maildir Dovecot never opened has none, and a failed read costs an
       // error object.
       if (!existsSync(file)) return () => undefined;

@@ -1,5 +1,6 @@
 import { closeSync, constants, fstatSync, openSync, readdirSync, type Stats } from "node:fs";
 import path from "node:path";
+import { childPath } from "./child-path.ts";
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 
@@ -44,9 +45,13 @@ export function encodeFileName(name: string): Buffer {
   return Buffer.concat(parts);
 }
 
-/** The path of `name` in `dir`: a string, or the exact bytes when the name is not UTF-8. */
+/**
+ * The path of `name` in `dir`: a string, or the exact bytes when the name is not UTF-8.
+ * `name` is a directory entry (never `.`, `..` or with a `/`) and `dir` a folder's path
+ * (`MaildirFolders.path`), so the two are joined by `childPath`.
+ */
 export function filePath(dir: string, name: string): string | Buffer {
-  if (!hasEscapedBytes(name)) return path.join(dir, name);
+  if (!hasEscapedBytes(name)) return childPath(dir, name);
   return Buffer.concat([Buffer.from(`${dir}${path.sep}`, "utf8"), encodeFileName(name)]);
 }
 

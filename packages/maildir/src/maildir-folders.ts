@@ -8,8 +8,8 @@ import {
   type Stats,
   statSync,
 } from "node:fs";
-import path from "node:path";
 import { StoreError } from "@apop/core";
+import { childPath } from "./child-path.ts";
 import { errnoCode, toStoreError } from "./to-store-error.ts";
 
 /** The folders of a Maildir the store reads and writes through. */
@@ -190,7 +190,7 @@ export class MaildirFolders {
   #seen(folder: MaildirFolder | undefined): Seen {
     const at = folder === undefined ? 0 : 2 + 2 * FOLDERS.indexOf(folder);
     return {
-      named: folder === undefined ? this.#real : path.join(this.#real, folder),
+      named: folder === undefined ? this.#real : childPath(this.#real, folder),
       dev: this.#ids[at] as number,
       ino: this.#ids[at + 1] as number,
     };
@@ -221,8 +221,9 @@ function pinFolders(options: {
   try {
     for (const name of FOLDERS) {
       // Opened through the pinned Maildir, so each is a child of that very directory.
-      const access = viaProc ? `${procPath(maildir)}/${name}` : path.join(real, name);
-      folders.set(name, pin({ named: path.join(real, name), access, label: `${name}/` }));
+      const named = childPath(real, name);
+      const access = viaProc ? `${procPath(maildir)}/${name}` : named;
+      folders.set(name, pin({ named, access, label: `${name}/` }));
     }
     return folders;
   } catch (error) {

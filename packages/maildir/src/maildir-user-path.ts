@@ -1,5 +1,6 @@
 import path from "node:path";
 import { StoreError } from "@apop/core";
+import { childPath } from "./child-path.ts";
 
 /** The longest user name accepted, in UTF-8 octets: one file-name component (NAME_MAX). */
 export const MAX_USER_NAME_OCTETS = 255;
@@ -22,13 +23,8 @@ export function maildirUserPath(options: { root: string; user: string }): string
   if (reason !== undefined) {
     throw new StoreError({ code: "sys-perm", message: `invalid user name: ${reason}` });
   }
-  const root = path.resolve(options.root);
-  const dir = path.join(root, user);
-  // Defence in depth: the checks above already make this impossible.
-  if (path.dirname(dir) !== root || path.basename(dir) !== user) {
-    throw new StoreError({ code: "sys-perm", message: "invalid user name: escapes the root" });
-  }
-  return dir;
+  // `childPath`: a resolved root and a name checked above to be one component, not `.`/`..`.
+  return childPath(path.resolve(options.root), user);
 }
 
 function invalidUserReason(user: string): string | undefined {

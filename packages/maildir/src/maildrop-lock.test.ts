@@ -55,6 +55,15 @@ describe("acquireMaildropLock", () => {
       processStart: me.processStart,
     });
     expect(content.token).toMatch(/^[0-9a-f-]{36}$/);
+    expect(Object.keys(content)).toEqual([
+      "host",
+      "machine",
+      "pid",
+      "processStart",
+      "created",
+      "token",
+    ]);
+    expect(new Date(content.created).toISOString()).toBe(content.created);
     expect(await lock.isHeld()).toBe(true);
     await lock.release();
     await lock.release();
@@ -86,6 +95,24 @@ describe("acquireMaildropLock", () => {
     expect(await first.isHeld()).toBe(false);
     await first.release();
     expect(existsSync(first.file)).toBe(true);
+  });
+
+  it("is not held once its file changed in place: same inode, other length or other token", async () => {
+    const maildir = makeMaildir(makeRoot(), "u");
+    for (const change of [
+      (text: string) => `${text}\n`,
+      (text: string) => text.replace(/"token":"[^"]+"/, `"token":"${"0".repeat(36)}"`),
+    ]) {
+      const lock = await acquireMaildropLock({ maildir });
+      const { ino } = statSync(lock.file);
+      const changed = change(readFileSync(lock.file, "utf8"));
+      writeFileSync(lock.file, changed);
+      expect(statSync(lock.file).ino).toBe(ino);
+      expect(await lock.isHeld()).toBe(false);
+      await lock.release();
+      expect(readFileSync(lock.file, "utf8")).toBe(changed);
+      rmSync(lock.file);
+    }
   });
 
   it("refuses a second lock in the same process with in-use, and allows it after release", async () => {
@@ -178,7 +205,9 @@ describe("acquireMaildropLock", () => {
     await lock.release();
   });
 
-  it("treats a lock it cannot parse as in-use until stale", async () => {
+  // Empty is also what a reader sees between a holder's exclusive create and its write, and
+  // what a holder that crashed in that instant leaves behind.
+  it("treats a lock it cannot parse (an empty one too) as in-use until stale", async () => {
     const maildir = makeMaildir(makeRoot(), "u");
     const file = path.join(maildir, LOCK_FILE);
     writeFileSync(file, "");

@@ -7,14 +7,18 @@
  * `{ host, machine, pid, processStart, created, token }` (see `ProcessIdentity`; `token` is
  * random per lock, so two locks never have the same content).
  *
- * Taking it. The JSON is written to `tmp/apop.lock.<token>` and hard-linked to `apop.lock`.
- * `link` fails if the name exists, so creation is atomic and nobody ever reads a half-written
- * lock. (File systems without hard links fall back to `open(..., "wx")`.)
+ * Taking it. `apop.lock` is created exclusively (`open` with `O_CREAT | O_EXCL`), which fails
+ * if the name exists, so exactly one creator gets it; the JSON is written just after
+ * (`create-lock-file.ts`). A reader that comes in between finds an empty file, which it cannot
+ * parse: `in-use` (rule 5). A holder that crashes in that instant leaves an empty lock that
+ * turns stale by its mtime (rule 1), as any lock of a crashed holder does. `O_EXCL` is atomic
+ * on local file systems and NFS version 3 or later; Maildirs shared over NFS version 2 are not
+ * supported.
  *
  * While held, the lock file's mtime is refreshed every `refreshMs` (default 30 s), by one timer
  * for all the locks of the process that does not keep the process alive. A held lock keeps no
- * file descriptor open: it is known by the device and inode `link` gave it, so 10,000 idle
- * sessions cost 10,000 sockets and nothing more.
+ * file descriptor open: it is known by the device and inode its creation gave it, so 10,000
+ * idle sessions cost 10,000 sockets and nothing more.
  *
  * When `apop.lock` exists, the first rule that applies decides:
  * 1. Its mtime is older than `staleAfterMs` (default 120 s): its holder stopped refreshing
@@ -38,8 +42,8 @@
  * the very lock it judged (same inode, same content, which holds the random token), renames
  * it to `tmp/apop.lock.stale.<random>`, checks again what it moved, deletes it, drops the
  * break file and creates its own lock as above. Since only the break-file holder removes a
- * lock and `link` only creates one where there is none, exactly one racer wins; the others
- * see the new lock and answer `in-use`. The one gap left: a holder judged stale that wakes up
+ * lock and exclusive creation only creates one where there is none, exactly one racer wins;
+ * the others see the new lock and answer `in-use`. The one gap left: a holder judged stale that wakes up
  * and releases just as a third process creates a new lock; then the taker may move that new
  * lock, links it back at once, and in the worst case its holder finds out, see `isHeld`.
  *
@@ -47,9 +51,10 @@
  * (docs/performance.md): a login takes and a logout releases the lock in microseconds, with
  * no thread-pool round trip per call.
  *
- * `isHeld()` reads `apop.lock` and compares its device, inode and random token with the ones
- * recorded at creation: with no descriptor open, a freed inode may be reused by the next
- * lock, so the inode alone proves nothing. The Maildir store
+ * `isHeld()` opens `apop.lock` and compares its device and inode (one `fstat`) and its content
+ * (one read of the known length plus one octet: the length and the random token at its end)
+ * with the ones recorded at creation: with no descriptor open, a freed inode may be reused by
+ * the next lock, so the inode alone proves nothing. The Maildir store
  * checks it before deleting anything in `commit`, so a session whose stale lock was taken
  * over never deletes. `release()` stops the timer and removes the file only if it is still
  * this lock; it never throws (a lock file left behind turns stale by rule 1).
@@ -63,11 +68,12 @@ import {
   readSync,
   renameSync,
   utimesSync,
-  writeSync,
 } from "node:fs";
 import path from "node:path";
 import { isProcessAlive } from "@apop/cli-kit";
 import { StoreError } from "@apop/core";
+import { childPath } from "./child-path.ts";
+import { createLockFile } from "./create-lock-file.ts";
 import { LockRefresher, type RefreshedLock } from "./lock-refresher.ts";
 import {
   currentProcessIdentity,
@@ -149,32 +155,31 @@ export async function acquireMaildropLock(
   } & MaildropLockTimings,
 ): Promise<MaildropLock> {
   const { staleAfterMs, refreshMs } = lockTimings(options);
-  const file = path.join(options.maildir, LOCK_FILE);
-  const tmp = options.tmp ?? path.join(options.maildir, "tmp");
+  const file = childPath(options.maildir, LOCK_FILE);
+  const tmp = options.tmp ?? childPath(options.maildir, "tmp");
   const me = currentProcessIdentity();
   const token = randomUUID();
-  const content = JSON.stringify({
-    host: me.host,
-    machine: me.machine,
-    pid: me.pid,
-    processStart: me.processStart,
-    created: new Date().toISOString(),
-    token,
-  });
-  const context: Context = { file, tmp, me, token, content, staleAfterMs };
+  // `token` last: the held lock checks the content by its length and this end (`HeldLock`).
+  // What `JSON.stringify` of the whole would give: the ISO time and the UUID need no escapes.
+  const holder = holderJson(me);
+  const content = `${holder.text},"created":"${new Date().toISOString()}","token":"${token}"}`;
+  const context: Context = { file, tmp, me, content, staleAfterMs };
   let tookOverFrom: string | undefined;
   // Rounds: create; clear a dead break file; break the stale lock; create. Losing a race
   // after that means someone else holds a live lock.
   for (let round = 0; round < 4; round++) {
-    const created = createLockFile({ file, tmp, token, content });
+    const created = createLockFile({ file, content, inspect: fileIdentity });
     if (created !== undefined) {
-      // Built in one step from the real path (already absolute and normalized) when there is
-      // one: `path.join` leaves a rope of many string nodes, held as long as the lock.
       const held =
-        options.heldMaildir === undefined
-          ? path.join(options.maildir, LOCK_FILE)
-          : `${options.heldMaildir}${path.sep}${LOCK_FILE}`;
-      return new HeldLock({ file: held, identity: created, token, refreshMs, tookOverFrom });
+        options.heldMaildir === undefined ? file : childPath(options.heldMaildir, LOCK_FILE);
+      return new HeldLock({
+        file: held,
+        identity: created,
+        token,
+        length: holder.octets + (content.length - holder.text.length),
+        refreshMs,
+        tookOverFrom,
+      });
     }
     const found = inspectLockNow(file);
     if (found === undefined) continue;
@@ -188,11 +193,25 @@ export async function acquireMaildropLock(
   throw new StoreError({ code: "in-use", message: "the maildrop is in use by another session" });
 }
 
+let holderCache: { readonly me: ProcessIdentity; text: string; octets: number } | undefined;
+
+/**
+ * `{"host":…,"machine":…,"pid":…,"processStart":…` (no closing brace) for `me`, and its
+ * length in octets: the same for every lock of the process, so built once, not per login.
+ */
+function holderJson(me: ProcessIdentity): { text: string; octets: number } {
+  if (holderCache?.me !== me) {
+    const { host, machine, pid, processStart } = me;
+    const text = JSON.stringify({ host, machine, pid, processStart }).slice(0, -1);
+    holderCache = { me, text, octets: Buffer.byteLength(text, "utf8") };
+  }
+  return holderCache;
+}
+
 interface Context {
   readonly file: string;
   readonly tmp: string;
   readonly me: ProcessIdentity;
-  readonly token: string;
   readonly content: string;
   readonly staleAfterMs: number;
 }
@@ -204,9 +223,9 @@ interface Context {
  * the lock is no longer the one judged stale.
  */
 function breakStaleLock(context: Context, found: FoundLock): "retry" | "in-use" {
-  const { file, tmp, me, token, content, staleAfterMs } = context;
+  const { file, tmp, me, content, staleAfterMs } = context;
   const breakFile = `${file}.break`;
-  const mine = createLockFile({ file: breakFile, tmp, token, content });
+  const mine = createLockFile({ file: breakFile, content, inspect: fileIdentity });
   if (mine === undefined) {
     // Another taker holds it: in-use, unless it died in those few milliseconds.
     const other = inspectLockNow(breakFile);
@@ -242,61 +261,16 @@ export interface FoundLock {
   readonly mtimeMs: number;
 }
 
-/** Where a lock file is: what `link` (or `open`) created, known without a descriptor. */
+/** Where a lock file is, known without a descriptor. */
 interface FileIdentity {
   readonly ino: number;
   readonly dev: number;
 }
 
-/**
- * Creates `file` with `content` atomically (written under `tmp/`, then hard-linked), or
- * answers `undefined` if it exists. Answers the new file's device and inode; no descriptor
- * stays open.
- */
-function createLockFile(options: {
-  file: string;
-  tmp: string;
-  token: string;
-  content: string;
-}): FileIdentity | undefined {
-  const { file, content } = options;
-  const temporary = path.join(options.tmp, `${path.basename(file)}.${options.token}`);
-  // A hard link is the same inode: what `temporary` is, `file` will be.
-  const identity = writeNewFile(temporary, content);
-  try {
-    linkSync(temporary, file);
-    return identity;
-  } catch (error) {
-    if (errnoCode(error) === "EEXIST") return undefined;
-    if (!["EPERM", "ENOTSUP", "EOPNOTSUPP", "ENOSYS", "EXDEV"].includes(errnoCode(error) ?? "")) {
-      throw error;
-    }
-    return createWithoutLink({ file, content });
-  } finally {
-    removeFile(temporary);
-  }
-}
-
-/** For file systems without hard links: `wx` creation, content written just after. */
-function createWithoutLink(options: { file: string; content: string }): FileIdentity | undefined {
-  try {
-    return writeNewFile(options.file, options.content);
-  } catch (error) {
-    if (errnoCode(error) === "EEXIST") return undefined;
-    throw error;
-  }
-}
-
-/** Creates `file` (`wx`, mode 0600) holding `content`; answers its device and inode. */
-function writeNewFile(file: string, content: string): FileIdentity {
-  const fd = openSync(file, "wx", 0o600);
-  try {
-    writeSync(fd, content);
-    const { ino, dev } = fstatSync(fd);
-    return { ino, dev };
-  } finally {
-    closeSync(fd);
-  }
+/** The device and inode of an open file (`createLockFile`'s `inspect`). */
+function fileIdentity(fd: number): FileIdentity {
+  const { ino, dev } = fstatSync(fd);
+  return { ino, dev };
 }
 
 /**
@@ -318,8 +292,7 @@ function inspectLockNow(file: string): FoundLock | undefined {
   try {
     const stats = fstatSync(fd);
     // One read of the size `fstat` gave, not `readFileSync`'s reads until end of file: a lock
-    // file is complete once it has its name (`link`), and one still being written (the `wx`
-    // fallback) reads as unparsable either way: in-use (rule 5).
+    // still being written reads as unparsable either way: in-use (rule 5).
     const buffer = Buffer.allocUnsafe(stats.size);
     const length = stats.size === 0 ? 0 : readSync(fd, buffer, 0, stats.size, 0);
     const content = buffer.toString("utf8", 0, length);
@@ -361,18 +334,6 @@ function parseOwner(
     if (typeof machine !== "string" || typeof processStart !== "string") return undefined;
     if (typeof pid !== "number" || !Number.isSafeInteger(pid) || pid <= 0) return undefined;
     return { machine, pid, processStart, ...(typeof host === "string" ? { host } : {}) };
-  } catch {
-    return undefined;
-  }
-}
-
-/** The `token` of a lock file's content, or undefined when it has none. */
-function lockToken(content: string): string | undefined {
-  try {
-    const value: unknown = JSON.parse(content);
-    if (typeof value !== "object" || value === null) return undefined;
-    const { token } = value as Record<string, unknown>;
-    return typeof token === "string" ? token : undefined;
   } catch {
     return undefined;
   }
@@ -424,10 +385,12 @@ class HeldLock implements MaildropLock, RefreshedLock {
   readonly tookOverFrom: string | undefined;
   readonly #identity: FileIdentity;
   /**
-   * The random token of the content written (not the whole content, some 230 octets that an
-   * idle session would hold): no other lock has it.
+   * The end of the content written, `"token":"<token>"}` with its random token (not the whole
+   * content, some 230 octets that an idle session would hold): no other lock has it.
    */
-  readonly #token: string;
+  readonly #end: string;
+  /** The content's length in octets. */
+  readonly #length: number;
   readonly #refreshMs: number;
   #released = false;
 
@@ -435,13 +398,15 @@ class HeldLock implements MaildropLock, RefreshedLock {
     file: string;
     identity: FileIdentity;
     token: string;
+    length: number;
     refreshMs: number;
     tookOverFrom: string | undefined;
   }) {
     this.file = options.file;
     this.tookOverFrom = options.tookOverFrom;
     this.#identity = options.identity;
-    this.#token = options.token;
+    this.#end = `"token":"${options.token}"}`;
+    this.#length = options.length;
     this.#refreshMs = options.refreshMs;
     LockRefresher.add(this, options.refreshMs);
   }
@@ -450,20 +415,33 @@ class HeldLock implements MaildropLock, RefreshedLock {
     return this.#heldNow();
   }
 
+  /**
+   * Whether `apop.lock` is this very lock: the same device and inode (one `fstat`) and the
+   * content of the length written, ending with this lock's token (one read of that length
+   * plus one octet, which tells a longer file apart). No `FoundLock`, no JSON parse.
+   */
   #heldNow(): boolean {
     if (this.#released) return false;
-    let found: FoundLock | undefined;
+    let fd: number;
     try {
-      found = inspectLockNow(this.file);
+      fd = openSync(this.file, "r");
     } catch {
       return false;
     }
-    return (
-      found !== undefined &&
-      found.ino === this.#identity.ino &&
-      found.dev === this.#identity.dev &&
-      lockToken(found.content) === this.#token
-    );
+    try {
+      const { ino, dev } = fstatSync(fd);
+      if (ino !== this.#identity.ino || dev !== this.#identity.dev) return false;
+      const buffer = Buffer.allocUnsafe(this.#length + 1);
+      const length = readSync(fd, buffer, 0, buffer.length, 0);
+      return (
+        length === this.#length &&
+        buffer.toString("latin1", length - this.#end.length, length) === this.#end
+      );
+    } catch {
+      return false;
+    } finally {
+      closeSync(fd);
+    }
   }
 
   /** Idempotent: the work is done (synchronously) by the first call. */

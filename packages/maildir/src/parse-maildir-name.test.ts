@@ -20,6 +20,13 @@ describe("parseMaildirName", () => {
     ],
     ["1276528487.M364837P9451.kurkku,W=12,S=10", "1276528487.M364837P9451.kurkku", 1276528487, 12],
     ["1276528487.M1.kurkku,W=abc:2,", "1276528487.M1.kurkku", 1276528487, undefined],
+    // Several `,W=`: the last decimal one counts; an empty or lower-case one is no size.
+    ["1.a,W=5,W=x:2,", "1.a", 1, 5],
+    ["1.a,W=x,W=6", "1.a", 1, 6],
+    ["1.a,X=,W=7,Y=1", "1.a", 1, 7],
+    ["1.a,,W=8", "1.a,", 1, 8],
+    ["1.a,S=1,W=", "1.a", 1, undefined],
+    ["1.a,w=5", "1.a", 1, undefined],
     ["msg-without-time:2,FS", "msg-without-time", undefined, undefined],
     ["1,2,3.host", "1,2,3.host", undefined, undefined],
     ["12345", "12345", undefined, undefined],
