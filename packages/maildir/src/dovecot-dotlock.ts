@@ -111,16 +111,6 @@ class HeldDotlock implements DovecotDotlock, RefreshedLock {
 }
 
 /**
- * Dovecot's own rules (file-dotlock.c, `check_lock`): a holder named as a process on this
- * host is stale exactly when that process is gone, however old the file (Dovecot refreshes
- * its POP3 session lock only every 5 minutes); any other holder (another host, or a file we
- * cannot read) when nobody refreshed it for `staleAfterMs`. Also stale: a lock that vanished,
- * and one naming this very process: another session of ours whose `apop.lock` we have just
- * taken over (apop's lock already keeps two live sessions of one process apart), or naming
- * `staleHolder`: the apop process whose `apop.lock` we have just taken over as stale (a
- * frozen holder is alive, but `lockStaleSeconds` has judged it).
- */
-/**
  * Whether `file` holds exactly `content` (as UTF-8): one read of one octet more than that,
  * where `readFileSync` would `fstat` and read until end of file.
  */
@@ -136,6 +126,16 @@ function holds(file: string, content: string): boolean {
   }
 }
 
+/**
+ * Dovecot's own rules (file-dotlock.c, `check_lock`): a holder named as a process on this
+ * host is stale exactly when that process is gone, however old the file (Dovecot refreshes
+ * its POP3 session lock only every 5 minutes); any other holder (another host, or a file we
+ * cannot read) when nobody refreshed it for `staleAfterMs`. Also stale: a lock that vanished,
+ * and one naming this very process: another session of ours whose `apop.lock` we have just
+ * taken over (apop's lock already keeps two live sessions of one process apart), or naming
+ * `staleHolder`: the apop process whose `apop.lock` we have just taken over as stale (a
+ * frozen holder is alive, but `lockStaleSeconds` has judged it).
+ */
 function isStale(options: {
   file: string;
   me: string;
