@@ -176,7 +176,7 @@ export async function acquireMaildropLock(
         file: held,
         identity: created,
         token,
-        length: holder.octets + (content.length - holder.text.length),
+        length: Buffer.byteLength(content, "utf8"),
         refreshMs,
         tookOverFrom,
       });
@@ -193,17 +193,16 @@ export async function acquireMaildropLock(
   throw new StoreError({ code: "in-use", message: "the maildrop is in use by another session" });
 }
 
-let holderCache: { readonly me: ProcessIdentity; text: string; octets: number } | undefined;
+let holderCache: { readonly me: ProcessIdentity; readonly text: string } | undefined;
 
 /**
- * `{"host":…,"machine":…,"pid":…,"processStart":…` (no closing brace) for `me`, and its
- * length in octets: the same for every lock of the process, so built once, not per login.
+ * `{"host":…,"machine":…,"pid":…,"processStart":…` (no closing brace) for `me`: the same for
+ * every lock of the process, so built once, not per login.
  */
-function holderJson(me: ProcessIdentity): { text: string; octets: number } {
+function holderJson(me: ProcessIdentity): { text: string } {
   if (holderCache?.me !== me) {
     const { host, machine, pid, processStart } = me;
-    const text = JSON.stringify({ host, machine, pid, processStart }).slice(0, -1);
-    holderCache = { me, text, octets: Buffer.byteLength(text, "utf8") };
+    holderCache = { me, text: JSON.stringify({ host, machine, pid, processStart }).slice(0, -1) };
   }
   return holderCache;
 }

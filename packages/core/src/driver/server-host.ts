@@ -280,12 +280,13 @@ class HostedConnection<Stats extends ConnectionStats>
     return this;
   }
   failed(now: number): number {
-    return this.#shared.penalties.failed(this.#group(), now);
+    return this.#shared.penalties.failed(this.group, now);
   }
   succeeded(): void {
-    this.#shared.penalties.succeeded(this.#group());
+    this.#shared.penalties.succeeded(this.group);
   }
-  #group(): string {
+  /** The client's address group (`addressGroup`), worked out when asked, not kept. */
+  get group(): string {
     return addressGroup({
       address: this.remoteAddress,
       ipv6PrefixLength: this.#shared.options.ipv6PrefixLength,
@@ -513,10 +514,7 @@ export class ServerHost<Stats extends ConnectionStats = ConnectionStats> {
     let victim: HostedConnection<Stats> | undefined;
     let most = 0;
     for (const tracked of this.#preLogin.values()) {
-      const group = addressGroup({
-        address: tracked.remoteAddress,
-        ipv6PrefixLength: this.#options.ipv6PrefixLength,
-      });
+      const { group } = tracked;
       const list = byGroup.get(group) ?? [];
       list.push(tracked);
       byGroup.set(group, list);
