@@ -7,6 +7,7 @@ import {
   readFileSync,
   renameSync,
   rmSync,
+  symlinkSync,
   utimesSync,
   writeFileSync,
 } from "node:fs";
@@ -293,6 +294,31 @@ describe("createMaildirStore: users and mailboxes", () => {
       await codeOf(createMaildirStore({ root: gone, missingMailbox: "create" }).open("x")),
     ).toBe("sys-perm");
     expect(existsSync(gone)).toBe(false);
+  });
+
+  it("resolves the root once, and again after a login that did not find its Maildir under it", async () => {
+    const first = makeRoot();
+    const second = makeRoot();
+    makeMaildir(first, "a", [{ name: "1700000000.in-first.host" }]);
+    makeMaildir(second, "a", [{ name: "1700000000.in-second.host" }]);
+    makeMaildir(second, "b", [{ name: "1700000000.b.host" }]);
+    const root = path.join(makeRoot(), "mail");
+    symlinkSync(first, root);
+    const store = createMaildirStore({ root });
+    const uids = async (user: string) => {
+      const drop = await store.open(user);
+      await drop.release();
+      return drop.messages.map((m) => m.uid);
+    };
+    expect(await uids("a")).toEqual(["1700000000.in-first.host"]);
+    // The root is re-pointed: a Maildir found under the root resolved before is still served
+    // from there (documented in docs/security.md) ...
+    rmSync(root);
+    symlinkSync(second, root);
+    expect(await uids("a")).toEqual(["1700000000.in-first.host"]);
+    // ... until a login does not find its Maildir there: then the root is resolved again.
+    expect(await uids("b")).toEqual(["1700000000.b.host"]);
+    expect(await uids("a")).toEqual(["1700000000.in-second.host"]);
   });
 
   it("refuses a directory that is not a Maildir, and creates a missing tmp/", async () => {

@@ -1,4 +1,4 @@
-import { lstatSync, mkdirSync, statSync } from "node:fs";
+import { lstatSync, mkdirSync, realpathSync, statSync } from "node:fs";
 import path from "node:path";
 import { type Maildrop, type MailStore, type MessageInfo, StoreError } from "@apop/core";
 import { uniqueIdFrom, uniqueIds } from "@apop/core/internal";
@@ -84,15 +84,23 @@ export function createMaildirStore(options: MaildirStoreOptions): MailStore {
       : isOneComponent(dovecotLock)
         ? (maildir: string) => childPath(maildir, dovecotLock)
         : (maildir: string) => path.resolve(maildir, dovecotLock);
+  // The root's real path, resolved at the first login and again after any login whose Maildir
+  // was not a plain directory under it (a link, missing: the root may have been moved). A
+  // login then resolves only its own `<user>`, not every component of the root again
+  // (`MaildirFolders.open`).
+  let realRoot: string | undefined;
   return {
     // LOGIN-DELAY's last login lives in each Maildir (`last-login.ts`).
     keepsLastLogin: true,
     async open(user: string): Promise<Maildrop> {
       const maildir = maildirUserPath({ root, user });
+      realRoot ??= realPathOrUndefined(root);
+      const inRealParent = realRoot === undefined ? undefined : childPath(realRoot, user);
       // Opened first, prepared only when that fails: the Maildir is almost always there, and
       // `prepareMaildir` costs two `stat` calls per login. Whatever made the first try fail
       // (no Maildir, no `tmp/`, a link) is then judged by `prepareMaildir` and a second try.
-      let folders = await MaildirFolders.open({ maildir }).catch(() => undefined);
+      let folders = await MaildirFolders.open({ maildir, inRealParent }).catch(() => undefined);
+      if (folders?.realPath !== inRealParent) realRoot = undefined;
       if (folders === undefined) {
         if (!prepareMaildir({ maildir, missingMailbox })) return new EmptyMaildrop();
         folders = await MaildirFolders.open({ maildir }).catch((error: unknown) => {
@@ -141,6 +149,14 @@ export function createMaildirStore(options: MaildirStoreOptions): MailStore {
       }
     },
   };
+}
+
+function realPathOrUndefined(file: string): string | undefined {
+  try {
+    return realpathSync.native(file);
+  } catch {
+    return undefined;
+  }
 }
 
 /** True when the Maildir is there (or was created); false to serve an empty maildrop. */

@@ -1,4 +1,11 @@
-import { mkdirSync, readdirSync, renameSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  mkdirSync,
+  readdirSync,
+  realpathSync,
+  renameSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -39,5 +46,33 @@ describe("MaildirFolders", () => {
     } finally {
       await folders.close();
     }
+  });
+
+  it("takes inRealParent as it stands only when it is a directory and not a link", async () => {
+    const root = makeRoot();
+    const real = makeMaildir(root, "real");
+    symlinkSync(real, path.join(root, "u"));
+    // The shortcut names a link: resolved from `maildir`, as without it.
+    const linked = await MaildirFolders.open({
+      maildir: path.join(root, "u"),
+      inRealParent: path.join(root, "u"),
+    });
+    await linked.close();
+    expect(linked.realPath).toBe(realpathSync(real));
+    // The shortcut names a real directory: used as it is (here, on purpose, another one).
+    const other = makeMaildir(root, "other");
+    const direct = await MaildirFolders.open({
+      maildir: path.join(root, "u"),
+      inRealParent: other,
+    });
+    await direct.close();
+    expect(direct.realPath).toBe(other);
+    // The shortcut names nothing: resolved from `maildir`.
+    const missing = await MaildirFolders.open({
+      maildir: path.join(root, "u"),
+      inRealParent: path.join(root, "nobody"),
+    });
+    await missing.close();
+    expect(missing.realPath).toBe(realpathSync(real));
   });
 });

@@ -99,14 +99,24 @@ export class MaildirFolders {
    * `tmp/`). Throws `StoreError` `sys-perm` when a folder is missing, a symbolic link or not a
    * directory. The folders stay pinned until `close`.
    */
-  static async open(options: { maildir: string }): Promise<MaildirFolders> {
-    // `.native`: realpath(3), as the promise API has it, not Node's own walk of lstat calls.
-    const real = realpathSync.native(options.maildir);
-    const maildir = pin({ named: real, label: "the Maildir" });
+  static async open(options: {
+    maildir: string;
+    /**
+     * The same Maildir as `<real parent>/<name>`, a parent already resolved (the store's root,
+     * resolved once): when that is a directory and not a link, it is a real path as it stands,
+     * and realpath(3), one `readlink` per component of the root, is skipped. Otherwise (a
+     * link, missing, anything else) `maildir` is resolved as without it.
+     */
+    inRealParent?: string | undefined;
+  }): Promise<MaildirFolders> {
+    const maildir =
+      (options.inRealParent === undefined ? undefined : pinIfRealDirectory(options.inRealParent)) ??
+      // `.native`: realpath(3), as the promise API has it, not Node's own walk of lstat calls.
+      pin({ named: realpathSync.native(options.maildir), label: "the Maildir" });
     procAnswer ??= procWorks(maildir);
     let folders: Map<MaildirFolder, Pinned>;
     try {
-      folders = pinFolders({ maildir, viaProc: procAnswer, real });
+      folders = pinFolders({ maildir, viaProc: procAnswer, real: maildir.named });
     } catch (error) {
       closeQuietly(maildir.fd);
       throw error;
@@ -282,6 +292,26 @@ function pin(options: { named: string; access?: string; label: string }): Pinned
   } catch (error) {
     closeQuietly(fd);
     throw error;
+  }
+}
+
+/**
+ * `named` pinned when it is a directory reached without following a link in its last
+ * component (`O_NOFOLLOW`), else `undefined`: the caller then resolves and reports it.
+ */
+function pinIfRealDirectory(named: string): Pinned | undefined {
+  let fd: number;
+  try {
+    fd = openSync(named, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+  } catch {
+    return undefined;
+  }
+  try {
+    const stats = fstatSync(fd);
+    return { named, fd, dev: stats.dev, ino: stats.ino };
+  } catch {
+    closeQuietly(fd);
+    return undefined;
   }
 }
 
