@@ -7,7 +7,8 @@
  * record, whichever is higher; the header is left alone (Dovecot raises its next UID past the
  * highest record it reads), and the file is synced before the lock goes.
  */
-import { open, readFile } from "node:fs/promises";
+import { constants } from "node:fs";
+import { open } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import { StoreError } from "@apop/core";
 import { acquireDovecotDotlock, type DovecotDotlock } from "./dovecot-dotlock.ts";
@@ -17,9 +18,13 @@ import {
   parseDovecotUidlist,
 } from "./parse-dovecot-uidlist.ts";
 import { type MaildirName, parseMaildirName } from "./parse-maildir-name.ts";
+import { readDovecotUidlist } from "./read-dovecot-uidlist.ts";
 
 /** Dovecot's MAILDIR_UIDLIST_LOCK_STALE_TIMEOUT: 2 minutes. */
 const UIDLIST_LOCK_STALE_MS = 120_000;
+
+const APPEND_FLAGS =
+  constants.O_WRONLY | constants.O_APPEND | constants.O_NOFOLLOW | constants.O_NONBLOCK;
 
 /** A base name Dovecot reads back as it was written: printable ASCII, no `/`, no `:`. */
 const PLAIN_NAME = /^[\x21-\x2e\x30-\x39\x3b-\x7e]+$/;
@@ -51,12 +56,11 @@ export async function appendDovecotUidlist(options: {
   const { file } = options;
   const lock = await takeUidlistLock(`${file}.lock`, options.lockWaitMs);
   try {
-    const text = await readFile(file, "utf8").catch((error: unknown) => {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-      throw error;
-    });
-    const uidlist = text === undefined ? undefined : parseDovecotUidlist(text);
-    if (text === undefined || uidlist === undefined) return uidlist;
+    const read = readDovecotUidlist(file);
+    if (read === undefined) return undefined;
+    const { text } = read;
+    const uidlist = parseDovecotUidlist(text);
+    if (uidlist === undefined) return uidlist;
     if (uidlist.version !== 3 || uidlist.uidValidity === undefined || !text.endsWith("\n"))
       return uidlist;
     const fresh = unlistedMessages(uidlist, options.messages).filter((message) =>
@@ -69,8 +73,16 @@ export async function appendDovecotUidlist(options: {
       extensions: new Map(),
       fileName: message.base,
     }));
-    const handle = await open(file, "a");
+    // Appended only to the very file just read: never through a link, never to a FIFO.
+    const handle = await open(file, APPEND_FLAGS);
     try {
+      const now = await handle.stat();
+      if (!now.isFile() || now.ino !== read.found.ino || now.dev !== read.found.dev) {
+        throw new StoreError({
+          code: "sys-temp",
+          message: "dovecot-uidlist was replaced while locked",
+        });
+      }
       await handle.writeFile(added.map((record) => `${record.uid} :${record.fileName}\n`).join(""));
       await handle.datasync();
     } finally {

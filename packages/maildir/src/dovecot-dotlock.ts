@@ -18,14 +18,17 @@
  * Two locks of Dovecot use it here: the POP3 session lock (`dovecot-session-lock.ts`) and
  * `dovecot-uidlist.lock` (`append-dovecot-uidlist.ts`).
  */
-import { closeSync, openSync, readFileSync, readSync, statSync, utimesSync } from "node:fs";
+import { closeSync, constants, lutimesSync, openSync, readSync } from "node:fs";
 import { isProcessAlive } from "@apop/cli-kit";
 import { StoreError } from "@apop/core";
 import { createLockFile } from "./create-lock-file.ts";
 import { LockRefresher, type RefreshedLock } from "./lock-refresher.ts";
 import { currentProcessIdentity } from "./process-identity.ts";
+import { describeMaildirFile, type MaildirFile, readMaildirFile } from "./read-maildir-file.ts";
 import { removeFile } from "./remove-file.ts";
-import { errnoCode } from "./to-store-error.ts";
+
+/** A dotlock is `<pid>:<host>`; a larger file under its name is not read (`readMaildirFile`). */
+const MAX_DOTLOCK_OCTETS = 4096;
 
 /** A dotlock we hold. */
 export interface DovecotDotlock {
@@ -90,7 +93,8 @@ class HeldDotlock implements DovecotDotlock, RefreshedLock {
   async refresh(now: Date): Promise<boolean> {
     if (this.#released) return false;
     try {
-      utimesSync(this.#file, now, now);
+      // `lutimes`: a link put in its place is touched itself, never its target.
+      lutimesSync(this.#file, now, now);
     } catch {
       // next tick
     }
@@ -116,7 +120,9 @@ class HeldDotlock implements DovecotDotlock, RefreshedLock {
  */
 function holds(file: string, content: string): boolean {
   const expected = Buffer.from(content, "utf8");
-  const fd = openSync(file, "r");
+  // Not followed if a link, not waited on if a FIFO (`readMaildirFile`): neither is ours, and
+  // reading a FIFO without a writer answers end of file at once.
+  const fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   try {
     const buffer = Buffer.allocUnsafe(expected.length + 1);
     const length = readSync(fd, buffer, 0, buffer.length, 0);
@@ -144,22 +150,25 @@ function isStale(options: {
   staleHolder: string | undefined;
 }): boolean {
   const { file, me, host, staleAfterMs, staleHolder } = options;
-  let content: string | null;
+  let found: MaildirFile | undefined;
   try {
-    content = readFileSync(file, "utf8");
-  } catch (error) {
-    content = errnoCode(error) === "ENOENT" ? null : "";
-  }
-  let info: { mtimeMs: number } | null;
-  try {
-    info = statSync(file);
+    // Anything but a regular file of a lock's size reads as a lock we cannot read: judged by
+    // its mtime (`readMaildirFile`).
+    found = readMaildirFile(file, { maxOctets: MAX_DOTLOCK_OCTETS });
   } catch {
-    info = null;
+    // Unreadable (EACCES, EIO): judged by its mtime too; stale when even that is gone.
+    try {
+      found = describeMaildirFile(file);
+    } catch {
+      found = undefined;
+    }
   }
-  if (content === null || info === null || content === me) return true;
+  if (found === undefined) return true;
+  const content = found.content === undefined ? "" : found.content.toString("utf8");
+  if (content === me) return true;
   if (staleHolder !== undefined && content.trim() === staleHolder) return true;
   const [holderPid, holderHost] = content.trim().split(":");
   if (holderHost === host && /^\d+$/.test(holderPid ?? ""))
     return !isProcessAlive(Number(holderPid));
-  return Date.now() - info.mtimeMs > staleAfterMs;
+  return Date.now() - found.mtimeMs > staleAfterMs;
 }

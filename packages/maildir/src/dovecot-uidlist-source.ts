@@ -1,10 +1,10 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { appendDovecotUidlist, unlistedMessages } from "./append-dovecot-uidlist.ts";
 import { childPath, isOneComponent } from "./child-path.ts";
 import { parseDovecotUidlist } from "./parse-dovecot-uidlist.ts";
 import { parseMaildirName } from "./parse-maildir-name.ts";
-import { errnoCode } from "./to-store-error.ts";
+import { readDovecotUidlist } from "./read-dovecot-uidlist.ts";
 import type { UidSource } from "./uid-source.ts";
 
 /** What a `pop3_uidl_format` can use, per message. */
@@ -78,15 +78,10 @@ export function dovecotUidlistSource(options: DovecotUidlistSourceOptions = {}):
       // Asked first: a Maildir Dovecot never opened has none, and a failed read costs an
       // error object.
       if (!existsSync(file)) return () => undefined;
-      let text: string;
-      try {
-        // Synchronous, like every small read of the store at login (docs/performance.md).
-        text = readFileSync(file, "utf8");
-      } catch (error) {
-        if (errnoCode(error) === "ENOENT") return () => undefined;
-        throw error;
-      }
-      let uidlist = parseDovecotUidlist(text);
+      // Synchronous, like every small read of the store at login (docs/performance.md).
+      const read = readDovecotUidlist(file);
+      if (read === undefined) return () => undefined;
+      let uidlist = parseDovecotUidlist(read.text);
       if (uidlist === undefined) return () => undefined;
       if (
         append &&

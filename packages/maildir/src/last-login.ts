@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
-import { constants } from "node:fs";
-import { readFile, rename, unlink, writeFile } from "node:fs/promises";
+import { rename, unlink, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { errnoCode } from "./to-store-error.ts";
+import { StoreError } from "@apop/core";
+import { readMaildirFile } from "./read-maildir-file.ts";
 
 /**
  * The file in a Maildir that keeps the time of its last POP3 login, for LOGIN-DELAY
@@ -12,19 +12,24 @@ import { errnoCode } from "./to-store-error.ts";
  */
 export const LAST_LOGIN_FILE = "apop-last-login";
 
+/** Sixteen digits and a newline, with room to spare. */
+const MAX_LAST_LOGIN_OCTETS = 64;
+
 /** The recorded time, or null when there is none (or it is not a number: never trusted). */
 export async function readLastLogin(options: { maildir: string }): Promise<number | null> {
-  let text: string;
-  try {
-    // O_NOFOLLOW: a link planted in the Maildir is not followed (docs/security.md).
-    text = await readFile(path.join(options.maildir, LAST_LOGIN_FILE), {
-      encoding: "utf8",
-      flag: constants.O_RDONLY | constants.O_NOFOLLOW,
+  // Not followed if a link, not waited on if a FIFO, not read if larger than a time
+  // (`readMaildirFile`, docs/security.md): something planted there fails the check.
+  const found = readMaildirFile(path.join(options.maildir, LAST_LOGIN_FILE), {
+    maxOctets: MAX_LAST_LOGIN_OCTETS,
+  });
+  if (found === undefined) return null;
+  if (found.content === undefined) {
+    throw new StoreError({
+      code: "sys-perm",
+      message: `${LAST_LOGIN_FILE} is not a regular file of at most ${MAX_LAST_LOGIN_OCTETS} octets`,
     });
-  } catch (error) {
-    if (errnoCode(error) === "ENOENT") return null;
-    throw error;
   }
+  const text = found.content.toString("utf8");
   const value = /^\d{1,16}\n?$/.test(text) ? Number(text.trim()) : Number.NaN;
   return Number.isSafeInteger(value) ? value : null;
 }

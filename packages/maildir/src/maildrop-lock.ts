@@ -62,12 +62,13 @@
 import { randomUUID } from "node:crypto";
 import {
   closeSync,
+  constants,
   fstatSync,
   linkSync,
+  lutimesSync,
   openSync,
   readSync,
   renameSync,
-  utimesSync,
 } from "node:fs";
 import path from "node:path";
 import { isProcessAlive } from "@apop/cli-kit";
@@ -81,11 +82,15 @@ import {
   type ProcessIdentity,
   sameProcessStart,
 } from "./process-identity.ts";
+import { readMaildirFile } from "./read-maildir-file.ts";
 import { removeFile } from "./remove-file.ts";
 import { errnoCode } from "./to-store-error.ts";
 
 /** The lock file inside the Maildir. */
 export const LOCK_FILE = "apop.lock";
+
+/** A lock is some 230 octets; a larger file under its name is not read (`readMaildirFile`). */
+const MAX_LOCK_OCTETS = 4096;
 /** Default: a lock not refreshed for this long is stale. */
 export const DEFAULT_STALE_AFTER_MS = 120_000;
 /** Default: how often a held lock's mtime is refreshed. */
@@ -281,24 +286,14 @@ export async function inspectLock(file: string): Promise<FoundLock | undefined> 
 }
 
 function inspectLockNow(file: string): FoundLock | undefined {
-  let fd: number;
-  try {
-    fd = openSync(file, "r");
-  } catch (error) {
-    if (errnoCode(error) === "ENOENT") return undefined;
-    throw error;
-  }
-  try {
-    const stats = fstatSync(fd);
-    // One read of the size `fstat` gave, not `readFileSync`'s reads until end of file: a lock
-    // still being written reads as unparsable either way: in-use (rule 5).
-    const buffer = Buffer.allocUnsafe(stats.size);
-    const length = stats.size === 0 ? 0 : readSync(fd, buffer, 0, stats.size, 0);
-    const content = buffer.toString("utf8", 0, length);
-    return { content, ino: stats.ino, dev: stats.dev, mtimeMs: stats.mtimeMs };
-  } finally {
-    closeSync(fd);
-  }
+  // One read of the size `fstat` gave, not `readFileSync`'s reads until end of file: a lock
+  // still being written reads as unparsable either way: in-use (rule 5). So does anything
+  // that is not a regular file of a lock's size (`readMaildirFile`): it turns stale by its
+  // mtime (rule 1) like any other.
+  const found = readMaildirFile(file, { maxOctets: MAX_LOCK_OCTETS });
+  if (found === undefined) return undefined;
+  const { content, ino, dev, mtimeMs } = found;
+  return { content: content === undefined ? "" : content.toString("utf8"), ino, dev, mtimeMs };
 }
 
 /** Applies rules 1-5 of the opening comment. */
@@ -423,7 +418,8 @@ class HeldLock implements MaildropLock, RefreshedLock {
     if (this.#released) return false;
     let fd: number;
     try {
-      fd = openSync(this.file, "r");
+      // Not followed if a link, not waited on if a FIFO (`readMaildirFile`): neither is ours.
+      fd = openSync(this.file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
     } catch {
       return false;
     }
@@ -466,7 +462,8 @@ class HeldLock implements MaildropLock, RefreshedLock {
   async refresh(now: Date): Promise<boolean> {
     try {
       if (!this.#heldNow()) return false;
-      utimesSync(this.file, now, now);
+      // `lutimes`: a link put in its place since the check is touched itself, never its target.
+      lutimesSync(this.file, now, now);
     } catch {
       // next tick
     }

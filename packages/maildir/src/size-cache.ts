@@ -1,8 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { hasEscapedBytes } from "./file-names.ts";
+import { readMaildirFile } from "./read-maildir-file.ts";
 
 /**
  * The wire sizes the store has counted, kept in a file inside each Maildir so that LIST on a
@@ -32,6 +33,9 @@ export function sizeCacheKey(entry: {
   return `${entry.diskSize}\t${entry.mtimeMs}\t${entry.uniqueName}`;
 }
 
+/** Some 80 octets a message: a cache larger than this is not read, but counted anew. */
+const MAX_SIZE_CACHE_OCTETS = 64 * 1024 * 1024;
+
 /**
  * Reads the cache of one Maildir: key -> wire size. Missing or broken files read as empty.
  * Synchronous, like every small read of the store at login (docs/performance.md).
@@ -43,7 +47,11 @@ export function readSizeCache(options: { maildir: string }): Map<string, number>
   if (!existsSync(file)) return sizes;
   let text: string;
   try {
-    text = readFileSync(file, "utf8");
+    // A link, a FIFO or a file too large for a cache is broken too (`readMaildirFile`); the
+    // next write renames a fresh cache over it.
+    const content = readMaildirFile(file, { maxOctets: MAX_SIZE_CACHE_OCTETS })?.content;
+    if (content === undefined) return sizes;
+    text = content.toString("utf8");
   } catch {
     return sizes;
   }
