@@ -71,6 +71,18 @@ describe("the store's own files replaced by a FIFO", () => {
     }
   });
 
+  it("an apop.lock FIFO that nobody refreshed turns stale, and is moved away, not read", async () => {
+    const { root, maildir } = maildirWithOneMessage();
+    const fifo = plantFifo(path.join(maildir, LOCK_FILE));
+    const old = (Date.now() - 10 * 60_000) / 1000;
+    utimesSync(path.join(maildir, LOCK_FILE), old, old);
+    const drop = await createMaildirStore({ root }).open("u");
+    expect(lstatSync(path.join(maildir, LOCK_FILE)).isFile()).toBe(true);
+    await drop.release();
+    expect(describeMaildirFile(path.join(maildir, LOCK_FILE))).toBeUndefined();
+    expect(fifo.stillWaiting()).toBe(true);
+  });
+
   it("dovecot-uidlist: the login fails with sys-perm rather than guess the UIDLs", async () => {
     const { root, maildir } = maildirWithOneMessage();
     const fifo = plantFifo(path.join(maildir, "dovecot-uidlist"));
