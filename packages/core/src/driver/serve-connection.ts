@@ -197,8 +197,6 @@ class Connection {
   #cancelTimer: () => void = noTimer;
   /** Rejects the write in progress (the wait of `#flush`); null when none is. */
   #abandonWrite: ((error: Error) => void) | null = null;
-  /** The limit the write in progress must be taken within. */
-  #writeLimit: "idleTimeoutMs" | "authorizationTimeoutMs" = "authorizationTimeoutMs";
 
   constructor(options: ServeConnectionOptions, session: ServerSession) {
     this.#options = options;
@@ -261,7 +259,7 @@ class Connection {
       else void this.#turn(arrived);
       return;
     }
-    const { transport, clock } = this.#options;
+    const { transport } = this.#options;
     if (!this.#reading) {
       this.#reading = true;
       let reading: Promise<Uint8Array | null>;
@@ -333,7 +331,9 @@ class Connection {
     }
     this.#deadline = Number.POSITIVE_INFINITY;
     if (abandon !== null) {
-      const limit = this.#writeLimit;
+      // The session's state is still the one the write began in: it changes only when the
+      // driver feeds it, and the driver is waiting for this write.
+      const limit = writeLimit(this.#session);
       this.#emit({ type: "limit-exceeded", limit });
       this.#emit({ type: "session-closed", reason: "timeout" });
       this.#reason = "timeout";
@@ -407,10 +407,8 @@ class Connection {
     // within the inactivity limit of the state (RFC 1939 section 3 lets the autologout timer
     // run after 10 minutes without activity; not reading our output is none). Dovecot:
     // "Disconnected for inactivity in reading our output".
-    const limit = session.state === "TRANSACTION" ? "idleTimeoutMs" : "authorizationTimeoutMs";
     const { transport, clock } = this.#options;
-    this.#writeLimit = limit;
-    this.#setDeadline(clock.now() + resolveLimits(this.#options.limits)[limit]);
+    this.#setDeadline(clock.now() + resolveLimits(this.#options.limits)[writeLimit(session)]);
     try {
       // Settled by the write, or rejected by `#onTimer` at the deadline: the write is then
       // abandoned and the connection closed by the caller's cleanup.
@@ -716,6 +714,11 @@ const NOTHING: unique symbol = Symbol("nothing");
 const READ_FAILED: unique symbol = Symbol("read failed");
 
 function noTimer(): void {}
+
+/** The limit within which a write must be taken, by the session's state (see `#flush`). */
+function writeLimit(session: ServerSession): "idleTimeoutMs" | "authorizationTimeoutMs" {
+  return session.state === "TRANSACTION" ? "idleTimeoutMs" : "authorizationTimeoutMs";
+}
 
 function sleep(clock: Clock, ms: number): Promise<void> {
   if (ms <= 0) return Promise.resolve();
