@@ -508,6 +508,7 @@ class Connection {
     // that fits goes out with its status line and terminator in one write (the work loop's
     // flush after `endBody`), a large one a chunk per write while the store reads the next.
     let waiting = 0;
+    let ended = false;
     try {
       for (;;) {
         let next: IteratorResult<Uint8Array>;
@@ -518,7 +519,10 @@ class Connection {
           // hung up, or stopped reading: `#flush`) ends the connection, and says so.
           return session.failBody(clock.now());
         }
-        if (next.done === true) break;
+        if (next.done === true) {
+          ended = true;
+          break;
+        }
         octets += next.value.length;
         waiting += next.value.length;
         const more = session.sendBody(next.value);
@@ -529,8 +533,9 @@ class Connection {
         }
       }
     } finally {
-      // Stops the store's stream early (TOP, or a failed write); a no-op once it has ended.
-      await Promise.resolve(source.return?.()).catch(() => {});
+      // Stops the store's stream early (TOP, a failed read or write). Not called once the
+      // stream has ended: a no-op then, but three promises and a turn for every RETR.
+      if (!ended) await Promise.resolve(source.return?.()).catch(() => {});
     }
     this.#messagesSent++;
     this.#messageOctets += octets;

@@ -118,7 +118,7 @@ export function parseCommand(line: Uint8Array): CommandParseResult {
     return { ok: true, command: { keyword, password: rest } };
   }
   if (text.includes("\t")) return badSyntax({ id: "controlCharacters" });
-  const args = rest === "" ? [] : rest.replace(/ $/, "").split(" ");
+  const args = rest === "" ? [] : (rest.endsWith(" ") ? rest.slice(0, -1) : rest).split(" ");
   if (args.includes("")) return badSyntax({ id: "oneSpace", params: { keyword } });
   return parseArguments(keyword, args);
 }
