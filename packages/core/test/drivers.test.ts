@@ -485,7 +485,7 @@ describe("serveConnection with Pop3Client", () => {
     for (let turn = 0; turn < 20; turn++) await client.noop();
     await client.stat();
     await new Promise((resolve) => setTimeout(resolve, 10));
-    // Each turn cancels the timer it armed once its read came (`Connection.#take`).
+    // The one timer serves every turn (`Connection.#setDeadline`).
     expect(clock.pending).toBe(1);
     clock.advance(10 * 60 * 1000);
     expect((await served).reason).toBe("timeout");
