@@ -369,12 +369,14 @@ describe("serveConnection with Pop3Client", () => {
     };
     const { link, served } = setup({ clock: early as unknown as ManualClock });
     expect(text((await link.client.read()) as Uint8Array)).toMatch(/^\+OK /);
-    // The driver is waiting: a read outstanding and the deadline's timer set (the last one).
+    // The driver is waiting: a read outstanding and its one timer set (the last one).
     await new Promise((resolve) => setTimeout(resolve, 20));
     const armed = timers.length;
     void link.client.write(ascii("QUIT\r\n"));
     (timers.at(-1) as () => void)(); // fires before the read's reaction runs
-    expect(armed).toBeGreaterThan(1);
+    expect(armed).toBeGreaterThan(0);
+    // Early, so it was set again for the rest of the deadline.
+    expect(timers.length).toBe(armed + 1);
     expect(text((await link.client.read()) as Uint8Array)).toMatch(/^\+OK /);
     expect((await served).reason).toBe("quit");
   });
@@ -433,6 +435,47 @@ describe("serveConnection with Pop3Client", () => {
     expect(store.messages("alice")).toHaveLength(Object.keys(TRICKY).length);
   });
 
+  it("sets one timer for a whole session, its writes' deadlines and its waits' alike", async () => {
+    const clock = new ManualClock();
+    let set = 0;
+    const counting = {
+      now: () => clock.now(),
+      setTimer: (ms: number, callback: () => void) => {
+        set++;
+        return clock.setTimer(ms, callback);
+      },
+    };
+    const { link, served } = setup({ clock: counting as unknown as ManualClock });
+    const client = await Pop3Client.connect({ transport: link.client, clock: realClock });
+    await client.apop("alice", "wonderland");
+    await client.stat();
+    await collect(client.retr(1));
+    await client.quit();
+    expect((await served).reason).toBe("quit");
+    expect(set).toBe(1);
+    // Cancelled at the end: nothing keeps the closed connection.
+    expect(clock.pending).toBe(0);
+  });
+
+  it("a deadline sooner than the armed timer sets it again, and it fires on time", async () => {
+    // The greeting's write and the wait for a login are given 20 minutes; after the login the
+    // autologout (10 minutes) is sooner, so the one timer must move earlier.
+    const clock = new ManualClock();
+    const { link, served } = setup({
+      clock,
+      limits: { authorizationTimeoutMs: 20 * 60 * 1000, loginDeadlineMs: 20 * 60 * 1000 },
+    });
+    const client = await Pop3Client.connect({ transport: link.client, clock: realClock });
+    await client.apop("alice", "wonderland");
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    clock.advance(10 * 60 * 1000 - 1);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(link.server.closed).toBe(false);
+    clock.advance(1);
+    expect((await served).reason).toBe("timeout");
+    expect(clock.pending).toBe(0);
+  });
+
   it("keeps one deadline timer per session, however many turns it served; the last one is the autologout", async () => {
     const clock = new ManualClock();
     const { link, served } = setup({ clock });
@@ -442,7 +485,7 @@ describe("serveConnection with Pop3Client", () => {
     for (let turn = 0; turn < 20; turn++) await client.noop();
     await client.stat();
     await new Promise((resolve) => setTimeout(resolve, 10));
-    // Each turn cancels the timer it armed once its read came (`Connection.#take`).
+    // The one timer serves every turn (`Connection.#setDeadline`).
     expect(clock.pending).toBe(1);
     clock.advance(10 * 60 * 1000);
     expect((await served).reason).toBe("timeout");

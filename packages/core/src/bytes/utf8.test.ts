@@ -40,6 +40,28 @@ describe("encodeUtf8", () => {
   });
 });
 
+describe("encodeUtf8's ASCII fast path", () => {
+  const ascii = fc.string({ unit: fc.integer({ min: 0, max: 0x7f }).map((c) => String.fromCharCode(c)) });
+
+  it("matches TextEncoder on ASCII, and where the ASCII ends at any point", () => {
+    const encoder = new TextEncoder();
+    fc.assert(
+      fc.property(ascii, fc.string({ unit: anyCodeUnit }), ascii, (head, middle, tail) => {
+        for (const text of [head, head + middle, head + middle + tail, `${head}\u0080`, `${head}\ud800`]) {
+          expect(encodeUtf8(text)).toEqual(encoder.encode(text));
+        }
+      }),
+      { seed, numRuns: 500 },
+    );
+  });
+
+  it("stops at the first code unit past 0x7F, whatever comes before it", () => {
+    expect([...encodeUtf8("\x7f\x80")]).toEqual([0x7f, 0xc2, 0x80]);
+    expect([...encodeUtf8("+OK \udc00")]).toEqual([0x2b, 0x4f, 0x4b, 0x20, 0xef, 0xbf, 0xbd]);
+    expect([...encodeUtf8("a\u{1f600}")]).toEqual([0x61, 0xf0, 0x9f, 0x98, 0x80]);
+  });
+});
+
 describe("decodeUtf8", () => {
   it("round-trips well-formed strings and agrees with Buffer", () => {
     fc.assert(

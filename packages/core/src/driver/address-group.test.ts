@@ -1,3 +1,4 @@
+import { isIPv4 as nodeIsIPv4 } from "node:net";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { addressGroup, isLoopbackAddress, normalizeRemoteAddress } from "./address-group.ts";
@@ -112,5 +113,54 @@ describe("normalizeRemoteAddress", () => {
     ["::ffff:c000:201", "::ffff:c000:201"],
   ])("%s counts as %s", (address, expected) => {
     expect(normalizeRemoteAddress(address)).toBe(expected);
+  });
+});
+
+describe("the dotted-quad check (seen through normalizeRemoteAddress)", () => {
+  /** Whether the check took `text` for IPv4: only then is the mapped prefix dropped. */
+  const takenForIPv4 = (text: string): boolean => normalizeRemoteAddress(`::ffff:${text}`) === text;
+
+  it.each([
+    ["0.0.0.0", true],
+    ["1.2.3.4", true],
+    ["10.20.30.40", true],
+    ["255.255.255.255", true],
+    ["100.200.250.199", true],
+    ["01.2.3.4", false],
+    ["1.2.3.00", false],
+    ["1.2.3.010", false],
+    ["256.1.1.1", false],
+    ["1.2.3.1000", false],
+    ["1.2.3", false],
+    ["1.2.3.4.", false],
+    [".1.2.3.4", false],
+    ["1..2.3", false],
+    ["1.2.3.4.5", false],
+    ["1.2.3.-4", false],
+    ["1.2.3.+4", false],
+    ["1.2.3. 4", false],
+    ["1.2.3.4 ", false],
+    ["1.2.3.a", false],
+    ["1.2.3.\u0664", false],
+    ["", false],
+    [".", false],
+  ])("%s: %s", (text, expected) => {
+    expect(takenForIPv4(text)).toBe(expected);
+    expect(nodeIsIPv4(text)).toBe(expected);
+  });
+
+  it("agrees with net.isIPv4 on random near-quads", () => {
+    const part = fc.oneof(
+      fc.integer({ min: 0, max: 300 }).map(String),
+      fc.stringMatching(/^[0-9]{0,4}$/),
+      fc.constantFrom("", "a", " ", "-1", "0x1", "1e2"),
+    );
+    fc.assert(
+      fc.property(fc.array(part, { minLength: 1, maxLength: 6 }), (parts) => {
+        const text = parts.join(".");
+        expect(takenForIPv4(text)).toBe(nodeIsIPv4(text));
+      }),
+      { seed: 0x1b4, numRuns: 2000 },
+    );
   });
 });

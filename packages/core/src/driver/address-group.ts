@@ -68,11 +68,29 @@ export function isLoopbackAddress(host: string): boolean {
 
 /** A dotted quad, each part 0-255 without leading zeros (what `net.isIPv4` accepts). */
 function isIPv4(text: string): boolean {
-  const parts = text.split(".");
-  return (
-    parts.length === 4 &&
-    parts.every((part) => /^(0|[1-9]\d{0,2})$/.test(part) && Number(part) <= 255)
-  );
+  // One pass over the characters rather than a split and a pattern per part: every connection
+  // asks this several times (its address, its group, the proxy check).
+  let parts = 0;
+  let digits = 0;
+  let value = 0;
+  for (let i = 0; i <= text.length; i++) {
+    // The end of the text closes the last part, as a dot would.
+    const code = i === text.length ? 0x2e /* . */ : text.charCodeAt(i);
+    if (code === 0x2e) {
+      if (digits === 0 || ++parts > 4) return false;
+      digits = 0;
+      value = 0;
+    } else if (code >= 0x30 && code <= 0x39) {
+      // A leading zero ("01") is refused, as by `net.isIPv4`.
+      if (digits > 0 && value === 0) return false;
+      value = value * 10 + (code - 0x30);
+      digits++;
+      if (value > 255) return false;
+    } else {
+      return false;
+    }
+  }
+  return parts === 4;
 }
 
 /** `::ffff:0:0/96` (RFC 4291 section 2.5.5.2). */

@@ -184,7 +184,19 @@ class Connection {
   #waiting = false;
   /** What the outstanding read brought while no wait was on (a timeout's turn), for the next. */
   #arrived: Uint8Array | null | typeof NOTHING | typeof READ_FAILED = NOTHING;
-  #cancelDeadline: () => void = noTimer;
+  /**
+   * When the current wait or write ends (clock ms), Infinity when neither is on. One timer
+   * serves all of a connection's deadlines, set again only when it would fire too late: a
+   * session sets about ten (a write's and a wait's per command), and a runtime timer set and
+   * cancelled for each was a measurable part of a short session's CPU. A timer that fires
+   * before the deadline (it was set for an earlier one) is set again for the rest.
+   */
+  #deadline = Number.POSITIVE_INFINITY;
+  /** When the armed timer fires; Infinity when none is armed. */
+  #timerAt = Number.POSITIVE_INFINITY;
+  #cancelTimer: () => void = noTimer;
+  /** Rejects the write in progress (the wait of `#flush`); null when none is. */
+  #abandonWrite: ((error: Error) => void) | null = null;
 
   constructor(options: ServeConnectionOptions, session: ServerSession) {
     this.#options = options;
@@ -198,7 +210,7 @@ class Connection {
   /**
    * Serves the connection to its end; never rejects. Not an async function: between turns an
    * idle session suspends no frame at all. It waits with one read outstanding (its reaction is
-   * `#onRead`) and one timer (`#onDeadline`); whichever comes first starts the next `#turn`.
+   * `#onRead`) and one timer (`#onTimer`); whichever comes first starts the next `#turn`.
    */
   run(): Promise<ServeResult> {
     return new Promise((resolve) => {
@@ -247,7 +259,7 @@ class Connection {
       else void this.#turn(arrived);
       return;
     }
-    const { transport, clock } = this.#options;
+    const { transport } = this.#options;
     if (!this.#reading) {
       this.#reading = true;
       let reading: Promise<Uint8Array | null>;
@@ -261,9 +273,26 @@ class Connection {
     }
     this.#waiting = true;
     const deadline = this.#session.nextDeadline();
-    if (deadline !== null) {
-      this.#cancelDeadline = clock.setTimer(Math.max(0, deadline - clock.now()), this.#onDeadline);
-    }
+    if (deadline !== null) this.#setDeadline(deadline);
+  }
+
+  /** Ends the current wait or write at `at` (clock ms). Throws what the clock throws. */
+  #setDeadline(at: number): void {
+    this.#deadline = at;
+    // An armed timer that fires by then is kept: it sets itself again for the rest.
+    if (at >= this.#timerAt) return;
+    this.#stopTimer();
+    const { clock } = this.#options;
+    this.#cancelTimer = clock.setTimer(Math.max(0, at - clock.now()), this.#onTimer);
+    this.#timerAt = at;
+  }
+
+  /** Cancels the armed timer, if any. Throws what the clock's cancel throws. */
+  #stopTimer(): void {
+    const cancel = this.#cancelTimer;
+    this.#cancelTimer = noTimer;
+    this.#timerAt = Number.POSITIVE_INFINITY;
+    cancel();
   }
 
   readonly #onRead = (chunk: Uint8Array | null): void => {
@@ -278,25 +307,50 @@ class Connection {
     else this.#arrived = READ_FAILED;
   };
 
-  readonly #onDeadline = (): void => {
-    this.#cancelDeadline = noTimer;
-    if (this.#waiting) this.#take(TIMED_OUT);
+  /**
+   * The one timer fired: the write in progress or the wait ends if its deadline has come, else
+   * the timer is set again for the rest. Called by the clock, where nothing may throw: a clock
+   * that fails ends the connection.
+   */
+  readonly #onTimer = (): void => {
+    this.#cancelTimer = noTimer;
+    this.#timerAt = Number.POSITIVE_INFINITY;
+    const deadline = this.#deadline;
+    // Nothing waits since it was set (its write or wait ended first): it stays unarmed.
+    if (deadline === Number.POSITIVE_INFINITY) return;
+    const abandon = this.#abandonWrite;
+    try {
+      if (this.#options.clock.now() < deadline) {
+        this.#setDeadline(deadline);
+        return;
+      }
+    } catch (error) {
+      if (abandon !== null) abandon(error as Error);
+      else void this.#end();
+      return;
+    }
+    this.#deadline = Number.POSITIVE_INFINITY;
+    if (abandon !== null) {
+      // The session's state is still the one the write began in: it changes only when the
+      // driver feeds it, and the driver is waiting for this write.
+      const limit = writeLimit(this.#session);
+      this.#emit({ type: "limit-exceeded", limit });
+      this.#emit({ type: "session-closed", reason: "timeout" });
+      this.#reason = "timeout";
+      const ms = resolveLimits(this.#options.limits)[limit];
+      abandon(new Error(`the client took no output for ${ms} ms`));
+    } else if (this.#waiting) {
+      this.#take(TIMED_OUT);
+    }
   };
 
   /**
    * Ends the wait with what came first and starts its turn. Called from a read's reaction or
-   * a timer, where nothing may throw: a clock that fails to cancel ends the connection.
+   * the timer. The timer stays armed (`#deadline`).
    */
   #take(input: Uint8Array | null | typeof TIMED_OUT | typeof READ_FAILED): void {
     this.#waiting = false;
-    const cancel = this.#cancelDeadline;
-    this.#cancelDeadline = noTimer;
-    try {
-      cancel();
-    } catch {
-      void this.#end();
-      return;
-    }
+    this.#deadline = Number.POSITIVE_INFINITY;
     if (input === READ_FAILED) void this.#end();
     else void this.#turn(input);
   }
@@ -310,10 +364,12 @@ class Connection {
     if (finish === null) return;
     this.#finish = null;
     this.#waiting = false;
+    this.#deadline = Number.POSITIVE_INFINITY;
     try {
-      this.#cancelDeadline();
+      // Else the timer would keep this connection, its session and its maildrop in memory
+      // until it fires.
+      this.#stopTimer();
     } catch {}
-    this.#cancelDeadline = noTimer;
     try {
       await this.#options.transport.close();
     } catch {}
@@ -351,13 +407,19 @@ class Connection {
     // within the inactivity limit of the state (RFC 1939 section 3 lets the autologout timer
     // run after 10 minutes without activity; not reading our output is none). Dovecot:
     // "Disconnected for inactivity in reading our output".
-    const limit = session.state === "TRANSACTION" ? "idleTimeoutMs" : "authorizationTimeoutMs";
     const { transport, clock } = this.#options;
-    await within(transport.write(bytes), clock, resolveLimits(this.#options.limits)[limit], () => {
-      this.#emit({ type: "limit-exceeded", limit });
-      this.#emit({ type: "session-closed", reason: "timeout" });
-      this.#reason = "timeout";
-    });
+    this.#setDeadline(clock.now() + resolveLimits(this.#options.limits)[writeLimit(session)]);
+    try {
+      // Settled by the write, or rejected by `#onTimer` at the deadline: the write is then
+      // abandoned and the connection closed by the caller's cleanup.
+      await new Promise<void>((resolve, reject) => {
+        this.#abandonWrite = reject;
+        transport.write(bytes).then(resolve, reject);
+      });
+    } finally {
+      this.#abandonWrite = null;
+      this.#deadline = Number.POSITIVE_INFINITY;
+    }
   }
 
   async #lookup(name: string): Promise<Credential | null> {
@@ -446,6 +508,7 @@ class Connection {
     // that fits goes out with its status line and terminator in one write (the work loop's
     // flush after `endBody`), a large one a chunk per write while the store reads the next.
     let waiting = 0;
+    let ended = false;
     try {
       for (;;) {
         let next: IteratorResult<Uint8Array>;
@@ -456,7 +519,10 @@ class Connection {
           // hung up, or stopped reading: `#flush`) ends the connection, and says so.
           return session.failBody(clock.now());
         }
-        if (next.done === true) break;
+        if (next.done === true) {
+          ended = true;
+          break;
+        }
         octets += next.value.length;
         waiting += next.value.length;
         const more = session.sendBody(next.value);
@@ -467,8 +533,9 @@ class Connection {
         }
       }
     } finally {
-      // Stops the store's stream early (TOP, or a failed write); a no-op once it has ended.
-      await Promise.resolve(source.return?.()).catch(() => {});
+      // Stops the store's stream early (TOP, a failed read or write). Not called once the
+      // stream has ended: a no-op then, but three promises and a turn for every RETR.
+      if (!ended) await Promise.resolve(source.return?.()).catch(() => {});
     }
     this.#messagesSent++;
     this.#messageOctets += octets;
@@ -480,8 +547,11 @@ class Connection {
     const session = this.#session;
     const options = this.#options;
     const { clock, transport } = options;
-    const queue = [...events];
-    for (let event = queue.shift(); event !== undefined; event = queue.shift()) {
+    // The events that completions bring are appended to the session's array (a fresh one per
+    // call, the driver's to keep), which an index walks: no copy, no `shift` per event.
+    const queue = events;
+    for (let i = 0; i < queue.length; i++) {
+      const event = queue[i] as ServerEvent;
       // Secrets stay here: no login proof, no bearer token in what the host hears.
       this.#emit(
         event.type === "login-requested" || event.type === "token-requested"
@@ -561,10 +631,12 @@ class Connection {
         case "limit-exceeded":
           break;
       }
-      await this.#flush();
+      // Most events bring no reply of their own (a command received, a login asked for): no
+      // call and no await, which costs a turn of the microtask queue, when nothing is waiting.
+      if (session.hasOutput) await this.#flush();
     }
     // Replies that came with no event (a SASL challenge) still have to go out.
-    await this.#flush();
+    if (session.hasOutput) await this.#flush();
   }
 }
 
@@ -648,45 +720,9 @@ const READ_FAILED: unique symbol = Symbol("read failed");
 
 function noTimer(): void {}
 
-/**
- * Waits for `promise`, or rejects after `ms` (calling `onTimeout` first): the write is then
- * abandoned and the connection closed by the caller's cleanup.
- */
-function within<T>(
-  promise: Promise<T>,
-  clock: Clock,
-  ms: number,
-  onTimeout: () => void,
-): Promise<T> {
-  // One promise settled by whichever comes first, rather than `Promise.race` of the write
-  // and a timeout promise in an async function: this runs for every write of every session.
-  // The write's handlers are attached before the timer is set: a clock that throws then
-  // rejects this promise (the executor threw) and leaves no rejection unhandled; a cancel that
-  // throws rejects it too.
-  return new Promise<T>((resolve, reject) => {
-    let cancel = noTimer;
-    const stopTimer = (): boolean => {
-      try {
-        cancel();
-        return true;
-      } catch (error) {
-        reject(error);
-        return false;
-      }
-    };
-    promise.then(
-      (value) => {
-        if (stopTimer()) resolve(value);
-      },
-      (error: unknown) => {
-        if (stopTimer()) reject(error);
-      },
-    );
-    cancel = clock.setTimer(ms, () => {
-      onTimeout();
-      reject(new Error(`the client took no output for ${ms} ms`));
-    });
-  });
+/** The limit within which a write must be taken, by the session's state (see `#flush`). */
+function writeLimit(session: ServerSession): "idleTimeoutMs" | "authorizationTimeoutMs" {
+  return session.state === "TRANSACTION" ? "idleTimeoutMs" : "authorizationTimeoutMs";
 }
 
 function sleep(clock: Clock, ms: number): Promise<void> {

@@ -100,7 +100,7 @@ export function parseCommand(line: Uint8Array): CommandParseResult {
   const text = decodeUtf8(line);
   if (text === null) return badSyntax({ id: "notUtf8" });
   // TAB is allowed only inside a password (Twisted's clients send such passwords).
-  if (hasControlCharacter(text.replaceAll("\t", " "))) {
+  if (hasControlCharacter(text, { tabAllowed: true })) {
     return badSyntax({ id: "controlCharacters" });
   }
   const space = text.indexOf(" ");
@@ -118,7 +118,7 @@ export function parseCommand(line: Uint8Array): CommandParseResult {
     return { ok: true, command: { keyword, password: rest } };
   }
   if (text.includes("\t")) return badSyntax({ id: "controlCharacters" });
-  const args = rest === "" ? [] : rest.replace(/ $/, "").split(" ");
+  const args = rest === "" ? [] : (rest.endsWith(" ") ? rest.slice(0, -1) : rest).split(" ");
   if (args.includes("")) return badSyntax({ id: "oneSpace", params: { keyword } });
   return parseArguments(keyword, args);
 }
@@ -287,22 +287,30 @@ function argument(value: string): string {
 }
 
 function freeText(value: string): string {
-  if (hasControlCharacter(value.replaceAll("\t", " ")))
+  if (hasControlCharacter(value, { tabAllowed: true }))
     throw new RangeError("argument must not contain control characters");
   return value;
 }
 
-function hasControlCharacter(text: string): boolean {
+function hasControlCharacter(text: string, { tabAllowed = false } = {}): boolean {
   // C0 controls and DEL: CR and LF would end the line, NUL truncates strings in C peers.
   for (let i = 0; i < text.length; i++) {
     const unit = text.charCodeAt(i);
-    if (unit < 0x20 || unit === 0x7f) return true;
+    if ((unit < 0x20 && !(tabAllowed && unit === 0x09)) || unit === 0x7f) return true;
   }
   return false;
 }
 
 function asciiUpperCase(text: string): string {
-  return text.replace(/[a-z]+/g, (letters) => letters.toUpperCase());
+  // Clients send their keywords in upper case nearly always: a word with no a-z is returned
+  // as it is, without the pattern and callback of a replace.
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit >= 0x61 && unit <= 0x7a) {
+      return text.replace(/[a-z]+/g, (letters) => letters.toUpperCase());
+    }
+  }
+  return text;
 }
 
 function ok(command: Command): CommandParseResult {

@@ -68,10 +68,16 @@ export function parseStatusLine(line: Uint8Array): StatusLine | null {
 
 /** Formats a status line, CRLF included. The text must not contain a line ending. */
 export function formatStatusLine(status: StatusLine): Uint8Array {
-  if (/[\r\n]/.test(status.text)) throw new RangeError("status text must be one line");
-  const code = status.code === undefined ? "" : `[${status.code}]`;
-  const tail = [code, status.text].filter((part) => part !== "").join(" ");
-  return encodeUtf8(`${status.ok ? "+OK" : "-ERR"}${tail === "" ? "" : ` ${tail}`}\r\n`);
+  const { text, code } = status;
+  if (text.includes("\r") || text.includes("\n")) {
+    throw new RangeError("status text must be one line");
+  }
+  // Plain concatenation (every reply of every session comes through here): the indicator,
+  // then ` [CODE]` if any, then ` text` unless it is empty.
+  let line = status.ok ? "+OK" : "-ERR";
+  if (code !== undefined) line += ` [${code}]`;
+  if (text !== "") line += ` ${text}`;
+  return encodeUtf8(`${line}\r\n`);
 }
 
 /**

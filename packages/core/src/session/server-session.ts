@@ -290,6 +290,11 @@ export class ServerSession {
     return pending?.kind === "body" && !pending.encoder.done;
   }
 
+  /** True when `takeOutput` has bytes to give. */
+  get hasOutput(): boolean {
+    return this.#output.length > 0;
+  }
+
   /** Drains the bytes to write to the client, in order. */
   takeOutput(): Uint8Array[] {
     const output = this.#output;
