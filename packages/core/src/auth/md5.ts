@@ -13,6 +13,9 @@
 
 /** Bytes per MD5 block (RFC 1321 section 3.4: sixteen 32-bit words). */
 const BLOCK = 64;
+/** `Md5.digest`'s scratch: the state it pads and runs on, and the one or two tail blocks. */
+const DIGEST_STATE = new Int32Array(4);
+const DIGEST_TAIL = new Uint8Array(2 * BLOCK);
 
 /**
  * Incremental MD5: feed bytes in any split with `update`, read the 16-byte digest with `digest`.
@@ -54,18 +57,24 @@ export class Md5 {
 
   /** The 16-byte digest of everything fed so far (RFC 1321 section 3.5: A, B, C, D little-endian). */
   digest(): Uint8Array {
-    const state = this.#state.slice();
+    // The copy of the state and the padded tail are scratch shared by every `Md5`: nothing
+    // yields between filling and using them, and a fresh 128-byte tail is memory outside the
+    // engine's heap, several times dearer to allocate and collect (one APOP login, one digest).
+    const state = DIGEST_STATE;
+    state.set(this.#state);
     // RFC 1321 sections 3.1 and 3.2: a 0x80 byte, zeros up to 56 mod 64, then the length in
     // bits as a 64-bit little-endian number. One block, or two if fewer than 9 bytes are free.
     const used = this.#pendingLength;
-    const tail = new Uint8Array(used < BLOCK - 8 ? BLOCK : 2 * BLOCK);
+    const tailLength = used < BLOCK - 8 ? BLOCK : 2 * BLOCK;
+    const tail = DIGEST_TAIL;
     tail.set(this.#pending.subarray(0, used));
     tail[used] = 0x80;
-    const bits = tail.length - 8;
+    const bits = tailLength - 8;
+    tail.fill(0, used + 1, bits);
     // length * 8 split at 2^32 without leaving exact double arithmetic.
     writeLe32(tail, bits, (this.#length % 0x20000000) * 8);
     writeLe32(tail, bits + 4, Math.floor(this.#length / 0x20000000));
-    compress(state, tail, 0, tail.length);
+    compress(state, tail, 0, tailLength);
     const out = new Uint8Array(16);
     for (let i = 0; i < 4; i++) writeLe32(out, 4 * i, state[i] as number);
     return out;

@@ -16,3 +16,8 @@ it("matches Buffer's hex on random bytes", () => {
     { seed: 7, numRuns: 300 },
   );
 });
+
+it("matches Buffer's hex past one chunk of its work", () => {
+  const bytes = Uint8Array.from({ length: 10_000 }, (_, i) => (i * 131) & 0xff);
+  expect(toHex(bytes)).toBe(Buffer.from(bytes).toString("hex"));
+});

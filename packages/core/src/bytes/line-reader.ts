@@ -110,7 +110,9 @@ export class LineReader {
   #take(count: number): Uint8Array {
     const first = this.#chunks[0];
     if (first !== undefined && first.length >= count) {
-      const out = first.subarray(0, count);
+      // A chunk that is exactly the line (one command per read, the usual case) is handed
+      // out as it is: a view costs an allocation per command.
+      const out = first.length === count ? first : first.subarray(0, count);
       this.#drop(count);
       return out;
     }

@@ -58,7 +58,12 @@ export const KEYWORDS: readonly Keyword[] = [
   "LANG",
 ];
 
-const KEYWORD_SET: ReadonlySet<string> = new Set(KEYWORDS);
+/**
+ * Each keyword under its own text. `parseCommand` hands out these strings, never the slice of
+ * the line it read: they are the program's own literals (interned by the engine), so the
+ * switches and table lookups that follow on every command compare pointers, not characters.
+ */
+const KEYWORD_BY_TEXT: ReadonlyMap<string, Keyword> = new Map(KEYWORDS.map((k) => [k, k]));
 
 /**
  * Why a command line was refused; the server answers each with `-ERR`. `response` is the
@@ -108,11 +113,11 @@ export function parseCommand(line: Uint8Array): CommandParseResult {
   // would read "\u017Ftat" (LONG S) as STAT, a parser differential with other servers.
   const word = asciiUpperCase(space === -1 ? text : text.slice(0, space));
   const rest = space === -1 ? "" : text.slice(space + 1);
-  if (!KEYWORD_SET.has(word)) {
+  const keyword = KEYWORD_BY_TEXT.get(word);
+  if (keyword === undefined) {
     const shown = isPrintableAscii(word) && word.length <= 16 ? word : "";
     return refused("unknown-command", { id: "unknownCommand", params: { keyword: shown } });
   }
-  const keyword = word as Keyword;
   if (keyword === "PASS") {
     if (space === -1) return badSyntax({ id: "passNeedsPassword" });
     return { ok: true, command: { keyword, password: rest } };
