@@ -122,7 +122,10 @@ function holds(file: string, content: string): boolean {
   const expected = Buffer.from(content, "utf8");
   // Not followed if a link, not waited on if a FIFO (`readMaildirFile`): neither is ours, and
   // reading a FIFO without a writer answers end of file at once.
-  const fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  const fd = openSync(
+    file,
+    constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY,
+  );
   try {
     const buffer = Buffer.allocUnsafe(expected.length + 1);
     const length = readSync(fd, buffer, 0, buffer.length, 0);
