@@ -93,8 +93,10 @@ class HeldDotlock implements DovecotDotlock, RefreshedLock {
   async refresh(now: Date): Promise<boolean> {
     if (this.#released) return false;
     try {
-      // `lutimes`: a link put in its place is touched itself, never its target.
-      lutimesSync(this.#file, now, now);
+      // Only while the file still holds this lock: whatever was put in its place (a hard link
+      // to another file keeps that file's content) is left alone. `lutimes`: a link swapped in
+      // between is touched itself, never its target.
+      if (holds(this.#file, this.#me)) lutimesSync(this.#file, now, now);
     } catch {
       // next tick
     }

@@ -5,7 +5,7 @@
  * found with one listing per QUIT, not one per message (`maildir-maildrop.ts`).
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { mkdirSync, readdirSync, renameSync, symlinkSync } from "node:fs";
+import { mkdirSync, readdirSync, renameSync, statSync, symlinkSync, utimesSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import path from "node:path";
@@ -52,6 +52,24 @@ describe("a folder swapped for a link between commands", () => {
     // Had the FIFO been opened, the writer would be gone by now.
     await sleep(200);
     expect(writer.exitCode === null && writer.signalCode === null).toBe(true);
+    await drop.release();
+  });
+});
+
+describe("tmp/ swapped for a link between commands", () => {
+  it("recording the login time creates nothing in the link's target", async () => {
+    const root = makeRoot();
+    const maildir = makeMaildir(root, "u");
+    const drop = await createMaildirStore({ root }).open("u");
+    const elsewhere = path.join(root, "elsewhere");
+    mkdirSync(elsewhere);
+    utimesSync(elsewhere, 1_000_000, 1_000_000);
+    renameSync(path.join(maildir, "tmp"), path.join(maildir, "tmp.aside"));
+    symlinkSync(elsewhere, path.join(maildir, "tmp"));
+    const error = await rejection(drop.recordLogin?.(Date.now()) ?? Promise.resolve());
+    expect(StoreError.isInstance(error) && error.code).toBe("sys-temp");
+    expect(statSync(elsewhere).mtimeMs).toBe(1_000_000_000);
+    expect(readdirSync(elsewhere)).toEqual([]);
     await drop.release();
   });
 });

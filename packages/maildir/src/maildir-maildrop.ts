@@ -63,6 +63,9 @@ export class MaildirMaildrop implements Maildrop {
   readonly #entries: HeldEntry[];
   readonly #lock: MaildropLock;
   #open = true;
+  /** The store's set of users with an open maildrop, and this one's user (`onEnd`). */
+  #busy: Set<string> | undefined;
+  #user = "";
 
   constructor(options: {
     folders: MaildirFolders;
@@ -83,6 +86,20 @@ export class MaildirMaildrop implements Maildrop {
     this.#lock = options.lock;
   }
 
+  /**
+   * Takes `user` out of `busy` when this maildrop ends (`commit` or `release`), exactly once:
+   * the store keeps one open maildrop per user (`createMaildirStore`).
+   */
+  onEnd(busy: Set<string>, user: string): void {
+    this.#busy = busy;
+    this.#user = user;
+  }
+
+  #ended(): void {
+    this.#busy?.delete(this.#user);
+    this.#busy = undefined;
+  }
+
   /** When this Maildir was last logged in to (`last-login.ts`); for LOGIN-DELAY. */
   async lastLogin(): Promise<number | null> {
     this.#checkOpen("lastLogin");
@@ -94,13 +111,15 @@ export class MaildirMaildrop implements Maildrop {
   /** Records a login at `at` in the Maildir (`last-login.ts`). */
   async recordLogin(at: number): Promise<void> {
     this.#checkOpen("recordLogin");
-    await writeLastLogin({
-      maildir: this.#folders.maildir,
-      tmp: this.#folders.path("tmp"),
-      at,
-    }).catch((error: unknown) => {
+    try {
+      // Through `tmp/` as seen at login, never through a link swapped in since: the temporary
+      // file would be created, and renamed or removed, in the link's target.
+      this.#folders.within("tmp", (tmp) =>
+        writeLastLogin({ maildir: this.#folders.maildir, tmp, at }),
+      );
+    } catch (error) {
       throw toStoreError({ error, message: "cannot record the login time" });
-    });
+    }
   }
 
   /**
@@ -258,6 +277,7 @@ export class MaildirMaildrop implements Maildrop {
     } finally {
       await this.#lock.release();
       await this.#folders.close();
+      this.#ended();
     }
   }
 
@@ -266,6 +286,7 @@ export class MaildirMaildrop implements Maildrop {
     this.#open = false;
     await this.#lock.release();
     await this.#folders.close();
+    this.#ended();
   }
 
   /**
