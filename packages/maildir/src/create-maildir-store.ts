@@ -89,66 +89,90 @@ export function createMaildirStore(options: MaildirStoreOptions): MailStore {
   // login then resolves only its own `<user>`, not every component of the root again
   // (`MaildirFolders.open`).
   let realRoot: string | undefined;
+  // The users whose maildrop this store is opening or holds. The lock files keep sessions of
+  // different processes apart, but the mailbox owner can delete them, and an open that takes
+  // long (a large message counted) must not be joined by more opens of the same maildrop, each
+  // holding descriptors and thread-pool reads (docs/security.md).
+  const busy = new Set<string>();
   return {
     // LOGIN-DELAY's last login lives in each Maildir (`last-login.ts`).
     keepsLastLogin: true,
     async open(user: string): Promise<Maildrop> {
       const maildir = maildirUserPath({ root, user });
-      realRoot ??= realPathOrUndefined(root);
-      const inRealParent = realRoot === undefined ? undefined : childPath(realRoot, user);
-      // Opened first, prepared only when that fails: the Maildir is almost always there, and
-      // `prepareMaildir` costs two `stat` calls per login. Whatever made the first try fail
-      // (no Maildir, no `tmp/`, a link) is then judged by `prepareMaildir` and a second try.
-      let folders = await MaildirFolders.open({ maildir, inRealParent }).catch(() => undefined);
-      if (folders?.realPath !== inRealParent) realRoot = undefined;
-      if (folders === undefined) {
-        if (!prepareMaildir({ maildir, missingMailbox })) return new EmptyMaildrop();
-        folders = await MaildirFolders.open({ maildir }).catch((error: unknown) => {
-          throw toStoreError({ error, message: "cannot open the Maildir" });
+      if (busy.has(user)) {
+        throw new StoreError({
+          code: "in-use",
+          message: "the maildrop is in use by another session",
         });
       }
-      const own = await acquireMaildropLock({
-        maildir: folders.maildir,
-        tmp: folders.path("tmp"),
-        heldMaildir: folders.realPath,
-        ...timings,
-      }).catch(async (error: unknown) => {
-        await folders.close();
-        throw toStoreError({ error, message: "cannot lock the maildrop" });
-      });
-      let lock = own;
-      if (dovecotLockPath !== undefined) {
-        // Beside Dovecot: its session lock too, so neither serves what the other holds. By
-        // the real path, as apop's own lock is held: `folders.maildir` may be a descriptor
-        // (`/proc/self/fd/N`) closed after login, whose number another session reuses.
-        const dovecot = await acquireDovecotSessionLock({
-          file: dovecotLockPath(folders.realPath),
-          staleHolder: own.tookOverFrom,
-          ...timings,
-        }).catch(async (error: unknown) => {
-          await own.release();
-          await folders.close();
-          throw toStoreError({ error, message: "cannot take Dovecot's session lock" });
-        });
-        lock = withDovecotSessionLock(own, dovecot);
-      }
+      busy.add(user);
       try {
-        const snapshot = await takeSnapshot({
-          folders,
-          uidSource: options.uidSource,
-          useSizeCache,
-        });
-        // An idle session keeps no descriptor but its socket: the folders are pinned again
-        // only to delete (see `MaildirFolders`).
-        await folders.close();
-        return new MaildirMaildrop({ folders, lock, ...snapshot });
+        const drop = await openMaildrop(user, maildir);
+        if (drop instanceof MaildirMaildrop) drop.onEnd(busy, user);
+        else busy.delete(user);
+        return drop;
       } catch (error) {
-        await lock.release();
-        await folders.close();
-        throw toStoreError({ error, message: "cannot read the maildrop" });
+        busy.delete(user);
+        throw error;
       }
     },
   };
+
+  async function openMaildrop(user: string, maildir: string): Promise<Maildrop> {
+    realRoot ??= realPathOrUndefined(root);
+    const inRealParent = realRoot === undefined ? undefined : childPath(realRoot, user);
+    // Opened first, prepared only when that fails: the Maildir is almost always there, and
+    // `prepareMaildir` costs two `stat` calls per login. Whatever made the first try fail
+    // (no Maildir, no `tmp/`, a link) is then judged by `prepareMaildir` and a second try.
+    let folders = await MaildirFolders.open({ maildir, inRealParent }).catch(() => undefined);
+    if (folders?.realPath !== inRealParent) realRoot = undefined;
+    if (folders === undefined) {
+      if (!prepareMaildir({ maildir, missingMailbox })) return new EmptyMaildrop();
+      folders = await MaildirFolders.open({ maildir }).catch((error: unknown) => {
+        throw toStoreError({ error, message: "cannot open the Maildir" });
+      });
+    }
+    const own = await acquireMaildropLock({
+      maildir: folders.maildir,
+      tmp: folders.path("tmp"),
+      heldMaildir: folders.realPath,
+      ...timings,
+    }).catch(async (error: unknown) => {
+      await folders.close();
+      throw toStoreError({ error, message: "cannot lock the maildrop" });
+    });
+    let lock = own;
+    if (dovecotLockPath !== undefined) {
+      // Beside Dovecot: its session lock too, so neither serves what the other holds. By
+      // the real path, as apop's own lock is held: `folders.maildir` may be a descriptor
+      // (`/proc/self/fd/N`) closed after login, whose number another session reuses.
+      const dovecot = await acquireDovecotSessionLock({
+        file: dovecotLockPath(folders.realPath),
+        staleHolder: own.tookOverFrom,
+        ...timings,
+      }).catch(async (error: unknown) => {
+        await own.release();
+        await folders.close();
+        throw toStoreError({ error, message: "cannot take Dovecot's session lock" });
+      });
+      lock = withDovecotSessionLock(own, dovecot);
+    }
+    try {
+      const snapshot = await takeSnapshot({
+        folders,
+        uidSource: options.uidSource,
+        useSizeCache,
+      });
+      // An idle session keeps no descriptor but its socket: the folders are pinned again
+      // only to delete (see `MaildirFolders`).
+      await folders.close();
+      return new MaildirMaildrop({ folders, lock, ...snapshot });
+    } catch (error) {
+      await lock.release();
+      await folders.close();
+      throw toStoreError({ error, message: "cannot read the maildrop" });
+    }
+  }
 }
 
 function realPathOrUndefined(file: string): string | undefined {

@@ -93,8 +93,10 @@ class HeldDotlock implements DovecotDotlock, RefreshedLock {
   async refresh(now: Date): Promise<boolean> {
     if (this.#released) return false;
     try {
-      // `lutimes`: a link put in its place is touched itself, never its target.
-      lutimesSync(this.#file, now, now);
+      // Only while the file still holds this lock: whatever was put in its place (a hard link
+      // to another file keeps that file's content) is left alone. `lutimes`: a link swapped in
+      // between is touched itself, never its target.
+      if (holds(this.#file, this.#me)) lutimesSync(this.#file, now, now);
     } catch {
       // next tick
     }
@@ -122,7 +124,10 @@ function holds(file: string, content: string): boolean {
   const expected = Buffer.from(content, "utf8");
   // Not followed if a link, not waited on if a FIFO (`readMaildirFile`): neither is ours, and
   // reading a FIFO without a writer answers end of file at once.
-  const fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  const fd = openSync(
+    file,
+    constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY,
+  );
   try {
     const buffer = Buffer.allocUnsafe(expected.length + 1);
     const length = readSync(fd, buffer, 0, buffer.length, 0);

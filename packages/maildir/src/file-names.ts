@@ -64,6 +64,15 @@ export function listNames(dir: string): string[] {
 }
 
 /**
+ * `O_NOFOLLOW`: a symbolic link in the last component fails (ELOOP). `O_NONBLOCK`: a FIFO does
+ * not block the open. `O_NOCTTY`: a terminal never becomes the server's controlling terminal
+ * (a session leader without one, as under systemd, would otherwise take it, and the terminal's
+ * owner could then stop the server with ^C or ^\).
+ */
+const MESSAGE_FLAGS =
+  constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY;
+
+/**
  * Opens a message file for reading, refusing anything but a regular file reached without a
  * symbolic link, or answers `undefined` when the path is now something else. A message file
  * is whatever the mailbox owner (or anyone who can write the Maildir) put there: a symlink to
@@ -80,7 +89,7 @@ export function openMessageFile(
 ): { fd: number; stats: Stats } | undefined {
   let fd: number;
   try {
-    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    fd = openSync(file, MESSAGE_FLAGS);
   } catch (error) {
     // ELOOP: the last component is a symbolic link.
     if ((error as NodeJS.ErrnoException).code === "ELOOP") return undefined;

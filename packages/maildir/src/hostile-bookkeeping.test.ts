@@ -8,6 +8,7 @@ import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_pr
 import {
   lstatSync,
   readFileSync,
+  rmSync,
   statSync,
   symlinkSync,
   truncateSync,
@@ -165,6 +166,25 @@ describe("the store's own files replaced by a symbolic link", () => {
   });
 });
 
+describe("a held lock replaced by another file (as a hard link would)", () => {
+  it("the Dovecot session lock's refresh leaves a file that is not ours alone", async () => {
+    const root = makeRoot();
+    const maildir = makeMaildir(root, "u");
+    const file = path.join(maildir, DOVECOT_SESSION_LOCK);
+    const lock = await acquireDovecotSessionLock({ file, staleAfterMs: 60_000, refreshMs: 1000 });
+    try {
+      rmSync(file);
+      writeFileSync(file, "someone else's file\n");
+      utimesSync(file, 1_000_000, 1_000_000);
+      await (lock as unknown as RefreshedLock).refresh(new Date());
+      expect(statSync(file).mtimeMs).toBe(1_000_000_000);
+    } finally {
+      await lock.release();
+    }
+    expect(readFileSync(file, "utf8")).toBe("someone else's file\n");
+  });
+});
+
 describe("the store's own files replaced by a sparse file of 100 MiB", () => {
   it("none is read: locks are in-use while fresh, dovecot-uidlist fails the login", async () => {
     for (const name of [LOCK_FILE, DOVECOT_SESSION_LOCK]) {
@@ -178,6 +198,36 @@ describe("the store's own files replaced by a sparse file of 100 MiB", () => {
     truncateSync(path.join(maildir, "dovecot-uidlist"), HUGE);
     const store = createMaildirStore({ root, uidSource: dovecotUidlistSource() });
     expect(await codeOf(store.open("u"))).toBe("sys-perm");
+  });
+});
+
+describe("the locks deleted by the owner, and messages too large to count", () => {
+  it("one open maildrop per user in a store: in-use at once, even with the lock files gone", async () => {
+    const { root, maildir } = maildirWithOneMessage();
+    const store = createMaildirStore({ root });
+    const first = await store.open("u");
+    rmSync(path.join(maildir, LOCK_FILE));
+    rmSync(path.join(maildir, DOVECOT_SESSION_LOCK));
+    expect(await codeOf(store.open("u"))).toBe("in-use");
+    await first.release();
+    const again = await store.open("u");
+    await again.release();
+    // Released twice: the second release must not free a session opened in between.
+    const third = await store.open("u");
+    await first.release();
+    rmSync(path.join(maildir, LOCK_FILE));
+    rmSync(path.join(maildir, DOVECOT_SESSION_LOCK));
+    expect(await codeOf(store.open("u"))).toBe("in-use");
+    await third.release();
+  });
+
+  it("a message file over 1 GiB without ,W= fails the login with sys-perm, unread", async () => {
+    const root = makeRoot();
+    const maildir = makeMaildir(root, "u", [{ name: "1700000000.sparse.host", content: "x" }]);
+    truncateSync(path.join(maildir, "new", "1700000000.sparse.host"), 2 ** 30 + 1);
+    expect(await codeOf(createMaildirStore({ root }).open("u"))).toBe("sys-perm");
+    // The lock is not left behind: the next try fails the same way, not with in-use.
+    expect(await codeOf(createMaildirStore({ root }).open("u"))).toBe("sys-perm");
   });
 });
 

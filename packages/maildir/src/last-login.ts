@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { rename, unlink, writeFile } from "node:fs/promises";
+import { renameSync, unlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { StoreError } from "@apop/core";
 import { readMaildirFile } from "./read-maildir-file.ts";
@@ -34,18 +34,22 @@ export async function readLastLogin(options: { maildir: string }): Promise<numbe
   return Number.isSafeInteger(value) ? value : null;
 }
 
-/** Writes `at` through a file in `tmp/` and a rename, so no reader ever sees half of it. */
-export async function writeLastLogin(options: {
-  maildir: string;
-  tmp: string;
-  at: number;
-}): Promise<void> {
+/**
+ * Writes `at` through a file in `tmp/` and a rename, so no reader ever sees half of it.
+ * Synchronous, like every metadata call of the store (docs/performance.md), so that `tmp` may
+ * be a folder pinned for just this call (`MaildirFolders.within`).
+ */
+export function writeLastLogin(options: { maildir: string; tmp: string; at: number }): void {
   const temporary = path.join(options.tmp, `${LAST_LOGIN_FILE}.${randomUUID()}`);
-  await writeFile(temporary, `${Math.trunc(options.at)}\n`, { mode: 0o600, flag: "wx" });
+  writeFileSync(temporary, `${Math.trunc(options.at)}\n`, { mode: 0o600, flag: "wx" });
   try {
-    await rename(temporary, path.join(options.maildir, LAST_LOGIN_FILE));
+    renameSync(temporary, path.join(options.maildir, LAST_LOGIN_FILE));
   } catch (error) {
-    await unlink(temporary).catch(() => {});
+    try {
+      unlinkSync(temporary);
+    } catch {
+      // already gone
+    }
     throw error;
   }
 }

@@ -180,6 +180,34 @@ export class MaildirFolders {
   }
 
   /**
+   * Runs `use` with a path to `folder` that reaches the very directory seen at login, for a
+   * read or a search between commands (RETR, a message that moved), when nothing is pinned:
+   * `folder` is opened for the call (`O_DIRECTORY | O_NOFOLLOW`), checked to be the device and
+   * inode seen at login, and reached through its descriptor (`/proc/self/fd/<n>`), which is
+   * closed after. So a folder swapped for a link since login is never followed: opening a file
+   * elsewhere can have effects of its own (a terminal becomes the server's controlling
+   * terminal, a watchdog device is armed), so checking the file after the open is too late.
+   * While pinned, the pinned folder; without `/proc`, the real path (docs/security.md).
+   * Throws `StoreError` `sys-temp` when the folder was replaced.
+   */
+  within<T>(folder: MaildirFolder, use: (path: string) => T): T {
+    if (!this.#viaProc || this.#pinned !== undefined) return use(this.path(folder));
+    const seen = this.#seen(folder);
+    let opened: Pinned;
+    try {
+      opened = pin({ named: seen.named, label: `${folder}/` });
+    } catch (error) {
+      throw folderReplaced(folder, error);
+    }
+    try {
+      if (!sameDirectory(opened, seen)) throw folderReplaced(folder);
+      return use(procPath(opened));
+    } finally {
+      closeQuietly(opened.fd);
+    }
+  }
+
+  /**
    * Throws `StoreError` `sys-temp` unless the Maildir and `folder` are, at their real paths,
    * still the directories seen at login (same device and inode, not a link): a folder was
    * swapped since login, so nothing is deleted.
@@ -188,10 +216,7 @@ export class MaildirFolders {
     for (const recorded of [this.#seen(undefined), this.#seen(folder)]) {
       const now = lstatOrUndefined(recorded.named);
       if (now?.isDirectory() !== true || !sameDirectory(now, recorded)) {
-        throw new StoreError({
-          code: "sys-temp",
-          message: `the Maildir's ${folder}/ was replaced since login`,
-        });
+        throw folderReplaced(folder);
       }
     }
   }
@@ -214,6 +239,14 @@ export class MaildirFolders {
     closeQuietly(pinned.maildir.fd);
     for (const folder of pinned.folders.values()) closeQuietly(folder.fd);
   }
+}
+
+function folderReplaced(folder: MaildirFolder, cause?: unknown): StoreError {
+  return new StoreError({
+    code: "sys-temp",
+    message: `the Maildir's ${folder}/ was replaced since login`,
+    ...(cause === undefined ? {} : { cause }),
+  });
 }
 
 function sameDirectory(a: { dev: number; ino: number }, b: { dev: number; ino: number }) {
@@ -268,7 +301,7 @@ function pin(options: { named: string; access?: string; label: string }): Pinned
   try {
     fd = openSync(
       options.access ?? named,
-      constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW,
+      constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW | constants.O_NOCTTY,
     );
   } catch (error) {
     const code = errnoCode(error);
@@ -302,7 +335,10 @@ function pin(options: { named: string; access?: string; label: string }): Pinned
 function pinIfRealDirectory(named: string): Pinned | undefined {
   let fd: number;
   try {
-    fd = openSync(named, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+    fd = openSync(
+      named,
+      constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW | constants.O_NOCTTY,
+    );
   } catch {
     return undefined;
   }

@@ -32,6 +32,15 @@ function compactInteger(n: number): number {
   return n >= 0 && n <= 0x3fffffff ? n | 0 : n;
 }
 
+/** `#delete`'s answer for a message no longer at its listed name. */
+const MOVED: unique symbol = Symbol("moved");
+
+/** Where a message file is now: its folder and file name (`#relocate`). */
+interface Place {
+  readonly dir: "cur" | "new";
+  readonly name: string;
+}
+
 /** What a maildrop keeps of each listed message file. */
 type HeldEntry = Pick<MaildirEntry, "dir" | "fileName" | "dev" | "ino">;
 
@@ -54,6 +63,9 @@ export class MaildirMaildrop implements Maildrop {
   readonly #entries: HeldEntry[];
   readonly #lock: MaildropLock;
   #open = true;
+  /** The store's set of users with an open maildrop, and this one's user (`onEnd`). */
+  #busy: Set<string> | undefined;
+  #user = "";
 
   constructor(options: {
     folders: MaildirFolders;
@@ -74,6 +86,20 @@ export class MaildirMaildrop implements Maildrop {
     this.#lock = options.lock;
   }
 
+  /**
+   * Takes `user` out of `busy` when this maildrop ends (`commit` or `release`), exactly once:
+   * the store keeps one open maildrop per user (`createMaildirStore`).
+   */
+  onEnd(busy: Set<string>, user: string): void {
+    this.#busy = busy;
+    this.#user = user;
+  }
+
+  #ended(): void {
+    this.#busy?.delete(this.#user);
+    this.#busy = undefined;
+  }
+
   /** When this Maildir was last logged in to (`last-login.ts`); for LOGIN-DELAY. */
   async lastLogin(): Promise<number | null> {
     this.#checkOpen("lastLogin");
@@ -85,13 +111,15 @@ export class MaildirMaildrop implements Maildrop {
   /** Records a login at `at` in the Maildir (`last-login.ts`). */
   async recordLogin(at: number): Promise<void> {
     this.#checkOpen("recordLogin");
-    await writeLastLogin({
-      maildir: this.#folders.maildir,
-      tmp: this.#folders.path("tmp"),
-      at,
-    }).catch((error: unknown) => {
+    try {
+      // Through `tmp/` as seen at login, never through a link swapped in since: the temporary
+      // file would be created, and renamed or removed, in the link's target.
+      this.#folders.within("tmp", (tmp) =>
+        writeLastLogin({ maildir: this.#folders.maildir, tmp, at }),
+      );
+    } catch (error) {
       throw toStoreError({ error, message: "cannot record the login time" });
-    });
+    }
   }
 
   /**
@@ -172,33 +200,30 @@ export class MaildirMaildrop implements Maildrop {
   }
 
   #openMessage(index: number): { fd: number; size: number } {
+    // Not the listed regular file any more (a symlink, a FIFO or another file put in its
+    // place): treated as moved, then as vanished. A folder swapped since login is never
+    // followed (`MaildirFolders.within`): `sys-temp`.
+    const opened = this.#openListed(index);
+    if (opened !== undefined) return opened;
+    this.#relocate([index]);
+    const moved = this.#openListed(index);
+    if (moved !== undefined) return moved;
+    throw new StoreError({ code: "sys-temp", message: `message ${index + 1} has vanished` });
+  }
+
+  /** Opens message `index` where it is listed now, or `undefined` when it is not there. */
+  #openListed(index: number): { fd: number; size: number } | undefined {
     const entry = this.#entry(index);
     try {
-      // Not the listed regular file any more (a symlink, a FIFO or another file put in its
-      // place, or a folder swapped for a link: no file elsewhere has the listed device and
-      // inode): treated as vanished.
-      const opened = openMessageFile(entryPath({ folders: this.#folders, entry }), entry);
-      if (opened !== undefined) return { fd: opened.fd, size: opened.stats.size };
+      const opened = this.#folders.within(entry.dir, (folder) =>
+        openMessageFile(filePath(folder, entry.fileName), entry),
+      );
+      return opened === undefined ? undefined : { fd: opened.fd, size: opened.stats.size };
     } catch (error) {
-      if (errnoCode(error) !== "ENOENT") {
-        throw toStoreError({ error, message: `cannot open message ${index + 1}` });
-      }
+      if (StoreError.isInstance(error)) throw error;
+      if (errnoCode(error) === "ENOENT") return undefined;
+      throw toStoreError({ error, message: `cannot open message ${index + 1}` });
     }
-    let moved: string | Buffer | undefined;
-    try {
-      moved = this.#relocate(index);
-    } catch {
-      moved = undefined;
-    }
-    if (moved !== undefined) {
-      try {
-        const opened = openMessageFile(moved, entry);
-        if (opened !== undefined) return { fd: opened.fd, size: opened.stats.size };
-      } catch {
-        // Gone again, or not the message that was listed: vanished.
-      }
-    }
-    throw new StoreError({ code: "sys-temp", message: `message ${index + 1} has vanished` });
   }
 
   /**
@@ -224,9 +249,23 @@ export class MaildirMaildrop implements Maildrop {
       await this.#folders.verify("cur");
       await this.#folders.verify("new");
       const failures: unknown[] = [];
+      const moved: number[] = [];
       for (const index of indexes) {
-        const error = await this.#delete(index);
-        if (error !== undefined) failures.push(error);
+        const outcome = await this.#delete(index);
+        if (outcome === MOVED) moved.push(index);
+        else if (outcome !== undefined) failures.push(outcome);
+      }
+      // Those no longer at their listed name are looked for all at once (`#relocate`).
+      if (moved.length > 0) {
+        try {
+          this.#relocate(moved);
+          for (const index of moved) {
+            const outcome = await this.#delete(index);
+            if (outcome !== undefined && outcome !== MOVED) failures.push(outcome);
+          }
+        } catch (error) {
+          if (errnoCode(error) !== "ENOENT") failures.push(error);
+        }
       }
       if (failures.length > 0) {
         throw new StoreError({
@@ -238,6 +277,7 @@ export class MaildirMaildrop implements Maildrop {
     } finally {
       await this.#lock.release();
       await this.#folders.close();
+      this.#ended();
     }
   }
 
@@ -246,30 +286,22 @@ export class MaildirMaildrop implements Maildrop {
     this.#open = false;
     await this.#lock.release();
     await this.#folders.close();
+    this.#ended();
   }
 
   /**
-   * Deletes one message wherever it is now; answers the error, if any, but ENOENT. A file of
-   * that name that is not the one listed (another device or inode) is left alone.
+   * Deletes message `index` at its listed name; answers the error, if any, but ENOENT, or
+   * `MOVED` when no file of that name is there. A file of that name that is not the one
+   * listed (another device or inode) is left alone, and counts as moved.
    */
   async #delete(index: number): Promise<unknown> {
     const entry = this.#entry(index);
     try {
       await this.#folders.verify(entry.dir);
       const file = entryPath({ folders: this.#folders, entry });
-      if (this.#unlinkIfListed(file, entry)) return undefined;
+      return this.#unlinkIfListed(file, entry) ? undefined : MOVED;
     } catch (error) {
-      if (errnoCode(error) !== "ENOENT") return error;
-    }
-    try {
-      const moved = this.#relocate(index);
-      if (moved !== undefined) {
-        await this.#folders.verify(this.#entry(index).dir);
-        this.#unlinkIfListed(moved, entry);
-      }
-      return undefined;
-    } catch (error) {
-      return errnoCode(error) === "ENOENT" ? undefined : error;
+      return errnoCode(error) === "ENOENT" ? MOVED : error;
     }
   }
 
@@ -281,32 +313,69 @@ export class MaildirMaildrop implements Maildrop {
   }
 
   /**
-   * Finds the current file of message `index` by its unique name in `cur/`, then `new/`,
-   * skipping the files of the other messages of the snapshot (so duplicates stay apart).
+   * Finds where the messages `indexes` are now, by their unique names, and records it in
+   * `#entries` (an entry not found stays as it was). `cur/` and `new/` are listed once for all
+   * of them, not once per message: a QUIT deleting n messages that all moved (a flag change
+   * by another client moves each) would otherwise list n times and compare n names each time,
+   * quadratic work a mailbox owner could make huge. Files of the other messages of the
+   * snapshot are skipped, so duplicates stay apart; `cur/` before `new/`.
    */
-  #relocate(index: number): string | Buffer | undefined {
-    const entry = this.#entry(index);
-    const { uniqueName } = parseMaildirName(entry.fileName);
-    const others = new Set(
-      this.#entries.filter((_, i) => i !== index).map((e) => `${e.dir}/${e.fileName}`),
-    );
+  #relocate(indexes: readonly number[]): void {
+    const found = new Map<string, Place[]>();
     for (const dir of ["cur", "new"] as const) {
-      const folder = this.#folders.path(dir);
       let names: string[];
       try {
-        names = listNames(folder);
+        names = this.#folders.within(dir, listNames);
       } catch (error) {
         if (errnoCode(error) !== "ENOENT") throw error;
         names = [];
       }
       for (const name of names) {
-        if (parseMaildirName(name).uniqueName === uniqueName && !others.has(`${dir}/${name}`)) {
-          this.#entries[index] = { ...entry, dir, fileName: name };
-          return filePath(folder, name);
-        }
+        const { uniqueName } = parseMaildirName(name);
+        const places = found.get(uniqueName);
+        if (places === undefined) found.set(uniqueName, [{ dir, name }]);
+        else places.push({ dir, name });
       }
     }
-    return undefined;
+    const taken = new Set(this.#entries.map((e) => `${e.dir}/${e.fileName}`));
+    const identified = new Map<string, Map<string, Place>>();
+    for (const index of indexes) {
+      const entry = this.#entry(index);
+      const { uniqueName } = parseMaildirName(entry.fileName);
+      const places = found.get(uniqueName) ?? [];
+      let place: Place | undefined;
+      if (places.length > 1) {
+        // Several files with this unique name: the one that is this very file (a rename keeps
+        // device and inode). Each is looked at once, whatever the number of messages asking.
+        let files = identified.get(uniqueName);
+        if (files === undefined) {
+          files = this.#identify(places);
+          identified.set(uniqueName, files);
+        }
+        place = files.get(`${entry.dev}:${entry.ino}`);
+      } else {
+        place = places[0];
+      }
+      if (place === undefined || taken.has(`${place.dir}/${place.name}`)) continue;
+      this.#entries[index] = { ...entry, dir: place.dir, fileName: place.name };
+      taken.add(`${place.dir}/${place.name}`);
+    }
+  }
+
+  /** The files at `places` by device and inode (`<dev>:<ino>`); those gone are left out. */
+  #identify(places: readonly Place[]): Map<string, Place> {
+    const files = new Map<string, Place>();
+    for (const place of places) {
+      try {
+        const stats = this.#folders.within(place.dir, (folder) =>
+          lstatSync(filePath(folder, place.name)),
+        );
+        files.set(`${compactInteger(stats.dev)}:${compactInteger(stats.ino)}`, place);
+      } catch {
+        // gone since the listing, or its folder replaced: not a candidate
+      }
+    }
+    return files;
   }
 
   #entry(index: number): HeldEntry {

@@ -419,7 +419,10 @@ class HeldLock implements MaildropLock, RefreshedLock {
     let fd: number;
     try {
       // Not followed if a link, not waited on if a FIFO (`readMaildirFile`): neither is ours.
-      fd = openSync(this.file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+      fd = openSync(
+        this.file,
+        constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY,
+      );
     } catch {
       return false;
     }

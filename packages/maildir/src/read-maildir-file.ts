@@ -16,8 +16,10 @@ export interface MaildirFile {
 /**
  * `O_NOFOLLOW`: a symbolic link fails with ELOOP instead of being followed. `O_NONBLOCK`: a
  * FIFO opens at once instead of waiting for a writer (no effect on a regular file).
+ * `O_NOCTTY`: a terminal opened by mistake never becomes the server's controlling terminal.
  */
-const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+const READ_FLAGS =
+  constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY;
 
 /**
  * Reads one of the small files the store keeps in a Maildir (`apop.lock`, Dovecot's dotlocks,
