@@ -67,7 +67,10 @@ export async function appendDovecotUidlist(options: {
       PLAIN_NAME.test(message.base),
     );
     if (fresh.length === 0) return uidlist;
-    let uid = Math.max(uidlist.nextUid ?? 1, ...uidlist.records.map((record) => record.uid + 1));
+    // A loop, not `Math.max(...uids)`: that passes every record as an argument and overflows
+    // the stack above some 120,000 of them, failing every login of a large mailbox.
+    let uid = uidlist.nextUid ?? 1;
+    for (const record of uidlist.records) if (record.uid >= uid) uid = record.uid + 1;
     const added: DovecotUidlistRecord[] = fresh.map((message) => ({
       uid: uid++,
       extensions: new Map(),
