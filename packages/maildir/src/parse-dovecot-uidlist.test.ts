@@ -3,7 +3,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { makeMaildir, makeRoot } from "../test/fixture.ts";
 import { dovecotDefaultUidl, dovecotUidlistSource } from "./dovecot-uidlist-source.ts";
-import { parseDovecotUidlist } from "./parse-dovecot-uidlist.ts";
+import { parseDovecotUidlist, parseDovecotUidlistFor } from "./parse-dovecot-uidlist.ts";
 import { parseMaildirName } from "./parse-maildir-name.ts";
 
 // The example of Dovecot's Maildir documentation, plus a saved POP3 UIDL and junk lines.
@@ -44,6 +44,32 @@ describe("parseDovecotUidlist", () => {
       [5, "1.a.host:2,S"],
       [6, "2.b.host"],
     ]);
+  });
+
+  it("gives records without extensions one shared, read-only map, not a Map each", () => {
+    // 64 MiB of `1 a` lines are 16 million records (docs/security.md, "Quadratic work...").
+    const v3 = parseDovecotUidlist(V3)?.records ?? [];
+    const v1 = parseDovecotUidlist("1 1000 7\n5 a\n6 b\n")?.records ?? [];
+    expect(v3[0]?.extensions.size).toBe(0);
+    expect(v3[0]?.extensions).toBe(v1[0]?.extensions);
+    expect(v1[1]?.extensions).toBe(v1[0]?.extensions);
+    const shared = v1[0]?.extensions as Map<string, string>;
+    expect(() => shared.set("P", "x")).toThrow(TypeError);
+    expect(() => shared.clear()).toThrow(TypeError);
+    expect(v3[1]?.extensions).not.toBe(v3[2]?.extensions);
+  });
+
+  it("keeps only the records of the snapshot's unique names, and counts past all of them", () => {
+    const text = "3 V1 N2\n9 :1.a.host,S=5:2,S\n4 :2.b.host\n7 W3 :3.c.host,W=3\n";
+    const all = parseDovecotUidlistFor({ text });
+    expect(all?.records.map((r) => r.uid)).toEqual([9, 4, 7]);
+    const some = parseDovecotUidlistFor({ text, uniqueNames: new Set(["3.c.host", "x.host"]) });
+    expect(some).toMatchObject({ version: 3, uidValidity: 1, nextUid: 2, afterLastUid: 10 });
+    expect(some?.records.map((r) => [r.uid, r.fileName])).toEqual([[7, "3.c.host,W=3"]]);
+    expect(parseDovecotUidlistFor({ text: "3 V1 N2\n", uniqueNames: new Set() })).toMatchObject({
+      records: [],
+      afterLastUid: 1,
+    });
   });
 
   it("answers undefined for an empty file or an unknown version", () => {
