@@ -124,11 +124,13 @@ export function parseDovecotUidlistFor(options: {
   };
 }
 
+/** `^(\d+) (\S.*)$` without capturing: `.` stops at these, so a name holding one is no match. */
 const V1_LINE = /^\d+ \S/;
+const LINE_BREAK = /[\n\r\u2028\u2029]/;
 
 /** Version 1: `<uid> <filename>`, the name starting with a non-space: where it starts, or -1. */
 function v1FileNameAt(line: string): number {
-  return V1_LINE.test(line) && !/[\n\r\u2028\u2029]/.test(line) ? line.indexOf(" ") + 1 : -1;
+  return V1_LINE.test(line) && !LINE_BREAK.test(line) ? line.indexOf(" ") + 1 : -1;
 }
 
 /** Version 3: `<uid> [<key><value> ...] :<filename>`: where the name starts, or -1. */
