@@ -4,8 +4,10 @@ import path from "node:path";
 import { StoreError } from "@apop/core";
 import { describe, expect, it } from "vitest";
 import { makeMaildir, makeRoot, rejection } from "../test/fixture.ts";
+import { appendDovecotUidlist } from "./append-dovecot-uidlist.ts";
 import { createMaildirStore } from "./create-maildir-store.ts";
 import { dovecotUidlistSource } from "./dovecot-uidlist-source.ts";
+import { parseMaildirName } from "./parse-maildir-name.ts";
 
 /** As Dovecot 2.3 writes it: UIDVALIDITY 0x65000000, next UID 5, two records. */
 const UIDLIST =
@@ -88,5 +90,27 @@ describe("dovecotUidlistSource: mail Dovecot has not indexed", () => {
     // Dovecot is done: the next open appends.
     writeFileSync(`${file}.lock`, `999999999:${hostname()}`);
     expect(await uids(root)).toEqual(["0000000565000000"]);
+  });
+});
+
+describe("appendDovecotUidlist on a large mailbox", () => {
+  it("counts past 200,000 records without passing them all as arguments", async () => {
+    // A mailbox Dovecot indexed with 200,000 messages, and one new: `Math.max(...uids)`
+    // overflowed the stack here. No message files are needed: only the uidlist is written.
+    const { file } = setup([]);
+    const names = Array.from({ length: 200_000 }, (_, i) => `${1600000000 + i}.M${i}.host`);
+    writeFileSync(
+      file,
+      `3 V1694498816 N7\n${names.map((name, i) => `${i + 1} :${name}\n`).join("")}`,
+    );
+    const messages = [...names, "1700000000.new.host"].map(parseMaildirName);
+    const uidlist = await appendDovecotUidlist({ file, messages, lockWaitMs: 0 });
+    expect(uidlist?.records.at(-1)).toMatchObject({
+      uid: 200_001,
+      fileName: "1700000000.new.host",
+    });
+    expect(readFileSync(file, "utf8")).toMatch(
+      /\n200000 :1600199999\.M199999\.host\n200001 :1700000000\.new\.host\n$/,
+    );
   });
 });

@@ -15,7 +15,8 @@ import { acquireDovecotDotlock, type DovecotDotlock } from "./dovecot-dotlock.ts
 import {
   type DovecotUidlist,
   type DovecotUidlistRecord,
-  parseDovecotUidlist,
+  NO_EXTENSIONS,
+  parseDovecotUidlistFor,
 } from "./parse-dovecot-uidlist.ts";
 import { type MaildirName, parseMaildirName } from "./parse-maildir-name.ts";
 import { readDovecotUidlist } from "./read-dovecot-uidlist.ts";
@@ -56,21 +57,27 @@ export async function appendDovecotUidlist(options: {
   const { file } = options;
   const lock = await takeUidlistLock(`${file}.lock`, options.lockWaitMs);
   try {
-    const read = readDovecotUidlist(file);
+    const { messages } = options;
+    const read = readDovecotUidlist({ file, messageCount: messages.length });
     if (read === undefined) return undefined;
     const { text } = read;
-    const uidlist = parseDovecotUidlist(text);
+    const uidlist = parseDovecotUidlistFor({
+      text,
+      uniqueNames: new Set(messages.map((message) => message.uniqueName)),
+    });
     if (uidlist === undefined) return uidlist;
     if (uidlist.version !== 3 || uidlist.uidValidity === undefined || !text.endsWith("\n"))
       return uidlist;
-    const fresh = unlistedMessages(uidlist, options.messages).filter((message) =>
+    const fresh = unlistedMessages(uidlist, messages).filter((message) =>
       PLAIN_NAME.test(message.base),
     );
     if (fresh.length === 0) return uidlist;
-    let uid = Math.max(uidlist.nextUid ?? 1, ...uidlist.records.map((record) => record.uid + 1));
+    // The highest UID of all records, kept or not, as the parser counted it (a loop: not
+    // `Math.max(...uids)`, which overflows the stack above some 120,000 records).
+    let uid = Math.max(uidlist.nextUid ?? 1, uidlist.afterLastUid);
     const added: DovecotUidlistRecord[] = fresh.map((message) => ({
       uid: uid++,
-      extensions: new Map(),
+      extensions: NO_EXTENSIONS,
       fileName: message.base,
     }));
     // Appended only to the very file just read: never through a link, never to a FIFO.

@@ -243,7 +243,10 @@ async function takeSnapshot(options: {
   // or count, so neither the size cache nor a call per message. (An entry of a message
   // since gone stays in the cache until the next write prunes it.)
   const unsized = scanned.some((entry) => entry.wireSize === undefined);
-  const cache = useSizeCache && unsized ? readSizeCache({ maildir }) : new Map<string, number>();
+  const cache =
+    useSizeCache && unsized
+      ? readSizeCache({ maildir, messageCount: scanned.length })
+      : new Map<string, number>();
   const kept = new Map<string, number>();
   let counted = false;
   const sizes: (number | undefined)[] = !unsized

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { appendDovecotUidlist, unlistedMessages } from "./append-dovecot-uidlist.ts";
 import { childPath, isOneComponent } from "./child-path.ts";
-import { parseDovecotUidlist } from "./parse-dovecot-uidlist.ts";
+import { type DovecotUidlist, parseDovecotUidlistFor } from "./parse-dovecot-uidlist.ts";
 import { parseMaildirName } from "./parse-maildir-name.ts";
 import { readDovecotUidlist } from "./read-dovecot-uidlist.ts";
 import type { UidSource } from "./uid-source.ts";
@@ -79,9 +79,17 @@ export function dovecotUidlistSource(options: DovecotUidlistSourceOptions = {}):
       // error object.
       if (!existsSync(file)) return () => undefined;
       // Synchronous, like every small read of the store at login (docs/performance.md).
-      const read = readDovecotUidlist(file);
+      // Bounded by the snapshot, in the octets read and in the records kept: the file is its
+      // owner's to write (docs/security.md, "Quadratic work and memory a mailbox owner controls").
+      const read = readDovecotUidlist({ file, messageCount: messages?.length });
       if (read === undefined) return () => undefined;
-      let uidlist = parseDovecotUidlist(read.text);
+      let uidlist: DovecotUidlist | undefined = parseDovecotUidlistFor({
+        text: read.text,
+        uniqueNames:
+          messages === undefined
+            ? undefined
+            : new Set(messages.map((message) => message.uniqueName)),
+      });
       if (uidlist === undefined) return () => undefined;
       if (
         append &&

@@ -231,6 +231,28 @@ describe("the locks deleted by the owner, and messages too large to count", () =
   });
 });
 
+describe("bookkeeping files far larger than the snapshot explains", () => {
+  // 4 MiB plus 1 KiB a message (`snapshot-file-limit.ts`): 64 MiB of `1 A :a` lines beside
+  // one message made every login parse 9 million records and abort the server out of memory.
+  const uidlistLimit = 4 * 1024 * 1024 + 1024;
+
+  it("dovecot-uidlist: read up to 4 MiB + 1 KiB for one message, sys-perm one octet over", async () => {
+    const { root, maildir } = maildirWithOneMessage();
+    const file = path.join(maildir, "dovecot-uidlist");
+    const store = createMaildirStore({ root, uidSource: dovecotUidlistSource() });
+    // 80,000 records of mail long gone, then a junk line up to the size wanted.
+    const stale = `${UIDLIST}${"2 :gone.host\n".repeat(80_000)}`;
+    const sized = (octets: number) => `${stale}${"x".repeat(octets - stale.length - 1)}\n`;
+    writeFileSync(file, sized(uidlistLimit));
+    expect(statSync(file).size).toBe(uidlistLimit);
+    const drop = await store.open("u");
+    expect(drop.messages.map((m) => m.uid)).toEqual(["000000016553f100"]);
+    await drop.release();
+    writeFileSync(file, sized(uidlistLimit + 1));
+    expect(await codeOf(store.open("u"))).toBe("sys-perm");
+  });
+});
+
 describe("readMaildirFile", () => {
   it("reads a regular file; describes a link, a FIFO and a file over the limit without reading", () => {
     const root = makeRoot();

@@ -1,9 +1,10 @@
 import { writeFileSync } from "node:fs";
 import path from "node:path";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { makeMaildir, makeRoot } from "../test/fixture.ts";
 import { dovecotDefaultUidl, dovecotUidlistSource } from "./dovecot-uidlist-source.ts";
-import { parseDovecotUidlist } from "./parse-dovecot-uidlist.ts";
+import { parseDovecotUidlist, parseDovecotUidlistFor } from "./parse-dovecot-uidlist.ts";
 import { parseMaildirName } from "./parse-maildir-name.ts";
 
 // The example of Dovecot's Maildir documentation, plus a saved POP3 UIDL and junk lines.
@@ -46,9 +47,101 @@ describe("parseDovecotUidlist", () => {
     ]);
   });
 
+  it("gives records without extensions one shared, read-only map, not a Map each", () => {
+    // 64 MiB of `1 a` lines are 16 million records (docs/security.md, "Quadratic work...").
+    const v3 = parseDovecotUidlist(V3)?.records ?? [];
+    const v1 = parseDovecotUidlist("1 1000 7\n5 a\n6 b\n")?.records ?? [];
+    expect(v3[0]?.extensions.size).toBe(0);
+    expect(v3[0]?.extensions).toBe(v1[0]?.extensions);
+    expect(v1[1]?.extensions).toBe(v1[0]?.extensions);
+    const shared = v1[0]?.extensions as Map<string, string>;
+    expect(() => shared.set("P", "x")).toThrow(TypeError);
+    expect(() => shared.clear()).toThrow(TypeError);
+    expect(v3[1]?.extensions).not.toBe(v3[2]?.extensions);
+  });
+
+  it("keeps only the records of the snapshot's unique names, and counts past all of them", () => {
+    const text = "3 V1 N2\n9 :1.a.host,S=5:2,S\n4 :2.b.host\n7 W3 :3.c.host,W=3\n";
+    const all = parseDovecotUidlistFor({ text });
+    expect(all?.records.map((r) => r.uid)).toEqual([9, 4, 7]);
+    const some = parseDovecotUidlistFor({ text, uniqueNames: new Set(["3.c.host", "x.host"]) });
+    expect(some).toMatchObject({ version: 3, uidValidity: 1, nextUid: 2, afterLastUid: 10 });
+    expect(some?.records.map((r) => [r.uid, r.fileName])).toEqual([[7, "3.c.host,W=3"]]);
+    expect(parseDovecotUidlistFor({ text: "3 V1 N2\n", uniqueNames: new Set() })).toMatchObject({
+      records: [],
+      afterLastUid: 1,
+    });
+  });
+
   it("answers undefined for an empty file or an unknown version", () => {
     expect(parseDovecotUidlist("")).toBeUndefined();
     expect(parseDovecotUidlist("2 1 2\n1 0 a\n")).toBeUndefined();
+  });
+});
+
+/** `parseDovecotUidlist` as it was before it walked lines and shared empty maps. */
+function parseAsBefore(text: string) {
+  const uint32 = (t: string | undefined) =>
+    t !== undefined && /^\d{1,10}$/.test(t) && Number(t) <= 0xffffffff ? Number(t) : undefined;
+  const lines = text.split("\n");
+  const header = (lines[0] ?? "").trimEnd().split(" ");
+  const records: [number, Record<string, string>, string][] = [];
+  if (header[0] === "3") {
+    const fields = new Map(header.slice(1).map((field) => [field.slice(0, 1), field.slice(1)]));
+    for (const raw of lines.slice(1)) {
+      const line = raw.trimEnd();
+      const colon = line.indexOf(" :");
+      if (colon === -1) continue;
+      const [uidText, ...extensionFields] = line.slice(0, colon).split(" ");
+      const uid = uint32(uidText);
+      const fileName = line.slice(colon + 2);
+      if (uid === undefined || uid === 0 || fileName === "") continue;
+      const extensions: Record<string, string> = {};
+      for (const field of extensionFields) {
+        const key = field.slice(0, 1);
+        if (key >= "A" && key <= "Z") extensions[key] = field.slice(1);
+      }
+      records.push([uid, extensions, fileName]);
+    }
+    return [3, uint32(fields.get("V")), uint32(fields.get("N")), fields.get("G"), records];
+  }
+  if (header[0] === "1") {
+    for (const line of lines.slice(1)) {
+      const match = /^(\d+) (\S.*)$/.exec(line.trimEnd());
+      const uid = uint32(match?.[1]);
+      if (uid !== undefined && match?.[2] !== undefined) records.push([uid, {}, match[2]]);
+    }
+    return [1, uint32(header[1]), uint32(header[2]), undefined, records];
+  }
+  return undefined;
+}
+
+describe("parseDovecotUidlist against its former self", () => {
+  it("answers the same for any mix of good, odd and broken lines", () => {
+    const piece = fc.constantFrom(
+      ...["0", "7", "42", "4294967295", "4294967296", "x", "", " ", " :", ":", "\r", "\t"],
+      ...["A", "Wx", "P", "P+u", "G1", "a", "1.a.host", "b,S=1:2,S", "\u2028", "\u00a0", "3"],
+    );
+    const line = fc.array(piece, { maxLength: 6 }).map((pieces) => pieces.join(""));
+    const header = fc.constantFrom("3 V1 N2 G9", "1 5 6", "3", "1", "2 1 1", "", "3 V1\r");
+    fc.assert(
+      fc.property(header, fc.array(line, { maxLength: 8 }), (head, lines) => {
+        const text = [head, ...lines].join("\n");
+        const now = parseDovecotUidlist(text);
+        const shaped =
+          now === undefined
+            ? undefined
+            : [
+                now.version,
+                now.uidValidity,
+                now.nextUid,
+                now.guid,
+                now.records.map((r) => [r.uid, Object.fromEntries(r.extensions), r.fileName]),
+              ];
+        expect(shaped).toEqual(parseAsBefore(text));
+      }),
+      { seed: 1939, numRuns: 2000 },
+    );
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseMaildirName } from "./parse-maildir-name.ts";
+import { maildirUniqueName, parseMaildirName } from "./parse-maildir-name.ts";
 
 describe("parseMaildirName", () => {
   it.each([
@@ -48,5 +48,19 @@ describe("parseMaildirName", () => {
     expect(new Set(names.map((n) => parseMaildirName(n).uniqueName))).toEqual(
       new Set(["1700000000.M1P2.host"]),
     );
+  });
+
+  it("answers the same unique name as maildirUniqueName, which computes nothing else", () => {
+    for (const name of [
+      "1.a.b,S=5,W=6:2,S",
+      "1.a.b:2,",
+      "x,w=1",
+      "x,W=",
+      ":2,S",
+      "",
+      "a,S=1,Z=2",
+    ]) {
+      expect(maildirUniqueName(name)).toBe(parseMaildirName(name).uniqueName);
+    }
   });
 });

@@ -32,8 +32,7 @@ const DELIVERED_AT = /^(\d{1,15})\./;
  * ignored (the size is then counted).
  */
 export function parseMaildirName(fileName: string): MaildirName {
-  const colon = fileName.indexOf(":");
-  const base = colon === -1 ? fileName : fileName.slice(0, colon);
+  const base = baseOf(fileName);
   const fields = base.search(FIELDS);
   const uniqueName = fields === -1 ? base : base.slice(0, fields);
   let wireSize: number | undefined;
@@ -55,4 +54,19 @@ export function parseMaildirName(fileName: string): MaildirName {
     deliveredAt: time === undefined ? undefined : Number(time),
     wireSize,
   };
+}
+
+/**
+ * `parseMaildirName(fileName).uniqueName` alone, for a name that is only looked up: Dovecot's
+ * uidlist may list millions of names, few of them in the snapshot.
+ */
+export function maildirUniqueName(fileName: string): string {
+  const base = baseOf(fileName);
+  const fields = base.search(FIELDS);
+  return fields === -1 ? base : base.slice(0, fields);
+}
+
+function baseOf(fileName: string): string {
+  const colon = fileName.indexOf(":");
+  return colon === -1 ? fileName : fileName.slice(0, colon);
 }

@@ -1,28 +1,35 @@
 import { StoreError } from "@apop/core";
 import { type MaildirFile, readMaildirFile } from "./read-maildir-file.ts";
+import { snapshotFileLimit } from "./snapshot-file-limit.ts";
 
 /**
- * The largest `dovecot-uidlist` read: a record is some 60 octets, so about a million messages.
- * A larger file (or a sparse one, which costs its owner nothing) is refused, not read into
- * memory at every login.
+ * What each message of the snapshot lets `dovecot-uidlist` grow by: a record of Dovecot's with
+ * a GUID, sizes and a long file name is under 200 octets (`snapshotFileLimit`).
  */
-export const MAX_UIDLIST_OCTETS = 64 * 1024 * 1024;
+const UIDLIST_OCTETS_PER_MESSAGE = 1024;
 
 /**
  * Reads Dovecot's uidlist at `file` (`readMaildirFile`), or answers `undefined` when there is
  * none. Throws `StoreError` `sys-perm` when the name holds something else than a regular file
- * of at most `MAX_UIDLIST_OCTETS` (a link, a FIFO): guessing the UIDLs without it would make
+ * of at most `snapshotFileLimit` for `messageCount` messages (a link, a FIFO, a sparse file, a
+ * file far larger than the snapshot explains): guessing the UIDLs without it would make
  * clients download everything again, as for any other read error.
  */
-export function readDovecotUidlist(
-  file: string,
-): { readonly text: string; readonly found: MaildirFile } | undefined {
-  const found = readMaildirFile(file, { maxOctets: MAX_UIDLIST_OCTETS });
+export function readDovecotUidlist(options: {
+  readonly file: string;
+  /** The messages of the snapshot; `undefined` (64 MiB) when not known. */
+  readonly messageCount: number | undefined;
+}): { readonly text: string; readonly found: MaildirFile } | undefined {
+  const maxOctets = snapshotFileLimit({
+    messageCount: options.messageCount,
+    octetsPerMessage: UIDLIST_OCTETS_PER_MESSAGE,
+  });
+  const found = readMaildirFile(options.file, { maxOctets });
   if (found === undefined) return undefined;
   if (found.content === undefined) {
     throw new StoreError({
       code: "sys-perm",
-      message: "dovecot-uidlist is not a regular file of at most 64 MiB",
+      message: `dovecot-uidlist is not a regular file of at most ${maxOctets} octets`,
     });
   }
   return { text: found.content.toString("utf8"), found };

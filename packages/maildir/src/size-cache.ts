@@ -4,6 +4,7 @@ import { rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { hasEscapedBytes } from "./file-names.ts";
 import { readMaildirFile } from "./read-maildir-file.ts";
+import { snapshotFileLimit } from "./snapshot-file-limit.ts";
 
 /**
  * The wire sizes the store has counted, kept in a file inside each Maildir so that LIST on a
@@ -33,14 +34,25 @@ export function sizeCacheKey(entry: {
   return `${entry.diskSize}\t${entry.mtimeMs}\t${entry.uniqueName}`;
 }
 
-/** Some 80 octets a message: a cache larger than this is not read, but counted anew. */
-const MAX_SIZE_CACHE_OCTETS = 64 * 1024 * 1024;
+/**
+ * What each message of the snapshot lets the cache grow by (`snapshotFileLimit`): its line is
+ * the sizes, the mtime and a unique name of at most 255 octets, some 80 octets as usual.
+ */
+const SIZE_CACHE_OCTETS_PER_MESSAGE = 512;
 
 /**
- * Reads the cache of one Maildir: key -> wire size. Missing or broken files read as empty.
+ * Reads the cache of one Maildir: key -> wire size. Missing or broken files read as empty, and
+ * so does a file larger than `snapshotFileLimit` allows for `messageCount` messages: the
+ * store writes one line per message of a snapshot, so a larger file is one its owner wrote to
+ * make every login parse millions of lines (docs/security.md, "Quadratic work and memory a
+ * mailbox owner controls"); the sizes are counted and the next write replaces it.
  * Synchronous, like every small read of the store at login (docs/performance.md).
  */
-export function readSizeCache(options: { maildir: string }): Map<string, number> {
+export function readSizeCache(options: {
+  maildir: string;
+  /** The messages of the snapshot; `undefined` (64 MiB) when not known. */
+  messageCount?: number | undefined;
+}): Map<string, number> {
   const sizes = new Map<string, number>();
   const file = path.join(options.maildir, SIZE_CACHE_FILE);
   // Asked first: most Maildirs have none, and a failed read costs an error object.
@@ -49,7 +61,11 @@ export function readSizeCache(options: { maildir: string }): Map<string, number>
   try {
     // A link, a FIFO or a file too large for a cache is broken too (`readMaildirFile`); the
     // next write renames a fresh cache over it.
-    const content = readMaildirFile(file, { maxOctets: MAX_SIZE_CACHE_OCTETS })?.content;
+    const maxOctets = snapshotFileLimit({
+      messageCount: options.messageCount,
+      octetsPerMessage: SIZE_CACHE_OCTETS_PER_MESSAGE,
+    });
+    const content = readMaildirFile(file, { maxOctets })?.content;
     if (content === undefined) return sizes;
     text = content.toString("utf8");
   } catch {

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { isUniqueId, uniqueIdFrom, uniqueIds } from "./unique-ids.ts";
 
 /** Any code point or lone surrogate (fast-check's own `unit: "binary"` is slow). */
@@ -72,6 +72,56 @@ describe("uniqueIds", () => {
         },
       ),
       { seed: 1939, numRuns: 200 },
+    );
+  });
+});
+
+/** `uniqueIds` as it was before it remembered the next suffix: the rule it must keep. */
+function uniqueIdsFromTheStart(uids: readonly string[]): string[] {
+  const valid = uids.map((candidate) => uniqueIdFrom({ candidate }));
+  const taken = new Set(valid);
+  const given = new Set<string>();
+  return valid.map((uid) => {
+    if (!given.has(uid)) {
+      given.add(uid);
+      return uid;
+    }
+    for (let n = 2; ; n++) {
+      const candidate = uniqueIdFrom({ candidate: `${uid}-${n}` });
+      if (!given.has(candidate) && !taken.has(candidate)) {
+        given.add(candidate);
+        return candidate;
+      }
+    }
+  });
+}
+
+describe("uniqueIds with many duplicates (docs/security.md, quadratic work)", () => {
+  it("tries each suffix of a unique-id once, not again for every later duplicate", () => {
+    // Names like `X,W=1,A=<n>` all have the unique name `X`: the k-th duplicate tried `X-2` to
+    // `X-k` again, and 60,000 of them took minutes. Counted as lookups, not timed.
+    const uids = Array.from({ length: 2000 }, () => "X");
+    const has = vi.spyOn(Set.prototype, "has");
+    let lookups: number;
+    try {
+      uniqueIds(uids);
+      lookups = has.mock.calls.length;
+    } finally {
+      has.mockRestore();
+    }
+    expect(lookups).toBeLessThan(4 * uids.length);
+  });
+
+  it("answers exactly what trying -2, -3, ... from the start answers", () => {
+    const long = "L".repeat(69);
+    // Renamed candidates that are already in use, hashed ones included, so suffixes get skipped.
+    const inUse = ["a-2", "a-4", "b-2-2", `${long}-2`, uniqueIdFrom({ candidate: `${long}-3` })];
+    const candidate = fc.constantFrom("a", "a", "a", "b", "b-2", long, long, "sp ace", ...inUse);
+    fc.assert(
+      fc.property(fc.array(candidate, { maxLength: 60 }), (uids) => {
+        expect(uniqueIds(uids)).toEqual(uniqueIdsFromTheStart(uids));
+      }),
+      { seed: 1939, numRuns: 500 },
     );
   });
 });

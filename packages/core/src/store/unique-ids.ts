@@ -52,15 +52,23 @@ export function uniqueIds(uids: readonly string[]): string[] {
   const valid = uids.map((candidate) => uniqueIdFrom({ candidate }));
   const taken = new Set(valid);
   const given = new Set<string>();
+  // Per unique-id, the suffix its next duplicate tries first. Every suffix below it was given
+  // already or was taken, and stays so (`given` only grows), so starting there answers what
+  // trying `-2`, `-3`, ... from the start would, without making the k-th duplicate try k - 1
+  // suffixes: names like `X,W=1,A=<n>` all have the unique name `X`, and 60,000 of them kept
+  // the server's one thread busy for minutes (docs/security.md, "Quadratic work and memory a
+  // mailbox owner controls").
+  const nextSuffix = new Map<string, number>();
   return valid.map((uid) => {
     if (!given.has(uid)) {
       given.add(uid);
       return uid;
     }
-    for (let n = 2; ; n++) {
+    for (let n = nextSuffix.get(uid) ?? 2; ; n++) {
       const candidate = uniqueIdFrom({ candidate: `${uid}-${n}` });
       if (!given.has(candidate) && !taken.has(candidate)) {
         given.add(candidate);
+        nextSuffix.set(uid, n + 1);
         return candidate;
       }
     }
