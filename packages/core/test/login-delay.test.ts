@@ -9,6 +9,7 @@ import {
   Pop3Client,
   Pop3Error,
   serveConnection,
+  StoreError,
 } from "../src/index.ts";
 import { resolveServerHostOptions } from "../src/internal.ts";
 import { realClock } from "./helpers/manual-clock.ts";
@@ -89,5 +90,29 @@ describe("LOGIN-DELAY", () => {
         defaultClock: realClock,
       }),
     ).toThrow(/loginDelay needs a store that keeps the last login/);
+  });
+
+  it("releases the maildrop when the check itself fails (the last login unreadable)", async () => {
+    const memory = new MemoryStore({ mailboxes: { alice: [] } });
+    const store: MailStore = {
+      keepsLastLogin: true,
+      async open(user) {
+        const drop = await memory.open(user);
+        return Object.assign(Object.create(drop) as typeof drop, {
+          lastLogin: async () => {
+            throw new StoreError({ code: "sys-perm", message: "the last login is a FIFO" });
+          },
+          release: () => drop.release(),
+          commit: (deleted: readonly number[]) => drop.commit(deleted),
+        });
+      },
+    };
+    const { client } = await session(store, realClock);
+    const error = await client
+      .login({ user: "alice", password: "wonderland", method: "user", allowPlaintext: true })
+      .catch((e: unknown) => e);
+    expect(Pop3Error.isInstance(error) && error.code).toBe("sys-perm");
+    expect(memory.isLocked("alice")).toBe(false);
+    await client.quit();
   });
 });

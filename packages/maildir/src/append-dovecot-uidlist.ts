@@ -25,7 +25,11 @@ import { readDovecotUidlist } from "./read-dovecot-uidlist.ts";
 const UIDLIST_LOCK_STALE_MS = 120_000;
 
 const APPEND_FLAGS =
-  constants.O_WRONLY | constants.O_APPEND | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+  constants.O_WRONLY |
+  constants.O_APPEND |
+  constants.O_NOFOLLOW |
+  constants.O_NONBLOCK |
+  constants.O_NOCTTY;
 
 /** A base name Dovecot reads back as it was written: printable ASCII, no `/`, no `:`. */
 const PLAIN_NAME = /^[\x21-\x2e\x30-\x39\x3b-\x7e]+$/;

@@ -500,8 +500,11 @@ describe("createMaildirStore: the session", () => {
     const drop = await store.open("u");
     const old = (Date.now() - 10 * 60_000) / 1000;
     utimesSync(path.join(maildir, "apop.lock"), old, old);
-    // Another process (another store) takes the stale lock over.
-    const thief = await createMaildirStore({ root }).open("u");
+    // Another process takes the stale lock over: a store on the same Maildirs by another
+    // path, so it shares the lock files but not this process's set of open maildrops.
+    const elsewhere = path.join(makeRoot(), "same-maildirs");
+    symlinkSync(root, elsewhere);
+    const thief = await createMaildirStore({ root: elsewhere }).open("u");
     expect(await codeOf(drop.commit([0]))).toBe("sys-temp");
     expect(readdirSync(path.join(maildir, "new"))).toEqual(["1700000000.a.host"]);
     // The new holder's lock is untouched.

@@ -89,11 +89,7 @@ export function createMaildirStore(options: MaildirStoreOptions): MailStore {
   // login then resolves only its own `<user>`, not every component of the root again
   // (`MaildirFolders.open`).
   let realRoot: string | undefined;
-  // The users whose maildrop this store is opening or holds. The lock files keep sessions of
-  // different processes apart, but the mailbox owner can delete them, and an open that takes
-  // long (a large message counted) must not be joined by more opens of the same maildrop, each
-  // holding descriptors and thread-pool reads (docs/security.md).
-  const busy = new Set<string>();
+  const busy = busyUsersOf(root);
   return {
     // LOGIN-DELAY's last login lives in each Maildir (`last-login.ts`).
     keepsLastLogin: true,
@@ -173,6 +169,24 @@ export function createMaildirStore(options: MaildirStoreOptions): MailStore {
       throw toStoreError({ error, message: "cannot read the maildrop" });
     }
   }
+}
+
+/**
+ * Per Maildir root, the users whose maildrop a store of this process is opening or holds; one
+ * set for every store on the same root (a server may make one per listener). The lock files
+ * keep sessions of different processes apart, but the mailbox owner can delete them, and an
+ * open that takes long (a large message counted) must not be joined by more opens of the same
+ * maildrop, each holding descriptors and thread-pool reads (docs/security.md).
+ */
+const BUSY_USERS = new Map<string, Set<string>>();
+
+function busyUsersOf(root: string): Set<string> {
+  let users = BUSY_USERS.get(root);
+  if (users === undefined) {
+    users = new Set();
+    BUSY_USERS.set(root, users);
+  }
+  return users;
 }
 
 function realPathOrUndefined(file: string): string | undefined {

@@ -221,6 +221,15 @@ describe("the locks deleted by the owner, and messages too large to count", () =
     await third.release();
   });
 
+  it("two stores on one root share it: one open maildrop per user in the process", async () => {
+    const { root, maildir } = maildirWithOneMessage();
+    const first = await createMaildirStore({ root }).open("u");
+    rmSync(path.join(maildir, LOCK_FILE));
+    rmSync(path.join(maildir, DOVECOT_SESSION_LOCK));
+    expect(await codeOf(createMaildirStore({ root }).open("u"))).toBe("in-use");
+    await first.release();
+  });
+
   it("a message file over 1 GiB without ,W= fails the login with sys-perm, unread", async () => {
     const root = makeRoot();
     const maildir = makeMaildir(root, "u", [{ name: "1700000000.sparse.host", content: "x" }]);

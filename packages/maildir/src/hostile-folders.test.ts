@@ -5,7 +5,15 @@
  * found with one listing per QUIT, not one per message (`maildir-maildrop.ts`).
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { mkdirSync, readdirSync, renameSync, statSync, symlinkSync, utimesSync } from "node:fs";
+import {
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  utimesSync,
+} from "node:fs";
 import { readFile } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import path from "node:path";
@@ -102,5 +110,23 @@ describe("every message moved between login and QUIT", () => {
     expect(readdirSync(path.join(maildir, "cur")).some((n) => n.startsWith("1800000000.dup"))).toBe(
       true,
     );
+  });
+
+  it("a duplicate renamed after the other was deleted is still found by its inode", async () => {
+    const root = makeRoot();
+    const maildir = makeMaildir(root, "u", [
+      { dir: "cur", name: "1700000001.U.host:2,S", content: "first\n" },
+      { dir: "new", name: "1700000001.U.host", content: "second\n" },
+    ]);
+    const drop = await createMaildirStore({ root }).open("u");
+    expect(drop.messages).toHaveLength(2);
+    // Another client deletes the first, and flags the second (a rename into cur/).
+    rmSync(path.join(maildir, "cur", "1700000001.U.host:2,S"));
+    renameSync(
+      path.join(maildir, "new", "1700000001.U.host"),
+      path.join(maildir, "cur", "1700000001.U.host:2,T"),
+    );
+    await drop.commit([0, 1]);
+    expect(readdirSync(path.join(maildir, "cur"))).toEqual([]);
   });
 });

@@ -205,7 +205,11 @@ export class MaildirMaildrop implements Maildrop {
     // followed (`MaildirFolders.within`): `sys-temp`.
     const opened = this.#openListed(index);
     if (opened !== undefined) return opened;
-    this.#relocate([index]);
+    try {
+      this.#relocate([index]);
+    } catch {
+      // The folders cannot be listed now (gone, replaced): the message has vanished.
+    }
     const moved = this.#openListed(index);
     if (moved !== undefined) return moved;
     throw new StoreError({ code: "sys-temp", message: `message ${index + 1} has vanished` });
@@ -342,20 +346,15 @@ export class MaildirMaildrop implements Maildrop {
     for (const index of indexes) {
       const entry = this.#entry(index);
       const { uniqueName } = parseMaildirName(entry.fileName);
-      const places = found.get(uniqueName) ?? [];
-      let place: Place | undefined;
-      if (places.length > 1) {
-        // Several files with this unique name: the one that is this very file (a rename keeps
-        // device and inode). Each is looked at once, whatever the number of messages asking.
-        let files = identified.get(uniqueName);
-        if (files === undefined) {
-          files = this.#identify(places);
-          identified.set(uniqueName, files);
-        }
-        place = files.get(`${entry.dev}:${entry.ino}`);
-      } else {
-        place = places[0];
+      // The file with this unique name that is this very file (a rename keeps device and
+      // inode), not just any: a duplicate's file may carry the same unique name. Each is
+      // looked at once, whatever the number of messages asking.
+      let files = identified.get(uniqueName);
+      if (files === undefined) {
+        files = this.#identify(found.get(uniqueName) ?? []);
+        identified.set(uniqueName, files);
       }
+      const place = files.get(`${entry.dev}:${entry.ino}`);
       if (place === undefined || taken.has(`${place.dir}/${place.name}`)) continue;
       this.#entries[index] = { ...entry, dir: place.dir, fileName: place.name };
       taken.add(`${place.dir}/${place.name}`);

@@ -448,11 +448,19 @@ class Connection {
           : explainProofFailure({ proof: event.proof, credential });
       } else {
         const opened = await options.store.open(event.user);
-        const refusal = await enforceLoginDelay({
-          maildrop: opened,
-          loginDelay: options.policy?.loginDelay,
-          now: options.clock.now(),
-        });
+        let refusal: Awaited<ReturnType<typeof enforceLoginDelay>>;
+        try {
+          refusal = await enforceLoginDelay({
+            maildrop: opened,
+            loginDelay: options.policy?.loginDelay,
+            now: options.clock.now(),
+          });
+        } catch (error) {
+          // The maildrop is the session's only once the login is done: a check that fails
+          // (the last login unreadable, the disk full) releases it, or its lock would stay.
+          await opened.release().catch(() => {});
+          throw error;
+        }
         if (refusal !== null) {
           await opened.release().catch(() => {});
           delayed = { id: "loginDelayWait", params: refusal };
