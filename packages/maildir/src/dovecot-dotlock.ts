@@ -18,13 +18,18 @@
  * Two locks of Dovecot use it here: the POP3 session lock (`dovecot-session-lock.ts`) and
  * `dovecot-uidlist.lock` (`append-dovecot-uidlist.ts`).
  */
-import { closeSync, constants, lutimesSync, openSync, readSync } from "node:fs";
+import { closeSync, lutimesSync, openSync, readSync } from "node:fs";
 import { isProcessAlive } from "@apop/cli-kit";
 import { StoreError } from "@apop/core";
 import { createLockFile } from "./create-lock-file.ts";
 import { LockRefresher, type RefreshedLock } from "./lock-refresher.ts";
 import { currentProcessIdentity } from "./process-identity.ts";
-import { describeMaildirFile, type MaildirFile, readMaildirFile } from "./read-maildir-file.ts";
+import {
+  describeMaildirFile,
+  type MaildirFile,
+  OWNER_FILE_READ_FLAGS,
+  readMaildirFile,
+} from "./read-maildir-file.ts";
 import { removeFile } from "./remove-file.ts";
 
 /** A dotlock is `<pid>:<host>`; a larger file under its name is not read (`readMaildirFile`). */
@@ -122,12 +127,9 @@ class HeldDotlock implements DovecotDotlock, RefreshedLock {
  */
 function holds(file: string, content: string): boolean {
   const expected = Buffer.from(content, "utf8");
-  // Not followed if a link, not waited on if a FIFO (`readMaildirFile`): neither is ours, and
+  // Not followed if a link, not waited on if a FIFO (`OWNER_FILE_READ_FLAGS`): neither is ours, and
   // reading a FIFO without a writer answers end of file at once.
-  const fd = openSync(
-    file,
-    constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY,
-  );
+  const fd = openSync(file, OWNER_FILE_READ_FLAGS);
   try {
     const buffer = Buffer.allocUnsafe(expected.length + 1);
     const length = readSync(fd, buffer, 0, buffer.length, 0);

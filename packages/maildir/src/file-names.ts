@@ -1,6 +1,7 @@
-import { closeSync, constants, fstatSync, openSync, readdirSync, type Stats } from "node:fs";
+import { closeSync, fstatSync, openSync, readdirSync, type Stats } from "node:fs";
 import path from "node:path";
 import { childPath } from "./child-path.ts";
+import { OWNER_FILE_READ_FLAGS } from "./read-maildir-file.ts";
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 
@@ -64,15 +65,6 @@ export function listNames(dir: string): string[] {
 }
 
 /**
- * `O_NOFOLLOW`: a symbolic link in the last component fails (ELOOP). `O_NONBLOCK`: a FIFO does
- * not block the open. `O_NOCTTY`: a terminal never becomes the server's controlling terminal
- * (a session leader without one, as under systemd, would otherwise take it, and the terminal's
- * owner could then stop the server with ^C or ^\).
- */
-const MESSAGE_FLAGS =
-  constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY;
-
-/**
  * Opens a message file for reading, refusing anything but a regular file reached without a
  * symbolic link, or answers `undefined` when the path is now something else. A message file
  * is whatever the mailbox owner (or anyone who can write the Maildir) put there: a symlink to
@@ -89,7 +81,7 @@ export function openMessageFile(
 ): { fd: number; stats: Stats } | undefined {
   let fd: number;
   try {
-    fd = openSync(file, MESSAGE_FLAGS);
+    fd = openSync(file, OWNER_FILE_READ_FLAGS);
   } catch (error) {
     // ELOOP: the last component is a symbolic link.
     if ((error as NodeJS.ErrnoException).code === "ELOOP") return undefined;

@@ -17,6 +17,10 @@ export type MaildirFolder = "cur" | "new" | "tmp";
 
 const FOLDERS: readonly MaildirFolder[] = ["cur", "new", "tmp"];
 
+/** How a folder is pinned: a directory, never through a link in its last component. */
+const DIRECTORY_FLAGS =
+  constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW | constants.O_NOCTTY;
+
 /** Where the kernel shows a process's open descriptors as links to what they are open on. */
 const PROC_FD = "/proc/self/fd";
 
@@ -299,10 +303,7 @@ function pin(options: { named: string; access?: string; label: string }): Pinned
   const { named, label } = options;
   let fd: number;
   try {
-    fd = openSync(
-      options.access ?? named,
-      constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW | constants.O_NOCTTY,
-    );
+    fd = openSync(options.access ?? named, DIRECTORY_FLAGS);
   } catch (error) {
     const code = errnoCode(error);
     // With O_DIRECTORY, Linux answers ENOTDIR for a link too: lstat tells them apart.
@@ -333,20 +334,9 @@ function pin(options: { named: string; access?: string; label: string }): Pinned
  * component (`O_NOFOLLOW`), else `undefined`: the caller then resolves and reports it.
  */
 function pinIfRealDirectory(named: string): Pinned | undefined {
-  let fd: number;
   try {
-    fd = openSync(
-      named,
-      constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW | constants.O_NOCTTY,
-    );
+    return pin({ named, label: "the Maildir" });
   } catch {
-    return undefined;
-  }
-  try {
-    const stats = fstatSync(fd);
-    return { named, fd, dev: stats.dev, ino: stats.ino };
-  } catch {
-    closeQuietly(fd);
     return undefined;
   }
 }

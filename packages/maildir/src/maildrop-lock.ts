@@ -62,7 +62,6 @@
 import { randomUUID } from "node:crypto";
 import {
   closeSync,
-  constants,
   fstatSync,
   linkSync,
   lutimesSync,
@@ -82,7 +81,7 @@ import {
   type ProcessIdentity,
   sameProcessStart,
 } from "./process-identity.ts";
-import { readMaildirFile } from "./read-maildir-file.ts";
+import { OWNER_FILE_READ_FLAGS, readMaildirFile } from "./read-maildir-file.ts";
 import { removeFile } from "./remove-file.ts";
 import { errnoCode } from "./to-store-error.ts";
 
@@ -418,11 +417,8 @@ class HeldLock implements MaildropLock, RefreshedLock {
     if (this.#released) return false;
     let fd: number;
     try {
-      // Not followed if a link, not waited on if a FIFO (`readMaildirFile`): neither is ours.
-      fd = openSync(
-        this.file,
-        constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY,
-      );
+      // Not followed if a link, not waited on if a FIFO (`OWNER_FILE_READ_FLAGS`): neither is ours.
+      fd = openSync(this.file, OWNER_FILE_READ_FLAGS);
     } catch {
       return false;
     }

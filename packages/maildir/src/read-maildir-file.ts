@@ -14,11 +14,14 @@ export interface MaildirFile {
 }
 
 /**
- * `O_NOFOLLOW`: a symbolic link fails with ELOOP instead of being followed. `O_NONBLOCK`: a
- * FIFO opens at once instead of waiting for a writer (no effect on a regular file).
- * `O_NOCTTY`: a terminal opened by mistake never becomes the server's controlling terminal.
+ * How the store opens for reading any file a mailbox owner can put in place (a message, a lock,
+ * a bookkeeping file). `O_NOFOLLOW`: a symbolic link in the last component fails with ELOOP
+ * instead of being followed. `O_NONBLOCK`: a FIFO opens at once instead of waiting for a
+ * writer (no effect on a regular file). `O_NOCTTY`: a terminal never becomes the server's
+ * controlling terminal (a session leader without one, as under systemd, would otherwise take
+ * it, and the terminal's owner could then stop the server with ^C or ^\).
  */
-const READ_FLAGS =
+export const OWNER_FILE_READ_FLAGS =
   constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY;
 
 /**
@@ -40,7 +43,7 @@ export function readMaildirFile(
 ): MaildirFile | undefined {
   let fd: number;
   try {
-    fd = openSync(file, READ_FLAGS);
+    fd = openSync(file, OWNER_FILE_READ_FLAGS);
   } catch (error) {
     const code = errnoCode(error);
     if (code === "ENOENT") return undefined;
